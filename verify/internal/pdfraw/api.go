@@ -1,0 +1,194 @@
+// Package pdfraw is a small, strict, bounded reader of PDF objects over an
+// io.ReaderAt. It owns the low-level PDF syntax the signature verifier needs:
+// the header, every cross-reference section (classic tables, hybrid /XRefStm
+// files and cross-reference streams), every trailer, object streams, and the
+// indirect objects a caller asks for. It keeps each incremental-update
+// revision separately so that signature verification can compare revisions.
+//
+// It never reads the whole file: Open reads only the header, the tail (to
+// find the last startxref) and the cross-reference sections; Object reads only
+// the bytes of the object asked for. It never repairs a broken file: a wrong
+// offset, a wrong /Length or a broken /Prev chain is an error.
+//
+// Every allocation is bounded by Limits (see DefaultLimits):
+//
+//	MaxRevisions      1000        cross-reference sections in the /Prev chain
+//	MaxXrefEntries    4_000_000   xref entries, summed over all sections
+//	MaxDecodedStream  64 MiB      one decoded stream (xref/object streams, StreamData)
+//	MaxDepth          64          nesting of arrays and dictionaries
+//	MaxTokenBytes     32 MiB      one string, name or number token
+//	MaxObjectBytes    64 MiB      bytes read to parse one indirect object (stream data excluded)
+//	MaxResolveHops    32          Ref -> Ref chains in Resolve and indirect /Length
+//
+// Decoded object streams are kept in an LRU cache of bounded total size
+// (32 MiB) and parsed objects in a bounded cache, so memory use stays well
+// below 64 MiB whatever the file size.
+//
+// Errors wrap one of ErrNotPDF, ErrMalformed, ErrEncrypted or ErrLimit and say
+// where the problem is ("xref at offset 1234: ...").
+package pdfraw
+
+import (
+	"errors"
+	"io"
+)
+
+// Object is one of: Null, Bool, Int, Real, Name, String, Array, Dict, *Stream, Ref.
+type Object any
+
+// Null is the PDF null object.
+type Null struct{}
+
+// Bool is a PDF boolean.
+type Bool bool
+
+// Int is a PDF integer.
+type Int int64
+
+// Real is a PDF real number.
+type Real float64
+
+// Name is a PDF name without the leading slash, with #xx escapes decoded.
+type Name string
+
+// String is a PDF literal or hexadecimal string.
+type String struct {
+	Bytes []byte // decoded value
+	Hex   bool
+	// Start and End are the absolute file offsets of the token: Start at
+	// '<' or '(', End just past '>' or ')'. Both are -1 when the string came
+	// from inside an object stream.
+	Start, End int64
+}
+
+// Array is a PDF array.
+type Array []Object
+
+// Dict is a PDF dictionary.
+type Dict map[Name]Object
+
+// Stream is a PDF stream object. Its data is not read until StreamData or
+// StreamHash is called.
+type Stream struct {
+	Dict       Dict
+	DataOffset int64 // absolute offset of the first data byte; -1 if inside an object stream (not possible in valid PDF)
+	Length     int64 // raw (encoded) length in bytes, from /Length
+}
+
+// Ref is an indirect reference "Num Gen R".
+type Ref struct {
+	Num uint32
+	Gen uint16
+}
+
+// EntryType is the type of a cross-reference entry.
+type EntryType uint8
+
+const (
+	EntryFree       EntryType = iota // type 0 / 'f'
+	EntryInUse                       // type 1 / 'n'
+	EntryCompressed                  // type 2: stored in an object stream
+)
+
+// XrefEntry is one cross-reference entry. Offset and Gen are used for
+// EntryInUse (and Gen for EntryFree); StmNum and StmIndex for EntryCompressed.
+type XrefEntry struct {
+	Type     EntryType
+	Offset   int64
+	Gen      uint16
+	StmNum   uint32
+	StmIndex int
+}
+
+// Section is one cross-reference section, i.e. one revision of the file.
+type Section struct {
+	Index      int   // 0 = original revision, oldest first
+	XrefOffset int64 // where "xref" or the xref stream object starts
+	// End is the offset just past this revision's %%EOF marker and its
+	// end-of-line (\r\n, \n or \r), i.e. where the next incremental update
+	// would start.
+	End      int64
+	IsStream bool
+	Trailer  Dict // for xref streams: the stream dictionary
+	// Entries are the entries this section itself defines (including a
+	// hybrid file's /XRefStm entries).
+	Entries map[uint32]XrefEntry
+	Prev    int64 // /Prev or -1
+}
+
+// Limits bounds the resources used to read one file. A zero field means the
+// default from DefaultLimits.
+type Limits struct {
+	MaxRevisions     int   // default 1000
+	MaxXrefEntries   int   // total over all sections, default 4_000_000
+	MaxDecodedStream int64 // per decoded stream (xref/object streams, StreamData), default 64 << 20
+	MaxDepth         int   // nesting of arrays/dicts, default 64
+	MaxTokenBytes    int   // single string/name/number token, default 32 << 20
+	MaxObjectBytes   int64 // bytes read to parse one indirect object (without stream data), default 64 << 20
+	MaxResolveHops   int   // Ref->Ref chains, default 32
+}
+
+// DefaultLimits returns the limits used for zero fields of Limits.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxRevisions:     1000,
+		MaxXrefEntries:   4_000_000,
+		MaxDecodedStream: 64 << 20,
+		MaxDepth:         64,
+		MaxTokenBytes:    32 << 20,
+		MaxObjectBytes:   64 << 20,
+		MaxResolveHops:   32,
+	}
+}
+
+// Sentinel errors. Every error returned by this package wraps one of them
+// (or an I/O error from the underlying reader).
+var (
+	ErrNotPDF    = errors.New("pdfraw: not a PDF file")
+	ErrMalformed = errors.New("pdfraw: malformed PDF")
+	ErrEncrypted = errors.New("pdfraw: encrypted PDF")
+	ErrLimit     = errors.New("pdfraw: limit exceeded")
+)
+
+// File is an opened PDF. Its methods are safe for concurrent use.
+type File struct {
+	r        io.ReaderAt
+	size     int64
+	lim      Limits
+	version  string
+	sections []*Section
+	cache    *caches
+}
+
+// Size returns the file size given to Open.
+func (f *File) Size() int64 { return f.size }
+
+// Version returns the version from the header, e.g. "1.7".
+func (f *File) Version() string { return f.version }
+
+// Sections returns the cross-reference sections, oldest first. Callers must
+// not modify them.
+func (f *File) Sections() []*Section { return f.sections }
+
+// ReaderAt returns the reader given to Open.
+func (f *File) ReaderAt() io.ReaderAt { return f.r }
+
+// Trailer returns the trailer dictionary of revision rev (-1: the latest),
+// or nil if rev is out of range.
+func (f *File) Trailer(rev int) Dict {
+	rev, ok := f.rev(rev)
+	if !ok {
+		return nil
+	}
+	return f.sections[rev].Trailer
+}
+
+func (f *File) rev(rev int) (int, bool) {
+	if rev < 0 {
+		rev = len(f.sections) - 1
+	}
+	if rev < 0 || rev >= len(f.sections) {
+		return 0, false
+	}
+	return rev, true
+}
