@@ -1,0 +1,188 @@
+package verify
+
+import "time"
+
+// Indication is the ETSI EN 319 102-1 main status of a validation.
+type Indication string
+
+const (
+	TotalPassed   Indication = "TOTAL_PASSED"
+	TotalFailed   Indication = "TOTAL_FAILED"
+	Indeterminate Indication = "INDETERMINATE"
+)
+
+// SubIndication refines an Indication (ETSI EN 319 102-1 clause 5.1.3).
+// DisallowedChanges is sohoa's own: the document was modified after
+// signing in a way the signature's permissions do not allow.
+type SubIndication string
+
+const (
+	NoSubIndication           SubIndication = ""
+	FormatFailure             SubIndication = "FORMAT_FAILURE"
+	HashFailure               SubIndication = "HASH_FAILURE"
+	SigCryptoFailure          SubIndication = "SIG_CRYPTO_FAILURE"
+	Revoked                   SubIndication = "REVOKED"
+	Expired                   SubIndication = "EXPIRED"
+	NotYetValid               SubIndication = "NOT_YET_VALID"
+	NoCertificateChainFound   SubIndication = "NO_CERTIFICATE_CHAIN_FOUND"
+	TryLater                  SubIndication = "TRY_LATER"
+	CryptoConstraintsFailure  SubIndication = "CRYPTO_CONSTRAINTS_FAILURE"
+	OutOfBoundsNoPOE          SubIndication = "OUT_OF_BOUNDS_NO_POE"
+	RevokedNoPOE              SubIndication = "REVOKED_NO_POE"
+	ChainConstraintsFailure   SubIndication = "CHAIN_CONSTRAINTS_FAILURE"
+	SignedDataNotFound        SubIndication = "SIGNED_DATA_NOT_FOUND"
+	NoSigningCertificateFound SubIndication = "NO_SIGNING_CERTIFICATE_FOUND"
+	DisallowedChanges         SubIndication = "DISALLOWED_CHANGES"
+	NoSignature               SubIndication = "NO_SIGNATURE"
+)
+
+// SignatureKind says what a PDF signature field holds.
+type SignatureKind string
+
+const (
+	KindApproval          SignatureKind = "approval"
+	KindCertification     SignatureKind = "certification"
+	KindDocumentTimestamp SignatureKind = "document_timestamp"
+	KindUsageRights       SignatureKind = "usage_rights"
+	KindDetached          SignatureKind = "detached_cms"
+	KindUnsigned          SignatureKind = "unsigned_field"
+)
+
+// Coverage classifies what a PDF signature's byte range covers.
+type Coverage string
+
+const (
+	CoverageEntireFile     Coverage = "ENTIRE_FILE"
+	CoverageEntireRevision Coverage = "ENTIRE_REVISION"
+	CoverageAnomalous      Coverage = "ANOMALOUS"
+)
+
+// Report is the outcome of verifying one file. Its JSON form is the stable
+// schema documented in docs/verify-report.md.
+type Report struct {
+	File               string            `json:"file,omitempty"`
+	Format             string            `json:"format"` // "pdf" or "cms"
+	Size               int64             `json:"size"`
+	Indication         Indication        `json:"indication"`
+	SubIndication      SubIndication     `json:"sub_indication,omitempty"`
+	Summary            string            `json:"summary"`
+	Revisions          int               `json:"revisions,omitempty"`
+	Signatures         []SignatureReport `json:"signatures"`
+	UnsignedFields     []string          `json:"unsigned_fields"`
+	Problems           []string          `json:"problems,omitempty"`
+	VerifiedAt         time.Time         `json:"verified_at"`
+	VerifierVersion    string            `json:"verifier_version"`
+	TrustAnchorsSHA256 string            `json:"trust_anchors_sha256"`
+}
+
+// SignatureReport is the outcome for one signature (or one unsigned field).
+type SignatureReport struct {
+	Field         string        `json:"field,omitempty"`
+	Kind          SignatureKind `json:"kind"`
+	SubFilter     string        `json:"sub_filter,omitempty"`
+	Indication    Indication    `json:"indication"`
+	SubIndication SubIndication `json:"sub_indication,omitempty"`
+	// Problems explains every check that did not pass, in words a clerk
+	// or auditor can act on.
+	Problems []string `json:"problems,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+
+	ByteRange *ByteRangeReport `json:"byte_range,omitempty"`
+
+	DigestAlgorithm    string `json:"digest_algorithm,omitempty"`
+	DigestMatches      bool   `json:"digest_matches"`
+	SignatureAlgorithm string `json:"signature_algorithm,omitempty"`
+	SignatureValid     bool   `json:"signature_valid"`
+
+	Signer *CertInfo  `json:"signer,omitempty"`
+	Chain  []CertInfo `json:"chain,omitempty"`
+	// ChainTrusted is true when a path to a configured trust anchor was
+	// built and validated at ValidationTime.
+	ChainTrusted bool `json:"chain_trusted"`
+
+	// ClaimedSigningTime is what the signer says (/M or signingTime);
+	// shown, never trusted.
+	ClaimedSigningTime *time.Time `json:"claimed_signing_time,omitempty"`
+	// ValidationTime is the time the certificate path was validated at:
+	// the signature timestamp's time when one verified, else now (or --at).
+	ValidationTime       time.Time `json:"validation_time"`
+	ValidationTimeSource string    `json:"validation_time_source"` // "signature_timestamp", "current_time", "requested_time"
+
+	Timestamp  *TimestampReport   `json:"timestamp,omitempty"`
+	Revocation []RevocationReport `json:"revocation,omitempty"`
+	Changes    *ChangesReport     `json:"changes,omitempty"`
+	// DocMDPPermissions is P of a certification signature (1, 2 or 3).
+	DocMDPPermissions int    `json:"docmdp_permissions,omitempty"`
+	PAdESLevel        string `json:"pades_level,omitempty"` // B-B, B-T, B-LT, B-LTA
+	Reason            string `json:"reason,omitempty"`
+	Location          string `json:"location,omitempty"`
+	Name              string `json:"name,omitempty"`
+}
+
+// ByteRangeReport describes a PDF signature's /ByteRange.
+type ByteRangeReport struct {
+	Values   []int64  `json:"values"`
+	Coverage Coverage `json:"coverage"`
+	// Revision is the zero-based revision whose end the range reaches, or
+	// -1 when it reaches none.
+	Revision int      `json:"revision"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// CertInfo is what users look for on a certificate, Vietnamese
+// identifiers (MST:, CCCD:, CMND: in UID attributes) included.
+type CertInfo struct {
+	Subject      string    `json:"subject"`
+	CommonName   string    `json:"common_name,omitempty"`
+	Organization []string  `json:"organization,omitempty"`
+	UIDs         []string  `json:"uids,omitempty"`
+	Issuer       string    `json:"issuer"`
+	SerialNumber string    `json:"serial_number"`
+	NotBefore    time.Time `json:"not_before"`
+	NotAfter     time.Time `json:"not_after"`
+	PolicyOIDs   []string  `json:"policy_oids,omitempty"`
+	KeyAlgorithm string    `json:"key_algorithm,omitempty"`
+	KeyBits      int       `json:"key_bits,omitempty"`
+	SHA256       string    `json:"sha256"`
+}
+
+// TimestampReport describes an RFC 3161 timestamp: a signature timestamp
+// (unsigned attribute) or a document timestamp (ETSI.RFC3161).
+type TimestampReport struct {
+	Time          time.Time     `json:"time"`
+	Indication    Indication    `json:"indication"`
+	SubIndication SubIndication `json:"sub_indication,omitempty"`
+	Problems      []string      `json:"problems,omitempty"`
+	ImprintValid  bool          `json:"imprint_valid"`
+	TSA           *CertInfo     `json:"tsa,omitempty"`
+	ChainTrusted  bool          `json:"chain_trusted"`
+	HashAlgorithm string        `json:"hash_algorithm,omitempty"`
+}
+
+// RevocationReport is the status of one certificate of a path.
+type RevocationReport struct {
+	Certificate string     `json:"certificate"` // subject CN or subject
+	Serial      string     `json:"serial"`
+	Status      string     `json:"status"`           // "good", "revoked", "unknown"
+	Source      string     `json:"source,omitempty"` // "cms", "dss", "online"
+	Kind        string     `json:"kind,omitempty"`   // "crl", "ocsp"
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	ThisUpdate  *time.Time `json:"this_update,omitempty"`
+	NextUpdate  *time.Time `json:"next_update,omitempty"`
+	Problems    []string   `json:"problems,omitempty"`
+}
+
+// ChangesReport lists what later revisions changed after a signature.
+type ChangesReport struct {
+	LaterRevisions int            `json:"later_revisions"`
+	Allowed        []ObjectChange `json:"allowed"`
+	Disallowed     []ObjectChange `json:"disallowed"`
+}
+
+// ObjectChange is one object added or redefined after signing.
+type ObjectChange struct {
+	Object   string `json:"object"` // "12 0"
+	Revision int    `json:"revision"`
+	Kind     string `json:"kind"` // e.g. "signature", "page", "content_stream", "catalog"
+	Reason   string `json:"reason"`
+}

@@ -1,0 +1,75 @@
+// Package verify checks digital signatures on PDF files (PAdES, legacy
+// PKCS#7, document timestamps, certification signatures) and detached CMS
+// signatures, and reports an ETSI EN 319 102-1 verdict per signature. It
+// uses no database and no network unless an HTTP client is configured for
+// revocation fetching.
+package verify
+
+import (
+	"crypto/x509"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Version is the verifier's version, recorded with every result so a
+// re-verification after an upgrade can be told apart.
+const Version = "0.1.0"
+
+// Policy holds the algorithm constraints. The zero value is not useful;
+// start from DefaultPolicy.
+type Policy struct {
+	// AllowSHA1 accepts SHA-1 message digests and SHA-1 based signature
+	// algorithms (off by default: CRYPTO_CONSTRAINTS_FAILURE).
+	AllowSHA1 bool
+	// MinRSABits is the smallest RSA modulus accepted (2048 by default).
+	MinRSABits int
+	// MinECBits is the smallest elliptic curve accepted (256 by default).
+	MinECBits int
+	// RequireRevocation makes a missing revocation status for a
+	// certificate that advertises a CRL or OCSP location INDETERMINATE
+	// (TRY_LATER). On by default.
+	RequireRevocation bool
+	// MaxRevocationAge bounds how old a CRL or OCSP response's thisUpdate
+	// may be relative to the validation time when it has no nextUpdate.
+	MaxRevocationAge time.Duration
+}
+
+// DefaultPolicy is the strict policy sohoa uses unless told otherwise.
+func DefaultPolicy() Policy {
+	return Policy{
+		MinRSABits:        2048,
+		MinECBits:         256,
+		RequireRevocation: true,
+		MaxRevocationAge:  7 * 24 * time.Hour,
+	}
+}
+
+// Config configures a Verifier.
+type Config struct {
+	// TrustAnchors are the only roots a certificate path may end at. The
+	// operating system's TLS roots are never used.
+	TrustAnchors []*x509.Certificate
+	// HTTPClient, when set, enables online fetching of CRLs and OCSP
+	// responses. Nil means fully offline.
+	HTTPClient *http.Client
+	Policy     Policy
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// At, when non-zero, is the validation time to use instead of now for
+	// signatures without a verified signature timestamp (--at).
+	At     time.Time
+	Logger *slog.Logger
+}
+
+// Verifier verifies signatures. It is safe for concurrent use.
+type Verifier struct {
+	anchors    []*x509.Certificate
+	anchorPool *x509.CertPool
+	anchorsSum string
+	http       *http.Client
+	policy     Policy
+	now        func() time.Time
+	at         time.Time
+	log        *slog.Logger
+}
