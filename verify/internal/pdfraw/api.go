@@ -73,6 +73,11 @@ type Stream struct {
 	Dict       Dict
 	DataOffset int64 // absolute offset of the first data byte; -1 if inside an object stream (not possible in valid PDF)
 	Length     int64 // raw (encoded) length in bytes, from /Length
+
+	// xrefRev is the revision (plus one) whose cross-reference resolves
+	// indirect /Filter and /DecodeParms values; 0 means the latest, and
+	// noXrefRev none (cross-reference streams).
+	xrefRev int
 }
 
 // Ref is an indirect reference "Num Gen R".
@@ -155,9 +160,10 @@ type File struct {
 	r        io.ReaderAt
 	size     int64
 	lim      Limits
-	version  string
-	sections []*Section
-	cache    *caches
+	version   string
+	headerOff int64
+	sections  []*Section
+	cache     *caches
 }
 
 // Size returns the file size given to Open.
