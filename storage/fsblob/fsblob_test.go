@@ -1,0 +1,150 @@
+package fsblob
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/blobtest"
+)
+
+func newStore(t *testing.T, opts Options) *Store {
+	t.Helper()
+	s, err := New(t.TempDir(), opts)
+	require.NoError(t, err)
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	var current *Store
+	blobtest.RunConformance(t,
+		func(t *testing.T) sohoa.BlobStore {
+			current = newStore(t, Options{})
+			return current
+		},
+		func(t *testing.T, key string) {
+			// Bit rot: same size, one byte flipped, behind the store's back.
+			p := current.Path(key)
+			require.NoError(t, os.Chmod(p, 0o644))
+			f, err := os.OpenFile(p, os.O_RDWR, 0)
+			require.NoError(t, err)
+			defer f.Close()
+			b := make([]byte, 1)
+			_, err = f.ReadAt(b, 1000)
+			require.NoError(t, err)
+			b[0] ^= 0x20
+			_, err = f.WriteAt(b, 1000)
+			require.NoError(t, err)
+		})
+}
+
+func TestLayoutAndPermissions(t *testing.T) {
+	s := newStore(t, Options{})
+	b := []byte("evidence")
+	info, err := s.Put(context.Background(), bytes.NewReader(b))
+	require.NoError(t, err)
+	p := filepath.Join(s.Root(), info.Key[:2], info.Key[2:4], info.Key)
+	fi, err := os.Stat(p)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o444), fi.Mode().Perm(), "blobs are read-only")
+	entries, err := os.ReadDir(filepath.Join(s.Root(), "tmp"))
+	require.NoError(t, err)
+	require.Empty(t, entries, "no temp file left after Put")
+}
+
+func TestCancelledPutLeavesNoTempFile(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	r := io.MultiReader(bytes.NewReader(make([]byte, 3<<20)), readerFunc(func([]byte) (int, error) {
+		cancel()
+		return 0, context.Canceled
+	}))
+	_, err := s.Put(ctx, r)
+	require.ErrorIs(t, err, context.Canceled)
+	entries, err := os.ReadDir(filepath.Join(s.Root(), "tmp"))
+	require.NoError(t, err)
+	require.Empty(t, entries)
+
+	// Cancelled after the last byte was read but before the rename: still
+	// nothing stored.
+	ctx, cancel = context.WithCancel(context.Background())
+	_, err = s.Put(ctx, io.MultiReader(bytes.NewReader([]byte("late")), readerFunc(func([]byte) (int, error) {
+		cancel()
+		return 0, io.EOF
+	})))
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = s.Stat(context.Background(), blobtest.Key([]byte("late")))
+	require.Equal(t, sohoa.ENOTFOUND, sohoa.Code(err))
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+func TestNewRemovesStaleTempFiles(t *testing.T) {
+	root := t.TempDir()
+	s, err := New(root, Options{})
+	require.NoError(t, err)
+	old := filepath.Join(root, "tmp", "put-old")
+	fresh := filepath.Join(root, "tmp", "put-fresh")
+	require.NoError(t, os.WriteFile(old, []byte("x"), 0o600))
+	require.NoError(t, os.WriteFile(fresh, []byte("y"), 0o600))
+	now := time.Now()
+	require.NoError(t, os.Chtimes(old, now.Add(-2*time.Hour), now.Add(-2*time.Hour)))
+	_ = s
+
+	_, err = New(root, Options{Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	_, err = os.Stat(old)
+	require.ErrorIs(t, err, os.ErrNotExist, "stale temp file removed")
+	_, err = os.Stat(fresh)
+	require.NoError(t, err, "recent temp file (maybe an upload in progress) kept")
+}
+
+func TestVerifyOnRead(t *testing.T) {
+	s := newStore(t, Options{VerifyOnRead: true})
+	ctx := context.Background()
+	b := blobtest.RandomBytes(5, 100_000)
+	info, err := s.Put(ctx, bytes.NewReader(b))
+	require.NoError(t, err)
+	r, err := s.Open(ctx, info.Key)
+	require.NoError(t, err)
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	require.Equal(t, b, got, "reader is rewound after verification")
+
+	require.NoError(t, os.Chmod(s.Path(info.Key), 0o644))
+	require.NoError(t, os.WriteFile(s.Path(info.Key), b[:len(b)-1], 0o644)) // truncated
+	_, err = s.Open(ctx, info.Key)
+	require.ErrorIs(t, err, sohoa.ErrCorrupt)
+
+	plain, err := New(s.Root(), Options{})
+	require.NoError(t, err)
+	r, err = plain.Open(ctx, info.Key)
+	require.NoError(t, err, "without VerifyOnRead, Open does not read the blob")
+	require.NoError(t, r.Close())
+}
+
+func TestListSkipsForeignFiles(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := context.Background()
+	info, err := s.Put(ctx, bytes.NewReader([]byte("a")))
+	require.NoError(t, err)
+	dir := filepath.Dir(s.Path(info.Key))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "README"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(s.Root(), "notes.txt"), nil, 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(s.Root(), "zz", "zz"), 0o755))
+	wrong := blobtest.Key([]byte("b")) // valid key, wrong shard
+	require.NoError(t, os.WriteFile(filepath.Join(dir, wrong), nil, 0o644))
+	var keys []string
+	require.NoError(t, s.List(ctx, func(bi sohoa.BlobInfo) error { keys = append(keys, bi.Key); return nil }))
+	require.Equal(t, []string{info.Key}, keys)
+}
