@@ -1,0 +1,184 @@
+package sohoa
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Role is what a user may do.
+type Role string
+
+const (
+	RoleClerk   Role = "clerk"   // receives dossiers and uploads their files
+	RoleAuditor Role = "auditor" // reads dossiers, reports and the audit log
+	RoleAdmin   Role = "admin"   // manages units, procedures and users; sees every unit
+	RoleScanner Role = "scanner" // a scanning station feeding a hot folder or the API
+)
+
+// Valid reports whether r is one of the roles above.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleClerk, RoleAuditor, RoleAdmin, RoleScanner:
+		return true
+	}
+	return false
+}
+
+// User is a person or a machine (a scanner) that uses sohoa. UnitScopes
+// are the units whose subtrees the user may see.
+type User struct {
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Roles       []Role    `json:"roles"`
+	UnitScopes  []string  `json:"unit_scopes"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// HasRole reports whether the user has role r.
+func (u *User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
+
+// Scope is what the user may see: every unit for admins, else the subtrees
+// of UnitScopes (nothing when empty).
+func (u *User) Scope() Scope {
+	if u.HasRole(RoleAdmin) {
+		return AllUnits
+	}
+	return Scope{Units: slices.Clone(u.UnitScopes)}
+}
+
+// ValidateUsername checks a username: 1 to 64 characters from
+// [A-Za-z0-9.-_@].
+func ValidateUsername(name string) error {
+	if name == "" || len(name) > MaxCodeLen {
+		return invalidf("username %.70q must be 1 to %d characters", name, MaxCodeLen)
+	}
+	for i := 0; i < len(name); i++ {
+		if !codeByte(name[i]) && name[i] != '@' {
+			return invalidf("username %q: character %q not allowed", name, rune(name[i]))
+		}
+	}
+	return nil
+}
+
+// Validate checks a user, sorting and de-duplicating roles and scopes.
+func (u *User) Validate() error {
+	if err := ValidateUsername(u.Username); err != nil {
+		return err
+	}
+	var err error
+	if u.DisplayName, err = validateText("display name", u.DisplayName, MaxNameLen, false, false); err != nil {
+		return err
+	}
+	if u.Roles, err = normalizeRoles(u.Roles); err != nil {
+		return err
+	}
+	u.UnitScopes, err = normalizeScopes(u.UnitScopes)
+	return err
+}
+
+func normalizeRoles(in []Role) ([]Role, error) {
+	out := slices.Clone(in)
+	for _, r := range out {
+		if !r.Valid() {
+			return nil, invalidf("unknown role %q (want clerk, auditor, admin or scanner)", r)
+		}
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if out == nil {
+		out = []Role{}
+	}
+	return out, nil
+}
+
+func normalizeScopes(in []string) ([]string, error) {
+	out := slices.Clone(in)
+	for _, c := range out {
+		if err := ValidateCode("scope unit", c); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+// UserUpdate changes a user; nil fields stay as they are.
+type UserUpdate struct {
+	DisplayName *string
+	Roles       *[]Role
+	UnitScopes  *[]string
+}
+
+// Apply validates upd and applies it to u.
+func (upd UserUpdate) Apply(u *User) error {
+	if upd.DisplayName != nil {
+		u.DisplayName = *upd.DisplayName
+	}
+	if upd.Roles != nil {
+		u.Roles = *upd.Roles
+	}
+	if upd.UnitScopes != nil {
+		u.UnitScopes = *upd.UnitScopes
+	}
+	return u.Validate()
+}
+
+// APIToken is a bearer token for the JSON API. Only the SHA-256 of the
+// token is stored; the plaintext is shown once, when it is created.
+type APIToken struct {
+	ID        int64      `json:"id"`
+	Username  string     `json:"username"`
+	Name      string     `json:"name"` // what the token is for, e.g. "scanner 3"
+	Hash      string     `json:"-"`    // lowercase hex SHA-256 of the plaintext
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// apiTokenPrefix marks sohoa tokens so secret scanners can spot leaks.
+const apiTokenPrefix = "sohoa_"
+
+// NewAPITokenSecret returns a fresh random token and its hash.
+func NewAPITokenSecret() (plaintext, hash string) {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	plaintext = apiTokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	return plaintext, HashAPIToken(plaintext)
+}
+
+// HashAPIToken is the stored form of a token: lowercase hex SHA-256.
+func HashAPIToken(plaintext string) string {
+	sum := sha256.Sum256([]byte(plaintext))
+	return hex.EncodeToString(sum[:])
+}
+
+// UserService manages users and their API tokens.
+type UserService interface {
+	// CreateUser adds a user (ECONFLICT if the username is taken, EINVALID
+	// for an unknown scope unit) and sets CreatedAt.
+	CreateUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, username string, upd UserUpdate) (*User, error)
+	FindUserByUsername(ctx context.Context, username string) (*User, error)
+	// FindUsers returns every user ordered by username.
+	FindUsers(ctx context.Context) ([]*User, error)
+
+	// CreateAPIToken issues a token for a user and returns it with its
+	// plaintext, which is not stored and cannot be shown again.
+	CreateAPIToken(ctx context.Context, username, name string, expiresAt *time.Time) (*APIToken, string, error)
+	// Authenticate finds the user a token plaintext belongs to. An
+	// unknown, revoked or expired (at now) token is EUNAUTHORIZED.
+	Authenticate(ctx context.Context, plaintext string, now time.Time) (*User, *APIToken, error)
+	// FindAPITokens lists a user's tokens (without plaintexts) by ID.
+	FindAPITokens(ctx context.Context, username string) ([]*APIToken, error)
+	// RevokeAPIToken deletes a token; ENOTFOUND if there is none.
+	RevokeAPIToken(ctx context.Context, id int64) error
+}
