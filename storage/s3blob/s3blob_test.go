@@ -1,0 +1,293 @@
+package s3blob
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/internal/testenv"
+	"github.com/sohoa/sohoa/storage/blobtest"
+)
+
+func testConfig(t *testing.T) Config {
+	t.Helper()
+	endpoint, access, secret := testenv.S3(t)
+	return Config{
+		Endpoint:     endpoint,
+		Bucket:       testenv.NewBucket(t),
+		AccessKey:    access,
+		SecretKey:    secret,
+		Insecure:     true,
+		CreateBucket: true,
+		// The smallest part S3 allows, so that the conformance suite's
+		// multi-MiB objects take the multipart path and the bounded-memory
+		// check has a wide margin.
+		PartSize: MinPartSize,
+	}
+}
+
+func newStore(t *testing.T, cfg Config) *Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := New(ctx, cfg)
+	require.NoError(t, err)
+	return s
+}
+
+// corrupter overwrites an object behind the store's back through a plain
+// client (no checksum, no store), as a faulty or tampered backend would.
+func corrupter(get func() *Store) func(t *testing.T, key string) {
+	return func(t *testing.T, key string) {
+		s := get()
+		ctx := context.Background()
+		obj, err := s.c.GetObject(ctx, s.bucket, ObjectName(key), minio.GetObjectOptions{})
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		_, err = buf.ReadFrom(obj)
+		require.NoError(t, err)
+		b := buf.Bytes()
+		b[1000] ^= 0x20
+		_, err = s.c.PutObject(ctx, s.bucket, ObjectName(key), bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{})
+		require.NoError(t, err)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	var current *Store
+	blobtest.RunConformance(t,
+		func(t *testing.T) sohoa.BlobStore {
+			current = newStore(t, testConfig(t))
+			return current
+		},
+		corrupter(func() *Store { return current }))
+}
+
+// TestConformanceVersioned runs the suite on a bucket with versioning on, as
+// an object-lock bucket has: deletes must remove versions, not add markers.
+func TestConformanceVersioned(t *testing.T) {
+	var current *Store
+	blobtest.RunConformance(t,
+		func(t *testing.T) sohoa.BlobStore {
+			cfg := testConfig(t)
+			s := newStore(t, cfg)
+			require.NoError(t, s.c.EnableVersioning(context.Background(), cfg.Bucket))
+			current = newStore(t, cfg)
+			require.True(t, current.versioned)
+			return current
+		},
+		corrupter(func() *Store { return current }))
+	// No version of anything is left behind by the suite's deletes and
+	// temp uploads: checked in TestNoHiddenVersions.
+}
+
+func TestNoHiddenVersions(t *testing.T) {
+	cfg := testConfig(t)
+	s := newStore(t, cfg)
+	ctx := context.Background()
+	require.NoError(t, s.c.EnableVersioning(ctx, cfg.Bucket))
+	s = newStore(t, cfg)
+
+	small, err := s.Put(ctx, bytes.NewReader([]byte("small")))
+	require.NoError(t, err)
+	large, err := s.Put(ctx, blobtest.Generator(1, 2*MinPartSize+5))
+	require.NoError(t, err)
+	require.NoError(t, s.Delete(ctx, small.Key))
+
+	var left []string
+	for obj := range s.c.ListObjects(ctx, cfg.Bucket, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		require.NoError(t, obj.Err)
+		left = append(left, obj.Key)
+	}
+	require.Equal(t, []string{ObjectName(large.Key)}, left,
+		"only the live blob remains: no temp object, delete marker or old version")
+}
+
+func TestRetention(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RetentionDays = 1
+	now := time.Now()
+	cfg.Now = func() time.Time { return now }
+	s := newStore(t, cfg)
+	require.True(t, s.locked)
+	ctx := context.Background()
+
+	for _, size := range []int64{1000, 2*MinPartSize + 1} { // single PUT and temp+copy
+		info, err := s.Put(ctx, blobtest.Generator(uint64(size), size))
+		require.NoError(t, err)
+		require.True(t, info.Created)
+
+		st, err := s.c.StatObject(ctx, cfg.Bucket, ObjectName(info.Key), minio.StatObjectOptions{})
+		require.NoError(t, err)
+		require.Equal(t, "COMPLIANCE", st.Metadata.Get("X-Amz-Object-Lock-Mode"))
+		until, err := time.Parse(time.RFC3339, st.Metadata.Get("X-Amz-Object-Lock-Retain-Until-Date"))
+		require.NoError(t, err)
+		require.WithinDuration(t, now.Add(24*time.Hour), until, 2*time.Second)
+
+		err = s.Delete(ctx, info.Key)
+		require.Equal(t, sohoa.ECONFLICT, sohoa.Code(err), "Delete of a retained blob: %v", err)
+		require.NoError(t, s.Verify(ctx, info.Key), "the blob survived the delete attempt")
+
+		again, err := s.Put(ctx, blobtest.Generator(uint64(size), size))
+		require.NoError(t, err)
+		require.False(t, again.Created)
+	}
+}
+
+func TestRetentionGovernance(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RetentionDays = 2
+	cfg.RetentionMode = "governance"
+	s := newStore(t, cfg)
+	info, err := s.Put(context.Background(), bytes.NewReader([]byte("governed")))
+	require.NoError(t, err)
+	st, err := s.c.StatObject(context.Background(), cfg.Bucket, ObjectName(info.Key), minio.StatObjectOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "GOVERNANCE", st.Metadata.Get("X-Amz-Object-Lock-Mode"))
+}
+
+func TestRetentionNeedsObjectLock(t *testing.T) {
+	cfg := testConfig(t)
+	newStore(t, cfg) // creates the bucket without object lock
+	cfg.RetentionDays = 30
+	_, err := New(context.Background(), cfg)
+	require.Equal(t, sohoa.EINVALID, sohoa.Code(err), "%v", err)
+}
+
+func TestConfigErrors(t *testing.T) {
+	ctx := context.Background()
+	for _, cfg := range []Config{
+		{},
+		{Endpoint: "127.0.0.1:1"},
+		{Endpoint: "127.0.0.1:1", Bucket: "b", PartSize: 1 << 20},
+		{Endpoint: "127.0.0.1:1", Bucket: "b", RetentionMode: "forever"},
+		{Endpoint: "127.0.0.1:1", Bucket: "b", RetentionDays: -1},
+	} {
+		_, err := New(ctx, cfg)
+		require.Equal(t, sohoa.EINVALID, sohoa.Code(err), "%+v: %v", cfg, err)
+	}
+
+	cfg := testConfig(t)
+	cfg.CreateBucket = false
+	_, err := New(ctx, cfg)
+	require.Equal(t, sohoa.EINVALID, sohoa.Code(err), "missing bucket without CreateBucket: %v", err)
+}
+
+func TestEndpointScheme(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Endpoint = "http://" + cfg.Endpoint + "/"
+	cfg.Insecure = false
+	s := newStore(t, cfg)
+	require.NoError(t, s.Health(context.Background()))
+}
+
+func TestNewRemovesStaleTempObjects(t *testing.T) {
+	cfg := testConfig(t)
+	s := newStore(t, cfg)
+	ctx := context.Background()
+	_, err := s.c.PutObject(ctx, cfg.Bucket, "tmp/stale", bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{})
+	require.NoError(t, err)
+	_, err = s.c.PutObject(ctx, cfg.Bucket, "notes.txt", bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{})
+	require.NoError(t, err)
+
+	fresh := newStore(t, cfg)
+	_, err = fresh.c.StatObject(ctx, cfg.Bucket, "tmp/stale", minio.StatObjectOptions{})
+	require.NoError(t, err, "a temp object younger than an hour may be an upload in progress")
+
+	cfg.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	later := newStore(t, cfg)
+	_, err = later.c.StatObject(ctx, cfg.Bucket, "tmp/stale", minio.StatObjectOptions{})
+	require.True(t, isNotFound(err), "stale temp object removed: %v", err)
+
+	var keys []string
+	require.NoError(t, later.List(ctx, func(bi sohoa.BlobInfo) error { keys = append(keys, bi.Key); return nil }))
+	require.Empty(t, keys, "List skips objects outside the blob layout")
+}
+
+func TestBadCredentials(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.SecretKey = "wrong"
+	_, err := New(context.Background(), cfg)
+	require.Error(t, err)
+}
+
+func TestCancelledUploadAbortsMultipart(t *testing.T) {
+	cfg := testConfig(t)
+	s := newStore(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	n := int64(0)
+	r := readerFunc(func(p []byte) (int, error) {
+		if n >= 3*MinPartSize {
+			cancel()
+			return 0, ctx.Err()
+		}
+		m := min(len(p), 64<<10)
+		n += int64(m)
+		return m, nil
+	})
+	_, err := s.Put(ctx, r)
+	require.ErrorIs(t, err, context.Canceled)
+	for up := range s.c.ListIncompleteUploads(context.Background(), cfg.Bucket, "", true) {
+		require.NoError(t, up.Err)
+		t.Errorf("multipart upload left behind: %s (%s)", up.Key, up.UploadID)
+	}
+	for obj := range s.c.ListObjects(context.Background(), cfg.Bucket, minio.ListObjectsOptions{Recursive: true}) {
+		require.NoError(t, obj.Err)
+		t.Errorf("object left behind: %s", obj.Key)
+	}
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// tamperCopy makes the server's answer to CopyObject report another SHA-256,
+// standing in for a server that copied the wrong bytes.
+type tamperCopy struct{ rt http.RoundTripper }
+
+var checksumElem = regexp.MustCompile(`<ChecksumSHA256>[^<]*</ChecksumSHA256>`)
+
+func (tc tamperCopy) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := tc.rt.RoundTrip(req)
+	if err != nil || req.Method != http.MethodPut || req.Header.Get("X-Amz-Copy-Source") == "" {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	other := sha256.Sum256([]byte("other bytes"))
+	body = checksumElem.ReplaceAll(body, []byte("<ChecksumSHA256>"+base64.StdEncoding.EncodeToString(other[:])+"</ChecksumSHA256>"))
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+func TestCopyChecksumMismatch(t *testing.T) {
+	cfg := testConfig(t)
+	tr, err := minio.DefaultTransport(false)
+	require.NoError(t, err)
+	cfg.Transport = tamperCopy{rt: tr}
+	s := newStore(t, cfg)
+	ctx := context.Background()
+	size := int64(2*MinPartSize + 7)
+	_, err = s.Put(ctx, blobtest.Generator(9, size))
+	require.ErrorIs(t, err, sohoa.ErrCorrupt)
+
+	all, err := io.ReadAll(blobtest.Generator(9, size))
+	require.NoError(t, err)
+	_, err = s.Stat(ctx, blobtest.Key(all))
+	require.Equal(t, sohoa.ENOTFOUND, sohoa.Code(err), "the suspect copy was removed: %v", err)
+}
