@@ -117,6 +117,15 @@ type SignatureReport struct {
 	Reason            string `json:"reason,omitempty"`
 	Location          string `json:"location,omitempty"`
 	Name              string `json:"name,omitempty"`
+
+	// essBound is set by checkCMS when a signed ESS signing-certificate
+	// (v1 or v2) attribute binds the signer certificate (PAdES B-B).
+	essBound bool
+	// revision is the zero-based revision a PDF signature signs.
+	revision int
+	// structural is set once a structural finding (byte range, changes)
+	// decided the sub-indication, so later findings do not replace it.
+	structural bool
 }
 
 // ByteRangeReport describes a PDF signature's /ByteRange.

@@ -1,0 +1,38 @@
+package verify
+
+import (
+	"context"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/digitorus/pkcs7"
+)
+
+// VerifyDetached verifies a detached CMS signature (a .p7s file, DER or
+// PEM) over the size bytes of content. It returns an error wrapping
+// ErrUnreadable when sig is not a CMS SignedData at all.
+func (v *Verifier) VerifyDetached(ctx context.Context, sig []byte, content io.ReaderAt, size int64) (rep *Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v.log.Error("panic while verifying a detached signature", "panic", p, "stack", string(debug.Stack()))
+			rep, err = nil, fmt.Errorf("%w: internal error while reading the signature: %v", ErrUnreadable, p)
+		}
+	}()
+	if b, _ := pem.Decode(sig); b != nil {
+		sig = b.Bytes
+	}
+	if len(sig) > maxContentsBytes*16 {
+		return nil, fmt.Errorf("%w: signature file is %d bytes, over the %d-byte bound", ErrUnreadable, len(sig), maxContentsBytes*16)
+	}
+	if _, err := pkcs7.Parse(sig); err != nil {
+		return nil, fmt.Errorf("%w: not a CMS signature: %w", ErrUnreadable, err)
+	}
+	rep = v.newReport("cms", size)
+	sr := SignatureReport{Kind: KindDetached, Indication: TotalPassed, revision: -1}
+	v.checkCMS(ctx, &sr, sig, signedContent{r: content, ranges: [][2]int64{{0, size}}}, evidence{}, "")
+	rep.Signatures = append(rep.Signatures, sr)
+	rep.finish()
+	return rep, nil
+}

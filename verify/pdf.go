@@ -1,0 +1,476 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/verify/internal/pdfraw"
+)
+
+// ErrUnreadable wraps every error that means the input could not be read
+// as a PDF or CMS at all (the CLI's exit code 3).
+var ErrUnreadable = errors.New("unreadable input")
+
+// Bounds on what one PDF may make the verifier do; a file beyond them gets
+// a verdict naming the bound, never unbounded work.
+const (
+	maxSignatures       = 256      // signature fields examined per file
+	maxFieldVisits      = 100_000  // form field dictionaries visited over all revisions
+	maxFieldDepth       = 32       // /Kids nesting
+	maxContentsBytes    = 1 << 20  // a signature's /Contents (DER) after hex decoding
+	maxDSSItem          = 4 << 20  // one decoded /DSS certificate, CRL or OCSP stream
+	maxDSSTotal         = 32 << 20 // all /DSS streams together
+	maxDSSItems         = 2_000    // /DSS entries read
+	maxTrailingEOLBytes = 1024     // whitespace tolerated after a revision's %%EOF
+)
+
+// Verify verifies every signature of the PDF read from r. It returns an
+// error wrapping ErrUnreadable when r is not a readable PDF (not a PDF,
+// truncated beyond use, encrypted); every other problem becomes a verdict
+// in the Report.
+func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v.log.Error("panic while verifying", "panic", p, "stack", string(debug.Stack()))
+			rep, err = nil, fmt.Errorf("%w: internal error while reading the file: %v", ErrUnreadable, p)
+		}
+	}()
+	f, err := pdfraw.Open(r, size, pdfraw.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	rep = v.newReport("pdf", size)
+	rep.Revisions = len(f.Sections())
+
+	fields, problems := collectSignatureFields(f)
+	rep.Problems = append(rep.Problems, problems...)
+	ev, evProblems := readDSS(f)
+	for _, p := range evProblems {
+		rep.Problems = append(rep.Problems, p)
+	}
+	for _, fld := range fields {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if fld.sig == nil {
+			rep.UnsignedFields = append(rep.UnsignedFields, fld.name)
+			continue
+		}
+		sr := v.verifyPDFSignature(ctx, f, fld, ev)
+		rep.Signatures = append(rep.Signatures, sr)
+	}
+	assignDocTimestampLevels(rep)
+	rep.finish()
+	return rep, nil
+}
+
+func (v *Verifier) newReport(format string, size int64) *Report {
+	return &Report{
+		Format:             format,
+		Size:               size,
+		Signatures:         []SignatureReport{},
+		UnsignedFields:     []string{},
+		VerifiedAt:         v.now().UTC(),
+		VerifierVersion:    Version,
+		TrustAnchorsSHA256: v.anchorsSum,
+	}
+}
+
+// finish derives the file's verdict from its signatures: any failure
+// fails the file, any indeterminate signature makes it indeterminate, and
+// a file without signatures is indeterminate (NO_SIGNATURE).
+func (r *Report) finish() {
+	r.Indication, r.SubIndication = TotalPassed, NoSubIndication
+	if len(r.Signatures) == 0 {
+		r.Indication, r.SubIndication = Indeterminate, NoSignature
+		r.Summary = "no signature"
+		if len(r.UnsignedFields) > 0 {
+			r.Summary = fmt.Sprintf("no signature (%d unsigned signature field(s))", len(r.UnsignedFields))
+		}
+		return
+	}
+	var passed, failed, indet int
+	for _, s := range r.Signatures {
+		switch s.Indication {
+		case TotalPassed:
+			passed++
+		case TotalFailed:
+			failed++
+			if r.Indication != TotalFailed {
+				r.Indication, r.SubIndication = TotalFailed, s.SubIndication
+			}
+		default:
+			indet++
+			if r.Indication == TotalPassed {
+				r.Indication, r.SubIndication = Indeterminate, s.SubIndication
+			}
+		}
+	}
+	r.Summary = fmt.Sprintf("%d signature(s): %d passed, %d failed, %d indeterminate", len(r.Signatures), passed, failed, indet)
+}
+
+// sigField is one signature field (or a signature reachable only from
+// /Perms) with its value as seen by the latest revision that has it.
+type sigField struct {
+	name  string
+	key   string // identity across revisions: the signature dictionary's object
+	sig   pdfraw.Dict
+	kind  SignatureKind
+	found int // latest revision the field was found in
+}
+
+// collectSignatureFields finds every signature field in every revision
+// (so a signature whose field a later revision removed is still reported),
+// plus signatures referenced only from the catalog's /Perms.
+func collectSignatureFields(f *pdfraw.File) ([]*sigField, []string) {
+	var problems []string
+	byKey := map[string]*sigField{}
+	var order []*sigField
+	visits := 0
+	add := func(rev int, name string, key string, sig pdfraw.Dict, kind SignatureKind) {
+		if sf, ok := byKey[key]; ok {
+			sf.found = rev
+			if sig != nil {
+				sf.sig = sig
+			}
+			if name != "" {
+				sf.name = name
+			}
+			if kind != "" {
+				sf.kind = kind
+			}
+			return
+		}
+		if len(order) >= maxSignatures {
+			return
+		}
+		sf := &sigField{name: name, key: key, sig: sig, kind: kind, found: rev}
+		byKey[key] = sf
+		order = append(order, sf)
+	}
+	last := len(f.Sections()) - 1
+	for rev := 0; rev <= last; rev++ {
+		root, err := f.Resolve(rev, f.Trailer(rev)["Root"])
+		catalog, ok := root.(pdfraw.Dict)
+		if err != nil || !ok {
+			if rev == last {
+				problems = append(problems, fmt.Sprintf("revision %d: document catalog (/Root) unreadable: %v", rev, errOr(err, "not a dictionary")))
+			}
+			continue
+		}
+		// Signatures referenced from /Perms: certification (DocMDP) and usage rights.
+		if perms, _ := f.Resolve(rev, catalog["Perms"]); perms != nil {
+			if pd, ok := perms.(pdfraw.Dict); ok {
+				for name, kind := range map[pdfraw.Name]SignatureKind{"DocMDP": KindCertification, "UR3": KindUsageRights, "UR": KindUsageRights} {
+					if ref, ok := pd[name].(pdfraw.Ref); ok {
+						if d, _ := f.Resolve(rev, ref); d != nil {
+							if sd, ok := d.(pdfraw.Dict); ok {
+								add(rev, "", refKey(ref), sd, kind)
+							}
+						}
+					}
+				}
+			}
+		}
+		af, _ := f.Resolve(rev, catalog["AcroForm"])
+		acro, ok := af.(pdfraw.Dict)
+		if !ok {
+			continue
+		}
+		fieldsObj, _ := f.Resolve(rev, acro["Fields"])
+		fieldsArr, _ := fieldsObj.(pdfraw.Array)
+		seen := map[pdfraw.Ref]bool{}
+		var walk func(o pdfraw.Object, parentName string, inheritedFT pdfraw.Name, depth int)
+		walk = func(o pdfraw.Object, parentName string, inheritedFT pdfraw.Name, depth int) {
+			if depth > maxFieldDepth {
+				problems = append(problems, fmt.Sprintf("revision %d: form fields nested deeper than %d; deeper fields not examined", rev, maxFieldDepth))
+				return
+			}
+			visits++
+			if visits > maxFieldVisits {
+				return
+			}
+			ref, isRef := o.(pdfraw.Ref)
+			if isRef {
+				if seen[ref] {
+					return // a /Kids loop or a field listed twice
+				}
+				seen[ref] = true
+			}
+			d, err := f.Resolve(rev, o)
+			fd, ok := d.(pdfraw.Dict)
+			if err != nil || !ok {
+				return
+			}
+			name := parentName
+			if t, ok := fd["T"].(pdfraw.String); ok {
+				if name != "" {
+					name += "."
+				}
+				name += decodeTextString(t.Bytes)
+			}
+			ft := inheritedFT
+			if n, ok := fd["FT"].(pdfraw.Name); ok {
+				ft = n
+			}
+			kidsObj, _ := f.Resolve(rev, fd["Kids"])
+			kids, _ := kidsObj.(pdfraw.Array)
+			// A field whose kids are only widgets is terminal; kids with /T are fields.
+			hasFieldKids := false
+			for _, k := range kids {
+				if kd, _ := f.Resolve(rev, k); kd != nil {
+					if kdd, ok := kd.(pdfraw.Dict); ok {
+						if _, ok := kdd["T"]; ok {
+							hasFieldKids = true
+							break
+						}
+					}
+				}
+			}
+			if hasFieldKids {
+				for _, k := range kids {
+					walk(k, name, ft, depth+1)
+				}
+				return
+			}
+			if ft != "Sig" {
+				return
+			}
+			key := "field:" + name
+			if isRef {
+				key = "field:" + refKey(ref)
+			}
+			var sig pdfraw.Dict
+			if vref, ok := fd["V"].(pdfraw.Ref); ok {
+				key = refKey(vref)
+				if vd, _ := f.Resolve(rev, vref); vd != nil {
+					sig, _ = vd.(pdfraw.Dict)
+				}
+			} else if vd, ok := fd["V"].(pdfraw.Dict); ok {
+				sig = vd
+			}
+			add(rev, name, key, sig, "")
+		}
+		for _, fo := range fieldsArr {
+			walk(fo, "", "", 0)
+		}
+	}
+	if visits > maxFieldVisits {
+		problems = append(problems, fmt.Sprintf("more than %d form field visits; remaining fields not examined", maxFieldVisits))
+	}
+	if len(order) >= maxSignatures {
+		problems = append(problems, fmt.Sprintf("more than %d signatures; only the first %d are verified", maxSignatures, maxSignatures))
+	}
+	// A field that later revisions no longer show keeps its signature: the
+	// removal is reported by the change analysis of that signature.
+	for _, sf := range order {
+		if sf.name == "" {
+			sf.name = "(" + sf.key + ")"
+		}
+		if sf.found < last && sf.sig != nil {
+			sf.name += fmt.Sprintf(" [field absent after revision %d]", sf.found)
+		}
+	}
+	return order, problems
+}
+
+func refKey(r pdfraw.Ref) string { return fmt.Sprintf("%d %d", r.Num, r.Gen) }
+
+func errOr(err error, s string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return s
+}
+
+// decodeTextString decodes a PDF text string (UTF-16BE with BOM, UTF-8
+// with BOM, or PDFDocEncoding, approximated by Latin-1).
+func decodeTextString(b []byte) string {
+	switch {
+	case len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF:
+		u := make([]uint16, 0, len(b)/2)
+		for i := 2; i+1 < len(b); i += 2 {
+			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+		}
+		return string(utf16Decode(u))
+	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
+		return strings.ToValidUTF8(string(b[3:]), "\uFFFD")
+	default:
+		r := make([]rune, len(b))
+		for i, c := range b {
+			r[i] = rune(c)
+		}
+		return string(r)
+	}
+}
+
+// verifyPDFSignature checks one signature; a panic in any check fails that
+// signature only, never the process or the other signatures.
+func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *sigField, ev evidence) (sr SignatureReport) {
+	sr = SignatureReport{Field: fld.name, Kind: KindApproval, Indication: TotalPassed, revision: -1}
+	defer func() {
+		if p := recover(); p != nil {
+			v.log.Error("panic while verifying a signature", "field", fld.name, "panic", p, "stack", string(debug.Stack()))
+			sr.degrade(TotalFailed, FormatFailure, fmt.Sprintf("internal error while verifying this signature: %v", p), true)
+		}
+	}()
+	sig := fld.sig
+	subFilter, _ := sig["SubFilter"].(pdfraw.Name)
+	sr.SubFilter = string(subFilter)
+	typ, _ := sig["Type"].(pdfraw.Name)
+	switch {
+	case fld.kind != "":
+		sr.Kind = fld.kind
+	case subFilter == "ETSI.RFC3161" || typ == "DocTimeStamp":
+		sr.Kind = KindDocumentTimestamp
+	}
+	if s, ok := sig["Name"].(pdfraw.String); ok {
+		sr.Name = decodeTextString(s.Bytes)
+	}
+	if s, ok := sig["Reason"].(pdfraw.String); ok {
+		sr.Reason = decodeTextString(s.Bytes)
+	}
+	if s, ok := sig["Location"].(pdfraw.String); ok {
+		sr.Location = decodeTextString(s.Bytes)
+	}
+	var claimed *time.Time
+	if s, ok := sig["M"].(pdfraw.String); ok {
+		if t, err := parsePDFDate(string(s.Bytes)); err == nil {
+			claimed = &t
+		}
+	}
+
+	contents, _ := sig["Contents"].(pdfraw.String)
+	br, ranges, brProblems := checkByteRange(f, sig, contents)
+	sr.ByteRange = br
+	if br != nil {
+		sr.revision = br.Revision
+	}
+	if ranges == nil {
+		// Nothing can be hashed: structural failure only.
+		for _, p := range brProblems {
+			sr.degrade(TotalFailed, FormatFailure, p, true)
+		}
+		if len(brProblems) == 0 {
+			sr.degrade(TotalFailed, FormatFailure, "signature has no usable /ByteRange", true)
+		}
+		return sr
+	}
+	content := signedContent{r: f.ReaderAt(), ranges: ranges}
+	der := contents.Bytes
+	switch {
+	case len(der) == 0 || allZero(der):
+		sr.degrade(TotalFailed, FormatFailure, "signature value (/Contents) is empty", true)
+	case len(der) > maxContentsBytes:
+		sr.degrade(TotalFailed, FormatFailure, fmt.Sprintf("signature value (/Contents) is %d bytes, over the %d-byte bound", len(der), maxContentsBytes), true)
+	default:
+		switch subFilter {
+		case "adbe.pkcs7.detached", "ETSI.CAdES.detached", "adbe.pkcs7.sha1":
+			v.checkCMS(ctx, &sr, der, content, ev, string(subFilter))
+		case "ETSI.RFC3161":
+			sr.Kind = KindDocumentTimestamp
+			v.checkDocTimestamp(ctx, &sr, der, content, ev)
+		case "adbe.x509.rsa_sha1":
+			v.checkX509RSASHA1(ctx, &sr, der, certStrings(f, sig["Cert"]), content, ev)
+		case "":
+			sr.degrade(TotalFailed, FormatFailure, "signature dictionary has no /SubFilter", true)
+		default:
+			sr.degrade(TotalFailed, FormatFailure, fmt.Sprintf("unsupported signature format /SubFilter /%s", subFilter), true)
+		}
+	}
+	if sr.ClaimedSigningTime == nil {
+		sr.ClaimedSigningTime = claimed
+	}
+	for _, p := range brProblems {
+		sr.degrade(TotalFailed, FormatFailure, p, true)
+	}
+	if br.Revision >= 0 {
+		v.checkChanges(f, &sr, br.Revision)
+	}
+	sr.PAdESLevel = padesLevel(&sr)
+	return sr
+}
+
+// checkChanges compares the signed revision with every later one.
+func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, signedRev int) {
+	perms, err := readMDPPermissions(f, signedRev)
+	if err != nil {
+		sr.degrade(TotalFailed, FormatFailure, "cannot read the signature's modification permissions: "+err.Error(), true)
+		return
+	}
+	if sr.Kind == KindCertification {
+		sr.DocMDPPermissions = perms.DocMDP
+	}
+	ch, err := analyzeChanges(f, signedRev, perms)
+	if err != nil {
+		sr.degrade(TotalFailed, DisallowedChanges, "changes after signing could not be analysed: "+err.Error(), true)
+		return
+	}
+	sr.Changes = ch
+	if ch == nil || len(ch.Disallowed) == 0 {
+		return
+	}
+	const show = 20
+	for i, c := range ch.Disallowed {
+		if i == show {
+			sr.degrade(TotalFailed, DisallowedChanges, fmt.Sprintf("… and %d more disallowed changes", len(ch.Disallowed)-show), true)
+			break
+		}
+		sr.degrade(TotalFailed, DisallowedChanges, fmt.Sprintf("disallowed change after signing: object %s (%s) in revision %d: %s", c.Object, c.Kind, c.Revision, c.Reason), true)
+	}
+}
+
+// degrade records a problem and lowers the indication when the new one is
+// worse. With override, a structural finding replaces a cryptographic
+// sub-indication of the same severity, because it explains the others.
+func (sr *SignatureReport) degrade(ind Indication, sub SubIndication, problem string, override bool) {
+	if problem != "" {
+		sr.Problems = append(sr.Problems, problem)
+	}
+	cur, next := severity(sr.Indication), severity(ind)
+	if next > cur || (override && next == cur && next > 0 && !sr.structural) {
+		sr.Indication, sr.SubIndication = ind, sub
+		sr.structural = override
+	}
+}
+
+func severity(i Indication) int {
+	switch i {
+	case TotalFailed:
+		return 2
+	case Indeterminate:
+		return 1
+	default:
+		return 0
+	}
+}
+
+func allZero(b []byte) bool {
+	return len(bytes.Trim(b, "\x00")) == 0
+}
+
+// certStrings returns the DER certificates of an adbe.x509.rsa_sha1
+// signature's /Cert (a string or an array of strings).
+func certStrings(f *pdfraw.File, o pdfraw.Object) [][]byte {
+	last := len(f.Sections()) - 1
+	o, _ = f.Resolve(last, o)
+	switch c := o.(type) {
+	case pdfraw.String:
+		return [][]byte{c.Bytes}
+	case pdfraw.Array:
+		var out [][]byte
+		for _, e := range c {
+			if s, ok := e.(pdfraw.String); ok && len(out) < 64 {
+				out = append(out, s.Bytes)
+			}
+		}
+		return out
+	}
+	return nil
+}
