@@ -153,13 +153,17 @@ var (
 	ErrMalformed = errors.New("pdfraw: malformed PDF")
 	ErrEncrypted = errors.New("pdfraw: encrypted PDF")
 	ErrLimit     = errors.New("pdfraw: limit exceeded")
+	// ErrUnsupported is returned by StreamData for a filter it does not
+	// decode (image filters such as DCTDecode, LZWDecode, Crypt filters
+	// other than Identity): the file is not malformed for that.
+	ErrUnsupported = errors.New("pdfraw: unsupported")
 )
 
 // File is an opened PDF. Its methods are safe for concurrent use.
 type File struct {
-	r        io.ReaderAt
-	size     int64
-	lim      Limits
+	r         io.ReaderAt
+	size      int64
+	lim       Limits
 	version   string
 	headerOff int64
 	sections  []*Section

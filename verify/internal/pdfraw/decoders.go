@@ -70,7 +70,7 @@ func predictor(rd io.Reader, parms Dict) (io.Reader, error) {
 	case pred >= 10 && pred <= 15:
 		return &pngReader{r: rd, bpp: bpp, cur: make([]byte, rowLen+1), prev: make([]byte, rowLen+1)}, nil
 	}
-	return nil, fmt.Errorf("%w: predictor %d", errUnsupported, pred)
+	return nil, fmt.Errorf("%w predictor %d", ErrUnsupported, pred)
 }
 
 type pngReader struct {

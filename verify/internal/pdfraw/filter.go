@@ -15,7 +15,7 @@ const maxFilters = 8
 // StreamData returns the decoded data of s: FlateDecode (with PNG and TIFF
 // predictors), ASCIIHexDecode, ASCII85Decode and RunLengthDecode, in
 // chains; no filter means the raw bytes. Other filters are an error naming
-// them. Decoded data larger than max (or than MaxDecodedStream, whichever is
+// them and wrapping ErrUnsupported. Decoded data larger than max (or than MaxDecodedStream, whichever is
 // smaller; max <= 0 means MaxDecodedStream) is ErrLimit: decoding stops
 // after max+1 bytes, so a deflate bomb costs no more than that.
 func (f *File) StreamData(s *Stream, max int64) ([]byte, error) {
@@ -60,7 +60,10 @@ func (f *File) streamData(s *Stream, limit int64, rev int, rc rctx) ([]byte, err
 	for i, name := range names {
 		rd, err = newDecoder(name, parms[i], rd)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %s: %w", ErrMalformed, what, name, err)
+			if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrLimit) {
+				return nil, fmt.Errorf("%s: /%s: %w", what, name, err)
+			}
+			return nil, fmt.Errorf("%w: %s: /%s: %w", ErrMalformed, what, name, err)
 		}
 	}
 	hint := s.Length
@@ -180,9 +183,6 @@ func (f *File) filterChain(s *Stream, rev int, rc rctx, what string) ([]Name, []
 	return names, parms, nil
 }
 
-// errUnsupported is returned for filters this package does not decode.
-var errUnsupported = errors.New("unsupported filter")
-
 func newDecoder(name Name, parms Dict, rd io.Reader) (io.Reader, error) {
 	switch name {
 	case "FlateDecode":
@@ -199,11 +199,11 @@ func newDecoder(name Name, parms Dict, rd io.Reader) (io.Reader, error) {
 		return &runLengthReader{r: byteReader(rd)}, nil
 	case "Crypt":
 		if n, ok := parms["Name"]; ok && n != Name("Identity") {
-			return nil, fmt.Errorf("%w: Crypt filter %v", errUnsupported, n)
+			return nil, fmt.Errorf("%w: Crypt filter %v", ErrUnsupported, n)
 		}
 		return rd, nil
 	}
-	return nil, fmt.Errorf("%w /%s", errUnsupported, name)
+	return nil, fmt.Errorf("%w filter /%s", ErrUnsupported, name)
 }
 
 func byteReader(rd io.Reader) io.ByteReader {

@@ -243,7 +243,17 @@ func (f *File) eofMarker(lx *lexer) (int64, int64, error) {
 func (f *File) findEOF(pos, xref int64) (end, startxref int64, err error) {
 	lx := newFileLexer(f.r, f.size, pos, pos+(1<<20), &f.lim)
 	lx.what = fmt.Sprintf("xref at offset %d: end of revision", xref)
-	lx.skipWhite()
+	// White space and comments (some writers sign their work there) may
+	// come before startxref; "%%EOF" is not a comment here.
+	for {
+		lx.skipWhite()
+		if lx.peek() != '%' || lx.hasPrefix("%%EOF") {
+			break
+		}
+		for c := lx.peek(); c >= 0 && c != '\r' && c != '\n'; c = lx.peek() {
+			lx.pos++
+		}
+	}
 	if lx.peek() < 0 {
 		return 0, 0, lx.eofErr("expected startxref")
 	}
@@ -278,6 +288,9 @@ func (f *File) walk(start int64) (chain []*rawSection, linearized bool, err erro
 		}
 		rs, err := f.parseSection(cur, &total)
 		if err != nil {
+			if f.headerOff > 0 {
+				err = fmt.Errorf("%w (the header is at offset %d; offsets relative to it are not supported)", err, f.headerOff)
+			}
 			return nil, false, err
 		}
 		if increased && rs.sec.Prev >= 0 {
@@ -477,6 +490,11 @@ func readTableEntry(lx *lexer) (XrefEntry, error) {
 	}
 	if c := lx.peek(); !isSpace(c) {
 		return XrefEntry{}, entryErr(lx, at, c)
+	}
+	if typ == 'f' && gen > math.MaxUint16 {
+		// Some writers put 65536 on the head of the free list; a free
+		// entry's generation only matters for reuse, so clamp it.
+		gen = math.MaxUint16
 	}
 	if gen > math.MaxUint16 {
 		return XrefEntry{}, lx.errAt(at, "generation %d too large", gen)

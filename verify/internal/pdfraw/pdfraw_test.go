@@ -590,7 +590,7 @@ func TestShortReader(t *testing.T) {
 func TestGarbageOffsets(t *testing.T) {
 	b := newBuilder()
 	b.obj(1, "<<>>")
-	b.cur[2] = XrefEntry{Type: EntryInUse, Offset: 3}     // inside the header
+	b.cur[2] = XrefEntry{Type: EntryInUse, Offset: 3}          // inside the header
 	b.cur[3] = XrefEntry{Type: EntryInUse, Offset: 9999999999} // beyond the end
 	b.cur[4] = XrefEntry{Type: EntryInUse, Offset: b.cur[1].Offset}
 	b.size = 5
@@ -793,8 +793,11 @@ func TestFilters(t *testing.T) {
 	}
 	_, err := sd(7)
 	require.ErrorContains(t, err, "LZWDecode")
+	require.ErrorIs(t, err, ErrUnsupported)
+	require.NotErrorIs(t, err, ErrMalformed)
 	_, err = sd(8)
 	require.ErrorContains(t, err, "DCTDecode")
+	require.ErrorIs(t, err, ErrUnsupported)
 	_, err = sd(12)
 	require.ErrorIs(t, err, ErrMalformed)
 	_, err = sd(13)
@@ -949,7 +952,10 @@ func TestOpenReadsLittle(t *testing.T) {
 	sum, err := f.StreamHash(s)
 	require.NoError(t, err)
 	require.Equal(t, sha256.Sum256(data[s.DataOffset:s.DataOffset+s.Length]), sum)
-	require.Equal(t, Int(1), obj(t, f, 1, 10).(Dict)["R"].(Int)-Int(0)+Int(1)-Int(1)+Int(0)-Int(0)+Int(0)-Int(0)+Int(0)+Int(1)-Int(1)+Int(0)+Int(0)-Int(0)+Int(0)+Int(0)+Int(0)+Int(0)-Int(0)+Int(0)+Int(0)+Int(1))
+	require.Nil(t, obj(t, f, 0, 10).(Dict)["R"])
+	require.Equal(t, Int(0), obj(t, f, 1, 10).(Dict)["R"])
+	require.Equal(t, Int(1), obj(t, f, 2, 10).(Dict)["R"])
+	require.Equal(t, "object 1999", string(obj(t, f, 2, 1999).(Dict)["S"].(String).Bytes))
 }
 
 func BenchmarkOpen(b *testing.B) {
