@@ -66,7 +66,7 @@ func predictor(rd io.Reader, parms Dict) (io.Reader, error) {
 	bpp := int((colors*bpc + 7) / 8)
 	switch {
 	case pred == 2:
-		return &tiffReader{r: rd, row: make([]byte, rowLen), colors: int(colors), bpc: int(bpc)}, nil
+		return &tiffReader{r: rd, row: make([]byte, rowLen), colors: int(colors), bpc: int(bpc), samples: int(colors * cols)}, nil
 	case pred >= 10 && pred <= 15:
 		return &pngReader{r: rd, bpp: bpp, cur: make([]byte, rowLen+1), prev: make([]byte, rowLen+1)}, nil
 	}
@@ -164,11 +164,11 @@ func abs(x int) int {
 
 // tiffReader undoes TIFF predictor 2 (horizontal differencing).
 type tiffReader struct {
-	r           io.Reader
-	row         []byte
-	colors, bpc int
-	pending     []byte
-	err         error
+	r                    io.Reader
+	row                  []byte
+	colors, bpc, samples int // samples per row, without the padding bits
+	pending              []byte
+	err                  error
 }
 
 func (t *tiffReader) Read(b []byte) (int, error) {
@@ -212,7 +212,7 @@ func (t *tiffReader) undo() {
 	default: // 1, 2, 4 bits
 		bpc := t.bpc
 		mask := byte(1<<bpc - 1)
-		samples := len(row) * 8 / bpc
+		samples := t.samples
 		get := func(i int) byte {
 			bit := i * bpc
 			return row[bit/8] >> (8 - bpc - bit%8) & mask

@@ -134,10 +134,13 @@ func (p *parser) dict(open token, depth int) (Dict, error) {
 		if err != nil {
 			return nil, err
 		}
-		// A repeated key makes the dictionary ambiguous (readers disagree
-		// on which value wins), which a signature verifier must not accept.
-		if _, dup := d[key]; dup {
-			return nil, p.lx.errAt(k.start, "duplicate dictionary key /%s", key)
+		// A repeated key: the last value wins, as in Acrobat, pdf.js and
+		// PDFium (digitorus/pdfsign writes a second /Version into the
+		// catalog). For the keys that decide which bytes are read or
+		// signed, differing values are an ambiguity a signature verifier
+		// must not resolve silently.
+		if old, dup := d[key]; dup && criticalKeys[key] && !Equal(old, v) {
+			return nil, p.lx.errAt(k.start, "dictionary key /%s repeated with a different value", key)
 		}
 		d[key] = v
 	}
@@ -216,4 +219,12 @@ func (p *parser) expectInt(what string) (int64, error) {
 		return 0, p.lx.errAt(t.start, "expected %s, found %s", what, t.describe())
 	}
 	return t.i, nil
+}
+
+// criticalKeys may be repeated in a dictionary only with equal values.
+var criticalKeys = map[Name]bool{
+	"ByteRange": true, "Contents": true, "Length": true, "Filter": true, "DecodeParms": true,
+	"Type": true, "SubFilter": true, "Prev": true, "XRefStm": true, "Root": true, "Size": true,
+	"Encrypt": true, "W": true, "Index": true, "N": true, "First": true, "Reference": true,
+	"Perms": true, "V": true, "FT": true, "Parent": true, "Kids": true,
 }

@@ -709,6 +709,8 @@ func TestLexer(t *testing.T) {
 		{"[1 2 R 3 0 R 4%comment\n]", Array{Ref{1, 2}, Ref{3, 0}, Int(4)}},
 		{"[1 R]", Array{Int(1), Keyword("R")}},
 		{"[1 2 0 R 3]", Array{Int(1), Ref{Num: 2}, Int(3)}},
+		{"<</Version/1.5/Version/1.4>>", Dict{"Version": Name("1.4")}},
+		{"<</Length 5/Length 5>>", Dict{"Length": Int(5)}},
 		{"<</A 1/B[/C]/D<</E null>>>>", Dict{"A": Int(1), "B": Array{Name("C")}, "D": Dict{"E": Null{}}}},
 		{"[5 70000 R]", Array{Int(5), Int(70000), Keyword("R")}},
 		{"[4294967296 0 R]", Array{Int(4294967296), Int(0), Keyword("R")}},
@@ -728,7 +730,7 @@ func TestLexer(t *testing.T) {
 		}
 		require.Equal(t, c.want, o, c.in)
 	}
-	for _, bad := range []string{"(abc", "<41", "<4x>", "1.2.3", "--5", ".", "-", ">", ")", "{", "<</A>>", "<<1 2>>", "[1 2", "/A#00", "<</A 1/A 2>>", "R", "obj", "1e5"} {
+	for _, bad := range []string{"(abc", "<41", "<4x>", "1.2.3", "--5", ".", "-", ">", ")", "{", "<</A>>", "<<1 2>>", "[1 2", "/A#00", "<</ByteRange[0 1 2 3]/ByteRange[0 1 2 4]>>", "R", "obj", "1e5"} {
 		_, err := parse(bad)
 		require.Error(t, err, bad)
 		require.ErrorIs(t, err, ErrMalformed, bad)
