@@ -22,7 +22,7 @@ func (f *File) StreamData(s *Stream, max int64) ([]byte, error) {
 	if s == nil {
 		return nil, errors.New("pdfraw: StreamData of a nil stream")
 	}
-	return f.streamData(s, max, s.rev(), rctx{})
+	return f.streamData(s, max, s.rev(), newRctx())
 }
 
 func (s *Stream) rev() int {
@@ -50,6 +50,9 @@ func (f *File) streamData(s *Stream, limit int64, rev int, rc rctx) ([]byte, err
 	}
 	if limit <= 0 || limit > f.lim.MaxDecodedStream {
 		limit = f.lim.MaxDecodedStream
+	}
+	if err := rc.decoded(what); err != nil {
+		return nil, err
 	}
 	names, parms, err := f.filterChain(s, rev, rc, what)
 	if err != nil {

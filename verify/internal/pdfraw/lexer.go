@@ -209,16 +209,9 @@ func (l *lexer) eofErr(what string) error {
 	case l.ioErr != nil:
 		return fmt.Errorf("%s: %s: %w", l.where(l.pos), what, l.ioErr)
 	case l.limitHit && l.pos >= l.limit && l.limit < l.end:
-		return fmt.Errorf("%w: %s: %s: more than %d bytes", ErrLimit, l.where(l.pos), what, l.limit-l.startOfLimit())
+		return fmt.Errorf("%w: %s: %s: reading stopped at the bound at offset %d (MaxObjectBytes)", ErrLimit, l.where(l.pos), what, l.limit)
 	}
 	return fmt.Errorf("%w: %s: unexpected end of data (%s)", ErrMalformed, l.where(l.pos), what)
-}
-
-func (l *lexer) startOfLimit() int64 {
-	if l.lim != nil {
-		return l.limit - l.lim.MaxObjectBytes
-	}
-	return 0
 }
 
 // skipSpace skips white space and comments.

@@ -2,7 +2,9 @@ package pdfraw
 
 import (
 	"container/list"
+	"errors"
 	"fmt"
+	"math"
 	"sync"
 )
 
@@ -19,6 +21,39 @@ const noXrefRev = -1
 type rctx struct {
 	hops int
 	stms []uint32
+	work *work
+}
+
+// work bounds the total effort of one call (Object, Resolve, StreamData):
+// without it, a stream whose /Filter entries refer into other object
+// streams, whose filters refer into others, ... could cost exponential
+// time within the hop limit.
+type work struct {
+	objects int // indirect objects parsed
+	decodes int // streams decoded
+}
+
+const (
+	maxWorkObjects = 1024
+	maxWorkDecodes = 16
+)
+
+func newRctx() rctx { return rctx{work: &work{}} }
+
+func (rc rctx) parsed(what string) error {
+	rc.work.objects++
+	if rc.work.objects > maxWorkObjects {
+		return fmt.Errorf("%w: %s: more than %d objects read for one request", ErrLimit, what, maxWorkObjects)
+	}
+	return nil
+}
+
+func (rc rctx) decoded(what string) error {
+	rc.work.decodes++
+	if rc.work.decodes > maxWorkDecodes {
+		return fmt.Errorf("%w: %s: more than %d streams decoded for one request", ErrLimit, what, maxWorkDecodes)
+	}
+	return nil
 }
 
 func (rc rctx) hop() rctx {
@@ -46,13 +81,13 @@ func (f *File) Entry(rev int, num uint32) (XrefEntry, int, bool) {
 // for a free or absent entry and for a generation mismatch. The result may
 // be shared with other callers and must not be modified.
 func (f *File) Object(rev int, ref Ref) (Object, error) {
-	return f.object(rev, ref, rctx{})
+	return f.object(rev, ref, newRctx())
 }
 
 // Resolve follows references from o as seen by revision rev, at most
 // MaxResolveHops of them. Non-references are returned unchanged.
 func (f *File) Resolve(rev int, o Object) (Object, error) {
-	return f.resolve(rev, o, rctx{})
+	return f.resolve(rev, o, newRctx())
 }
 
 func (f *File) resolve(rev int, o Object, rc rctx) (Object, error) {
@@ -102,7 +137,11 @@ func (f *File) object(rev int, ref Ref, rc rctx) (Object, error) {
 			return nil, err
 		}
 		if !revDep {
-			f.cache.putObj(key, o, end-e.Offset)
+			cost := end - e.Offset
+			if s, ok := o.(*Stream); ok {
+				cost = s.DataOffset - e.Offset
+			}
+			f.cache.putObj(key, o, cost)
 		}
 		return o, nil
 	case EntryCompressed:
@@ -138,6 +177,9 @@ func (f *File) readIndirect(off int64, ref Ref, anyRef bool, rev int, rc rctx) (
 	}
 	if off < 0 || off >= f.size {
 		return nil, 0, false, fmt.Errorf("%w: %s: offset outside the file (%d bytes)", ErrMalformed, what, f.size)
+	}
+	if err := rc.parsed(what); err != nil {
+		return nil, 0, false, err
 	}
 	lx := newFileLexer(f.r, f.size, off, off+f.lim.MaxObjectBytes, &f.lim)
 	lx.what = what
@@ -246,7 +288,7 @@ type objStream struct {
 	data    []byte
 	first   int
 	nums    []uint32
-	offs    []int
+	offs    []uint32
 }
 
 func (f *File) objStream(rev int, num uint32, rc rctx) (*objStream, error) {
@@ -285,17 +327,20 @@ func (f *File) objStream(rev int, num uint32, rc rctx) (*objStream, error) {
 		return nil, fmt.Errorf("%w: %s: /N and /First must be non-negative integers", ErrMalformed, what)
 	}
 	data, err := f.streamData(s, f.lim.MaxDecodedStream, rev, rc)
+	if errors.Is(err, ErrUnsupported) {
+		return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, what, err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if int64(first) > int64(len(data)) {
 		return nil, fmt.Errorf("%w: %s: /First %d beyond the %d decoded bytes", ErrMalformed, what, first, len(data))
 	}
-	if int64(n)*3 > int64(first)+1 {
+	if int64(n) > int64(first)/3+1 || int64(n) > int64(f.lim.MaxXrefEntries) {
 		return nil, fmt.Errorf("%w: %s: /N %d pairs cannot fit in /First %d bytes", ErrMalformed, what, n, first)
 	}
 	stm := &objStream{num: num, dataOff: s.DataOffset, length: s.Length, data: data, first: int(first),
-		nums: make([]uint32, n), offs: make([]int, n)}
+		nums: make([]uint32, n), offs: make([]uint32, n)}
 	lx := newMemLexer(data[:first], &f.lim)
 	lx.what = what + " header"
 	p := newParser(lx, &f.lim)
@@ -308,10 +353,10 @@ func (f *File) objStream(rev int, num uint32, rc rctx) (*objStream, error) {
 		if err != nil {
 			return nil, err
 		}
-		if on < 0 || on > int64(^uint32(0)) || oo < 0 || oo > int64(len(data))-int64(first) {
+		if on < 0 || on > math.MaxUint32 || oo < 0 || oo > int64(len(data))-int64(first) || oo > math.MaxUint32 {
 			return nil, lx.errf("bad pair %d %d", on, oo)
 		}
-		stm.nums[i], stm.offs[i] = uint32(on), int(oo)
+		stm.nums[i], stm.offs[i] = uint32(on), uint32(oo)
 	}
 	f.cache.putStm(stmKey{s.DataOffset, s.Length}, stm)
 	return stm, nil
@@ -326,10 +371,10 @@ func (s *objStream) object(idx int, num uint32, lim *Limits) (Object, int64, err
 	if s.nums[idx] != num {
 		return nil, 0, fmt.Errorf("%w: %s: the stream holds object %d at that index", ErrMalformed, what, s.nums[idx])
 	}
-	start := s.first + s.offs[idx]
+	start := s.first + int(s.offs[idx])
 	end := len(s.data)
-	if idx+1 < len(s.offs) && s.first+s.offs[idx+1] > start {
-		end = s.first + s.offs[idx+1]
+	if idx+1 < len(s.offs) && s.first+int(s.offs[idx+1]) > start {
+		end = s.first + int(s.offs[idx+1])
 	}
 	lx := newMemLexer(s.data[start:end], lim)
 	lx.what = what
@@ -396,7 +441,7 @@ func (c *caches) getStm(k stmKey) (*objStream, bool) {
 func (c *caches) putStm(k stmKey, s *objStream) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.stms.put(k, s, int64(len(s.data))+int64(len(s.nums))*16+64)
+	c.stms.put(k, s, int64(len(s.data))+int64(len(s.nums))*8+64)
 }
 
 type lru[K comparable, V any] struct {

@@ -531,7 +531,7 @@ func (f *File) trailerFields(sec *Section, what string) error {
 // parseXrefStream reads the cross-reference stream object at off.
 func (f *File) parseXrefStream(off int64, total *int) (Dict, map[uint32]XrefEntry, int64, error) {
 	what := fmt.Sprintf("xref stream at offset %d", off)
-	o, end, _, err := f.readIndirect(off, Ref{}, true, noXref, rctx{})
+	o, end, _, err := f.readIndirect(off, Ref{}, true, noXref, newRctx())
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -591,7 +591,10 @@ func (f *File) parseXrefStream(off int64, total *int) (Dict, map[uint32]XrefEntr
 	if rows*rowLen > f.lim.MaxDecodedStream {
 		return nil, nil, 0, fmt.Errorf("%w: %s: %d entries need more than %d decoded bytes", ErrLimit, what, rows, f.lim.MaxDecodedStream)
 	}
-	data, err := f.streamData(s, f.lim.MaxDecodedStream, noXref, rctx{})
+	data, err := f.streamData(s, f.lim.MaxDecodedStream, noXref, newRctx())
+	if errors.Is(err, ErrUnsupported) {
+		return nil, nil, 0, fmt.Errorf("%w: %s: %w", ErrMalformed, what, err)
+	}
 	if err != nil {
 		return nil, nil, 0, err
 	}
