@@ -1,31 +1,48 @@
 // Package pdfraw is a small, strict, bounded reader of PDF objects over an
-// io.ReaderAt. It owns the low-level PDF syntax the signature verifier needs:
-// the header, every cross-reference section (classic tables, hybrid /XRefStm
-// files and cross-reference streams), every trailer, object streams, and the
-// indirect objects a caller asks for. It keeps each incremental-update
-// revision separately so that signature verification can compare revisions.
+// io.ReaderAt, for the signature verifier. It owns the low-level PDF syntax:
+// the header, every cross-reference section (classic tables, hybrid
+// /XRefStm files and cross-reference streams), every trailer, object
+// streams, stream decoding, and the indirect objects a caller asks for. It
+// keeps each incremental-update revision as its own Section, so that
+// signature verification can compare revisions.
 //
-// It never reads the whole file: Open reads only the header, the tail (to
-// find the last startxref) and the cross-reference sections; Object reads only
-// the bytes of the object asked for. It never repairs a broken file: a wrong
-// offset, a wrong /Length or a broken /Prev chain is an error.
+// It never reads the whole file: Open reads the first 1 KiB (header), the
+// last 16 KiB (the last startxref) and the cross-reference sections; Object
+// reads only the bytes of the object asked for (and of the object stream
+// holding it). It never repairs a broken file: a wrong offset, a wrong
+// /Length, a broken /Prev chain or a missing %%EOF is an error. It is
+// lenient only about white space (end-of-line variants around stream data,
+// xref entries and %%EOF), comments before startxref, and free entries with
+// generation 65536. Offsets are absolute: files with data before the header
+// whose offsets are relative to it are rejected.
+//
+// A repeated dictionary key takes its last value (as Acrobat, pdf.js and
+// PDFium do; digitorus/pdfsign repeats /Version in the catalog), except that
+// keys deciding which bytes are read or signed (/ByteRange, /Contents,
+// /Length, /Filter, /Type, /Prev, /Root, ...) repeated with different values
+// are ErrMalformed.
 //
 // Every allocation is bounded by Limits (see DefaultLimits):
 //
 //	MaxRevisions      1000        cross-reference sections in the /Prev chain
-//	MaxXrefEntries    4_000_000   xref entries, summed over all sections
+//	MaxXrefEntries    4_000_000   xref entries summed over all sections (also caps /N of an object stream)
 //	MaxDecodedStream  64 MiB      one decoded stream (xref/object streams, StreamData)
 //	MaxDepth          64          nesting of arrays and dictionaries
 //	MaxTokenBytes     32 MiB      one string, name or number token
-//	MaxObjectBytes    64 MiB      bytes read to parse one indirect object (stream data excluded)
-//	MaxResolveHops    32          Ref -> Ref chains in Resolve and indirect /Length
+//	MaxObjectBytes    64 MiB      bytes read to parse one indirect object (stream data excluded);
+//	                              also at most MaxObjectBytes/64 (>= 4096) objects built per parse
+//	MaxResolveHops    32          Ref -> Ref chains, indirect /Length and filter lookups
 //
-// Decoded object streams are kept in an LRU cache of bounded total size
-// (32 MiB) and parsed objects in a bounded cache, so memory use stays well
-// below 64 MiB whatever the file size.
+// and by fixed internal bounds: at most 1024 objects parsed and 16 streams
+// decoded per call (Object, Resolve, StreamData), 8 filters per stream,
+// predictor rows of 16 MiB. Decoded object streams are kept in an LRU cache
+// of at most 32 MiB, parsed objects in one of at most 16384 objects and
+// 8 MiB of source bytes, so memory use for a valid file stays far below
+// 64 MiB whatever its size.
 //
-// Errors wrap one of ErrNotPDF, ErrMalformed, ErrEncrypted or ErrLimit and say
-// where the problem is ("xref at offset 1234: ...").
+// Errors wrap ErrNotPDF, ErrMalformed, ErrEncrypted, ErrLimit or
+// ErrUnsupported (or an I/O error of the reader) and say what and where
+// ("xref at offset 1234: ...").
 package pdfraw
 
 import (

@@ -187,14 +187,10 @@ func (f *File) findStartxref() (int64, error) {
 	if i < 0 {
 		return 0, fmt.Errorf("%w: no startxref in the last %d bytes", ErrMalformed, n)
 	}
-	lx := newMemLexer(buf, &f.lim)
-	lx.what = "startxref"
-	lx.pos = int64(i)
+	lx := newFileLexer(f.r, f.size, off+int64(i), f.size, &f.lim)
+	lx.what = "last startxref"
 	v, _, err := f.eofMarker(lx)
-	if err != nil {
-		return 0, fmt.Errorf("%w (startxref at offset %d)", err, off+int64(i))
-	}
-	return v, nil
+	return v, err
 }
 
 // eofMarker parses "startxref N %%EOF" and the one end-of-line after it at

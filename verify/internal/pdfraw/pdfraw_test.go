@@ -975,3 +975,43 @@ func BenchmarkOpen(b *testing.B) {
 		}
 	}
 }
+
+func TestObjStmHeaderBounds(t *testing.T) {
+	for _, nf := range []string{"/N 9223372036854775807/First 4", "/N 1/First 999", "/N -1/First 4", "/N 1/First 4/Filter/LZWDecode", "/N 2/First 2"} {
+		b := newBuilder()
+		b.stream(5, "/Type/ObjStm"+nf, []byte("2 0 (x)"))
+		b.note(2, XrefEntry{Type: EntryCompressed, StmNum: 5})
+		b.xrefStream(6, "", false)
+		f := open(t, b.bytes())
+		_, err := f.Object(0, Ref{Num: 2})
+		require.ErrorIs(t, err, ErrMalformed, nf)
+	}
+}
+
+func TestFilterChainBudget(t *testing.T) {
+	// Stream 1's /Filter is object 100, stored in object stream 10, whose
+	// /Filter is object 101 in object stream 11, and so on: each step
+	// decodes another object stream.
+	build := func(depth uint32) *File {
+		b := newBuilder()
+		b.stream(1, "/Filter 100 0 R", deflate([]byte("x")))
+		for i := uint32(0); i < depth; i++ {
+			filter := fmt.Sprintf("/Filter %d 0 R", 100+i+1)
+			if i == depth-1 {
+				filter = "/Filter/FlateDecode"
+			}
+			hdr := fmt.Sprintf("%d 0 ", 100+i)
+			b.stream(10+i, fmt.Sprintf("/Type/ObjStm/N 1/First %d%s", len(hdr), filter), deflate([]byte(hdr+"/FlateDecode")))
+			b.note(100+i, XrefEntry{Type: EntryCompressed, StmNum: 10 + i})
+		}
+		b.xrefStream(9, "", false)
+		return open(t, b.bytes())
+	}
+	f := build(5)
+	d, err := f.StreamData(obj(t, f, 0, 1).(*Stream), 0)
+	require.NoError(t, err)
+	require.Equal(t, "x", string(d))
+	f = build(40)
+	_, err = f.StreamData(obj(t, f, 0, 1).(*Stream), 0)
+	require.ErrorIs(t, err, ErrLimit)
+}
