@@ -33,7 +33,7 @@ type rsaSlot struct {
 
 var rsaPools = map[int]*rsaPool{
 	1024: {bits: 1024, slots: make([]rsaSlot, 8)},
-	2048: {bits: 2048, slots: make([]rsaSlot, 32)},
+	2048: {bits: 2048, slots: make([]rsaSlot, 16)},
 	3072: {bits: 3072, slots: make([]rsaSlot, 4)},
 }
 
