@@ -144,6 +144,23 @@ type APIToken struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
+// NewAPIToken validates a token's owner, name and expiry and returns the
+// token to store (without its hash, which the catalog sets).
+func NewAPIToken(username, name string, expiresAt *time.Time) (*APIToken, error) {
+	if err := ValidateUsername(username); err != nil {
+		return nil, err
+	}
+	name, err := validateText("token name", name, MaxNameLen, true, false)
+	if err != nil {
+		return nil, err
+	}
+	exp, err := normalizeOptionalTime("expires_at", expiresAt)
+	if err != nil {
+		return nil, err
+	}
+	return &APIToken{Username: username, Name: name, ExpiresAt: exp}, nil
+}
+
 // apiTokenPrefix marks sohoa tokens so secret scanners can spot leaks.
 const apiTokenPrefix = "sohoa_"
 

@@ -1,0 +1,227 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sohoa/sohoa"
+)
+
+const dossierCols = `d.code, d.unit_code, d.procedure_code, d.received_at, d.due_at, d.resolved_at,
+	d.status, d.digitization_state, d.created_at`
+
+func scanDossier(row pgx.Row) (*sohoa.Dossier, error) {
+	var d sohoa.Dossier
+	if err := row.Scan(&d.Code, &d.UnitCode, &d.ProcedureCode, &d.ReceivedAt, &d.DueAt, &d.ResolvedAt,
+		&d.Status, &d.DigitizationState, &d.CreatedAt); err != nil {
+		return nil, err
+	}
+	d.ReceivedAt, d.CreatedAt = d.ReceivedAt.UTC(), d.CreatedAt.UTC()
+	d.DueAt, d.ResolvedAt = utcPtr(d.DueAt), utcPtr(d.ResolvedAt)
+	return &d, nil
+}
+
+func (db *DB) CreateDossier(ctx context.Context, d *sohoa.Dossier) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return db.atomic(ctx, func(tx *DB) error {
+		if err := tx.requireUnit(ctx, d.UnitCode, "unit"); err != nil {
+			return err
+		}
+		ok, err := tx.exists(ctx, `SELECT 1 FROM procedures WHERE code = $1`, d.ProcedureCode)
+		if err != nil {
+			return wrap(err, "look up procedure")
+		}
+		if !ok {
+			return sohoa.Errorf(sohoa.EINVALID, "unknown procedure %q", d.ProcedureCode)
+		}
+		generate := d.Code == ""
+		created := tx.nowUTC()
+		for attempt := 0; ; attempt++ {
+			code := d.Code
+			if generate {
+				if code, err = tx.nextCode(ctx, d.UnitCode, d.ReceivedAt); err != nil {
+					return err
+				}
+			}
+			tag, err := tx.q.Exec(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
+				status, digitization_state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+				ON CONFLICT (code) DO NOTHING`,
+				code, d.UnitCode, d.ProcedureCode, d.ReceivedAt, d.DueAt, d.ResolvedAt, d.Status, d.DigitizationState, created)
+			if err != nil {
+				return wrap(err, "create dossier %q", code)
+			}
+			if tag.RowsAffected() == 1 {
+				d.Code, d.CreatedAt = code, created
+				return nil
+			}
+			if !generate {
+				return sohoa.Errorf(sohoa.ECONFLICT, "dossier %q already exists", code)
+			}
+			// A code imported from another system took this number; try the next.
+			if attempt > 1000 {
+				return sohoa.Errorf(sohoa.ECONFLICT, "no free dossier code for unit %q on %s", d.UnitCode, sohoa.DossierDay(d.ReceivedAt))
+			}
+		}
+	})
+}
+
+func (db *DB) NextDossierCode(ctx context.Context, unitCode string, at time.Time) (string, error) {
+	if err := sohoa.ValidateCode("unit", unitCode); err != nil {
+		return "", err
+	}
+	at, err := sohoa.NormalizeTime("dossier date", at)
+	if err != nil {
+		return "", err
+	}
+	if err := db.requireUnit(ctx, unitCode, "unit"); err != nil {
+		return "", err
+	}
+	return db.nextCode(ctx, unitCode, at)
+}
+
+// nextCode bumps the (unit, day) counter; the upsert's row lock makes
+// concurrent callers take turns.
+func (db *DB) nextCode(ctx context.Context, unitCode string, at time.Time) (string, error) {
+	var n int
+	err := db.q.QueryRow(ctx, `INSERT INTO dossier_code_counters AS c (unit_code, day, last_number) VALUES ($1, $2, 1)
+		ON CONFLICT (unit_code, day) DO UPDATE SET last_number = c.last_number + 1
+		RETURNING last_number`, unitCode, sohoa.DossierDay(at)).Scan(&n)
+	if err != nil {
+		return "", wrap(err, "next dossier code for %q", unitCode)
+	}
+	return sohoa.FormatDossierCode(unitCode, at, n), nil
+}
+
+func (db *DB) FindDossierByCode(ctx context.Context, code string) (*sohoa.Dossier, error) {
+	if err := sohoa.ValidateDossierCode(code); err != nil {
+		return nil, err
+	}
+	d, err := scanDossier(db.q.QueryRow(ctx, `SELECT `+dossierCols+` FROM dossiers d WHERE d.code = $1`, code))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, sohoa.Errorf(sohoa.ENOTFOUND, "dossier %q not found", code)
+	}
+	return d, wrap(err, "find dossier %q", code)
+}
+
+// dossierConds builds the WHERE conditions of f, without its cursor.
+func dossierConds(f *sohoa.DossierFilter, a *args) []string {
+	conds := []string{scopeCond(f.Scope, "d.unit_code", a)}
+	if f.UnitCode != "" {
+		if f.IncludeSubunits {
+			conds = append(conds, "d.unit_code IN "+subtreeSQL(a.add([]string{f.UnitCode})))
+		} else {
+			conds = append(conds, "d.unit_code = "+a.add(f.UnitCode))
+		}
+	}
+	if f.ProcedureCode != "" {
+		conds = append(conds, "d.procedure_code = "+a.add(f.ProcedureCode))
+	}
+	if len(f.Statuses) > 0 {
+		ss := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			ss[i] = string(s)
+		}
+		conds = append(conds, "d.status = ANY("+a.add(ss)+")")
+	}
+	if len(f.States) > 0 {
+		ss := make([]string, len(f.States))
+		for i, s := range f.States {
+			ss[i] = string(s)
+		}
+		conds = append(conds, "d.digitization_state = ANY("+a.add(ss)+")")
+	}
+	if !f.ReceivedFrom.IsZero() {
+		conds = append(conds, "d.received_at >= "+a.add(f.ReceivedFrom))
+	}
+	if !f.ReceivedBefore.IsZero() {
+		conds = append(conds, "d.received_at < "+a.add(f.ReceivedBefore))
+	}
+	return conds
+}
+
+func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.DossierPage, error) {
+	limit, err := f.Validate()
+	if err != nil {
+		return nil, err
+	}
+	var a args
+	conds := dossierConds(&f, &a)
+	order, cmp := "ASC", ">"
+	if f.Descending {
+		order, cmp = "DESC", "<"
+	}
+	if f.Cursor != "" {
+		at, code, _ := sohoa.DecodeDossierCursor(f.Cursor)
+		conds = append(conds, "(d.received_at, d.code) "+cmp+" ("+a.add(at)+", "+a.add(code)+")")
+	}
+	q := `SELECT ` + dossierCols + ` FROM dossiers d` + joinConds(conds) +
+		` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.add(limit+1)
+	rows, err := db.q.Query(ctx, q, a...)
+	if err != nil {
+		return nil, wrap(err, "find dossiers")
+	}
+	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Dossier, error) { return scanDossier(r) })
+	if err != nil {
+		return nil, wrap(err, "find dossiers")
+	}
+	page := &sohoa.DossierPage{Dossiers: ds}
+	if len(ds) > limit {
+		page.Dossiers = ds[:limit]
+		last := ds[limit-1]
+		page.NextCursor = sohoa.EncodeDossierCursor(last.ReceivedAt, last.Code)
+	}
+	if page.Dossiers == nil {
+		page.Dossiers = []*sohoa.Dossier{}
+	}
+	return page, nil
+}
+
+func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa.DossierCount, error) {
+	f.Cursor, f.Limit = "", 0
+	if _, err := f.Validate(); err != nil {
+		return nil, err
+	}
+	var a args
+	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + joinConds(dossierConds(&f, &a)) +
+		` GROUP BY d.unit_code, d.digitization_state ORDER BY d.unit_code, d.digitization_state`
+	rows, err := db.q.Query(ctx, q, a...)
+	if err != nil {
+		return nil, wrap(err, "count dossiers")
+	}
+	counts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (sohoa.DossierCount, error) {
+		var c sohoa.DossierCount
+		err := r.Scan(&c.UnitCode, &c.DigitizationState, &c.Count)
+		return c, err
+	})
+	return counts, wrap(err, "count dossiers")
+}
+
+func (db *DB) UpdateDossier(ctx context.Context, code string, upd sohoa.DossierUpdate) (*sohoa.Dossier, error) {
+	if err := sohoa.ValidateDossierCode(code); err != nil {
+		return nil, err
+	}
+	var out *sohoa.Dossier
+	err := db.atomic(ctx, func(tx *DB) error {
+		d, err := scanDossier(tx.q.QueryRow(ctx, `SELECT `+dossierCols+` FROM dossiers d WHERE d.code = $1 FOR UPDATE`, code))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return sohoa.Errorf(sohoa.ENOTFOUND, "dossier %q not found", code)
+		} else if err != nil {
+			return wrap(err, "update dossier %q", code)
+		}
+		if err := upd.Apply(d); err != nil {
+			return err
+		}
+		if _, err := tx.q.Exec(ctx, `UPDATE dossiers SET status = $2, digitization_state = $3, due_at = $4, resolved_at = $5
+			WHERE code = $1`, d.Code, d.Status, d.DigitizationState, d.DueAt, d.ResolvedAt); err != nil {
+			return wrap(err, "update dossier %q", code)
+		}
+		out = d
+		return nil
+	})
+	return out, err
+}

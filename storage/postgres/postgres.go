@@ -1,0 +1,315 @@
+// Package postgres is the catalog on PostgreSQL (pgx/pgxpool), for
+// installations with several processes and workers. It implements
+// sohoa.Catalog, applies the embedded migrations and River's own on Open,
+// and passes storage/catalogtest like storage/sqlite.
+//
+// Conflicting inserts use ON CONFLICT DO NOTHING and references are checked
+// before writing, so the usual user errors (ECONFLICT, EINVALID) do not
+// abort a surrounding WithTx transaction: a caller may handle them and go on.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/migrations"
+)
+
+var _ sohoa.Catalog = (*DB)(nil)
+
+// DB is a catalog on PostgreSQL. A DB given to a WithTx callback runs its
+// queries in that transaction.
+type DB struct {
+	pool     *pgxpool.Pool
+	q        querier
+	tx       pgx.Tx // nil outside WithTx
+	log      *slog.Logger
+	now      func() time.Time
+	migrated []string
+}
+
+// querier is what *pgxpool.Pool and pgx.Tx share; Begin on a pgx.Tx opens a
+// savepoint.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// Option configures Open.
+type Option func(*DB)
+
+// WithClock sets the clock used for created_at and audit times.
+func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+
+// Open connects to the database at url (a postgres:// URL or DSN pgx
+// understands), applies pending catalog and River migrations and returns
+// the catalog. Close it when done.
+func Open(ctx context.Context, url string, logger *slog.Logger, opts ...Option) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = logger.With("component", "catalog", "driver", "postgres")
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, sohoa.Errorf(sohoa.EINVALID, "database URL: %v", err)
+	}
+	if cfg.MaxConns < 4 {
+		cfg.MaxConns = 4 // migrations hold one connection for their lock and use another
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	db := &DB{pool: pool, q: pool, log: logger, now: time.Now}
+	for _, o := range opts {
+		o(db)
+	}
+	if db.migrated, err = migrate(ctx, pool, logger); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() { db.pool.Close() }
+
+// Pool is the connection pool, for River's riverpgxv5 driver.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Migrated lists the migrations Open applied ("catalog 1 …", "river 6 …").
+func (db *DB) Migrated() []string { return db.migrated }
+
+// migrationLock is the advisory lock key serialising migrators (several
+// processes may start at once); "sohoa" in ASCII.
+const migrationLock = 0x736f686f61
+
+// migrate applies the catalog's goose migrations and River's, holding an
+// advisory lock so concurrent starters take turns.
+func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (applied []string, err error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return nil, fmt.Errorf("migrate: take lock: %w", err)
+	}
+	defer func() {
+		if _, uerr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock); uerr != nil && err == nil {
+			err = fmt.Errorf("migrate: release lock: %w", uerr)
+		}
+	}()
+
+	sqldb := stdlib.OpenDBFromPool(pool)
+	defer sqldb.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqldb, migrations.Postgres(), goose.WithSlog(log.With("migrations", "catalog")))
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate catalog: %w", err)
+	}
+	for _, r := range res {
+		applied = append(applied, fmt.Sprintf("catalog %d %s", r.Source.Version, baseName(r.Source.Path)))
+	}
+
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: log.With("migrations", "river")})
+	if err != nil {
+		return nil, fmt.Errorf("migrate river: %w", err)
+	}
+	rres, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("migrate river: %w", err)
+	}
+	for _, v := range rres.Versions {
+		applied = append(applied, fmt.Sprintf("river %d %s", v.Version, v.Name))
+	}
+	if len(applied) > 0 {
+		log.Info("migrations applied", "migrations", applied)
+	}
+	return applied, nil
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// SchemaVersions reports the catalog's goose version and River's newest
+// applied migration.
+func (db *DB) SchemaVersions(ctx context.Context) (catalog int64, river int, err error) {
+	err = db.q.QueryRow(ctx, `SELECT
+		(SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied),
+		(SELECT coalesce(max(version), 0) FROM river_migration WHERE line = 'main')`).Scan(&catalog, &river)
+	if err != nil {
+		return 0, 0, fmt.Errorf("schema versions: %w", err)
+	}
+	return catalog, river, nil
+}
+
+// TxHandle returns the pgx.Tx of a WithTx callback's DB, nil otherwise.
+func (db *DB) TxHandle() any {
+	if db.tx == nil {
+		return nil
+	}
+	return db.tx
+}
+
+// WithTx runs fn in a transaction (a savepoint when db is already in one).
+func (db *DB) WithTx(ctx context.Context, fn func(tx sohoa.Catalog) error) error {
+	return db.atomic(ctx, func(tx *DB) error { return fn(tx) })
+}
+
+func (db *DB) atomic(ctx context.Context, fn func(tx *DB) error) (err error) {
+	tx, err := db.q.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	child := &DB{pool: db.pool, q: tx, tx: tx, log: db.log, now: db.now}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			panic(p)
+		}
+	}()
+	if err := fn(child); err != nil {
+		if rerr := tx.Rollback(context.WithoutCancel(ctx)); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) {
+			db.log.Warn("rollback failed", "err", rerr)
+		}
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	return nil
+}
+
+// nowUTC is the clock's time as stored.
+func (db *DB) nowUTC() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+
+// mapErr turns constraint and data errors the database reports into
+// sohoa errors; the checks before each write catch the common cases with
+// clearer messages, this is the backstop.
+func mapErr(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return sohoa.Errorf(sohoa.ECONFLICT, "already exists (%s)", pe.ConstraintName)
+		case "23503":
+			return sohoa.Errorf(sohoa.EINVALID, "refers to a record that does not exist (%s)", pe.ConstraintName)
+		case "23514", "23502", "22P02", "22021", "22001", "22003", "22007", "22008", "22P05":
+			return sohoa.Errorf(sohoa.EINVALID, "rejected by the database: %s", pe.Message)
+		case "42501":
+			return sohoa.Errorf(sohoa.EFORBIDDEN, "%s", pe.Message)
+		}
+	}
+	return err
+}
+
+// wrap maps err and adds context, leaving sohoa errors' codes intact.
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	var se *sohoa.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	err = mapErr(err)
+	if errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// exists runs a SELECT 1 query and reports whether it found a row.
+func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var one int
+	err := db.q.QueryRow(ctx, query, args...).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (db *DB) requireUnit(ctx context.Context, code, role string) error {
+	ok, err := db.exists(ctx, `SELECT 1 FROM units WHERE code = $1`, code)
+	if err != nil {
+		return wrap(err, "look up unit")
+	}
+	if !ok {
+		return sohoa.Errorf(sohoa.EINVALID, "unknown %s %q", role, code)
+	}
+	return nil
+}
+
+// args collects query arguments and hands out their $n placeholders.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// subtreeSQL is a subquery yielding the codes of the units in the subtrees
+// rooted at the text[] placeholder p.
+func subtreeSQL(p string) string {
+	return `(WITH RECURSIVE sub(code) AS (
+		SELECT code FROM units WHERE code = ANY(` + p + `)
+		UNION SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code
+	) SELECT code FROM sub)`
+}
+
+// scopeCond restricts the unit column col to scope ("" for AllUnits).
+func scopeCond(scope sohoa.Scope, col string, a *args) string {
+	if scope.All {
+		return ""
+	}
+	return col + " IN " + subtreeSQL(a.add(scope.Units))
+}
+
+func joinConds(conds []string) string {
+	var nonEmpty []string
+	for _, c := range conds {
+		if c != "" {
+			nonEmpty = append(nonEmpty, c)
+		}
+	}
+	if len(nonEmpty) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(nonEmpty, " AND ")
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

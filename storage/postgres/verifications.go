@@ -1,0 +1,161 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sohoa/sohoa"
+)
+
+func (db *DB) requireDocument(ctx context.Context, id int64) error {
+	ok, err := db.exists(ctx, `SELECT 1 FROM documents WHERE id = $1`, id)
+	if err != nil {
+		return wrap(err, "look up document")
+	}
+	if !ok {
+		return sohoa.Errorf(sohoa.EINVALID, "unknown document %d", id)
+	}
+	return nil
+}
+
+const inspectionCols = `i.id, i.document_id, i.outcome, i.findings, i.policy_name, i.inspector_version, i.created_at`
+
+func scanInspection(row pgx.Row) (*sohoa.Inspection, error) {
+	var in sohoa.Inspection
+	if err := row.Scan(&in.ID, &in.DocumentID, &in.Outcome, &in.Findings, &in.PolicyName, &in.InspectorVersion, &in.CreatedAt); err != nil {
+		return nil, err
+	}
+	if in.Findings == nil {
+		in.Findings = []sohoa.Finding{}
+	}
+	in.CreatedAt = in.CreatedAt.UTC()
+	return &in, nil
+}
+
+func (db *DB) CreateInspection(ctx context.Context, in *sohoa.Inspection) error {
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	return db.atomic(ctx, func(tx *DB) error {
+		if err := tx.requireDocument(ctx, in.DocumentID); err != nil {
+			return err
+		}
+		findings, err := json.Marshal(in.Findings)
+		if err != nil {
+			return err
+		}
+		created := tx.nowUTC()
+		if err := tx.q.QueryRow(ctx, `INSERT INTO inspections (document_id, outcome, findings, policy_name, inspector_version, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			in.DocumentID, in.Outcome, string(findings), in.PolicyName, in.InspectorVersion, created).Scan(&in.ID); err != nil {
+			return wrap(err, "record inspection")
+		}
+		in.CreatedAt = created
+		return nil
+	})
+}
+
+func (db *DB) FindInspections(ctx context.Context, documentID int64) ([]*sohoa.Inspection, error) {
+	rows, err := db.q.Query(ctx, `SELECT `+inspectionCols+` FROM inspections i WHERE i.document_id = $1 ORDER BY i.id DESC`, documentID)
+	if err != nil {
+		return nil, wrap(err, "find inspections")
+	}
+	ins, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Inspection, error) { return scanInspection(r) })
+	return ins, wrap(err, "find inspections")
+}
+
+func (db *DB) LatestInspections(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Inspection, error) {
+	out := make(map[int64]*sohoa.Inspection, len(documentIDs))
+	if len(documentIDs) == 0 {
+		return out, nil
+	}
+	// One index probe per document on (document_id, id DESC).
+	rows, err := db.q.Query(ctx, `SELECT `+inspectionCols+` FROM unnest($1::bigint[]) AS want(id)
+		CROSS JOIN LATERAL (SELECT * FROM inspections x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) i`, documentIDs)
+	if err != nil {
+		return nil, wrap(err, "latest inspections")
+	}
+	ins, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Inspection, error) { return scanInspection(r) })
+	if err != nil {
+		return nil, wrap(err, "latest inspections")
+	}
+	for _, in := range ins {
+		out[in.DocumentID] = in
+	}
+	return out, nil
+}
+
+const verificationCols = `v.id, v.document_id, v.indication, v.sub_indication, v.report, v.verifier_version,
+	v.trust_anchors_sha256, v.created_at`
+
+func scanVerification(row pgx.Row) (*sohoa.Verification, error) {
+	var v sohoa.Verification
+	var report []byte
+	if err := row.Scan(&v.ID, &v.DocumentID, &v.Indication, &v.SubIndication, &report, &v.VerifierVersion,
+		&v.TrustAnchorsSHA256, &v.CreatedAt); err != nil {
+		return nil, err
+	}
+	v.ReportJSON = json.RawMessage(report)
+	v.CreatedAt = v.CreatedAt.UTC()
+	return &v, nil
+}
+
+func (db *DB) CreateVerification(ctx context.Context, v *sohoa.Verification) error {
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	return db.atomic(ctx, func(tx *DB) error {
+		if err := tx.requireDocument(ctx, v.DocumentID); err != nil {
+			return err
+		}
+		created := tx.nowUTC()
+		if err := tx.q.QueryRow(ctx, `INSERT INTO verifications (document_id, indication, sub_indication, report,
+				verifier_version, trust_anchors_sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			v.DocumentID, v.Indication, v.SubIndication, string(v.ReportJSON), v.VerifierVersion, v.TrustAnchorsSHA256, created).Scan(&v.ID); err != nil {
+			return wrap(err, "record verification")
+		}
+		v.CreatedAt = created
+		return nil
+	})
+}
+
+func (db *DB) FindVerifications(ctx context.Context, documentID int64) ([]*sohoa.Verification, error) {
+	rows, err := db.q.Query(ctx, `SELECT `+verificationCols+` FROM verifications v WHERE v.document_id = $1 ORDER BY v.id DESC`, documentID)
+	if err != nil {
+		return nil, wrap(err, "find verifications")
+	}
+	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Verification, error) { return scanVerification(r) })
+	return vs, wrap(err, "find verifications")
+}
+
+func (db *DB) LatestVerification(ctx context.Context, documentID int64) (*sohoa.Verification, error) {
+	v, err := scanVerification(db.q.QueryRow(ctx, `SELECT `+verificationCols+` FROM verifications v
+		WHERE v.document_id = $1 ORDER BY v.id DESC LIMIT 1`, documentID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, sohoa.Errorf(sohoa.ENOTFOUND, "document %d has no verification", documentID)
+	}
+	return v, wrap(err, "latest verification")
+}
+
+func (db *DB) LatestVerifications(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Verification, error) {
+	out := make(map[int64]*sohoa.Verification, len(documentIDs))
+	if len(documentIDs) == 0 {
+		return out, nil
+	}
+	rows, err := db.q.Query(ctx, `SELECT `+verificationCols+` FROM unnest($1::bigint[]) AS want(id)
+		CROSS JOIN LATERAL (SELECT * FROM verifications x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) v`, documentIDs)
+	if err != nil {
+		return nil, wrap(err, "latest verifications")
+	}
+	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Verification, error) { return scanVerification(r) })
+	if err != nil {
+		return nil, wrap(err, "latest verifications")
+	}
+	for _, v := range vs {
+		out[v.DocumentID] = v
+	}
+	return out, nil
+}
