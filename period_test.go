@@ -48,8 +48,8 @@ func TestPeriodBoundsAndPeriodOf(t *testing.T) {
 	// Start/End are instants: midnight in Ho Chi Minh City is 17:00 UTC the day before.
 	assert.Equal(t, time.Date(2025, 12, 14, 17, 0, 0, 0, time.UTC), p.Start().UTC())
 	assert.Equal(t, time.Date(2026, 3, 14, 17, 0, 0, 0, time.UTC), p.End().UTC())
-	assert.True(t, p.Contains(time.Date(2026, 3, 14, 16, 59, 59, 0, time.UTC)))  // 14 Mar 23:59:59 local
-	assert.False(t, p.Contains(time.Date(2026, 3, 14, 17, 0, 0, 0, time.UTC))) // 15 Mar 00:00 local
+	assert.True(t, p.Contains(time.Date(2026, 3, 14, 16, 59, 59, 0, time.UTC))) // 14 Mar 23:59:59 local
+	assert.False(t, p.Contains(time.Date(2026, 3, 14, 17, 0, 0, 0, time.UTC)))  // 15 Mar 00:00 local
 
 	loc := sohoa.Location()
 	for _, tc := range []struct {

@@ -96,7 +96,9 @@ func (s *suite) testListDossiers(t *testing.T) {
 		{"unit", sohoa.DossierFilter{UnitCode: "OSS1"}, func(d *sohoa.Dossier) bool { return d.UnitCode == "OSS1" }},
 		{"subunits", sohoa.DossierFilter{UnitCode: "DEP1", IncludeSubunits: true}, func(d *sohoa.Dossier) bool { return subtreeDEP1[d.UnitCode] }},
 		{"statuses", sohoa.DossierFilter{Statuses: []sohoa.DossierStatus{sohoa.StatusProcessing, sohoa.StatusReturned}},
-			func(d *sohoa.Dossier) bool { return d.Status == sohoa.StatusProcessing || d.Status == sohoa.StatusReturned }},
+			func(d *sohoa.Dossier) bool {
+				return d.Status == sohoa.StatusProcessing || d.Status == sohoa.StatusReturned
+			}},
 		{"state", sohoa.DossierFilter{States: []sohoa.DigitizationState{sohoa.DigitizationDigitized}},
 			func(d *sohoa.Dossier) bool { return d.DigitizationState == sohoa.DigitizationDigitized }},
 		{"procedure", sohoa.DossierFilter{ProcedureCode: "1.002"}, func(d *sohoa.Dossier) bool { return d.ProcedureCode == "1.002" }},

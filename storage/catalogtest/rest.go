@@ -243,29 +243,41 @@ func (s *suite) testInvalidInput(t *testing.T) {
 		"procedure component": func() error {
 			return c.CreateProcedure(ctx, &sohoa.Procedure{Code: "1.003", Name: "x", RequiredComponents: []string{badUTF8}})
 		},
-		"dossier code":          func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.Code = "D NEW" })) },
-		"dossier code long":     func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.Code = strings.Repeat("D", 101) })) },
-		"dossier unit unknown":  func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.UnitCode = "NOPE" })) },
-		"dossier unit bad":      func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.UnitCode = "no pe" })) },
-		"dossier procedure":     func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.ProcedureCode = "9.999" })) },
-		"dossier zero time":     func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.ReceivedAt = time.Time{} })) },
-		"dossier due before":    func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.DueAt = &early })) },
-		"dossier status":        func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.Status = "lost" })) },
-		"dossier generated bad": func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.Code, d.UnitCode = "", "NOPE" })) },
-		"document key":          func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.BlobKey = strings.ToUpper(key(1)) })) },
-		"document dossier":      func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.DossierCode = "D-NOPE" })) },
-		"document name utf8":    func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.FileName = badUTF8 })) },
-		"document name long":    func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.FileName = longName })) },
-		"document role":         func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.Role = "cover" })) },
-		"document source":       func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.Source = "email" })) },
-		"document size":         func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.Size = -1 })) },
-		"document media type":   func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.MediaType = "pdf" })) },
-		"user scope":            func() error { return c.CreateUser(ctx, &sohoa.User{Username: "u1", UnitScopes: []string{"NOPE"}}) },
-		"user name":             func() error { return c.CreateUser(ctx, &sohoa.User{Username: "u 1"}) },
-		"user display utf8":     func() error { return c.CreateUser(ctx, &sohoa.User{Username: "u1", DisplayName: badUTF8}) },
-		"audit details":         func() error { return c.AppendAudit(ctx, &sohoa.AuditEntry{Actor: "a", Action: "b", Details: json.RawMessage(`{"a":`)}) },
-		"audit actor":           func() error { return c.AppendAudit(ctx, &sohoa.AuditEntry{Actor: " ", Action: "b"}) },
-		"audit action utf8":     func() error { return c.AppendAudit(ctx, &sohoa.AuditEntry{Actor: "a", Action: badUTF8}) },
+		"dossier code": func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.Code = "D NEW" })) },
+		"dossier code long": func() error {
+			return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.Code = strings.Repeat("D", 101) }))
+		},
+		"dossier unit unknown": func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.UnitCode = "NOPE" })) },
+		"dossier unit bad":     func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.UnitCode = "no pe" })) },
+		"dossier procedure": func() error {
+			return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.ProcedureCode = "9.999" }))
+		},
+		"dossier zero time": func() error {
+			return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.ReceivedAt = time.Time{} }))
+		},
+		"dossier due before": func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.DueAt = &early })) },
+		"dossier status":     func() error { return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.Status = "lost" })) },
+		"dossier generated bad": func() error {
+			return c.CreateDossier(ctx, dossier(func(d *sohoa.Dossier) { d.Code, d.UnitCode = "", "NOPE" }))
+		},
+		"document key": func() error {
+			return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.BlobKey = strings.ToUpper(key(1)) }))
+		},
+		"document dossier":    func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.DossierCode = "D-NOPE" })) },
+		"document name utf8":  func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.FileName = badUTF8 })) },
+		"document name long":  func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.FileName = longName })) },
+		"document role":       func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.Role = "cover" })) },
+		"document source":     func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.Source = "email" })) },
+		"document size":       func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.Size = -1 })) },
+		"document media type": func() error { return c.CreateDocument(ctx, doc(func(d *sohoa.Document) { d.MediaType = "pdf" })) },
+		"user scope":          func() error { return c.CreateUser(ctx, &sohoa.User{Username: "u1", UnitScopes: []string{"NOPE"}}) },
+		"user name":           func() error { return c.CreateUser(ctx, &sohoa.User{Username: "u 1"}) },
+		"user display utf8":   func() error { return c.CreateUser(ctx, &sohoa.User{Username: "u1", DisplayName: badUTF8}) },
+		"audit details": func() error {
+			return c.AppendAudit(ctx, &sohoa.AuditEntry{Actor: "a", Action: "b", Details: json.RawMessage(`{"a":`)})
+		},
+		"audit actor":       func() error { return c.AppendAudit(ctx, &sohoa.AuditEntry{Actor: " ", Action: "b"}) },
+		"audit action utf8": func() error { return c.AppendAudit(ctx, &sohoa.AuditEntry{Actor: "a", Action: badUTF8}) },
 	} {
 		err := op()
 		if assert.Error(t, err, name) {
