@@ -137,7 +137,7 @@ func sigAt(t testpki.TB, pdf []byte, i int) SigLocation {
 	return sigs[i]
 }
 
-// ByteRangeText formats a /ByteRange value padded with spaces to width.
+// byteRangeText formats a /ByteRange value padded with spaces to width.
 func byteRangeText(br []int64, width int) (string, bool) {
 	parts := make([]string, len(br))
 	for i, v := range br {

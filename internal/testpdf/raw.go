@@ -148,15 +148,15 @@ func isUint(s string) bool {
 	return true
 }
 
-// dictEntries returns, for the dictionary starting at the beginning of d,
-// each key with the [start,end) span of its value, and the index of the
-// closing ">>".
+// dictEntry is one key of a dictionary and the [start,end) span of its value.
 type dictEntry struct {
 	key                  string
 	keyStart, valueStart int
 	valueEnd             int
 }
 
+// dictEntries returns the entries of the dictionary starting at the
+// beginning of d, and the index of its closing ">>".
 func dictEntries(d string) ([]dictEntry, int, error) {
 	i := skipWS(d, 0)
 	if !strings.HasPrefix(d[i:], "<<") {
