@@ -170,14 +170,15 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (info sohoa.BlobInfo, err 
 	}
 	dst := s.Path(key)
 	if fi, err := os.Lstat(dst); err == nil {
-		// Same key, same bytes (barring a SHA-256 collision): nothing to
-		// write. A size mismatch means the stored copy is damaged; we do
-		// not silently replace evidence, fsck reports it.
-		if fi.Size() != n {
-			s.log.Error("stored blob has the wrong size", "key", key, "size", fi.Size(), "want", n)
+		if fi.Size() == n {
+			// Same key, same bytes (barring a SHA-256 collision):
+			// nothing to write.
+			info.ModTime = fi.ModTime().UTC()
+			return info, nil
 		}
-		info.ModTime = fi.ModTime().UTC()
-		return info, nil
+		// The stored copy is damaged (truncated, say) and we hold the
+		// right bytes: put them in its place, atomically, as below.
+		s.log.Warn("replacing damaged blob", "key", key, "size", fi.Size(), "want", n)
 	}
 	dir := filepath.Dir(dst)
 	if err := s.mkdirShard(dir); err != nil {

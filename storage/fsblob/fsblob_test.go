@@ -148,3 +148,22 @@ func TestListSkipsForeignFiles(t *testing.T) {
 	require.NoError(t, s.List(ctx, func(bi sohoa.BlobInfo) error { keys = append(keys, bi.Key); return nil }))
 	require.Equal(t, []string{info.Key}, keys)
 }
+
+func TestPutRepairsTruncatedBlob(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := context.Background()
+	b := blobtest.RandomBytes(8, 50_000)
+	info, err := s.Put(ctx, bytes.NewReader(b))
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(s.Path(info.Key), 0o644))
+	require.NoError(t, os.WriteFile(s.Path(info.Key), b[:100], 0o644))
+	require.ErrorIs(t, s.Verify(ctx, info.Key), sohoa.ErrCorrupt)
+
+	again, err := s.Put(ctx, bytes.NewReader(b))
+	require.NoError(t, err)
+	require.True(t, again.Created, "the damaged copy was replaced")
+	require.NoError(t, s.Verify(ctx, info.Key))
+	fi, err := os.Stat(s.Path(info.Key))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o444), fi.Mode().Perm())
+}
