@@ -38,6 +38,9 @@ const MaxHeapGrowth = LargeSize / 2
 // the test may fill (a fresh directory or bucket per call); it is called
 // once per subtest. corrupt must change the stored bytes of key behind the
 // store's back, keeping the object readable, so that Verify can catch it.
+//
+// The bounded-memory test reads process-wide heap statistics: do not run
+// RunConformance in parallel with other tests of the same binary.
 func RunConformance(t *testing.T, newStore func(t *testing.T) sohoa.BlobStore, corrupt func(t *testing.T, key string)) {
 	t.Helper()
 	// The memory test runs first and alone: heap statistics are process-wide.
