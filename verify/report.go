@@ -60,7 +60,10 @@ const (
 // Report is the outcome of verifying one file. Its JSON form is the stable
 // schema documented in docs/verify-report.md.
 type Report struct {
-	File               string            `json:"file,omitempty"`
+	File string `json:"file,omitempty"`
+	// Error is set, and nothing else is meaningful, when the file could not
+	// be read as a PDF or CMS at all.
+	Error              string            `json:"error,omitempty"`
 	Format             string            `json:"format"` // "pdf" or "cms"
 	Size               int64             `json:"size"`
 	Indication         Indication        `json:"indication"`
