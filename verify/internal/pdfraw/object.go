@@ -119,7 +119,7 @@ func (f *File) object(rev int, ref Ref, rc rctx) (Object, error) {
 	if rc.hops > f.lim.MaxResolveHops {
 		return nil, fmt.Errorf("%w: object %d %d: more than %d nested references", ErrLimit, ref.Num, ref.Gen, f.lim.MaxResolveHops)
 	}
-	e, _, ok := f.Entry(r, ref.Num)
+	e, sec, ok := f.Entry(r, ref.Num)
 	if !ok {
 		return Null{}, nil
 	}
@@ -127,6 +127,12 @@ func (f *File) object(rev int, ref Ref, rc rctx) (Object, error) {
 	case EntryInUse:
 		if e.Gen != ref.Gen {
 			return Null{}, nil
+		}
+		// A revision can only define objects written before its end; an
+		// entry pointing into a later update would make the signed bytes
+		// of that revision an incomplete file.
+		if end := f.sections[sec].End; e.Offset >= end {
+			return nil, fmt.Errorf("%w: object %d %d: revision %d puts it at offset %d, after the revision's end at %d", ErrMalformed, ref.Num, ref.Gen, sec, e.Offset, end)
 		}
 		key := objKey{off: e.Offset, idx: -1, num: ref.Num, gen: ref.Gen}
 		if o, ok := f.cache.getObj(key); ok {

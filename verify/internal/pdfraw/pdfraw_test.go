@@ -1015,3 +1015,24 @@ func TestFilterChainBudget(t *testing.T) {
 	_, err = f.StreamData(obj(t, f, 0, 1).(*Stream), 0)
 	require.ErrorIs(t, err, ErrLimit)
 }
+
+func TestObjectAfterRevisionEnd(t *testing.T) {
+	// Revision 0 claims object 2 at an offset inside revision 1.
+	var buf bytes.Buffer
+	buf.WriteString("%PDF-1.4\n")
+	o1 := buf.Len()
+	buf.WriteString("1 0 obj\n<<>>\nendobj\n")
+	x0 := buf.Len()
+	const rev0Len = len("xref\n0 3\n0000000000 65535 f\r\n0000000009 00000 n\r\n0000000000 00000 n\r\ntrailer\n<</Size 3>>\nstartxref\n00\n%%EOF\n")
+	o2 := x0 + rev0Len
+	fmt.Fprintf(&buf, "xref\n0 3\n0000000000 65535 f\r\n%010d 00000 n\r\n%010d 00000 n\r\ntrailer\n<</Size 3>>\nstartxref\n%d\n%%%%EOF\n", o1, o2, x0)
+	require.Equal(t, o2, buf.Len())
+	buf.WriteString("2 0 obj\n(later)\nendobj\n")
+	x1 := buf.Len()
+	fmt.Fprintf(&buf, "xref\n0 1\n0000000000 65535 f\r\ntrailer\n<</Size 3/Prev %d>>\nstartxref\n%d\n%%%%EOF\n", x0, x1)
+	f := open(t, buf.Bytes())
+	require.Len(t, f.Sections(), 2)
+	_, err := f.Object(1, Ref{Num: 2})
+	require.ErrorIs(t, err, ErrMalformed)
+	require.ErrorContains(t, err, "after the revision's end")
+}
