@@ -58,6 +58,9 @@ func (f *File) streamData(s *Stream, limit int64, rev int, rc rctx) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
+	if len(names) == 0 && s.Length > limit {
+		return nil, fmt.Errorf("%w: %s: data larger than %d bytes", ErrLimit, what, limit)
+	}
 	bufSize := int(min(max(s.Length, 16), 32<<10))
 	var rd io.Reader = bufio.NewReaderSize(io.NewSectionReader(f.r, s.DataOffset, s.Length), bufSize)
 	for i, name := range names {
