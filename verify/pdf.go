@@ -47,13 +47,12 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	}
 	rep = v.newReport("pdf", size)
 	rep.Revisions = len(f.Sections())
+	rep.Problems = append(rep.Problems, f.Anomalies()...)
 
 	fields, problems := collectSignatureFields(f)
 	rep.Problems = append(rep.Problems, problems...)
 	ev, evProblems := readDSS(f)
-	for _, p := range evProblems {
-		rep.Problems = append(rep.Problems, p)
-	}
+	rep.Problems = append(rep.Problems, evProblems...)
 	for _, fld := range fields {
 		if err := ctx.Err(); err != nil {
 			return nil, err

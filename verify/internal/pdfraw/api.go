@@ -184,6 +184,8 @@ type File struct {
 	version   string
 	headerOff int64
 	sections  []*Section
+	// anomalies found while opening (see Anomalies).
+	anomalies []string
 	cache     *caches
 }
 

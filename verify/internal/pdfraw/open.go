@@ -253,9 +253,28 @@ func (f *File) findEOF(pos, xref int64) (end, startxref int64, err error) {
 	if lx.peek() < 0 {
 		return 0, 0, lx.eofErr("expected startxref")
 	}
+	if !lx.keywordAt("startxref") {
+		// Bytes that no cross-reference section accounts for sit between
+		// the trailer and startxref. Viewers ignore them, and attacks
+		// (signature wrapping) hide signed bytes there, so they are not an
+		// error: the section records them and the verifier reports them.
+		junk := lx.pos
+		for lx.peek() >= 0 && !lx.hasPrefix("startxref") {
+			lx.pos++
+		}
+		if lx.peek() < 0 {
+			return 0, 0, lx.errAt(junk, "expected startxref")
+		}
+		f.anomalies = append(f.anomalies, fmt.Sprintf("%d bytes at offset %d between the trailer of the cross-reference section at offset %d and its startxref belong to no object", lx.pos-junk, junk, xref))
+	}
 	sx, end, err := f.eofMarker(lx)
 	return end, sx, err
 }
+
+// Anomalies lists structural oddities that did not prevent reading the
+// file but that a signature verifier must show (unaccounted bytes inside a
+// revision).
+func (f *File) Anomalies() []string { return f.anomalies }
 
 // walk follows startxref and /Prev, newest section first.
 func (f *File) walk(start int64) (chain []*rawSection, linearized bool, err error) {

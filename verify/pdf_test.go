@@ -1,0 +1,374 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sohoa/sohoa/internal/testpdf"
+	"github.com/sohoa/sohoa/internal/testpki"
+)
+
+// pdfBundle is what an end-to-end PDF test needs: a PKI, a signer and a
+// verifier that trusts the PKI's root.
+type pdfBundle struct {
+	pki    *testpki.PKI
+	signer *testpki.Cert
+	v      *Verifier
+}
+
+func setupPDF(t *testing.T, cfg ...func(*Config)) *pdfBundle {
+	t.Helper()
+	pki := testpki.New(t)
+	c := Config{TrustAnchors: []*x509.Certificate{pki.Root.Cert}, Now: pki.Now}
+	for _, f := range cfg {
+		f(&c)
+	}
+	v, err := New(c)
+	require.NoError(t, err)
+	return &pdfBundle{pki: pki, signer: pki.NewSigner(t, "", testpki.Options{}), v: v}
+}
+
+// addTSAValidationData adds a /DSS update with the TSA's revocation data:
+// B-LT needs the timestamp's validation data too, and pdfsign embeds only
+// the signer's.
+func (b *pdfBundle) addTSAValidationData(t *testing.T, pdf []byte) []byte {
+	return testpdf.AddDSS(t, pdf, testpdf.ValidationData(t, b.pki, b.pki.Now(), b.pki.TSA))
+}
+
+func online(c *Config) { c.HTTPClient = &http.Client{Timeout: 10 * time.Second} }
+
+func (b *pdfBundle) verify(t *testing.T, pdf []byte) *Report {
+	t.Helper()
+	rep, err := b.v.Verify(context.Background(), bytes.NewReader(pdf), int64(len(pdf)))
+	require.NoError(t, err)
+	return rep
+}
+
+func base(t *testing.T, o testpdf.BaseOptions) []byte { return testpdf.Base(o).Bytes }
+
+// requireSig asserts one signature's verdict and returns it.
+func requireSig(t *testing.T, rep *Report, i int, ind Indication, sub SubIndication) SignatureReport {
+	t.Helper()
+	require.Greater(t, len(rep.Signatures), i, "signatures: %+v", rep.Signatures)
+	s := rep.Signatures[i]
+	require.Equal(t, ind, s.Indication, "problems: %v", s.Problems)
+	require.Equal(t, sub, s.SubIndication, "problems: %v", s.Problems)
+	return s
+}
+
+func TestPDFLevels(t *testing.T) {
+	b := setupPDF(t)
+	doc := base(t, testpdf.BaseOptions{})
+	cases := []struct {
+		level     testpdf.Level
+		want      string
+		subFilter string
+	}{
+		{testpdf.LevelBT, "B-T", testpdf.SubFilterPKCS7},
+		{testpdf.LevelBLT, "B-LT", testpdf.SubFilterPKCS7},
+		{testpdf.LevelBLTA, "B-LTA", testpdf.SubFilterPKCS7},
+		{testpdf.LevelBLT, "B-LT", testpdf.SubFilterCAdES},
+		{testpdf.LevelBLTA, "B-LTA", testpdf.SubFilterCAdES},
+	}
+	for _, tc := range cases {
+		t.Run(tc.want+"/"+tc.subFilter, func(t *testing.T) {
+			pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Level: tc.level, SubFilter: tc.subFilter})
+			if tc.level == testpdf.LevelBLT {
+				pdf = b.addTSAValidationData(t, pdf)
+			}
+			rep := b.verify(t, pdf)
+			if tc.level == testpdf.LevelBT {
+				// No revocation data embedded and no fetching: the status of
+				// the signer cannot be known offline.
+				s := requireSig(t, rep, 0, Indeterminate, TryLater)
+				require.Empty(t, s.PAdESLevel)
+				return
+			}
+			require.Equal(t, TotalPassed, rep.Indication, "%+v", rep.Signatures)
+			s := requireSig(t, rep, 0, TotalPassed, NoSubIndication)
+			require.Equal(t, tc.want, s.PAdESLevel, "timestamp: %+v revocation: %+v", s.Timestamp, s.Revocation)
+			require.Equal(t, tc.subFilter, s.SubFilter)
+			require.Equal(t, "signature_timestamp", s.ValidationTimeSource)
+			require.True(t, s.DigestMatches)
+			require.True(t, s.SignatureValid)
+			require.True(t, s.ChainTrusted)
+			require.NotNil(t, s.Signer)
+			require.Contains(t, s.Signer.UIDs, "MST:0101234567")
+			require.Equal(t, "Nguyễn Văn A", s.Signer.CommonName)
+		})
+	}
+}
+
+func TestPDFBaselineOnline(t *testing.T) {
+	// B-B and B-T signatures without embedded revocation pass once the
+	// status may be fetched; the fetched data makes no B-LT.
+	b := setupPDF(t, online)
+	doc := base(t, testpdf.BaseOptions{})
+	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBB})
+	s := requireSig(t, b.verify(t, pdf), 0, TotalPassed, NoSubIndication)
+	require.Equal(t, "B-B", s.PAdESLevel)
+	require.Equal(t, "current_time", s.ValidationTimeSource)
+	require.NotEmpty(t, s.Revocation)
+	for _, r := range s.Revocation {
+		require.Equal(t, "online", r.Source)
+	}
+	pdf = testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBT})
+	s = requireSig(t, b.verify(t, pdf), 0, TotalPassed, NoSubIndication)
+	require.Equal(t, "B-T", s.PAdESLevel)
+}
+
+func TestPDFCertificateProblems(t *testing.T) {
+	b := setupPDF(t)
+	doc := base(t, testpdf.BaseOptions{})
+	now := b.pki.Now()
+	cases := []struct {
+		name string
+		opts testpki.Options
+		sign testpdf.SignOptions
+		ind  Indication
+		sub  SubIndication
+		at   time.Time // PKI clock while signing, zero = now
+	}{
+		{name: "sha1", sign: testpdf.SignOptions{Level: testpdf.LevelBLT, Digest: crypto.SHA1}, ind: TotalFailed, sub: CryptoConstraintsFailure},
+		{name: "rsa1024", opts: testpki.Options{KeyType: testpki.RSA1024}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: TotalFailed, sub: CryptoConstraintsFailure},
+		{name: "ecdsa-p256", opts: testpki.Options{KeyType: testpki.ECDSAP256}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: TotalPassed},
+		{name: "ecdsa-p384", opts: testpki.Options{KeyType: testpki.ECDSAP384}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: TotalPassed},
+		{name: "wrong key usage", opts: testpki.Options{KeyUsage: x509.KeyUsageKeyEncipherment}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: Indeterminate, sub: ChainConstraintsFailure},
+		{name: "expired, no timestamp", opts: testpki.Options{NotBefore: now.AddDate(-3, 0, 0), NotAfter: now.AddDate(-1, 0, 0)}, sign: testpdf.SignOptions{Level: testpdf.LevelBB}, at: now.AddDate(-2, 0, 0), ind: Indeterminate, sub: OutOfBoundsNoPOE},
+		{name: "not yet valid", opts: testpki.Options{NotBefore: now.AddDate(1, 0, 0), NotAfter: now.AddDate(3, 0, 0)}, sign: testpdf.SignOptions{Level: testpdf.LevelBB}, ind: Indeterminate, sub: NotYetValid},
+		{name: "timestamp after expiry", opts: testpki.Options{NotBefore: now.AddDate(-3, 0, 0), NotAfter: now.AddDate(-1, 0, 0)}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: TotalFailed, sub: Expired},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			signer := b.pki.NewSigner(t, "", tc.opts)
+			if !tc.at.IsZero() {
+				b.pki.SetClock(func() time.Time { return tc.at })
+				defer b.pki.SetClock(time.Now)
+			}
+			pdf := testpdf.Sign(t, doc, signer, b.pki, tc.sign)
+			if tc.sign.Level == testpdf.LevelBLT {
+				pdf = b.addTSAValidationData(t, pdf)
+			}
+			b.pki.SetClock(time.Now)
+			requireSig(t, b.verify(t, pdf), 0, tc.ind, tc.sub)
+		})
+	}
+}
+
+func TestPDFUntrustedRoot(t *testing.T) {
+	b := setupPDF(t)
+	other := testpki.NewUntrusted(t)
+	signer := other.NewSigner(t, "", testpki.Options{})
+	pdf := testpdf.Sign(t, base(t, testpdf.BaseOptions{}), signer, other, testpdf.SignOptions{Level: testpdf.LevelBLT})
+	s := requireSig(t, b.verify(t, pdf), 0, Indeterminate, NoCertificateChainFound)
+	require.False(t, s.ChainTrusted)
+}
+
+func TestPDFRevocation(t *testing.T) {
+	doc := base(t, testpdf.BaseOptions{})
+	for _, mode := range []struct {
+		name string
+		rev  testpdf.RevocationMode
+	}{{"ocsp", testpdf.RevOCSPAndCRL}, {"crl", testpdf.RevCRLOnly}} {
+		t.Run(mode.name+"/revoked before signing", func(t *testing.T) {
+			b := setupPDF(t)
+			b.pki.Revoke(b.signer, b.pki.Now().Add(-time.Hour), 1)
+			pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT, Revocation: mode.rev})
+			s := requireSig(t, b.verify(t, pdf), 0, TotalFailed, Revoked)
+			require.True(t, slices.ContainsFunc(s.Revocation, func(r RevocationReport) bool { return r.Status == "revoked" }))
+		})
+		t.Run(mode.name+"/revoked after signing", func(t *testing.T) {
+			b := setupPDF(t, online)
+			pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBT, Revocation: mode.rev})
+			// Revoked after the timestamp proved the signature existed.
+			b.pki.Revoke(b.signer, b.pki.Now().Add(time.Minute), 1)
+			b.pki.SetClock(func() time.Time { return time.Now().Add(time.Hour) })
+			s := requireSig(t, b.verify(t, pdf), 0, TotalPassed, NoSubIndication)
+			require.Equal(t, "signature_timestamp", s.ValidationTimeSource)
+		})
+	}
+}
+
+func TestPDFTwoSignatures(t *testing.T) {
+	b := setupPDF(t)
+	second := b.pki.NewSigner(t, "Trần Thị B", testpki.Options{KeyType: testpki.ECDSAP256})
+	pdf := testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT})
+	pdf = testpdf.Sign(t, pdf, second, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT})
+	rep := b.verify(t, pdf)
+	require.Equal(t, TotalPassed, rep.Indication)
+	first := requireSig(t, rep, 0, TotalPassed, NoSubIndication)
+	require.Equal(t, CoverageEntireRevision, first.ByteRange.Coverage)
+	require.NotNil(t, first.Changes)
+	require.Empty(t, first.Changes.Disallowed)
+	require.NotEmpty(t, first.Changes.Allowed)
+	last := requireSig(t, rep, 1, TotalPassed, NoSubIndication)
+	require.Equal(t, CoverageEntireFile, last.ByteRange.Coverage)
+	require.Equal(t, "Trần Thị B", last.Signer.CommonName)
+}
+
+func TestPDFCertificationFormChanges(t *testing.T) {
+	b := setupPDF(t)
+	doc := base(t, testpdf.BaseOptions{FormFields: []string{"ho_ten"}})
+	for _, tc := range []struct {
+		name   string
+		kind   testpdf.Kind
+		docMDP int
+		change func(t *testing.T, pdf []byte) []byte
+		want   Indication
+	}{
+		{"P2 fill field", testpdf.Certification, 2, func(t *testing.T, p []byte) []byte { return testpdf.FillField(t, p, "ho_ten", "Lê Văn C") }, TotalPassed},
+		{"P1 fill field", testpdf.Certification, 1, func(t *testing.T, p []byte) []byte { return testpdf.FillField(t, p, "ho_ten", "Lê Văn C") }, TotalFailed},
+		{"approval fill field", testpdf.Approval, 0, func(t *testing.T, p []byte) []byte { return testpdf.FillField(t, p, "ho_ten", "Lê Văn C") }, TotalFailed},
+		{"P3 add annotation", testpdf.Certification, 3, func(t *testing.T, p []byte) []byte { return testpdf.AddAnnotation(t, p, 1, "ghi chú") }, TotalPassed},
+		{"P2 add annotation", testpdf.Certification, 2, func(t *testing.T, p []byte) []byte { return testpdf.AddAnnotation(t, p, 1, "ghi chú") }, TotalFailed},
+		{"P2 rewrite page", testpdf.Certification, 2, func(t *testing.T, p []byte) []byte {
+			return testpdf.RewritePageContents(t, p, 1, testpdf.PageText("Nội dung giả mạo"))
+		}, TotalFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Kind: tc.kind, DocMDP: tc.docMDP, Level: testpdf.LevelBLT})
+			pdf = tc.change(t, pdf)
+			rep := b.verify(t, pdf)
+			s := rep.Signatures[0]
+			require.Equal(t, tc.want, s.Indication, "problems: %v", s.Problems)
+			if tc.kind == testpdf.Certification {
+				require.Equal(t, KindCertification, s.Kind)
+				require.Equal(t, tc.docMDP, s.DocMDPPermissions)
+			}
+			if tc.want == TotalFailed {
+				require.Equal(t, DisallowedChanges, s.SubIndication)
+				require.NotEmpty(t, s.Changes.Disallowed)
+			} else {
+				require.Empty(t, s.Changes.Disallowed)
+			}
+		})
+	}
+}
+
+func TestPDFAttacks(t *testing.T) {
+	b := setupPDF(t)
+	signed := func(t *testing.T, o testpdf.BaseOptions, so testpdf.SignOptions) []byte {
+		so.Level = testpdf.LevelBLT
+		return testpdf.Sign(t, base(t, o), b.signer, b.pki, so)
+	}
+	cases := []struct {
+		name string
+		make func(t *testing.T) []byte
+		sub  SubIndication
+		hint string // a word the problems must mention
+	}{
+		{"page content rewritten", func(t *testing.T) []byte {
+			return testpdf.RewritePageContents(t, signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{}), 1, testpdf.PageText("Số tiền: 999.999.999 đồng"))
+		}, DisallowedChanges, "page"},
+		{"tail uncovered", func(t *testing.T) []byte {
+			return signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{ByteRange: testpdf.ByteRangeTail(40)})
+		}, FormatFailure, "revision"},
+		{"tail uncovered rewritten", func(t *testing.T) []byte {
+			return testpdf.TailUncovered(t, signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{}), 0, 20)
+		}, FormatFailure, ""},
+		{"overlapping ranges", func(t *testing.T) []byte {
+			return testpdf.OverlappingByteRange(t, signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{}), 0)
+		}, FormatFailure, "overlap"},
+		{"gap larger than contents", func(t *testing.T) []byte {
+			return signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{ByteRange: testpdf.ByteRangeGap(10)})
+		}, FormatFailure, "/Contents"},
+		{"signature wrapping", func(t *testing.T) []byte {
+			pdf := signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{ByteRangeAfterContents: true, Engine: testpdf.EngineNative})
+			return testpdf.SignatureWrapping(t, pdf, 0, testpdf.PageRewriteObjects(t, pdf, 1, testpdf.PageText("Quyết định giả")))
+		}, FormatFailure, "/Contents"},
+		{"shadow made visible", func(t *testing.T) []byte {
+			d := testpdf.Base(testpdf.BaseOptions{Shadow: true})
+			pdf := testpdf.Sign(t, d.Bytes, b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT})
+			return testpdf.ShowShadow(t, pdf, 1, d.Shadow)
+		}, DisallowedChanges, "page"},
+		{"empty contents", func(t *testing.T) []byte {
+			return testpdf.EmptyContents(t, signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{}), 0)
+		}, FormatFailure, "empty"},
+		{"zero contents", func(t *testing.T) []byte {
+			return testpdf.ZeroContents(t, signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{}), 0)
+		}, FormatFailure, "empty"},
+		{"garbage contents", func(t *testing.T) []byte {
+			return testpdf.GarbageContents(t, signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{}), 0)
+		}, FormatFailure, ""},
+		{"missing byte range", func(t *testing.T) []byte {
+			return testpdf.RemoveByteRange(t, signed(t, testpdf.BaseOptions{}, testpdf.SignOptions{}), 0)
+		}, FormatFailure, "/ByteRange"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := b.verify(t, tc.make(t))
+			require.Equal(t, TotalFailed, rep.Indication, "%+v", rep.Signatures)
+			s := requireSig(t, rep, 0, TotalFailed, tc.sub)
+			if tc.hint != "" {
+				require.Contains(t, strings.Join(s.Problems, "\n"), tc.hint)
+			}
+		})
+	}
+}
+
+func TestPDFUnsignedAndUnreadable(t *testing.T) {
+	b := setupPDF(t)
+	rep := b.verify(t, base(t, testpdf.BaseOptions{SignatureField: "Chữ ký lãnh đạo"}))
+	require.Equal(t, Indeterminate, rep.Indication)
+	require.Equal(t, NoSignature, rep.SubIndication)
+	require.Equal(t, []string{"Chữ ký lãnh đạo"}, rep.UnsignedFields)
+
+	for name, data := range map[string][]byte{
+		"empty":     {},
+		"not a pdf": []byte("<html>hello</html>"),
+		"truncated": base(t, testpdf.BaseOptions{})[:200],
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := b.v.Verify(context.Background(), bytes.NewReader(data), int64(len(data)))
+			require.ErrorIs(t, err, ErrUnreadable)
+		})
+	}
+}
+
+func TestPDFXRefStreamDocument(t *testing.T) {
+	b := setupPDF(t)
+	pdf := testpdf.Sign(t, base(t, testpdf.BaseOptions{XRefStream: true}), b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT})
+	requireSig(t, b.verify(t, pdf), 0, TotalPassed, NoSubIndication)
+}
+
+func TestDetached(t *testing.T) {
+	b := setupPDF(t)
+	content := []byte("<baocao ky=\"2026-Q1\">Báo cáo số hóa</baocao>")
+	sig := testpdf.DetachedCMS(t, content, b.signer, b.pki, testpdf.CMSOptions{})
+	rep, err := b.v.VerifyDetached(context.Background(), sig, bytes.NewReader(content), int64(len(content)))
+	require.NoError(t, err)
+	require.Equal(t, "cms", rep.Format)
+	require.Len(t, rep.Signatures, 1)
+	require.True(t, rep.Signatures[0].DigestMatches)
+	require.NotEqual(t, TotalFailed, rep.Indication)
+
+	changed := append([]byte{}, content...)
+	changed[3] ^= 1
+	rep, err = b.v.VerifyDetached(context.Background(), sig, bytes.NewReader(changed), int64(len(changed)))
+	require.NoError(t, err)
+	requireSig(t, rep, 0, TotalFailed, HashFailure)
+
+	_, err = b.v.VerifyDetached(context.Background(), []byte("not cms"), bytes.NewReader(content), int64(len(content)))
+	require.ErrorIs(t, err, ErrUnreadable)
+}
+
+func TestPDFSignatureWrappingReportsHiddenBytes(t *testing.T) {
+	b := setupPDF(t)
+	pdf := testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT, ByteRangeAfterContents: true, Engine: testpdf.EngineNative})
+	pdf = testpdf.SignatureWrapping(t, pdf, 0, testpdf.PageRewriteObjects(t, pdf, 1, testpdf.PageText("Quyết định giả")))
+	rep := b.verify(t, pdf)
+	require.Equal(t, TotalFailed, rep.Indication)
+	require.Contains(t, strings.Join(rep.Problems, "\n"), "belong to no object")
+	s := rep.Signatures[0]
+	require.Equal(t, CoverageAnomalous, s.ByteRange.Coverage)
+	require.True(t, s.DigestMatches, "the wrapped bytes still hash correctly; only the structure betrays the attack")
+}
