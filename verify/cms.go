@@ -329,12 +329,14 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 		valTime, source, poe = best.genTime, "signature_timestamp", true
 		sr.Timestamp = &best.report
 		sr.Revocation = append(sr.Revocation, best.revocation...)
+		for _, w := range best.vd.warnings {
+			vd.warn("signature timestamp: %s", w)
+		}
 		if st := sr.ClaimedSigningTime; st != nil && st.After(best.genTime.Add(5*time.Minute)) {
 			vd.warn("the claimed signing time %s is after the signature timestamp %s", st.UTC().Format(time.RFC3339), best.genTime.UTC().Format(time.RFC3339))
 		}
 	case first != nil:
 		sr.Timestamp = &first.report
-		sr.Revocation = append(sr.Revocation, first.revocation...)
 		reason := "it did not verify"
 		if len(first.report.Problems) > 0 {
 			reason = first.report.Problems[0]
@@ -596,6 +598,10 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 			vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
 			return
 		}
+	}
+	if c.signer.PublicKey == nil {
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the key of %s is of a type sohoa cannot use (%s)", certName(c.signer), c.signer.PublicKeyAlgorithm)
+		return
 	}
 	if err := alg.verifyWithKey(c.signer.PublicKey, sigHash, digest, msg, si.signature); err != nil {
 		if si.signedAttrsDER == nil {
@@ -1087,6 +1093,9 @@ func berHeader(b []byte) (hdr int, constructed bool, length int, minimal bool, e
 	i++
 	switch {
 	case l < 0x80:
+		if int(l) > len(b)-i {
+			return 0, false, 0, false, fmt.Errorf("ASN.1 length %d exceeds the %d bytes available", l, len(b)-i)
+		}
 		return i, constructed, int(l), true, nil
 	case l == 0x80:
 		if !constructed {

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -13,6 +14,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -170,7 +172,7 @@ func addAttrs(b *cryptobyte.Builder, attrs []tAttr) {
 	}
 }
 
-func essV2DER(t *testing.T, c *x509.Certificate) []byte {
+func essV2DER(t testing.TB, c *x509.Certificate) []byte {
 	sum := sha256.Sum256(c.Raw)
 	var b cryptobyte.Builder
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
@@ -191,7 +193,7 @@ func essV2DER(t *testing.T, c *x509.Certificate) []byte {
 	return b.BytesOrPanic()
 }
 
-func essV1DER(t *testing.T, c *x509.Certificate) []byte {
+func essV1DER(t testing.TB, c *x509.Certificate) []byte {
 	sum := sha1.Sum(c.Raw)
 	var b cryptobyte.Builder
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
@@ -220,7 +222,7 @@ func pssParams(h crypto.Hash, salt int) []byte {
 	return b.BytesOrPanic()
 }
 
-func (c cmsBuild) build(t *testing.T) []byte {
+func (c cmsBuild) build(t testing.TB) []byte {
 	t.Helper()
 	h := c.hash
 	if h == 0 {
@@ -454,6 +456,34 @@ func TestCMSHandBuiltAlgorithms(t *testing.T) {
 			require.True(t, sr.essBound)
 		})
 	}
+}
+
+// issueP521 issues a P-521 signer from the PKI's intermediate by hand
+// (testpki has no P-521 key type).
+func issueP521(t *testing.T, p *testpki.PKI) *testpki.Cert {
+	key, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(521521),
+		Subject:      testpki.DefaultSubject("P-521 signer"),
+		NotBefore:    testpki.DefaultNotBefore,
+		NotAfter:     testpki.DefaultNotAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.Intermediate.Cert, key.Public(), p.Intermediate.Key)
+	require.NoError(t, err)
+	c, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return &testpki.Cert{Cert: c, Key: key, DER: der, Issuer: p.Intermediate}
+}
+
+func TestCMSECDSAP521(t *testing.T) {
+	e := newCMSEnv(t)
+	signer := issueP521(t, e.pki)
+	sr := e.check(cmsBuild{signer: signer, content: e.data, hash: crypto.SHA512}.build(t), e.fresh(), "ETSI.CAdES.detached")
+	requireResult(t, sr, TotalPassed, NoSubIndication)
+	require.Equal(t, "ECDSA with SHA-512", sr.SignatureAlgorithm)
+	require.Equal(t, "ECDSA P-521", sr.Signer.KeyAlgorithm)
 }
 
 func TestCMSHashFailure(t *testing.T) {
@@ -776,6 +806,18 @@ func FuzzCMS(f *testing.F) {
 	tsDigest := sha256.Sum256([]byte("x"))
 	f.Add(p.Timestamp(f, tsDigest[:], crypto.SHA256, time.Now()))
 	f.Add([]byte{0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0xa0, 0x80, 0x30, 0x80, 0, 0, 0, 0, 0, 0})
+	// Richer seeds: a timestamped CAdES signature with embedded CRLs and
+	// OCSP responses, RSA-PSS with a subjectKeyIdentifier, Ed25519.
+	now := time.Now()
+	crls := [][]byte{p.CRL(f, p.Intermediate, now, now.Add(time.Hour)), p.CRL(f, p.Root, now, now.Add(time.Hour))}
+	ocsps := [][]byte{p.OCSP(f, signer, now), p.OCSP(f, p.Intermediate, now)}
+	ts := func(sig []byte) []tAttr {
+		sum := sha256.Sum256(sig)
+		return []tAttr{{oidAttrSigTimeStampToken, [][]byte{p.Timestamp(f, sum[:], crypto.SHA256, now)}}}
+	}
+	f.Add(cmsBuild{signer: signer, content: data, unsigned: ts, extra: []tAttr{archivalAttr(crls, ocsps)}}.build(f))
+	f.Add(cmsBuild{signer: signer, content: data, pss: true, ski: true, crlsField: crls}.build(f))
+	f.Add(cmsBuild{signer: p.NewSigner(f, "", testpki.Options{KeyType: testpki.Ed25519}), content: data}.build(f))
 	f.Add([]byte{})
 	v, err := New(Config{TrustAnchors: []*x509.Certificate{p.Root.Cert}, Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {

@@ -49,8 +49,12 @@ import (
 
 const (
 	maxRevocationBody = 10 << 20
-	revocationTimeout = 20 * time.Second
-	clockSkew         = 5 * time.Minute
+	// maxRevocationItems bounds the CRLs and OCSP responses looked at for
+	// one signature (each is parsed at most once, OCSP once per
+	// certificate of the path).
+	maxRevocationItems = 512
+	revocationTimeout  = 20 * time.Second
+	clockSkew          = 5 * time.Minute
 )
 
 var (
@@ -76,9 +80,9 @@ type revItem struct {
 // revStore holds the revocation data available to one signature (and its
 // timestamps).
 type revStore struct {
-	items   []*revItem
-	seen    map[string]bool
-	fetched map[string]*revItem // online, by request
+	items       []*revItem
+	seen        map[string]bool
+	fetched     map[string]*revItem // online, by request
 	fetchFailed map[string]error
 }
 
@@ -88,7 +92,7 @@ func (s *revStore) add(source, kind string, ders ...[]byte) {
 	}
 	for _, d := range ders {
 		k := kind + string(d)
-		if len(d) == 0 || s.seen[k] {
+		if len(d) == 0 || s.seen[k] || len(s.items) >= maxRevocationItems {
 			continue
 		}
 		s.seen[k] = true

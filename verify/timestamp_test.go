@@ -39,6 +39,28 @@ func TestSignatureTimestamp(t *testing.T) {
 		require.Len(t, sr.Revocation, 4)
 		require.Equal(t, e.pki.TSA.Cert.Subject.CommonName, sr.Revocation[2].Certificate)
 	})
+	t.Run("tsa-revoked-after-timestamp", func(t *testing.T) {
+		e := newCMSEnv(t)
+		signer := e.pki.NewSigner(t, "", testpki.Options{})
+		e.pki.Revoke(e.pki.TSA, e.now.Add(-30*time.Minute), 4)
+		ev := evidence{CRLs: e.crls(e.now.Add(-time.Minute))}
+		sr := e.check(cmsBuild{signer: signer, content: e.data, unsigned: e.tsAttr(at)}.build(t), ev, "ETSI.CAdES.detached")
+		requireResult(t, sr, TotalPassed, NoSubIndication)
+		require.Equal(t, TotalPassed, sr.Timestamp.Indication)
+		problemsContain(t, sr, "signature timestamp: the TSA certificate")
+		require.Equal(t, "revoked", sr.Revocation[2].Status)
+	})
+	t.Run("tsa-revoked-before-timestamp", func(t *testing.T) {
+		e := newCMSEnv(t)
+		signer := e.pki.NewSigner(t, "", testpki.Options{})
+		e.pki.Revoke(e.pki.TSA, e.now.Add(-2*time.Hour), 1)
+		ev := evidence{CRLs: e.crls(e.now.Add(-time.Minute))}
+		sr := e.check(cmsBuild{signer: signer, content: e.data, unsigned: e.tsAttr(at)}.build(t), ev, "ETSI.CAdES.detached")
+		require.Equal(t, TotalFailed, sr.Timestamp.Indication)
+		require.Equal(t, Revoked, sr.Timestamp.SubIndication)
+		require.Equal(t, "current_time", sr.ValidationTimeSource)
+		require.Len(t, sr.Revocation, 2, "a failed timestamp's revocation entries are not the signature's")
+	})
 	t.Run("wrong-imprint", func(t *testing.T) {
 		other := func([]byte) []tAttr {
 			sum := sha256.Sum256([]byte("another signature"))
@@ -91,7 +113,9 @@ func TestSignatureTimestamp(t *testing.T) {
 		require.Equal(t, FormatFailure, sr.Timestamp.SubIndication)
 	})
 	t.Run("garbage-token", func(t *testing.T) {
-		tok := func([]byte) []tAttr { return []tAttr{{oidAttrSigTimeStampToken, [][]byte{{0x30, 0x03, 0x02, 0x01, 0x01}}}} }
+		tok := func([]byte) []tAttr {
+			return []tAttr{{oidAttrSigTimeStampToken, [][]byte{{0x30, 0x03, 0x02, 0x01, 0x01}}}}
+		}
 		sr := e.check(cmsBuild{signer: signer, content: e.data, unsigned: tok}.build(t), e.fresh(), "ETSI.CAdES.detached")
 		require.Equal(t, FormatFailure, sr.Timestamp.SubIndication)
 		requireResult(t, sr, TotalPassed, NoSubIndication)
