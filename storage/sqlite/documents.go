@@ -1,0 +1,140 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/sohoa/sohoa"
+)
+
+const documentCols = `doc.id, doc.dossier_code, doc.blob_key, doc.size, doc.file_name, doc.media_type, doc.role,
+	doc.component_name, doc.source, doc.uploaded_by, doc.created_at`
+
+func scanDocument(row scanner) (*sohoa.Document, error) {
+	var d sohoa.Document
+	var created string
+	if err := row.Scan(&d.ID, &d.DossierCode, &d.BlobKey, &d.Size, &d.FileName, &d.MediaType, &d.Role,
+		&d.ComponentName, &d.Source, &d.UploadedBy, &created); err != nil {
+		return nil, err
+	}
+	var err error
+	d.CreatedAt, err = parseTS(created)
+	return &d, err
+}
+
+func (db *DB) CreateDocument(ctx context.Context, d *sohoa.Document) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return db.atomic(ctx, func(tx *DB) error {
+		ok, err := tx.exists(ctx, `SELECT 1 FROM dossiers WHERE code = ?`, d.DossierCode)
+		if err != nil {
+			return wrap(err, "look up dossier")
+		}
+		if !ok {
+			return sohoa.Errorf(sohoa.EINVALID, "unknown dossier %q", d.DossierCode)
+		}
+		created, createdTS := tx.nowTS()
+		var id int64
+		err = tx.w.QueryRowContext(ctx, `INSERT INTO documents (dossier_code, blob_key, size, file_name, media_type, role,
+				component_name, source, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (dossier_code, blob_key) DO NOTHING RETURNING id`,
+			d.DossierCode, d.BlobKey, d.Size, d.FileName, d.MediaType, d.Role, d.ComponentName, d.Source, d.UploadedBy, createdTS).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return sohoa.Errorf(sohoa.ECONFLICT, "dossier %q already holds a document with SHA-256 %s", d.DossierCode, d.BlobKey)
+		} else if err != nil {
+			return wrap(err, "create document")
+		}
+		d.ID, d.CreatedAt = id, created
+		return nil
+	})
+}
+
+func (db *DB) FindDocumentByID(ctx context.Context, id int64) (*sohoa.Document, error) {
+	d, err := scanDocument(db.r.QueryRowContext(ctx, `SELECT `+documentCols+` FROM documents doc WHERE doc.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sohoa.Errorf(sohoa.ENOTFOUND, "document %d not found", id)
+	}
+	return d, wrap(err, "find document %d", id)
+}
+
+func (db *DB) FindDocumentByBlob(ctx context.Context, dossierCode, blobKey string) (*sohoa.Document, error) {
+	if err := sohoa.ValidateDossierCode(dossierCode); err != nil {
+		return nil, err
+	}
+	if err := sohoa.ValidateBlobKey(blobKey); err != nil {
+		return nil, err
+	}
+	d, err := scanDocument(db.r.QueryRowContext(ctx, `SELECT `+documentCols+` FROM documents doc
+		WHERE doc.dossier_code = ? AND doc.blob_key = ?`, dossierCode, blobKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sohoa.Errorf(sohoa.ENOTFOUND, "dossier %q has no document with SHA-256 %s", dossierCode, blobKey)
+	}
+	return d, wrap(err, "find document")
+}
+
+func (db *DB) FindDocuments(ctx context.Context, f sohoa.DocumentFilter) ([]*sohoa.Document, error) {
+	limit, err := f.Validate()
+	if err != nil {
+		return nil, err
+	}
+	var a args
+	from := `documents doc`
+	var conds []string
+	if !f.Scope.All {
+		from += ` JOIN dossiers d ON d.code = doc.dossier_code`
+		conds = append(conds, scopeCond(f.Scope, "d.unit_code", &a))
+	}
+	if f.DossierCode != "" {
+		conds = append(conds, "doc.dossier_code = "+a.add(f.DossierCode))
+	}
+	if f.BlobKey != "" {
+		conds = append(conds, "doc.blob_key = "+a.add(f.BlobKey))
+	}
+	if f.Role != "" {
+		conds = append(conds, "doc.role = "+a.add(f.Role))
+	}
+	if f.AfterID > 0 {
+		conds = append(conds, "doc.id > "+a.add(f.AfterID))
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+documentCols+` FROM `+from+joinConds(conds)+` ORDER BY doc.id LIMIT `+a.add(limit), a...)
+	docs, err := collect(rows, err, func(r *sql.Rows) (*sohoa.Document, error) { return scanDocument(r) })
+	if docs == nil {
+		docs = []*sohoa.Document{}
+	}
+	return docs, wrap(err, "find documents")
+}
+
+// blobKeyBatch is how many keys ForEachBlobKey reads per query; it holds
+// no connection while fn runs.
+const blobKeyBatch = 1000
+
+func (db *DB) ForEachBlobKey(ctx context.Context, fn func(key string, size int64) error) error {
+	type kv struct {
+		key  string
+		size int64
+	}
+	after := ""
+	for {
+		rows, err := db.r.QueryContext(ctx, `SELECT blob_key, max(size) FROM documents WHERE blob_key > ?
+			GROUP BY blob_key ORDER BY blob_key LIMIT ?`, after, blobKeyBatch)
+		batch, err := collect(rows, err, func(r *sql.Rows) (kv, error) {
+			var x kv
+			err := r.Scan(&x.key, &x.size)
+			return x, err
+		})
+		if err != nil {
+			return wrap(err, "list blob keys")
+		}
+		for _, x := range batch {
+			if err := fn(x.key, x.size); err != nil {
+				return err
+			}
+		}
+		if len(batch) < blobKeyBatch {
+			return nil
+		}
+		after = batch[len(batch)-1].key
+	}
+}

@@ -1,0 +1,223 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/sohoa/sohoa"
+)
+
+const dossierCols = `d.code, d.unit_code, d.procedure_code, d.received_at, d.due_at, d.resolved_at,
+	d.status, d.digitization_state, d.created_at`
+
+func scanDossier(row scanner) (*sohoa.Dossier, error) {
+	var d sohoa.Dossier
+	var received, created string
+	var due, resolved sql.NullString
+	if err := row.Scan(&d.Code, &d.UnitCode, &d.ProcedureCode, &received, &due, &resolved,
+		&d.Status, &d.DigitizationState, &created); err != nil {
+		return nil, err
+	}
+	var errs [4]error
+	d.ReceivedAt, errs[0] = parseTS(received)
+	d.CreatedAt, errs[1] = parseTS(created)
+	d.DueAt, errs[2] = parseTSPtr(due)
+	d.ResolvedAt, errs[3] = parseTSPtr(resolved)
+	return &d, errors.Join(errs[:]...)
+}
+
+func (db *DB) CreateDossier(ctx context.Context, d *sohoa.Dossier) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return db.atomic(ctx, func(tx *DB) error {
+		if err := tx.requireUnit(ctx, d.UnitCode, "unit"); err != nil {
+			return err
+		}
+		ok, err := tx.exists(ctx, `SELECT 1 FROM procedures WHERE code = ?`, d.ProcedureCode)
+		if err != nil {
+			return wrap(err, "look up procedure")
+		}
+		if !ok {
+			return sohoa.Errorf(sohoa.EINVALID, "unknown procedure %q", d.ProcedureCode)
+		}
+		generate := d.Code == ""
+		created, createdTS := tx.nowTS()
+		for attempt := 0; ; attempt++ {
+			code := d.Code
+			if generate {
+				if code, err = tx.nextCode(ctx, d.UnitCode, d.ReceivedAt); err != nil {
+					return err
+				}
+			}
+			res, err := tx.w.ExecContext(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
+				status, digitization_state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (code) DO NOTHING`,
+				code, d.UnitCode, d.ProcedureCode, ts(d.ReceivedAt), tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Status, d.DigitizationState, createdTS)
+			if err != nil {
+				return wrap(err, "create dossier %q", code)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				d.Code, d.CreatedAt = code, created
+				return nil
+			}
+			if !generate {
+				return sohoa.Errorf(sohoa.ECONFLICT, "dossier %q already exists", code)
+			}
+			if attempt > 1000 {
+				return sohoa.Errorf(sohoa.ECONFLICT, "no free dossier code for unit %q on %s", d.UnitCode, sohoa.DossierDay(d.ReceivedAt))
+			}
+		}
+	})
+}
+
+func (db *DB) NextDossierCode(ctx context.Context, unitCode string, at time.Time) (string, error) {
+	if err := sohoa.ValidateCode("unit", unitCode); err != nil {
+		return "", err
+	}
+	at, err := sohoa.NormalizeTime("dossier date", at)
+	if err != nil {
+		return "", err
+	}
+	if err := db.requireUnit(ctx, unitCode, "unit"); err != nil {
+		return "", err
+	}
+	return db.nextCode(ctx, unitCode, at)
+}
+
+// nextCode bumps the (unit, day) counter; SQLite's single writer makes
+// concurrent callers take turns.
+func (db *DB) nextCode(ctx context.Context, unitCode string, at time.Time) (string, error) {
+	var n int
+	err := db.w.QueryRowContext(ctx, `INSERT INTO dossier_code_counters (unit_code, day, last_number) VALUES (?, ?, 1)
+		ON CONFLICT (unit_code, day) DO UPDATE SET last_number = last_number + 1
+		RETURNING last_number`, unitCode, sohoa.DossierDay(at)).Scan(&n)
+	if err != nil {
+		return "", wrap(err, "next dossier code for %q", unitCode)
+	}
+	return sohoa.FormatDossierCode(unitCode, at, n), nil
+}
+
+func (db *DB) FindDossierByCode(ctx context.Context, code string) (*sohoa.Dossier, error) {
+	if err := sohoa.ValidateDossierCode(code); err != nil {
+		return nil, err
+	}
+	d, err := scanDossier(db.r.QueryRowContext(ctx, `SELECT `+dossierCols+` FROM dossiers d WHERE d.code = ?`, code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sohoa.Errorf(sohoa.ENOTFOUND, "dossier %q not found", code)
+	}
+	return d, wrap(err, "find dossier %q", code)
+}
+
+func dossierConds(f *sohoa.DossierFilter, a *args) []string {
+	conds := []string{scopeCond(f.Scope, "d.unit_code", a)}
+	if f.UnitCode != "" {
+		if f.IncludeSubunits {
+			conds = append(conds, "d.unit_code IN "+subtreeSQL(a.add(jsonList([]string{f.UnitCode}))))
+		} else {
+			conds = append(conds, "d.unit_code = "+a.add(f.UnitCode))
+		}
+	}
+	if f.ProcedureCode != "" {
+		conds = append(conds, "d.procedure_code = "+a.add(f.ProcedureCode))
+	}
+	if len(f.Statuses) > 0 {
+		ss := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			ss[i] = string(s)
+		}
+		conds = append(conds, "d.status IN (SELECT value FROM json_each("+a.add(jsonList(ss))+"))")
+	}
+	if len(f.States) > 0 {
+		ss := make([]string, len(f.States))
+		for i, s := range f.States {
+			ss[i] = string(s)
+		}
+		conds = append(conds, "d.digitization_state IN (SELECT value FROM json_each("+a.add(jsonList(ss))+"))")
+	}
+	if !f.ReceivedFrom.IsZero() {
+		conds = append(conds, "d.received_at >= "+a.add(ts(f.ReceivedFrom)))
+	}
+	if !f.ReceivedBefore.IsZero() {
+		conds = append(conds, "d.received_at < "+a.add(ts(f.ReceivedBefore)))
+	}
+	return conds
+}
+
+func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.DossierPage, error) {
+	limit, err := f.Validate()
+	if err != nil {
+		return nil, err
+	}
+	var a args
+	conds := dossierConds(&f, &a)
+	order, cmp := "ASC", ">"
+	if f.Descending {
+		order, cmp = "DESC", "<"
+	}
+	if f.Cursor != "" {
+		at, code, _ := sohoa.DecodeDossierCursor(f.Cursor)
+		conds = append(conds, "(d.received_at, d.code) "+cmp+" ("+a.add(ts(at))+", "+a.add(code)+")")
+	}
+	q := `SELECT ` + dossierCols + ` FROM dossiers d` + joinConds(conds) +
+		` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.add(limit+1)
+	rows, err := db.r.QueryContext(ctx, q, a...)
+	ds, err := collect(rows, err, func(r *sql.Rows) (*sohoa.Dossier, error) { return scanDossier(r) })
+	if err != nil {
+		return nil, wrap(err, "find dossiers")
+	}
+	page := &sohoa.DossierPage{Dossiers: ds}
+	if len(ds) > limit {
+		page.Dossiers = ds[:limit]
+		last := ds[limit-1]
+		page.NextCursor = sohoa.EncodeDossierCursor(last.ReceivedAt, last.Code)
+	}
+	if page.Dossiers == nil {
+		page.Dossiers = []*sohoa.Dossier{}
+	}
+	return page, nil
+}
+
+func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa.DossierCount, error) {
+	f.Cursor, f.Limit = "", 0
+	if _, err := f.Validate(); err != nil {
+		return nil, err
+	}
+	var a args
+	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + joinConds(dossierConds(&f, &a)) +
+		` GROUP BY d.unit_code, d.digitization_state ORDER BY d.unit_code, d.digitization_state`
+	rows, err := db.r.QueryContext(ctx, q, a...)
+	counts, err := collect(rows, err, func(r *sql.Rows) (sohoa.DossierCount, error) {
+		var c sohoa.DossierCount
+		err := r.Scan(&c.UnitCode, &c.DigitizationState, &c.Count)
+		return c, err
+	})
+	return counts, wrap(err, "count dossiers")
+}
+
+func (db *DB) UpdateDossier(ctx context.Context, code string, upd sohoa.DossierUpdate) (*sohoa.Dossier, error) {
+	if err := sohoa.ValidateDossierCode(code); err != nil {
+		return nil, err
+	}
+	var out *sohoa.Dossier
+	err := db.atomic(ctx, func(tx *DB) error {
+		d, err := scanDossier(tx.r.QueryRowContext(ctx, `SELECT `+dossierCols+` FROM dossiers d WHERE d.code = ?`, code))
+		if errors.Is(err, sql.ErrNoRows) {
+			return sohoa.Errorf(sohoa.ENOTFOUND, "dossier %q not found", code)
+		} else if err != nil {
+			return wrap(err, "update dossier %q", code)
+		}
+		if err := upd.Apply(d); err != nil {
+			return err
+		}
+		if _, err := tx.w.ExecContext(ctx, `UPDATE dossiers SET status = ?, digitization_state = ?, due_at = ?, resolved_at = ?
+			WHERE code = ?`, d.Status, d.DigitizationState, tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Code); err != nil {
+			return wrap(err, "update dossier %q", code)
+		}
+		out = d
+		return nil
+	})
+	return out, err
+}
