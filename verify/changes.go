@@ -1,0 +1,2824 @@
+package verify
+
+// Changes after signing.
+//
+// A signature covers one revision of a PDF. Incremental updates appended
+// later are not covered, so a viewer showing the newest revision may show
+// something the signer never saw. analyzeChanges compares the signed
+// revision with every later one, revision by revision (k-1 against k),
+// object by object, and sorts every object a later cross-reference section
+// defines, redefines or frees into allowed and disallowed changes.
+//
+// The model is pyHanko's (every change is disallowed unless a rule clears
+// it, and a rule clears it at a level the signature's permissions must
+// allow), made stricter where the issue asks: an approval signature alone
+// permits no form filling and no annotations, and any object of the signed
+// revision that changes is disallowed unless one of the rules below
+// explains the change.
+//
+// Change classes, from least to most restricted:
+//
+//	lta        always allowed, even under DocMDP P=1 (ISO 32000-2 12.8.2.2:
+//	           DSS and document timestamps are not changes): /DSS and /VRI
+//	           additions, invisible document timestamp fields and their
+//	           /DocTimeStamp dictionaries, /AcroForm /SigFlags, catalog
+//	           /Version and /Extensions, /Root moved to a new catalog object
+//	           that differs only in allowed entries, new xref and object
+//	           streams as containers, trailer /Info dropped, unchanged
+//	           redefinitions, new objects nothing refers to.
+//	metadata   allowed unless P=1: trailer /Info and catalog /Metadata
+//	           pointing at new objects (or the Info dictionary redefined in
+//	           place). They do not paint anything.
+//	sign       allowed unless P=1: new signature fields with their widgets,
+//	           appearance streams and resources (new objects only), a
+//	           signature dictionary filling an unsigned signature field's
+//	           /V, the widget added to its page's /Annots.
+//	form       allowed with P>=2 for fields not locked by FieldMDP: /V,
+//	           /RV, /AS and /AP of existing fields and widgets (new
+//	           appearance objects only), /AcroForm /DR, /DA, /Q,
+//	           /NeedAppearances, /CO.
+//	annot      allowed with P=3 only: non-widget annotations added to,
+//	           removed from, reordered in or modified in a page's /Annots.
+//
+// Everything else is disallowed: page dictionaries, content streams,
+// resources, fonts, XObjects and the page tree; catalog entries other than
+// the ones above (including /Perms, /OpenAction, /Names, /Outlines...);
+// signature dictionaries and signed signature fields; form fields added
+// (other than signature fields), removed or renamed; objects of the signed
+// revision deleted, freed and reused, or given a new generation; object
+// streams of the signed revision redefined; in-place redefinitions of
+// existing streams (appearance streams included: too easy to share with
+// page content); a trailer /Root switched to another object that existed at
+// signing; a cross-reference entry pointing into the signed bytes for an
+// object with other content (a shadow version) or for a number that did not
+// exist at signing (a hidden object made visible); an object number that
+// was undefined at signing but referenced by the signed document, defined
+// later (a dangling reference filled in: the shadow object becomes part of
+// the signed page without the page changing).
+//
+// Cost. Only the objects later cross-reference sections list are read and
+// compared, plus one walk over the signed revision's document graph (the
+// catalog, the page tree, pages, their resources, fonts, XObject and
+// annotation dictionaries, the form and the DSS; never stream data, never
+// content streams' data, not the structure tree or outlines), done only
+// when a later revision defines objects. The walk gives every object of the
+// signed revision its roles (page, content stream, font...), so a change is
+// named by what it changes and an object shared between an allowed role
+// (say, a DSS array) and a forbidden one (a page's /Contents) cannot be
+// changed under the allowed rule; and it finds references the signed
+// revision makes to object numbers it does not define. Every walk is
+// bounded: at most chgMaxVisits objects per analysis, else an ErrLimit.
+//
+// Report kinds: page, page_tree, content_stream, resources, font, xobject,
+// catalog, acroform, form_field, signature_field, signature, annotation,
+// appearance, dss, info, metadata, xref_stream, object_stream, trailer,
+// unknown.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/sohoa/sohoa/verify/internal/pdfraw"
+)
+
+// mdpPermissions: what the document's signatures permit after the signed
+// revision.
+type mdpPermissions struct {
+	// DocMDP is 0 when no certification signature covers the revision
+	// (approval signatures only), else the smallest P found: 1 no changes,
+	// 2 form filling and signing, 3 also annotations.
+	DocMDP int
+	// FieldLocks holds the fully qualified names of the fields locked by
+	// FieldMDP (a signed signature field's /Lock, or a FieldMDP transform
+	// of a signature signed at or before the signed revision); "*" locks
+	// every field. A locked name locks its descendants too.
+	FieldLocks map[string]bool
+}
+
+func (p mdpPermissions) fieldLocked(name string) bool {
+	if p.FieldLocks["*"] || p.FieldLocks[name] {
+		return true
+	}
+	for i := strings.LastIndexByte(name, '.'); i > 0; i = strings.LastIndexByte(name[:i], '.') {
+		if p.FieldLocks[name[:i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// chgClass is the permission level a change needs (see the file comment).
+type chgClass int
+
+const (
+	clsLTA chgClass = iota
+	clsMeta
+	clsSign
+	clsForm
+	clsAnnot
+)
+
+// allows reports whether p permits changes of class c, and if not why.
+func (p mdpPermissions) allows(c chgClass) (bool, string) {
+	switch c {
+	case clsLTA:
+		return true, ""
+	case clsMeta, clsSign:
+		if p.DocMDP == 1 {
+			return false, "the certification signature permits no changes (DocMDP P=1)"
+		}
+		return true, ""
+	case clsForm:
+		switch p.DocMDP {
+		case 0:
+			return false, "form filling needs a certification signature with DocMDP P=2 or P=3; an approval signature alone permits none"
+		case 1:
+			return false, "the certification signature permits no changes (DocMDP P=1)"
+		}
+		return true, ""
+	case clsAnnot:
+		switch p.DocMDP {
+		case 0:
+			return false, "annotations need a certification signature with DocMDP P=3; an approval signature alone permits none"
+		case 1:
+			return false, "the certification signature permits no changes (DocMDP P=1)"
+		case 2:
+			return false, "DocMDP P=2 permits form filling and signing, not annotations"
+		}
+		return true, ""
+	}
+	return false, "unknown change class"
+}
+
+// chgMaxVisits bounds the objects one analysis visits (walks, comparisons,
+// claims).
+const chgMaxVisits = 1_000_000
+
+// chgMaxListed bounds the entries one revision adds to each list of the
+// report; the rest are summarised in one entry.
+const chgMaxListed = 500
+
+// readMDPPermissions derives the permissions for a signature signed in
+// revision signedRev: the smallest DocMDP P of the certification signature
+// in /Perms /DocMDP of the catalog as of signedRev, and of any signature
+// dictionary filled in by then that carries a DocMDP transform (pdfsign
+// writes the transform but no /Perms entry: the signer's intent is honoured
+// rather than silently dropped); and the FieldMDP locks of the signatures
+// signed at or before signedRev: a signed field's /Lock, /Reference entries
+// with /TransformMethod /FieldMDP, and a FieldMDP transform written directly
+// in the signature dictionary (pdfsign's approval signatures). A /Perms
+// /DocMDP signature without a DocMDP transform counts as P=1, an invalid P
+// as P=1, a missing P as 2 (the ISO 32000 default), an unknown FieldMDP
+// /Action as All.
+func readMDPPermissions(f *pdfraw.File, signedRev int) (mdpPermissions, error) {
+	p := mdpPermissions{FieldLocks: map[string]bool{}}
+	if f == nil || signedRev < 0 || signedRev >= len(f.Sections()) {
+		return p, fmt.Errorf("revision %d out of range", signedRev)
+	}
+	tr := f.Trailer(signedRev)
+	rootRef, ok := tr["Root"].(pdfraw.Ref)
+	if !ok {
+		return p, fmt.Errorf("trailer of revision %d has no indirect /Root", signedRev)
+	}
+	rootObj, err := f.Object(signedRev, rootRef)
+	if err != nil {
+		return p, fmt.Errorf("catalog %d %d: %w", rootRef.Num, rootRef.Gen, err)
+	}
+	cat, ok := rootObj.(pdfraw.Dict)
+	if !ok {
+		return p, fmt.Errorf("catalog %d %d is not a dictionary", rootRef.Num, rootRef.Gen)
+	}
+	res := func(o pdfraw.Object) pdfraw.Object {
+		v, err := f.Resolve(signedRev, o)
+		if err != nil {
+			return nil
+		}
+		return v
+	}
+	dictOf := func(o pdfraw.Object) pdfraw.Dict {
+		d, _ := res(o).(pdfraw.Dict)
+		return d
+	}
+	docMDP := 0
+	takeP := func(n int) {
+		if docMDP == 0 || n < docMDP {
+			docMDP = n
+		}
+	}
+	// Locks with /Action /Exclude need every field's name: collected below.
+	var excludes [][]string
+	lock := func(params pdfraw.Dict) {
+		action, _ := res(params["Action"]).(pdfraw.Name)
+		var names []string
+		if arr, ok := res(params["Fields"]).(pdfraw.Array); ok {
+			for _, e := range arr {
+				if s, ok := res(e).(pdfraw.String); ok {
+					names = append(names, chgText(s.Bytes))
+				}
+			}
+		}
+		switch action {
+		case "Include":
+			for _, n := range names {
+				p.FieldLocks[n] = true
+			}
+		case "Exclude":
+			excludes = append(excludes, names)
+		default: // All, or anything unknown: strictest
+			p.FieldLocks["*"] = true
+		}
+	}
+	transform := func(method pdfraw.Object, params pdfraw.Object) {
+		m, _ := res(method).(pdfraw.Name)
+		tp := dictOf(params)
+		switch m {
+		case "DocMDP":
+			pv, present := tp["P"]
+			n, isInt := res(pv).(pdfraw.Int)
+			switch {
+			case tp == nil || !present:
+				takeP(2)
+			case !isInt || n < 1 || n > 3:
+				takeP(1)
+			default:
+				takeP(int(n))
+			}
+		case "FieldMDP":
+			if tp == nil {
+				p.FieldLocks["*"] = true
+				return
+			}
+			lock(tp)
+		}
+	}
+	sigTransforms := func(sig pdfraw.Dict) (hasDocMDP bool) {
+		if refs, ok := res(sig["Reference"]).(pdfraw.Array); ok {
+			for _, e := range refs {
+				sr := dictOf(e)
+				if sr == nil {
+					continue
+				}
+				if m, _ := res(sr["TransformMethod"]).(pdfraw.Name); m == "DocMDP" {
+					hasDocMDP = true
+				}
+				transform(sr["TransformMethod"], sr["TransformParams"])
+			}
+		}
+		if _, ok := sig["TransformMethod"]; ok {
+			if m, _ := res(sig["TransformMethod"]).(pdfraw.Name); m == "DocMDP" {
+				hasDocMDP = true
+			}
+			transform(sig["TransformMethod"], sig["TransformParams"])
+		}
+		return hasDocMDP
+	}
+	if perms := dictOf(cat["Perms"]); perms != nil {
+		if _, ok := perms["DocMDP"]; ok {
+			if sig := dictOf(perms["DocMDP"]); sig == nil || !sigTransforms(sig) {
+				takeP(1)
+			}
+		}
+	}
+	// Field tree as of signedRev: signed signature fields and all names.
+	var all []string
+	seen := map[pdfraw.Ref]bool{}
+	visits := 0
+	var walk func(o pdfraw.Object, parent string, ft pdfraw.Name, depth int)
+	walk = func(o pdfraw.Object, parent string, ft pdfraw.Name, depth int) {
+		if depth > 64 || visits > chgMaxVisits {
+			return
+		}
+		visits++
+		if r, ok := o.(pdfraw.Ref); ok {
+			if seen[r] {
+				return
+			}
+			seen[r] = true
+		}
+		d := dictOf(o)
+		if d == nil {
+			return
+		}
+		name := parent
+		if t, ok := res(d["T"]).(pdfraw.String); ok {
+			name = chgJoinName(parent, chgText(t.Bytes))
+		} else if parent != "" {
+			return // a widget of the parent field
+		}
+		if n, ok := res(d["FT"]).(pdfraw.Name); ok {
+			ft = n
+		}
+		all = append(all, name)
+		if ft == "Sig" {
+			if sig := dictOf(d["V"]); sig != nil {
+				sigTransforms(sig)
+				if l := dictOf(d["Lock"]); l != nil {
+					lock(l)
+				}
+			}
+		}
+		if kids, ok := res(d["Kids"]).(pdfraw.Array); ok {
+			for _, k := range kids {
+				walk(k, name, ft, depth+1)
+			}
+		}
+	}
+	if af := dictOf(cat["AcroForm"]); af != nil {
+		if fields, ok := res(af["Fields"]).(pdfraw.Array); ok {
+			for _, e := range fields {
+				walk(e, "", "", 0)
+			}
+		}
+	}
+	for _, ex := range excludes {
+		skip := map[string]bool{}
+		for _, n := range ex {
+			skip[n] = true
+		}
+		for _, n := range all {
+			if !skip[n] && n != "" {
+				p.FieldLocks[n] = true
+			}
+		}
+	}
+	p.DocMDP = docMDP
+	return p, nil
+}
+
+// chgRole is a bit set of the roles an object of the signed revision plays.
+type chgRole uint32
+
+const (
+	roleCatalog chgRole = 1 << iota
+	rolePageTree
+	rolePage
+	roleContent
+	roleResources
+	roleResFont // the dictionary of fonts of a resource dictionary
+	roleResXObj // the dictionary of XObjects, patterns or shadings
+	roleFont
+	roleXObject
+	roleAnnots
+	roleAnnot
+	roleAP
+	roleAcroForm
+	roleFields
+	roleField
+	roleSig
+	roleDSS
+	roleInfo
+	roleMetadata
+	roleOther
+)
+
+// chgRoleKinds orders roles for naming: the first that applies wins.
+var chgRoleKinds = []struct {
+	r    chgRole
+	kind string
+}{
+	{rolePage, "page"},
+	{rolePageTree, "page_tree"},
+	{roleContent, "content_stream"},
+	{roleFont, "font"},
+	{roleXObject, "xobject"},
+	{roleResources | roleResFont | roleResXObj, "resources"},
+	{roleCatalog, "catalog"},
+	{roleAcroForm | roleFields, "acroform"},
+	{roleField, "form_field"},
+	{roleAnnots | roleAnnot, "annotation"},
+	{roleAP, "appearance"},
+	{roleSig, "signature"},
+	{roleDSS, "dss"},
+	{roleInfo, "info"},
+	{roleMetadata, "metadata"},
+}
+
+func (r chgRole) kind() string {
+	for _, k := range chgRoleKinds {
+		if r&k.r != 0 {
+			return k.kind
+		}
+	}
+	return "unknown"
+}
+
+func (r chgRole) names() string {
+	var out []string
+	for _, k := range chgRoleKinds {
+		if r&k.r != 0 {
+			out = append(out, k.kind)
+		}
+	}
+	if r&roleOther != 0 {
+		out = append(out, "other")
+	}
+	return strings.Join(out, ", ")
+}
+
+// chgDangling is a reference the signed revision makes to an object number
+// it does not define.
+type chgDangling struct {
+	from uint32 // referencing object (0: the trailer)
+	key  pdfraw.Name
+	role chgRole
+}
+
+type chgAnalyzer struct {
+	f         *pdfraw.File
+	secs      []*pdfraw.Section
+	r         int
+	perms     mdpPermissions
+	signedEnd int64
+	visits    int
+	fatal     error
+
+	roles    map[uint32]chgRole
+	dangling map[uint32][]chgDangling
+	// newSince holds the object numbers not in use at the signed revision
+	// that some later revision defines, with the first such revision.
+	newSince map[uint32]int
+	// prior records, for objects created after signing, the verdict they
+	// got in an earlier revision, so a later redefinition inherits it.
+	prior map[uint32]chgPrior
+
+	rep *ChangesReport
+}
+
+type chgPrior struct {
+	cls  chgClass
+	bad  bool
+	kind string
+	// copy: the object stands in for signed content (a page's /Resources
+	// rewritten as a new object with the same content, say); changing it
+	// later changes the signed content.
+	copy bool
+	rev  int
+}
+
+// notePrior merges p into what is known about object num.
+func (a *chgAnalyzer) notePrior(num uint32, p chgPrior) {
+	if a.existedAtR(num) {
+		return
+	}
+	if q, ok := a.prior[num]; ok {
+		p.bad = p.bad || q.bad
+		p.copy = p.copy || q.copy
+		p.cls = max(p.cls, q.cls)
+		if q.copy || q.bad {
+			p.rev, p.kind = q.rev, q.kind
+		}
+	}
+	a.prior[num] = p
+}
+
+// analyzeChanges compares revision signedRev with every later revision
+// object by object. It returns a nil report when there are no later
+// revisions. Errors are limits (ErrLimit) and I/O failures; malformed
+// objects in later revisions are disallowed changes, not errors.
+func analyzeChanges(f *pdfraw.File, signedRev int, perms mdpPermissions) (*ChangesReport, error) {
+	if f == nil {
+		return nil, errors.New("no file")
+	}
+	secs := f.Sections()
+	if signedRev < 0 || signedRev >= len(secs) {
+		return nil, fmt.Errorf("signed revision %d out of range (the file has %d)", signedRev, len(secs))
+	}
+	if signedRev == len(secs)-1 {
+		return nil, nil
+	}
+	a := &chgAnalyzer{
+		f: f, secs: secs, r: signedRev, perms: perms,
+		signedEnd: secs[signedRev].End,
+		roles:     map[uint32]chgRole{},
+		dangling:  map[uint32][]chgDangling{},
+		newSince:  map[uint32]int{},
+		prior:     map[uint32]chgPrior{},
+		rep:       &ChangesReport{LaterRevisions: len(secs) - 1 - signedRev, Allowed: []ObjectChange{}, Disallowed: []ObjectChange{}},
+	}
+	defines := false
+	for k := signedRev + 1; k < len(secs); k++ {
+		for num, e := range secs[k].Entries {
+			if num == 0 {
+				continue
+			}
+			defines = true
+			if e.Type == pdfraw.EntryFree {
+				continue
+			}
+			if _, ok := a.usedAt(signedRev, num); ok {
+				continue
+			}
+			if _, ok := a.newSince[num]; !ok {
+				a.newSince[num] = k
+			}
+		}
+	}
+	if defines {
+		if err := a.walkSigned(); err != nil {
+			return nil, err
+		}
+	}
+	for k := signedRev + 1; k < len(secs); k++ {
+		if err := a.revision(k); err != nil {
+			return nil, err
+		}
+	}
+	return a.rep, nil
+}
+
+// usedAt returns the generation of object num if it is in use at rev.
+func (a *chgAnalyzer) usedAt(rev int, num uint32) (uint16, bool) {
+	e, _, ok := a.f.Entry(rev, num)
+	if !ok {
+		return 0, false
+	}
+	switch e.Type {
+	case pdfraw.EntryInUse:
+		return e.Gen, true
+	case pdfraw.EntryCompressed:
+		return 0, true
+	}
+	return 0, false
+}
+
+func (a *chgAnalyzer) existedAtR(num uint32) bool {
+	_, ok := a.usedAt(a.r, num)
+	return ok
+}
+
+// isNew reports whether num is an object number created after signing.
+func (a *chgAnalyzer) isNew(num uint32) bool {
+	_, ok := a.newSince[num]
+	return ok
+}
+
+func (a *chgAnalyzer) visit() bool {
+	a.visits++
+	if a.visits > chgMaxVisits {
+		if a.fatal == nil {
+			a.fatal = fmt.Errorf("%w: more than %d objects visited while analysing changes after signing", pdfraw.ErrLimit, chgMaxVisits)
+		}
+		return false
+	}
+	return true
+}
+
+// soft records err as fatal unless it only says an object is malformed or
+// uses an unsupported filter (such an object reads as absent; objects a
+// later revision defines are judged separately and never read as absent).
+func (a *chgAnalyzer) soft(err error) {
+	if err == nil || a.fatal != nil {
+		return
+	}
+	if chgObjectErr(err) {
+		return
+	}
+	a.fatal = err
+}
+
+func chgObjectErr(err error) bool {
+	return errors.Is(err, pdfraw.ErrMalformed) || errors.Is(err, pdfraw.ErrNotPDF) || errors.Is(err, pdfraw.ErrUnsupported)
+}
+
+// obj reads ref at rev; a malformed object reads as nil.
+func (a *chgAnalyzer) obj(rev int, ref pdfraw.Ref) pdfraw.Object {
+	o, err := a.f.Object(rev, ref)
+	if err != nil {
+		a.soft(err)
+		return nil
+	}
+	return o
+}
+
+func (a *chgAnalyzer) res(rev int, o pdfraw.Object) pdfraw.Object {
+	if _, ok := o.(pdfraw.Ref); !ok {
+		return o
+	}
+	v, err := a.f.Resolve(rev, o)
+	if err != nil {
+		a.soft(err)
+		return nil
+	}
+	return v
+}
+
+func (a *chgAnalyzer) dict(rev int, o pdfraw.Object) pdfraw.Dict {
+	switch v := a.res(rev, o).(type) {
+	case pdfraw.Dict:
+		return v
+	case *pdfraw.Stream:
+		return v.Dict
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------------
+// The signed revision's document graph.
+
+type chgWalkItem struct {
+	ref  pdfraw.Ref
+	role chgRole
+}
+
+type chgWalker struct {
+	a     *chgAnalyzer
+	seen  map[uint32]chgRole
+	queue []chgWalkItem
+}
+
+// walkSigned visits the signed revision's document from its catalog and
+// records each object's roles and the dangling references to numbers a
+// later revision defines.
+func (a *chgAnalyzer) walkSigned() error {
+	w := &chgWalker{a: a, seen: map[uint32]chgRole{}}
+	tr := a.f.Trailer(a.r)
+	if root, ok := tr["Root"].(pdfraw.Ref); ok {
+		w.push(0, "Root", root, roleCatalog, true)
+	}
+	if info, ok := tr["Info"].(pdfraw.Ref); ok {
+		w.push(0, "Info", info, roleInfo, false)
+	}
+	for len(w.queue) > 0 && a.fatal == nil {
+		it := w.queue[len(w.queue)-1]
+		w.queue = w.queue[:len(w.queue)-1]
+		if !a.visit() {
+			break
+		}
+		o := a.obj(a.r, it.ref)
+		role := it.role
+		var d pdfraw.Dict
+		switch v := o.(type) {
+		case pdfraw.Dict:
+			d = v
+		case *pdfraw.Stream:
+			d = v.Dict
+		case pdfraw.Array:
+			a.roles[it.ref.Num] |= role
+			w.value(v, role, true, it.ref.Num, "", 0)
+			continue
+		default:
+			continue
+		}
+		role = w.refine(it.ref.Num, role, d)
+		w.dict(d, role, it.ref.Num, 0)
+	}
+	return a.fatal
+}
+
+// refine settles roles that depend on the object read: a page tree kid is
+// a node or a page, a field kid a field or a widget.
+func (w *chgWalker) refine(num uint32, role chgRole, d pdfraw.Dict) chgRole {
+	t, _ := d["Type"].(pdfraw.Name)
+	sub, _ := d["Subtype"].(pdfraw.Name)
+	add := chgRole(0)
+	switch role {
+	case rolePageTree:
+		if _, kids := d["Kids"]; !kids || t == "Page" {
+			role = rolePage
+		}
+	case roleField:
+		if _, hasT := d["T"]; !hasT && (sub == "Widget" || t == "Annot") {
+			role = roleAnnot
+		} else if sub == "Widget" {
+			add = roleAnnot
+		}
+	case roleAnnot:
+		if _, hasFT := d["FT"]; hasFT {
+			add = roleField
+		}
+	}
+	w.a.roles[num] |= role | add
+	return role
+}
+
+func (w *chgWalker) push(from uint32, key pdfraw.Name, ref pdfraw.Ref, role chgRole, read bool) {
+	if _, ok := w.a.newSince[ref.Num]; ok {
+		if _, used := w.a.usedAt(w.a.r, ref.Num); !used {
+			w.a.dangling[ref.Num] = append(w.a.dangling[ref.Num], chgDangling{from: from, key: key, role: role})
+		}
+	}
+	// Page tree kids and field kids get their role once read (refine).
+	if !read || (role != rolePageTree && role != roleField) {
+		w.a.roles[ref.Num] |= role
+	}
+	if !read || w.seen[ref.Num]&role != 0 {
+		return
+	}
+	w.seen[ref.Num] |= role
+	w.queue = append(w.queue, chgWalkItem{ref, role})
+}
+
+func (w *chgWalker) value(v pdfraw.Object, role chgRole, read bool, from uint32, key pdfraw.Name, depth int) {
+	if depth > 64 {
+		return
+	}
+	switch x := v.(type) {
+	case pdfraw.Ref:
+		w.push(from, key, x, role, read)
+	case pdfraw.Array:
+		elem := chgElem(role)
+		for _, e := range x {
+			w.value(e, elem, read, from, key, depth+1)
+		}
+	case pdfraw.Dict:
+		w.dict(x, role, from, depth+1)
+	case *pdfraw.Stream:
+		w.dict(x.Dict, role, from, depth+1)
+	}
+}
+
+func (w *chgWalker) dict(d pdfraw.Dict, role chgRole, from uint32, depth int) {
+	if depth > 64 {
+		return
+	}
+	for k, v := range d {
+		cr, read, skip := chgChild(role, k, d)
+		if skip {
+			w.refsOnly(v, from, k, depth+1)
+			continue
+		}
+		w.value(v, cr, read, from, k, depth+1)
+	}
+}
+
+// refsOnly checks the references under a key the walk does not follow
+// (back-links, the structure tree, outlines) for dangling ones.
+func (w *chgWalker) refsOnly(v pdfraw.Object, from uint32, key pdfraw.Name, depth int) {
+	if depth > 64 {
+		return
+	}
+	switch x := v.(type) {
+	case pdfraw.Ref:
+		if _, ok := w.a.newSince[x.Num]; ok {
+			if _, used := w.a.usedAt(w.a.r, x.Num); !used {
+				w.a.dangling[x.Num] = append(w.a.dangling[x.Num], chgDangling{from: from, key: key, role: roleOther})
+			}
+		}
+	case pdfraw.Array:
+		for _, e := range x {
+			w.refsOnly(e, from, key, depth+1)
+		}
+	case pdfraw.Dict:
+		for k, e := range x {
+			w.refsOnly(e, from, k, depth+1)
+		}
+	}
+}
+
+// chgElem is the role of the elements of an array with role r: /Annots
+// holds annotations, /Fields fields; other arrays pass their role on.
+func chgElem(r chgRole) chgRole {
+	switch r {
+	case roleAnnots:
+		return roleAnnot
+	case roleFields:
+		return roleField
+	}
+	return r
+}
+
+// chgChild says what the value under key of an object with role plays, and
+// whether to read it (streams' data is never read, only dictionaries), or
+// whether not to follow it at all.
+func chgChild(role chgRole, key pdfraw.Name, d pdfraw.Dict) (chgRole, bool, bool) {
+	switch key {
+	case "Parent", "P", "PieceInfo", "Thumb", "B", "StructParent", "StructParents", "ProcSet":
+		return 0, false, true
+	case "Metadata":
+		return roleMetadata, false, false
+	}
+	switch role {
+	case roleCatalog:
+		switch key {
+		case "Pages":
+			return rolePageTree, true, false
+		case "AcroForm":
+			return roleAcroForm, true, false
+		case "DSS":
+			return roleDSS, true, false
+		case "StructTreeRoot", "Outlines", "Threads", "Dests", "SpiderInfo":
+			return 0, false, true
+		}
+		return roleOther, true, false
+	case rolePageTree:
+		switch key {
+		case "Kids":
+			return rolePageTree, true, false
+		case "Resources":
+			return roleResources, true, false
+		}
+		return roleOther, true, false
+	case rolePage:
+		switch key {
+		case "Contents":
+			return roleContent, false, false
+		case "Resources", "Group":
+			return roleResources, true, false
+		case "Annots":
+			return roleAnnots, true, false
+		}
+		return roleOther, true, false
+	case roleContent:
+		return roleContent, false, false
+	case roleResources:
+		switch key {
+		case "Font":
+			return roleResFont, true, false
+		case "XObject", "Pattern", "Shading":
+			return roleResXObj, true, false
+		}
+		return roleResources, true, false
+	case roleResFont:
+		return roleFont, true, false
+	case roleResXObj:
+		return roleXObject, true, false
+	case roleFont:
+		switch key {
+		case "FontFile", "FontFile2", "FontFile3", "ToUnicode", "CIDToGIDMap", "CIDSet":
+			return roleFont, false, false
+		case "Resources":
+			return roleResources, true, false
+		}
+		return roleFont, true, false
+	case roleXObject:
+		if key == "Resources" {
+			return roleResources, true, false
+		}
+		return roleXObject, true, false
+	case roleAnnots:
+		return roleAnnot, true, false
+	case roleAnnot, roleField:
+		switch key {
+		case "AP":
+			return roleAP, true, false
+		case "Popup", "IRT":
+			return roleAnnot, true, false
+		case "Kids":
+			return roleField, true, false
+		case "V":
+			if ft, _ := d["FT"].(pdfraw.Name); ft == "Sig" {
+				return roleSig, true, false
+			}
+		}
+		return roleOther, true, false
+	case roleAP:
+		if key == "Resources" {
+			return roleResources, true, false
+		}
+		return roleAP, true, false
+	case roleAcroForm:
+		switch key {
+		case "Fields":
+			return roleFields, true, false
+		case "DR":
+			return roleResources, true, false
+		}
+		return roleOther, true, false
+	case roleFields:
+		return roleField, true, false
+	case roleSig:
+		return roleSig, true, false
+	case roleDSS:
+		return roleDSS, true, false
+	}
+	return roleOther, true, false
+}
+
+// ---------------------------------------------------------------------
+// One later revision.
+
+// chgObj is an object a later revision's cross-reference section lists.
+type chgObj struct {
+	num      uint32
+	ref      pdfraw.Ref // as defined at k
+	prevRef  pdfraw.Ref // as in use at k-1
+	entry    pdfraw.XrefEntry
+	atR      bool // in use at the signed revision
+	prevUse  bool // in use at k-1
+	old, cur pdfraw.Object
+	readErr  error
+	settled  bool // verdict given while collecting
+}
+
+// chgJudge accumulates what the rules say about one object.
+type chgJudge struct {
+	set     bool
+	cls     chgClass
+	kind    string
+	reasons []string
+	bad     []string
+	badKind string
+}
+
+type chgRev struct {
+	a       *chgAnalyzer
+	k       int
+	touched map[uint32]*chgObj
+	judges  map[uint32]*chgJudge
+	// sigWidgets maps widgets of new signature fields (and of signature
+	// fields signed in this revision) to the class of their field.
+	sigWidgets map[uint32]chgClass
+	claimSeen  map[[2]uint32]bool
+	copies     map[uint32]bool
+	allowed    []ObjectChange
+	disallowed []ObjectChange
+}
+
+func (a *chgAnalyzer) revision(k int) error {
+	rv := &chgRev{
+		a: a, k: k,
+		touched:    map[uint32]*chgObj{},
+		judges:     map[uint32]*chgJudge{},
+		sigWidgets: map[uint32]chgClass{},
+		claimSeen:  map[[2]uint32]bool{},
+		copies:     map[uint32]bool{},
+	}
+	rv.trailer()
+	rv.collect()
+	if a.fatal != nil {
+		return a.fatal
+	}
+	rv.catalog()
+	rv.info()
+	rv.pages()
+	rv.containers()
+	rv.danglingRefs()
+	if a.fatal != nil {
+		return a.fatal
+	}
+	rv.finish()
+	return a.fatal
+}
+
+func chgObjName(num uint32, gen uint16) string {
+	return strconv.FormatUint(uint64(num), 10) + " " + strconv.FormatUint(uint64(gen), 10)
+}
+
+func (rv *chgRev) judge(num uint32) *chgJudge {
+	j := rv.judges[num]
+	if j == nil {
+		j = &chgJudge{}
+		rv.judges[num] = j
+	}
+	return j
+}
+
+// approve clears object num at class cls. For an object of the signed
+// revision, expect lists the roles the rule is about: if the signed
+// document also uses the object in another role, the approval turns into a
+// rejection (a shared object cannot change under the milder rule).
+func (rv *chgRev) approve(num uint32, cls chgClass, kind, reason string, expect chgRole) {
+	if num == 0 {
+		return
+	}
+	if rv.a.existedAtR(num) {
+		if extra := rv.a.roles[num] &^ (expect | roleOther); extra != 0 && expect != 0 {
+			rv.reject(num, kind, fmt.Sprintf("%s, but the signed document also uses this object as %s", reason, extra.names()))
+			return
+		}
+	}
+	j := rv.judge(num)
+	if !j.set || cls > j.cls {
+		j.cls = cls
+	}
+	if j.kind == "" {
+		j.kind = kind
+	}
+	j.set = true
+	if !chgContains(j.reasons, reason) {
+		j.reasons = append(j.reasons, reason)
+	}
+}
+
+func (rv *chgRev) reject(num uint32, kind, reason string) {
+	j := rv.judge(num)
+	if j.badKind == "" {
+		j.badKind = kind
+	}
+	if !chgContains(j.bad, reason) {
+		j.bad = append(j.bad, reason)
+	}
+}
+
+func chgContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// kindOf names object num: by its roles in the signed document, else by
+// its dictionary.
+func (rv *chgRev) kindOf(num uint32) string {
+	if r := rv.a.roles[num]; r&^roleOther != 0 {
+		return r.kind()
+	}
+	var d pdfraw.Dict
+	if t := rv.touched[num]; t != nil {
+		d = chgDictOf(t.cur)
+		if d == nil {
+			d = chgDictOf(t.old)
+		}
+	}
+	return chgKindOfDict(d)
+}
+
+func chgDictOf(o pdfraw.Object) pdfraw.Dict {
+	switch v := o.(type) {
+	case pdfraw.Dict:
+		return v
+	case *pdfraw.Stream:
+		return v.Dict
+	}
+	return nil
+}
+
+func chgKindOfDict(d pdfraw.Dict) string {
+	if d == nil {
+		return "unknown"
+	}
+	t, _ := d["Type"].(pdfraw.Name)
+	sub, _ := d["Subtype"].(pdfraw.Name)
+	switch t {
+	case "Catalog":
+		return "catalog"
+	case "Pages":
+		return "page_tree"
+	case "Page":
+		return "page"
+	case "Font", "FontDescriptor":
+		return "font"
+	case "XObject":
+		return "xobject"
+	case "Annot":
+		if sub == "Widget" {
+			if _, ok := d["FT"]; ok {
+				return "form_field"
+			}
+		}
+		return "annotation"
+	case "Sig", "DocTimeStamp":
+		return "signature"
+	case "DSS":
+		return "dss"
+	case "Metadata":
+		return "metadata"
+	case "XRef":
+		return "xref_stream"
+	case "ObjStm":
+		return "object_stream"
+	}
+	if _, ok := d["FT"]; ok {
+		return "form_field"
+	}
+	return "unknown"
+}
+
+// trailer checks the cross-reference chain and the trailer of revision k.
+func (rv *chgRev) trailer() {
+	a, k := rv.a, rv.k
+	cur, prev := a.secs[k], a.secs[k-1]
+	// pdfraw builds the sections by following /Prev, so /Prev reaches the
+	// previous section; check that it lies inside the previous revision.
+	if cur.Prev < 0 || cur.Prev >= prev.End {
+		rv.disallowed = append(rv.disallowed, ObjectChange{Object: "trailer", Revision: k, Kind: "trailer",
+			Reason: fmt.Sprintf("/Prev %d does not point into the previous revision (which ends at %d)", cur.Prev, prev.End)})
+	}
+	if cur.XrefOffset < prev.End {
+		rv.disallowed = append(rv.disallowed, ObjectChange{Object: "trailer", Revision: k, Kind: "trailer",
+			Reason: fmt.Sprintf("cross-reference section at %d lies inside the previous revision (ends at %d)", cur.XrefOffset, prev.End)})
+	}
+	if _, ok := cur.Trailer["Encrypt"]; ok {
+		rv.disallowed = append(rv.disallowed, ObjectChange{Object: "trailer", Revision: k, Kind: "trailer",
+			Reason: "/Encrypt added after signing"})
+	}
+}
+
+// pointsIntoSigned reports whether entry e of revision k places the object
+// inside the signed revision's bytes.
+func (rv *chgRev) pointsIntoSigned(e pdfraw.XrefEntry) (bool, int64) {
+	switch e.Type {
+	case pdfraw.EntryInUse:
+		return e.Offset < rv.a.signedEnd, e.Offset
+	case pdfraw.EntryCompressed:
+		se, _, ok := rv.a.f.Entry(rv.k, e.StmNum)
+		if ok && se.Type == pdfraw.EntryInUse && se.Offset < rv.a.signedEnd {
+			return true, se.Offset
+		}
+	}
+	return false, 0
+}
+
+// collect reads every object section k lists and settles the simple
+// cases: unchanged redefinitions, deletions, number reuse, shadow entries.
+func (rv *chgRev) collect() {
+	a, k := rv.a, rv.k
+	sec := a.secs[k]
+	nums := make([]uint32, 0, len(sec.Entries))
+	for n := range sec.Entries {
+		nums = append(nums, n)
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	for _, num := range nums {
+		if num == 0 || a.fatal != nil {
+			continue
+		}
+		e := sec.Entries[num]
+		prev, _, hasPrev := a.f.Entry(k-1, num)
+		prevUse := hasPrev && prev.Type != pdfraw.EntryFree
+		if e.Type == pdfraw.EntryFree {
+			if !prevUse {
+				continue
+			}
+			if a.existedAtR(num) {
+				rv.reject(num, rv.kindOf(num), "object of the signed revision deleted (its cross-reference entry is now free)")
+			} else {
+				rv.approve(num, clsLTA, "unknown", "object created after signing deleted again", 0)
+			}
+			continue
+		}
+		if prevUse && prev == e {
+			continue // the same entry listed again
+		}
+		if !a.visit() {
+			return
+		}
+		t := &chgObj{num: num, entry: e, prevUse: prevUse, atR: a.existedAtR(num)}
+		t.ref = pdfraw.Ref{Num: num, Gen: chgGen(e)}
+		t.prevRef = pdfraw.Ref{Num: num, Gen: chgGen(prev)}
+		rv.touched[num] = t
+		cur, err := a.f.Object(k, t.ref)
+		if err != nil {
+			if !chgObjectErr(err) && !errors.Is(err, pdfraw.ErrLimit) {
+				a.fatal = err // I/O
+				return
+			}
+			t.readErr = err
+			t.settled = true
+			rv.reject(num, rv.kindOf(num), "object cannot be read: "+err.Error())
+			continue
+		}
+		t.cur = cur
+		if prevUse {
+			t.old = a.obj(k-1, t.prevRef)
+		}
+		into, off := rv.pointsIntoSigned(e)
+		if t.atR {
+			gR, _ := a.usedAt(a.r, num)
+			switch {
+			case !prevUse:
+				t.settled = true
+				rv.reject(num, rv.kindOf(num), "object number of the signed revision was freed and is now reused for another object")
+				continue
+			case t.ref.Gen != gR:
+				t.settled = true
+				rv.reject(num, rv.kindOf(num), fmt.Sprintf("object of the signed revision replaced by generation %d (was %d)", t.ref.Gen, gR))
+				continue
+			}
+		}
+		if prevUse {
+			eq, err := rv.sameObject(t.old, t.cur)
+			if err != nil {
+				return
+			}
+			if eq {
+				t.settled = true
+				rv.approve(num, clsLTA, rv.kindOf(num), "unchanged redefinition (same content)", 0)
+				continue
+			}
+		}
+		if into {
+			t.settled = true
+			if t.atR {
+				rv.reject(num, rv.kindOf(num), fmt.Sprintf("redefined by a cross-reference entry pointing into the signed bytes (offset %d) at a different version of the object: a shadow object", off))
+			} else {
+				rv.reject(num, rv.kindOf(num), fmt.Sprintf("object did not exist at signing; revision %d defines it from the signed bytes (offset %d): a hidden object made visible", k, off))
+			}
+		}
+	}
+}
+
+func chgGen(e pdfraw.XrefEntry) uint16 {
+	if e.Type == pdfraw.EntryInUse || e.Type == pdfraw.EntryFree {
+		return e.Gen
+	}
+	return 0
+}
+
+// sameObject compares two versions of one object (k-1 and k).
+func (rv *chgRev) sameObject(old, cur pdfraw.Object) (bool, error) {
+	eq := rv.newEq()
+	ok, err := eq.eq(old, cur, 0)
+	if err != nil {
+		rv.a.soft(err)
+		if rv.a.fatal != nil {
+			return false, rv.a.fatal
+		}
+		return false, nil
+	}
+	if ok {
+		eq.claimCopies()
+	}
+	return ok, nil
+}
+
+// ---------------------------------------------------------------------
+// Semantic comparison of k-1 and k values.
+
+type chgEq struct {
+	rv     *chgRev
+	ra, rb int
+	seen   map[[2]pdfraw.Ref]bool
+	copies []uint32
+}
+
+func (rv *chgRev) newEq() *chgEq {
+	return &chgEq{rv: rv, ra: rv.k - 1, rb: rv.k, seen: map[[2]pdfraw.Ref]bool{}}
+}
+
+// claimCopies approves the objects created after signing that an equal
+// comparison reached on the new side: copies of signed values.
+func (e *chgEq) claimCopies() {
+	for _, n := range e.copies {
+		e.rv.copies[n] = true
+		if t := e.rv.touched[n]; t != nil && !t.settled {
+			e.rv.approve(n, clsLTA, e.rv.kindOf(n), "copy of a signed value with the same content", 0)
+		}
+	}
+}
+
+// eq compares x (as of ra) and y (as of rb). Identical references are
+// equal (a redefined object is judged on its own); different references,
+// or a reference against a direct value, are resolved and compared deeply.
+// Integers and reals compare by value, strings by bytes, streams by their
+// dictionaries (without /Length) and raw data.
+func (e *chgEq) eq(x, y pdfraw.Object, depth int) (bool, error) {
+	if depth > 64 {
+		return false, nil
+	}
+	rx, xRef := x.(pdfraw.Ref)
+	ry, yRef := y.(pdfraw.Ref)
+	if xRef && yRef && rx == ry {
+		return true, nil
+	}
+	if xRef && yRef {
+		// Coinductive: a pair of references already being compared is
+		// assumed equal, so cycles end.
+		key := [2]pdfraw.Ref{rx, ry}
+		if e.seen[key] {
+			return true, nil
+		}
+		e.seen[key] = true
+	}
+	if xRef || yRef {
+		if !e.rv.a.visit() {
+			return false, e.rv.a.fatal
+		}
+		if xRef {
+			v, err := e.rv.a.f.Object(e.ra, rx)
+			if err != nil {
+				return false, err
+			}
+			x = v
+		}
+		if yRef {
+			v, err := e.rv.a.f.Object(e.rb, ry)
+			if err != nil {
+				return false, err
+			}
+			y = v
+			if e.rv.a.isNew(ry.Num) {
+				e.copies = append(e.copies, ry.Num)
+			}
+		}
+	}
+	switch a := x.(type) {
+	case nil, pdfraw.Null:
+		switch y.(type) {
+		case nil, pdfraw.Null:
+			return true, nil
+		}
+		return false, nil
+	case pdfraw.Int, pdfraw.Real:
+		fa, _ := chgNum(a)
+		fb, ok := chgNum(y)
+		return ok && math.Abs(fa-fb) <= 1e-9*math.Max(1, math.Max(math.Abs(fa), math.Abs(fb))), nil
+	case pdfraw.Bool:
+		b, ok := y.(pdfraw.Bool)
+		return ok && a == b, nil
+	case pdfraw.Name:
+		b, ok := y.(pdfraw.Name)
+		return ok && a == b, nil
+	case pdfraw.String:
+		b, ok := y.(pdfraw.String)
+		return ok && bytes.Equal(a.Bytes, b.Bytes), nil
+	case pdfraw.Array:
+		b, ok := y.(pdfraw.Array)
+		if !ok || len(a) != len(b) {
+			return false, nil
+		}
+		for i := range a {
+			if ok, err := e.eq(a[i], b[i], depth+1); !ok || err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	case pdfraw.Dict:
+		b, ok := y.(pdfraw.Dict)
+		if !ok {
+			return false, nil
+		}
+		return e.dicts(a, b, depth, "")
+	case *pdfraw.Stream:
+		b, ok := y.(*pdfraw.Stream)
+		if !ok || a == nil || b == nil {
+			return false, nil
+		}
+		if ok, err := e.dicts(a.Dict, b.Dict, depth, "Length"); !ok || err != nil {
+			return false, err
+		}
+		if a.Length != b.Length {
+			return false, nil
+		}
+		if a.DataOffset == b.DataOffset {
+			return true, nil
+		}
+		ha, err := e.rv.a.f.StreamHash(a)
+		if err != nil {
+			return false, err
+		}
+		hb, err := e.rv.a.f.StreamHash(b)
+		if err != nil {
+			return false, err
+		}
+		return ha == hb, nil
+	}
+	return false, nil
+}
+
+func (e *chgEq) dicts(a, b pdfraw.Dict, depth int, skip pdfraw.Name) (bool, error) {
+	for k, v := range a {
+		if k == skip {
+			continue
+		}
+		if ok, err := e.eq(v, b[k], depth+1); !ok || err != nil {
+			return false, err
+		}
+	}
+	for k, v := range b {
+		if _, ok := a[k]; ok || k == skip {
+			continue
+		}
+		if ok, err := e.eq(nil, v, depth+1); !ok || err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func chgNum(o pdfraw.Object) (float64, bool) {
+	switch v := o.(type) {
+	case pdfraw.Int:
+		return float64(v), true
+	case pdfraw.Real:
+		return float64(v), true
+	}
+	return 0, false
+}
+
+// diffKeys lists the keys whose values differ between old (k-1) and cur
+// (k), sorted, ignoring the given keys. A key whose value is a reference to
+// an object redefined in this revision counts as changed when deep is set.
+func (rv *chgRev) diffKeys(old, cur pdfraw.Dict, ignore ...pdfraw.Name) []pdfraw.Name {
+	var out []pdfraw.Name
+	keys := map[pdfraw.Name]bool{}
+	for k := range old {
+		keys[k] = true
+	}
+	for k := range cur {
+		keys[k] = true
+	}
+	for k := range keys {
+		if chgHasName(ignore, k) {
+			continue
+		}
+		eq := rv.newEq()
+		ok, err := eq.eq(old[k], cur[k], 0)
+		if err != nil {
+			rv.a.soft(err)
+		}
+		if ok && err == nil {
+			eq.claimCopies()
+			continue
+		}
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func chgHasName(list []pdfraw.Name, n pdfraw.Name) bool {
+	for _, x := range list {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+func chgKeyList(keys []pdfraw.Name) string {
+	s := make([]string, len(keys))
+	for i, k := range keys {
+		s[i] = "/" + string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// ---------------------------------------------------------------------
+// Claims: new objects reachable from a structure a rule cleared.
+
+// claim approves every object created after signing that is reachable
+// from v (as of k) without passing through an object of the signed
+// revision, at class cls. Back-links (/P, /Parent) are not followed.
+func (rv *chgRev) claim(v pdfraw.Object, cls chgClass, kind, reason string) {
+	rv.claimValue(v, cls, kind, reason, 0)
+}
+
+func (rv *chgRev) claimValue(v pdfraw.Object, cls chgClass, kind, reason string, depth int) {
+	if depth > 64 || rv.a.fatal != nil {
+		return
+	}
+	switch x := v.(type) {
+	case pdfraw.Ref:
+		if !rv.a.isNew(x.Num) {
+			return
+		}
+		if _, used := rv.a.usedAt(rv.k, x.Num); !used {
+			return
+		}
+		key := [2]uint32{x.Num, uint32(cls)}
+		if rv.claimSeen[key] {
+			return
+		}
+		rv.claimSeen[key] = true
+		if !rv.a.visit() {
+			return
+		}
+		if t := rv.touched[x.Num]; t != nil && !t.settled {
+			rv.approve(x.Num, cls, kind, reason, 0)
+		}
+		rv.claimValue(rv.a.obj(rv.k, x), cls, kind, reason, depth+1)
+	case pdfraw.Array:
+		for _, e := range x {
+			rv.claimValue(e, cls, kind, reason, depth+1)
+		}
+	case pdfraw.Dict:
+		for _, k := range chgKeys(x) {
+			if k == "P" || k == "Parent" {
+				continue
+			}
+			rv.claimValue(x[k], cls, kind, reason, depth+1)
+		}
+	case *pdfraw.Stream:
+		rv.claimValue(x.Dict, cls, kind, reason, depth+1)
+	}
+}
+
+// chgKeys returns d's keys in order, so reports do not depend on map
+// iteration.
+func chgKeys(d pdfraw.Dict) []pdfraw.Name {
+	keys := make([]pdfraw.Name, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// ---------------------------------------------------------------------
+// Catalog, AcroForm, fields, DSS, metadata.
+
+func (rv *chgRev) catalog() {
+	a, k := rv.a, rv.k
+	oldRoot, okOld := a.f.Trailer(k - 1)["Root"].(pdfraw.Ref)
+	newRoot, okNew := a.f.Trailer(k)["Root"].(pdfraw.Ref)
+	if !okNew {
+		rv.disallowed = append(rv.disallowed, ObjectChange{Object: "trailer", Revision: k, Kind: "trailer", Reason: "trailer /Root is missing or not an indirect reference"})
+		return
+	}
+	if !okOld {
+		return // nothing to compare with: the signed side is broken
+	}
+	signedRoot, _ := a.f.Trailer(a.r)["Root"].(pdfraw.Ref)
+	if newRoot != oldRoot {
+		if a.existedAtR(newRoot.Num) && newRoot != signedRoot {
+			rv.reject(newRoot.Num, "catalog", fmt.Sprintf("trailer /Root switched from %d %d R to object %d %d R, which existed at signing: another catalog", oldRoot.Num, oldRoot.Gen, newRoot.Num, newRoot.Gen))
+			return
+		}
+	}
+	oldCat := a.dict(k-1, oldRoot)
+	newCat, isDict := a.res(k, newRoot).(pdfraw.Dict)
+	if !isDict {
+		rv.reject(newRoot.Num, "catalog", "the catalog is not a dictionary")
+		return
+	}
+	t := rv.touched[newRoot.Num]
+	catTouched := newRoot != oldRoot || (t != nil && !t.settled)
+	cls := clsLTA
+	var why []string
+	var bad []string
+	keys := rv.diffKeys(oldCat, newCat)
+	for _, key := range keys {
+		switch key {
+		case "AcroForm", "DSS":
+			// judged below with their own rules
+		case "Version", "Extensions":
+			why = append(why, "/"+string(key)+" updated")
+			rv.claim(newCat[key], clsLTA, "catalog", "catalog /"+string(key)+" entry")
+		case "Metadata":
+			c, ok, reason := rv.metadata(oldCat["Metadata"], newCat["Metadata"])
+			if !ok {
+				bad = append(bad, reason)
+			} else {
+				why = append(why, reason)
+				cls = max(cls, c)
+			}
+		case "Type":
+			bad = append(bad, "catalog /Type changed")
+		case "Perms":
+			bad = append(bad, "catalog /Perms (signature permissions) changed")
+		default:
+			_, had := oldCat[key]
+			_, has := newCat[key]
+			switch {
+			case !had:
+				bad = append(bad, fmt.Sprintf("catalog entry /%s added", key))
+			case !has:
+				bad = append(bad, fmt.Sprintf("catalog entry /%s removed", key))
+			default:
+				bad = append(bad, fmt.Sprintf("catalog entry /%s changed", key))
+			}
+		}
+	}
+	rv.acroForm(oldCat["AcroForm"], newCat["AcroForm"], chgHasName(keys, "AcroForm"))
+	if chgHasName(keys, "DSS") {
+		why = append(why, "/DSS updated")
+	}
+	rv.dss(oldCat["DSS"], newCat["DSS"], chgHasName(keys, "DSS"))
+	if chgHasName(keys, "AcroForm") {
+		why = append(why, "/AcroForm updated")
+	}
+	if !catTouched {
+		return
+	}
+	if len(bad) > 0 {
+		rv.reject(newRoot.Num, "catalog", strings.Join(bad, "; "))
+		return
+	}
+	reason := "catalog updated"
+	if newRoot != oldRoot {
+		reason = "catalog rewritten as a new object"
+	}
+	if len(why) > 0 {
+		reason += ": " + strings.Join(why, ", ")
+	}
+	rv.approve(newRoot.Num, cls, "catalog", reason, roleCatalog)
+}
+
+// metadata judges a change of the catalog's /Metadata.
+func (rv *chgRev) metadata(oldV, newV pdfraw.Object) (chgClass, bool, string) {
+	if newV == nil {
+		return clsMeta, true, "/Metadata removed"
+	}
+	ref, ok := newV.(pdfraw.Ref)
+	if !ok {
+		return 0, false, "catalog /Metadata is not an indirect reference to a stream"
+	}
+	s, isStream := rv.a.res(rv.k, ref).(*pdfraw.Stream)
+	if !isStream {
+		return 0, false, "catalog /Metadata does not point at a stream"
+	}
+	if oldRef, _ := oldV.(pdfraw.Ref); oldRef == ref {
+		// In place: judged with the object itself (see pages/leftovers).
+		return clsMeta, true, "/Metadata updated"
+	}
+	if rv.a.existedAtR(ref.Num) {
+		return 0, false, fmt.Sprintf("catalog /Metadata now points at object %d, which existed at signing", ref.Num)
+	}
+	if t, _ := s.Dict["Type"].(pdfraw.Name); t != "Metadata" {
+		return 0, false, "new /Metadata stream has no /Type /Metadata"
+	}
+	rv.claim(ref, clsMeta, "metadata", "XMP metadata stream")
+	return clsMeta, true, "/Metadata updated"
+}
+
+// acroForm judges the form: the AcroForm dictionary's own entries and,
+// through the field trees, every field.
+func (rv *chgRev) acroForm(oldV, newV pdfraw.Object, changed bool) {
+	a, k := rv.a, rv.k
+	oldAF := a.dict(k-1, oldV)
+	newAF := a.dict(k, newV)
+	oldRef, oldIsRef := oldV.(pdfraw.Ref)
+	newRef, newIsRef := newV.(pdfraw.Ref)
+	// The AcroForm dictionary object itself.
+	cls := clsLTA
+	var why, bad []string
+	if newV == nil && oldV != nil {
+		bad = append(bad, "/AcroForm removed from the catalog")
+	}
+	if oldAF != nil || newAF != nil {
+		if oldAF == nil {
+			oldAF = pdfraw.Dict{}
+		}
+		if newAF == nil {
+			newAF = pdfraw.Dict{}
+		}
+		needApp := false
+		if b, ok := a.res(k, newAF["NeedAppearances"]).(pdfraw.Bool); ok && bool(b) {
+			needApp = true
+		}
+		for _, key := range rv.diffKeys(oldAF, newAF) {
+			_, has := newAF[key]
+			switch key {
+			case "Fields":
+				why = append(why, "/Fields updated")
+			case "SigFlags":
+				why = append(why, "/SigFlags updated")
+			case "DR", "DA", "Q":
+				if !has && !needApp {
+					why = append(why, fmt.Sprintf("/%s removed (existing appearance streams do not use it)", key))
+					continue
+				}
+				cls = max(cls, clsForm)
+				why = append(why, fmt.Sprintf("/%s changed", key))
+				rv.claim(newAF[key], clsForm, "acroform", "form default resources")
+			case "NeedAppearances", "CO":
+				cls = max(cls, clsForm)
+				why = append(why, fmt.Sprintf("/%s changed", key))
+				rv.claim(newAF[key], clsForm, "acroform", "form entry /"+string(key))
+			default:
+				bad = append(bad, fmt.Sprintf("/AcroForm entry /%s changed", key))
+			}
+		}
+	}
+	judgeAF := func(num uint32) {
+		if len(bad) > 0 {
+			rv.reject(num, "acroform", strings.Join(bad, "; "))
+			return
+		}
+		reason := "AcroForm updated"
+		if len(why) > 0 {
+			reason += ": " + strings.Join(why, ", ")
+		}
+		rv.approve(num, cls, "acroform", reason, roleAcroForm)
+	}
+	switch {
+	case newIsRef && (!oldIsRef || oldRef != newRef):
+		if a.existedAtR(newRef.Num) && !(oldIsRef && oldRef == newRef) {
+			rv.reject(newRef.Num, "acroform", fmt.Sprintf("/AcroForm now points at object %d, which existed at signing", newRef.Num))
+		} else {
+			judgeAF(newRef.Num)
+		}
+	case newIsRef:
+		if t := rv.touched[newRef.Num]; t != nil && !t.settled {
+			judgeAF(newRef.Num)
+		}
+	case changed || len(bad) > 0:
+		// A direct AcroForm: its verdict folds into the catalog's, which
+		// only sees "AcroForm" as handled; record problems on the catalog.
+		if len(bad) > 0 {
+			if root, ok := a.f.Trailer(k)["Root"].(pdfraw.Ref); ok {
+				rv.reject(root.Num, "acroform", strings.Join(bad, "; "))
+			}
+		} else if cls > clsLTA {
+			if root, ok := a.f.Trailer(k)["Root"].(pdfraw.Ref); ok {
+				rv.approve(root.Num, cls, "catalog", "AcroForm updated: "+strings.Join(why, ", "), roleCatalog)
+			}
+		}
+	}
+	// The /Fields array when it is an object of its own.
+	if fr, ok := newAF["Fields"].(pdfraw.Ref); ok {
+		if t := rv.touched[fr.Num]; t != nil && !t.settled {
+			if or, ok := oldAF["Fields"].(pdfraw.Ref); ok && or != fr && a.existedAtR(fr.Num) {
+				rv.reject(fr.Num, "acroform", fmt.Sprintf("/Fields now points at object %d, which existed at signing", fr.Num))
+			} else {
+				rv.approve(fr.Num, clsLTA, "acroform", "AcroForm /Fields array updated", roleFields)
+			}
+		}
+	}
+	oldFields := rv.fieldTree(k-1, oldAF)
+	newFields := rv.fieldTree(k, newAF)
+	rv.compareFields(oldFields, newFields)
+}
+
+type chgField struct {
+	name    string
+	ref     pdfraw.Ref // zero when direct
+	dict    pdfraw.Dict
+	ft      pdfraw.Name
+	widgets []chgWidget
+	merged  bool
+}
+
+type chgWidget struct {
+	ref  pdfraw.Ref
+	dict pdfraw.Dict
+}
+
+// fieldTree lists the fields of the form as of rev by fully qualified name.
+func (rv *chgRev) fieldTree(rev int, af pdfraw.Dict) map[string]*chgField {
+	out := map[string]*chgField{}
+	if af == nil {
+		return out
+	}
+	a := rv.a
+	seen := map[pdfraw.Ref]bool{}
+	var walk func(o pdfraw.Object, parent *chgField, ft pdfraw.Name, depth int)
+	walk = func(o pdfraw.Object, parent *chgField, ft pdfraw.Name, depth int) {
+		if depth > 64 || a.fatal != nil || !a.visit() {
+			return
+		}
+		ref, isRef := o.(pdfraw.Ref)
+		if isRef {
+			if seen[ref] {
+				return
+			}
+			seen[ref] = true
+		}
+		d := a.dict(rev, o)
+		if d == nil {
+			return
+		}
+		t, hasT := a.res(rev, d["T"]).(pdfraw.String)
+		if !hasT && parent != nil {
+			parent.widgets = append(parent.widgets, chgWidget{ref, d})
+			return
+		}
+		name := ""
+		if parent != nil {
+			name = parent.name
+		}
+		if hasT {
+			name = chgJoinName(name, chgText(t.Bytes))
+		} else {
+			name = fmt.Sprintf("(unnamed field %d %d)", ref.Num, ref.Gen)
+		}
+		if _, dup := out[name]; dup {
+			for i := 2; ; i++ {
+				if _, dup := out[fmt.Sprintf("%s[%d]", name, i)]; !dup {
+					name = fmt.Sprintf("%s[%d]", name, i)
+					break
+				}
+			}
+		}
+		if n, ok := a.res(rev, d["FT"]).(pdfraw.Name); ok {
+			ft = n
+		}
+		f := &chgField{name: name, dict: d, ft: ft}
+		if isRef {
+			f.ref = ref
+		}
+		out[name] = f
+		kids, _ := a.res(rev, d["Kids"]).(pdfraw.Array)
+		if len(kids) == 0 {
+			f.merged = true
+			f.widgets = []chgWidget{{f.ref, d}}
+			return
+		}
+		for _, kid := range kids {
+			walk(kid, f, ft, depth+1)
+		}
+	}
+	if fields, ok := a.res(rev, af["Fields"]).(pdfraw.Array); ok {
+		for _, e := range fields {
+			walk(e, nil, "", 0)
+		}
+	}
+	return out
+}
+
+// visibleWidget reports whether a widget paints anything: a rectangle of
+// non-zero area and neither Hidden nor NoView set.
+func (rv *chgRev) visibleWidget(d pdfraw.Dict) bool {
+	rect, _ := rv.a.res(rv.k, d["Rect"]).(pdfraw.Array)
+	if len(rect) != 4 {
+		return false
+	}
+	var v [4]float64
+	for i, e := range rect {
+		v[i], _ = chgNum(rv.a.res(rv.k, e))
+	}
+	if math.Abs(v[2]-v[0])*math.Abs(v[3]-v[1]) == 0 {
+		return false
+	}
+	if fl, ok := rv.a.res(rv.k, d["F"]).(pdfraw.Int); ok && fl&(2|32) != 0 {
+		return false
+	}
+	return true
+}
+
+// sigValue checks a signature field's new /V: an indirect dictionary created
+// after signing, of /Type /Sig or /DocTimeStamp (or untyped with a
+// /ByteRange). It returns whether it is a document timestamp.
+func (rv *chgRev) sigValue(v pdfraw.Object, field string) (ts bool, problem string) {
+	ref, ok := v.(pdfraw.Ref)
+	if !ok {
+		return false, fmt.Sprintf("signature field %q: /V is not an indirect reference", field)
+	}
+	if rv.a.existedAtR(ref.Num) {
+		return false, fmt.Sprintf("signature field %q: /V points at object %d, which existed at signing (a signature dictionary cannot be reused)", field, ref.Num)
+	}
+	d, isDict := rv.a.res(rv.k, ref).(pdfraw.Dict)
+	if !isDict {
+		return false, fmt.Sprintf("signature field %q: /V is not a dictionary", field)
+	}
+	typ, _ := d["Type"].(pdfraw.Name)
+	sub, _ := d["SubFilter"].(pdfraw.Name)
+	switch typ {
+	case "DocTimeStamp":
+		return true, ""
+	case "Sig":
+		return sub == "ETSI.RFC3161", ""
+	case "":
+		if _, ok := d["ByteRange"]; ok {
+			return sub == "ETSI.RFC3161", ""
+		}
+	}
+	return false, fmt.Sprintf("signature field %q: /V is not a signature dictionary (/Type /%s)", field, typ)
+}
+
+func (rv *chgRev) compareFields(oldF, newF map[string]*chgField) {
+	names := make([]string, 0, len(newF))
+	for n := range newF {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if of := oldF[n]; of != nil {
+			rv.changedField(of, newF[n])
+		} else {
+			rv.newField(newF[n])
+		}
+	}
+	var gone []string
+	for n := range oldF {
+		if newF[n] == nil {
+			gone = append(gone, n)
+		}
+	}
+	sort.Strings(gone)
+	for _, n := range gone {
+		of := oldF[n]
+		kind := "form_field"
+		if of.ft == "Sig" {
+			kind = "signature_field"
+		}
+		rv.reject(of.ref.Num, kind, fmt.Sprintf("field %q removed from the form", n))
+	}
+}
+
+func (rv *chgRev) newField(nf *chgField) {
+	a := rv.a
+	if nf.ft != "Sig" {
+		rv.reject(nf.ref.Num, "form_field", fmt.Sprintf("new form field %q (type /%s) added after signing; only signature fields may be added", nf.name, nf.ft))
+		return
+	}
+	if nf.ref.Num != 0 && a.existedAtR(nf.ref.Num) {
+		rv.reject(nf.ref.Num, "signature_field", fmt.Sprintf("object %d of the signed revision turned into a new signature field %q", nf.ref.Num, nf.name))
+		return
+	}
+	visible := false
+	for _, w := range nf.widgets {
+		if w.ref.Num != 0 && a.existedAtR(w.ref.Num) {
+			rv.reject(w.ref.Num, "signature_field", fmt.Sprintf("annotation %d of the signed revision used as the widget of new signature field %q", w.ref.Num, nf.name))
+			return
+		}
+		if rv.visibleWidget(w.dict) {
+			visible = true
+		}
+	}
+	cls := clsSign
+	what := "new signature field"
+	if v, ok := nf.dict["V"]; ok && !chgIsNull(v) {
+		ts, problem := rv.sigValue(v, nf.name)
+		if problem != "" {
+			rv.reject(nf.ref.Num, "signature_field", problem)
+			return
+		}
+		if ts {
+			what = "new document timestamp field"
+			if !visible {
+				cls = clsLTA
+			}
+		}
+	}
+	if visible {
+		what += " (visible)"
+	}
+	reason := fmt.Sprintf("%s %q", what, nf.name)
+	rv.approve(nf.ref.Num, cls, "signature_field", reason, 0)
+	rv.claim(nf.ref, cls, "signature_field", reason)
+	for _, w := range nf.widgets {
+		rv.sigWidgets[w.ref.Num] = cls
+		rv.approve(w.ref.Num, cls, "signature_field", reason, 0)
+		rv.claim(w.ref, cls, "signature_field", reason)
+	}
+}
+
+// valueKeys are the keys form filling may change on a field or widget.
+var chgValueKeys = []pdfraw.Name{"V", "RV", "AS", "AP"}
+
+func (rv *chgRev) changedField(of, nf *chgField) {
+	a := rv.a
+	kind := "form_field"
+	if nf.ft == "Sig" {
+		kind = "signature_field"
+	}
+	if of.ref != nf.ref {
+		rv.reject(nf.ref.Num, kind, fmt.Sprintf("field %q is now a different object (%d %d R, was %d %d R)", nf.name, nf.ref.Num, nf.ref.Gen, of.ref.Num, of.ref.Gen))
+		return
+	}
+	// Keys that changed on the field and its widgets; a value key whose
+	// indirect object was redefined in place counts too.
+	var fieldKeys []pdfraw.Name
+	if !nf.merged {
+		fieldKeys = rv.diffKeys(of.dict, nf.dict, "Kids", "Parent")
+	}
+	inPlace := map[uint32]bool{}
+	noteInPlace := func(d pdfraw.Dict) {
+		for _, key := range chgValueKeys {
+			if r, ok := d[key].(pdfraw.Ref); ok {
+				if t := rv.touched[r.Num]; t != nil && !t.settled && t.prevUse {
+					inPlace[r.Num] = true
+				}
+			}
+		}
+	}
+	noteInPlace(nf.dict)
+	type wdiff struct {
+		w    chgWidget
+		keys []pdfraw.Name
+	}
+	var wd []wdiff
+	oldW := map[pdfraw.Ref]pdfraw.Dict{}
+	for _, w := range of.widgets {
+		oldW[w.ref] = w.dict
+	}
+	widgetsChanged := len(of.widgets) != len(nf.widgets)
+	for _, w := range nf.widgets {
+		od, ok := oldW[w.ref]
+		if !ok {
+			widgetsChanged = true
+			continue
+		}
+		ign := []pdfraw.Name{"Parent"}
+		if nf.merged {
+			ign = append(ign, "Kids")
+		}
+		if keys := rv.diffKeys(od, w.dict, ign...); len(keys) > 0 {
+			wd = append(wd, wdiff{w, keys})
+		}
+		noteInPlace(w.dict)
+	}
+	if widgetsChanged {
+		rv.reject(nf.ref.Num, kind, fmt.Sprintf("widgets of field %q added or removed", nf.name))
+		return
+	}
+	if len(fieldKeys) == 0 && len(wd) == 0 && len(inPlace) == 0 {
+		return
+	}
+	allKeys := append([]pdfraw.Name(nil), fieldKeys...)
+	for _, w := range wd {
+		allKeys = append(allKeys, w.keys...)
+	}
+	var other []pdfraw.Name
+	for _, key := range allKeys {
+		if !chgHasName(chgValueKeys, key) && !chgHasName(other, key) {
+			other = append(other, key)
+		}
+	}
+	fieldDict := nf.dict
+	oldV, newV := of.dict["V"], nf.dict["V"]
+	cls := clsForm
+	var reason string
+	locked := a.perms.fieldLocked(nf.name) && a.existedAtR(nf.ref.Num)
+	switch {
+	case nf.ft == "Sig" && chgIsNull(oldV) && !chgIsNull(newV):
+		if len(other) > 0 {
+			rv.reject(nf.ref.Num, kind, fmt.Sprintf("signature field %q signed, but %s also changed", nf.name, chgKeyList(other)))
+			return
+		}
+		ts, problem := rv.sigValue(newV, nf.name)
+		if problem != "" {
+			rv.reject(nf.ref.Num, kind, problem)
+			return
+		}
+		visible := false
+		for _, w := range nf.widgets {
+			visible = visible || rv.visibleWidget(w.dict)
+		}
+		cls = clsSign
+		reason = fmt.Sprintf("signature field %q signed", nf.name)
+		if ts && !visible {
+			cls = clsLTA
+			reason = fmt.Sprintf("document timestamp added to signature field %q", nf.name)
+		} else if locked {
+			rv.reject(nf.ref.Num, kind, fmt.Sprintf("signature field %q is locked by a FieldMDP lock and cannot be signed", nf.name))
+			return
+		}
+		for _, w := range nf.widgets {
+			rv.sigWidgets[w.ref.Num] = cls
+		}
+	case nf.ft == "Sig" && !chgIsNull(oldV):
+		rv.reject(nf.ref.Num, kind, fmt.Sprintf("signature field %q was already signed and changed (%s)", nf.name, chgKeyList(allKeys)))
+		return
+	default:
+		if len(other) > 0 {
+			rv.reject(nf.ref.Num, kind, fmt.Sprintf("field %q: %s changed (form filling may change only /V, /RV, /AS and /AP)", nf.name, chgKeyList(other)))
+			return
+		}
+		if locked {
+			rv.reject(nf.ref.Num, kind, fmt.Sprintf("field %q is locked by FieldMDP and was changed (%s)", nf.name, chgKeyList(allKeys)))
+			return
+		}
+		reason = fmt.Sprintf("form field %q filled", nf.name)
+	}
+	// Approve the field, the changed widgets and in-place value objects;
+	// claim the new objects the changed values bring.
+	if len(fieldKeys) > 0 || (nf.merged && len(wd) > 0) {
+		rv.approve(nf.ref.Num, cls, kind, reason, roleField|roleAnnot)
+	}
+	for _, key := range fieldKeys {
+		rv.claim(fieldDict[key], cls, kind, reason)
+	}
+	for _, w := range wd {
+		rv.approve(w.w.ref.Num, cls, kind, reason, roleField|roleAnnot)
+		for _, key := range w.keys {
+			rv.claim(w.w.dict[key], cls, kind, reason)
+		}
+	}
+	for num := range inPlace {
+		if _, isStream := rv.touched[num].cur.(*pdfraw.Stream); isStream {
+			continue // in-place stream redefinitions stay disallowed
+		}
+		rv.approve(num, cls, kind, reason+" (value object redefined)", roleAP|roleOther)
+		rv.claim(rv.touched[num].cur, cls, kind, reason)
+	}
+}
+
+func chgIsNull(o pdfraw.Object) bool {
+	switch o.(type) {
+	case nil, pdfraw.Null:
+		return true
+	}
+	return false
+}
+
+// dss judges the Document Security Store: only well-formed validation data
+// may be added (ETSI EN 319 142-1 5.4.2): /Type, /Certs, /CRLs, /OCSPs
+// (arrays of streams) and /VRI (entries named by a 40-digit hexadecimal
+// hash with /Cert, /CRL, /OCSP arrays, /TS stream and /TU date).
+//
+// The DSS is judged when the catalog's /DSS entry changed or when this
+// revision redefines the DSS dictionary, one of its arrays, its /VRI
+// dictionary or a /VRI entry (extending a DSS in place).
+func (rv *chgRev) dss(oldV, newV pdfraw.Object, keyChanged bool) {
+	a, k := rv.a, rv.k
+	if !keyChanged && !rv.dssTouched(newV) {
+		return
+	}
+	root, _ := a.f.Trailer(k)["Root"].(pdfraw.Ref)
+	if newV == nil {
+		rv.reject(root.Num, "dss", "/DSS removed from the catalog")
+		return
+	}
+	where := root.Num
+	if r, ok := newV.(pdfraw.Ref); ok {
+		where = r.Num
+		if or, _ := oldV.(pdfraw.Ref); or != r && a.existedAtR(r.Num) {
+			rv.reject(r.Num, "dss", fmt.Sprintf("/DSS now points at object %d, which existed at signing", r.Num))
+			return
+		}
+	}
+	d, ok := a.res(k, newV).(pdfraw.Dict)
+	if !ok {
+		rv.reject(where, "dss", "/DSS is not a dictionary")
+		return
+	}
+	var bad []string
+	streams := func(v pdfraw.Object, what string) {
+		if r, ok := v.(pdfraw.Ref); ok {
+			if t := rv.touched[r.Num]; t != nil && !t.settled {
+				rv.approve(r.Num, clsLTA, "dss", "DSS array "+what, roleDSS)
+			}
+		}
+		arr, ok := a.res(k, v).(pdfraw.Array)
+		if !ok {
+			bad = append(bad, what+" is not an array")
+			return
+		}
+		for _, e := range arr {
+			r, ok := e.(pdfraw.Ref)
+			if !ok {
+				bad = append(bad, what+" holds a direct object")
+				return
+			}
+			if _, ok := a.res(k, r).(*pdfraw.Stream); !ok {
+				bad = append(bad, fmt.Sprintf("%s holds %d %d R, which is not a stream", what, r.Num, r.Gen))
+				return
+			}
+			rv.claim(r, clsLTA, "dss", "validation data in "+what)
+		}
+	}
+	for _, key := range chgKeys(d) {
+		v := d[key]
+		switch key {
+		case "Type":
+			if n, _ := v.(pdfraw.Name); n != "DSS" {
+				bad = append(bad, "/DSS /Type is not /DSS")
+			}
+		case "Certs", "CRLs", "OCSPs":
+			streams(v, "/DSS /"+string(key))
+		case "VRI":
+			if r, ok := v.(pdfraw.Ref); ok {
+				if t := rv.touched[r.Num]; t != nil && !t.settled {
+					rv.approve(r.Num, clsLTA, "dss", "DSS /VRI dictionary", roleDSS)
+				}
+			}
+			vri, ok := a.res(k, v).(pdfraw.Dict)
+			if !ok {
+				bad = append(bad, "/VRI is not a dictionary")
+				continue
+			}
+			for _, hk := range chgKeys(vri) {
+				ev := vri[hk]
+				if hk == "Type" {
+					continue
+				}
+				if !chgHexName(string(hk)) {
+					bad = append(bad, fmt.Sprintf("/VRI key /%s is not a 40-digit hexadecimal hash", hk))
+					continue
+				}
+				if r, ok := ev.(pdfraw.Ref); ok {
+					if t := rv.touched[r.Num]; t != nil && !t.settled {
+						rv.approve(r.Num, clsLTA, "dss", "DSS /VRI entry", roleDSS)
+					}
+				}
+				entry, ok := a.res(k, ev).(pdfraw.Dict)
+				if !ok {
+					bad = append(bad, fmt.Sprintf("/VRI /%s is not a dictionary", hk))
+					continue
+				}
+				for _, ek := range chgKeys(entry) {
+					e := entry[ek]
+					switch ek {
+					case "Type", "TU":
+					case "Cert", "CRL", "OCSP":
+						streams(e, fmt.Sprintf("/VRI /%s /%s", hk, ek))
+					case "TS":
+						if _, ok := a.res(k, e).(*pdfraw.Stream); !ok {
+							bad = append(bad, fmt.Sprintf("/VRI /%s /TS is not a stream", hk))
+						}
+						rv.claim(e, clsLTA, "dss", "VRI timestamp")
+					default:
+						bad = append(bad, fmt.Sprintf("/VRI /%s has unexpected key /%s", hk, ek))
+					}
+				}
+			}
+		default:
+			bad = append(bad, fmt.Sprintf("/DSS has unexpected key /%s", key))
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		rv.reject(where, "dss", strings.Join(bad, "; "))
+		return
+	}
+	if where != root.Num {
+		if t := rv.touched[where]; t != nil && !t.settled {
+			rv.approve(where, clsLTA, "dss", "Document Security Store updated", roleDSS)
+		}
+	}
+}
+
+// dssTouched reports whether revision k redefines the DSS dictionary or
+// one of the objects directly under it or under its /VRI.
+func (rv *chgRev) dssTouched(v pdfraw.Object) bool {
+	touched := func(o pdfraw.Object) bool {
+		r, ok := o.(pdfraw.Ref)
+		if !ok {
+			return false
+		}
+		t := rv.touched[r.Num]
+		return t != nil && !t.settled
+	}
+	if v == nil {
+		return false
+	}
+	if touched(v) {
+		return true
+	}
+	d := rv.a.dict(rv.k, v)
+	for key, e := range d {
+		if touched(e) {
+			return true
+		}
+		if key == "VRI" {
+			for _, ve := range rv.a.dict(rv.k, e) {
+				if touched(ve) {
+					return true
+				}
+				for _, x := range rv.a.dict(rv.k, ve) {
+					if touched(x) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+func chgHexName(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// info judges the trailer's /Info.
+func (rv *chgRev) info() {
+	a, k := rv.a, rv.k
+	oldV := a.f.Trailer(k - 1)["Info"]
+	newV := a.f.Trailer(k)["Info"]
+	oldRef, _ := oldV.(pdfraw.Ref)
+	newRef, isRef := newV.(pdfraw.Ref)
+	if newV == nil {
+		return // dropping /Info hides metadata, paints nothing
+	}
+	if !isRef {
+		rv.disallowed = append(rv.disallowed, ObjectChange{Object: "trailer", Revision: k, Kind: "info", Reason: "trailer /Info is not an indirect reference"})
+		return
+	}
+	t := rv.touched[newRef.Num]
+	if newRef == oldRef && (t == nil || t.settled) {
+		return
+	}
+	if newRef != oldRef && a.existedAtR(newRef.Num) {
+		rv.reject(newRef.Num, "info", fmt.Sprintf("trailer /Info switched to object %d, which existed at signing", newRef.Num))
+		return
+	}
+	if _, ok := a.res(k, newRef).(pdfraw.Dict); !ok {
+		rv.reject(newRef.Num, "info", "the document information dictionary is not a dictionary")
+		return
+	}
+	rv.approve(newRef.Num, clsMeta, "info", "document information dictionary (/Info) updated", roleInfo)
+	rv.claim(newRef, clsMeta, "info", "document information dictionary (/Info) updated")
+}
+
+// ---------------------------------------------------------------------
+// Pages and annotations.
+
+// pages judges the objects of the signed revision that are pages, /Annots
+// arrays, annotations or the catalog's metadata stream.
+func (rv *chgRev) pages() {
+	a := rv.a
+	nums := rv.sortedTouched()
+	for _, num := range nums {
+		t := rv.touched[num]
+		if t.settled || !t.atR || a.fatal != nil {
+			continue
+		}
+		roles := a.roles[num]
+		oldD, newD := chgDictOf(t.old), chgDictOf(t.cur)
+		switch {
+		case roles&rolePage != 0:
+			if oldD == nil || newD == nil {
+				continue
+			}
+			if _, isDict := t.cur.(pdfraw.Dict); !isDict {
+				continue
+			}
+			keys := rv.diffKeys(oldD, newD)
+			var other []pdfraw.Name
+			for _, key := range keys {
+				if key != "Annots" {
+					other = append(other, key)
+				}
+			}
+			if len(other) > 0 {
+				rv.reject(num, "page", fmt.Sprintf("page dictionary changed: %s", chgKeyList(other)))
+				continue
+			}
+			if chgHasName(keys, "Annots") {
+				rv.annots(num, oldD["Annots"], newD["Annots"], rolePage)
+			}
+		case roles&roleAnnots != 0:
+			if _, ok := t.cur.(pdfraw.Array); !ok {
+				continue
+			}
+			rv.annots(num, t.old, t.cur, roleAnnots)
+		case roles&roleAnnot != 0 && roles&roleField == 0:
+			if oldD == nil || newD == nil || chgIsStream(t.cur) {
+				continue
+			}
+			if st, _ := newD["Subtype"].(pdfraw.Name); st == "Widget" {
+				// A widget that belongs to no field.
+				rv.approve(num, clsAnnot, "annotation", "widget annotation without a field modified", roleAnnot)
+				continue
+			}
+			keys := rv.diffKeys(oldD, newD)
+			reason := fmt.Sprintf("annotation modified (%s)", chgKeyList(keys))
+			rv.approve(num, clsAnnot, "annotation", reason, roleAnnot)
+			for _, key := range keys {
+				rv.claim(newD[key], clsAnnot, "annotation", reason)
+			}
+		case roles == roleMetadata:
+			s, ok := t.cur.(*pdfraw.Stream)
+			if ok {
+				if typ, _ := s.Dict["Type"].(pdfraw.Name); typ == "Metadata" {
+					rv.approve(num, clsMeta, "metadata", "XMP metadata stream redefined in place", roleMetadata)
+				}
+			}
+		}
+	}
+}
+
+// sigFieldWidget reports whether d is the widget of a signature field
+// (its own /FT or its parent's).
+func (rv *chgRev) sigFieldWidget(d pdfraw.Dict) bool {
+	if st, _ := d["Subtype"].(pdfraw.Name); st != "Widget" {
+		return false
+	}
+	for i := 0; d != nil && i < 32; i++ {
+		if ft, ok := rv.a.res(rv.k, d["FT"]).(pdfraw.Name); ok {
+			return ft == "Sig"
+		}
+		d = rv.a.dict(rv.k, d["Parent"])
+	}
+	return false
+}
+
+func chgIsStream(o pdfraw.Object) bool {
+	_, ok := o.(*pdfraw.Stream)
+	return ok
+}
+
+func (rv *chgRev) sortedTouched() []uint32 {
+	nums := make([]uint32, 0, len(rv.touched))
+	for n := range rv.touched {
+		nums = append(nums, n)
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	return nums
+}
+
+// annots judges a change of a page's /Annots (owner is the page or the
+// /Annots array object).
+func (rv *chgRev) annots(owner uint32, oldV, newV pdfraw.Object, expect chgRole) {
+	a, k := rv.a, rv.k
+	oldA, _ := a.res(k-1, oldV).(pdfraw.Array)
+	newA, _ := a.res(k, newV).(pdfraw.Array)
+	if newR, ok := newV.(pdfraw.Ref); ok && expect == rolePage {
+		if oldR, _ := oldV.(pdfraw.Ref); oldR != newR && a.existedAtR(newR.Num) {
+			rv.reject(owner, "page", fmt.Sprintf("/Annots now points at object %d, which existed at signing", newR.Num))
+			return
+		}
+	}
+	count := func(arr pdfraw.Array) map[pdfraw.Ref]int {
+		m := map[pdfraw.Ref]int{}
+		for _, e := range arr {
+			if r, ok := e.(pdfraw.Ref); ok {
+				m[r]++
+			}
+		}
+		return m
+	}
+	for _, arr := range []pdfraw.Array{oldA, newA} {
+		for _, e := range arr {
+			if _, ok := e.(pdfraw.Ref); !ok {
+				rv.reject(owner, "annotation", "/Annots holds a direct annotation dictionary")
+				return
+			}
+		}
+	}
+	oc, nc := count(oldA), count(newA)
+	cls := clsLTA
+	var why, bad []string
+	var kept []pdfraw.Ref
+	for _, e := range newA {
+		r := e.(pdfraw.Ref)
+		if oc[r] > 0 {
+			oc[r]--
+			kept = append(kept, r)
+			continue
+		}
+		// Added.
+		if c, ok := rv.sigWidgets[r.Num]; ok {
+			cls = max(cls, c)
+			why = append(why, fmt.Sprintf("widget %d of a new signature placed on the page", r.Num))
+			continue
+		}
+		d := a.dict(k, r)
+		if a.isNew(r.Num) && rv.sigFieldWidget(d) {
+			cls = max(cls, clsSign)
+			why = append(why, fmt.Sprintf("widget %d of a signature field added after signing placed on the page", r.Num))
+			continue
+		}
+		if st, _ := d["Subtype"].(pdfraw.Name); st == "Widget" || d == nil {
+			bad = append(bad, fmt.Sprintf("widget %d %d R added to the page without a new signature field", r.Num, r.Gen))
+			continue
+		}
+		cls = max(cls, clsAnnot)
+		st, _ := d["Subtype"].(pdfraw.Name)
+		reason := fmt.Sprintf("/%s annotation %d added", st, r.Num)
+		why = append(why, reason)
+		rv.approve(r.Num, clsAnnot, "annotation", reason, roleAnnot)
+		rv.claim(r, clsAnnot, "annotation", reason)
+	}
+	for _, e := range oldA {
+		r := e.(pdfraw.Ref)
+		if nc[r] > 0 {
+			nc[r]--
+			continue
+		}
+		d := a.dict(k-1, r)
+		if st, _ := d["Subtype"].(pdfraw.Name); st == "Widget" {
+			bad = append(bad, fmt.Sprintf("widget %d %d R removed from the page", r.Num, r.Gen))
+			continue
+		}
+		cls = max(cls, clsAnnot)
+		why = append(why, fmt.Sprintf("annotation %d removed", r.Num))
+	}
+	// Kept annotations must keep their order (it is their painting order).
+	var keptOld []pdfraw.Ref
+	nc2 := count(newA)
+	for _, e := range oldA {
+		r := e.(pdfraw.Ref)
+		if nc2[r] > 0 {
+			nc2[r]--
+			keptOld = append(keptOld, r)
+		}
+	}
+	for i := range kept {
+		if i >= len(keptOld) || kept[i] != keptOld[i] {
+			cls = max(cls, clsAnnot)
+			why = append(why, "annotations reordered")
+			break
+		}
+	}
+	kind := "page"
+	if expect == roleAnnots {
+		kind = "annotation"
+	}
+	if len(bad) > 0 {
+		rv.reject(owner, kind, "/Annots changed: "+strings.Join(bad, "; "))
+		return
+	}
+	if len(why) == 0 {
+		why = append(why, "same annotations")
+	}
+	rv.approve(owner, cls, kind, "/Annots changed: "+strings.Join(why, "; "), expect)
+}
+
+// containers approves the cross-reference stream and object streams
+// revision k brings as new objects.
+func (rv *chgRev) containers() {
+	a, k := rv.a, rv.k
+	sec := a.secs[k]
+	stms := map[uint32]bool{}
+	for _, e := range sec.Entries {
+		if e.Type == pdfraw.EntryCompressed {
+			stms[e.StmNum] = true
+		}
+	}
+	for _, num := range rv.sortedTouched() {
+		t := rv.touched[num]
+		if t.settled {
+			continue
+		}
+		isXref := sec.IsStream && t.entry.Type == pdfraw.EntryInUse && t.entry.Offset == sec.XrefOffset
+		d := chgDictOf(t.cur)
+		typ, _ := d["Type"].(pdfraw.Name)
+		switch {
+		case isXref || (typ == "XRef" && !t.atR):
+			if t.atR {
+				rv.reject(num, "xref_stream", "cross-reference stream reuses an object number of the signed revision")
+			} else {
+				rv.approve(num, clsLTA, "xref_stream", "cross-reference stream", 0)
+			}
+		case stms[num] || typ == "ObjStm":
+			if t.atR {
+				rv.reject(num, "object_stream", "object stream of the signed revision redefined: every object it holds may change")
+			} else if stms[num] || typ == "ObjStm" {
+				rv.approve(num, clsLTA, "object_stream", "object stream (container)", 0)
+			}
+		}
+	}
+}
+
+// danglingRefs rejects objects created after signing whose numbers the
+// signed document already referred to.
+func (rv *chgRev) danglingRefs() {
+	for _, num := range rv.sortedTouched() {
+		t := rv.touched[num]
+		if t.atR || !rv.a.isNew(num) {
+			continue
+		}
+		if j := rv.judges[num]; t.settled && (j == nil || len(j.bad) == 0) {
+			continue // unchanged redefinition of an object already judged
+		}
+		refs := rv.a.dangling[num]
+		if len(refs) == 0 {
+			continue
+		}
+		sort.Slice(refs, func(i, j int) bool {
+			if refs[i].from != refs[j].from {
+				return refs[i].from < refs[j].from
+			}
+			return refs[i].key < refs[j].key
+		})
+		d := refs[0]
+		kind := d.role.kind()
+		if kind == "unknown" {
+			kind = rv.kindOf(num)
+		}
+		from := "the trailer"
+		if d.from != 0 {
+			from = fmt.Sprintf("signed object %d (%s)", d.from, rv.a.roles[d.from].kind())
+		}
+		more := ""
+		if len(refs) > 1 {
+			more = fmt.Sprintf(" and %d more references", len(refs)-1)
+		}
+		rv.reject(num, kind, fmt.Sprintf("object number %d was undefined at signing but %s refers to it under /%s%s; revision %d defines it, so a hidden object becomes part of the signed document", num, from, d.key, more, rv.k))
+	}
+}
+
+// finish turns the judgements into report entries.
+func (rv *chgRev) finish() {
+	a, k := rv.a, rv.k
+	nums := map[uint32]bool{}
+	for n := range rv.touched {
+		nums[n] = true
+	}
+	for n := range rv.judges {
+		nums[n] = true
+	}
+	order := make([]uint32, 0, len(nums))
+	for n := range nums {
+		order = append(order, n)
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
+
+	gen := func(num uint32) uint16 {
+		if t := rv.touched[num]; t != nil {
+			return t.ref.Gen
+		}
+		g, _ := a.usedAt(k, num)
+		return g
+	}
+	badSet := map[uint32]bool{}
+	var pending []uint32
+	for _, num := range order {
+		j := rv.judges[num]
+		t := rv.touched[num]
+		switch {
+		case j != nil && len(j.bad) > 0:
+			kind := j.badKind
+			if kind == "" {
+				kind = rv.kindOf(num)
+			}
+			rv.disallowed = append(rv.disallowed, ObjectChange{Object: chgObjName(num, gen(num)), Revision: k, Kind: kind, Reason: strings.Join(j.bad, "; ")})
+			badSet[num] = true
+			a.notePrior(num, chgPrior{bad: true, kind: kind, rev: k})
+		case j != nil && j.set:
+			ok, why := a.perms.allows(j.cls)
+			reason := strings.Join(j.reasons, "; ")
+			if ok {
+				rv.allowed = append(rv.allowed, ObjectChange{Object: chgObjName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason})
+			} else {
+				rv.disallowed = append(rv.disallowed, ObjectChange{Object: chgObjName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason + ": " + why})
+				badSet[num] = true
+			}
+			a.notePrior(num, chgPrior{cls: j.cls, bad: !ok, kind: j.kind, copy: rv.copies[num], rev: k})
+		case t != nil && t.atR:
+			reason := "object of the signed revision changed"
+			if od, nd := chgDictOf(t.old), chgDictOf(t.cur); od != nil && nd != nil {
+				if keys := rv.diffKeys(od, nd); len(keys) > 0 {
+					reason += " (" + chgKeyList(keys) + ")"
+				} else if chgIsStream(t.cur) {
+					reason += " (stream data)"
+				}
+			}
+			if chgIsStream(t.cur) {
+				reason += "; streams are never redefined in place by an allowed change"
+			}
+			rv.disallowed = append(rv.disallowed, ObjectChange{Object: chgObjName(num, gen(num)), Revision: k, Kind: rv.kindOf(num), Reason: reason})
+			badSet[num] = true
+		case t != nil:
+			pending = append(pending, num)
+		}
+	}
+	// Objects created after signing that no rule cleared: part of a
+	// disallowed change if one reaches them, else unreferenced.
+	if len(pending) > 0 {
+		partOf := map[uint32]uint32{}
+		partKind := map[uint32]string{}
+		var from []uint32
+		for n := range badSet {
+			from = append(from, n)
+		}
+		sort.Slice(from, func(i, j int) bool { return from[i] < from[j] })
+		seen := map[uint32]bool{}
+		for _, root := range from {
+			var stack []pdfraw.Object
+			if t := rv.touched[root]; t != nil {
+				stack = append(stack, t.cur)
+			} else {
+				stack = append(stack, a.obj(k, pdfraw.Ref{Num: root, Gen: gen(root)}))
+			}
+			for len(stack) > 0 && a.fatal == nil {
+				o := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				chgRefs(o, func(r pdfraw.Ref, key, parent pdfraw.Name) {
+					if seen[r.Num] || !a.isNew(r.Num) || !a.visit() {
+						return
+					}
+					seen[r.Num] = true
+					if _, ok := partOf[r.Num]; !ok {
+						partOf[r.Num] = root
+						partKind[r.Num] = chgKindFromKey(key, parent)
+					}
+					stack = append(stack, a.obj(k, r))
+				})
+			}
+		}
+		for _, num := range pending {
+			t := rv.touched[num]
+			name := chgObjName(num, t.ref.Gen)
+			if rv.copies[num] && !t.prevUse {
+				rv.allowed = append(rv.allowed, ObjectChange{Object: name, Revision: k, Kind: rv.kindOf(num), Reason: "copy of a signed value with the same content"})
+				a.notePrior(num, chgPrior{cls: clsLTA, kind: rv.kindOf(num), copy: true, rev: k})
+				continue
+			}
+			if root, ok := partOf[num]; ok {
+				kind := rv.kindOf(num)
+				if kind == "unknown" && partKind[num] != "" {
+					kind = partKind[num]
+				}
+				rv.disallowed = append(rv.disallowed, ObjectChange{Object: name, Revision: k, Kind: kind,
+					Reason: fmt.Sprintf("new object referenced by the disallowed change of object %d", root)})
+				continue
+			}
+			if p, ok := a.prior[num]; ok && t.prevUse {
+				if p.bad {
+					rv.disallowed = append(rv.disallowed, ObjectChange{Object: name, Revision: k, Kind: p.kind, Reason: "object added by a disallowed change redefined"})
+					continue
+				}
+				if p.copy {
+					rv.disallowed = append(rv.disallowed, ObjectChange{Object: name, Revision: k, Kind: p.kind,
+						Reason: fmt.Sprintf("object stands in for signed content (revision %d made it a copy of a signed value) and is now redefined with other content", p.rev)})
+					a.notePrior(num, chgPrior{bad: true, kind: p.kind, rev: k})
+					continue
+				}
+				if ok, why := a.perms.allows(p.cls); !ok {
+					rv.disallowed = append(rv.disallowed, ObjectChange{Object: name, Revision: k, Kind: p.kind, Reason: "object added after signing redefined: " + why})
+					continue
+				}
+				rv.allowed = append(rv.allowed, ObjectChange{Object: name, Revision: k, Kind: p.kind, Reason: "object added after signing by an allowed change, redefined"})
+				continue
+			}
+			rv.allowed = append(rv.allowed, ObjectChange{Object: name, Revision: k, Kind: rv.kindOf(num), Reason: "unreferenced object: nothing in the document refers to it"})
+			a.notePrior(num, chgPrior{cls: clsLTA, kind: rv.kindOf(num), rev: k})
+		}
+	}
+	a.rep.Allowed = append(a.rep.Allowed, chgCap(rv.allowed, k, "allowed")...)
+	a.rep.Disallowed = append(a.rep.Disallowed, chgCap(rv.disallowed, k, "disallowed")...)
+}
+
+// chgCap sorts one revision's entries and summarises those past
+// chgMaxListed.
+func chgCap(list []ObjectChange, k int, what string) []ObjectChange {
+	sort.SliceStable(list, func(i, j int) bool { return chgLess(list[i].Object, list[j].Object) })
+	if len(list) <= chgMaxListed {
+		return list
+	}
+	rest := len(list) - chgMaxListed
+	out := append(list[:chgMaxListed:chgMaxListed], ObjectChange{Object: "…", Revision: k, Kind: "unknown",
+		Reason: fmt.Sprintf("%d more %s changes in this revision not listed", rest, what)})
+	return out
+}
+
+// chgLess orders "trailer" entries first, then objects by number.
+func chgLess(x, y string) bool {
+	nx, ex := strconv.Atoi(strings.SplitN(x, " ", 2)[0])
+	ny, ey := strconv.Atoi(strings.SplitN(y, " ", 2)[0])
+	switch {
+	case ex != nil && ey != nil:
+		return x < y
+	case ex != nil:
+		return true
+	case ey != nil:
+		return false
+	}
+	return nx < ny
+}
+
+// chgRefs calls fn for every reference directly inside o (not behind
+// other references), with the dictionary key it sits under and the key
+// above that.
+func chgRefs(o pdfraw.Object, fn func(r pdfraw.Ref, key, parent pdfraw.Name)) {
+	var rec func(o pdfraw.Object, key, parent pdfraw.Name, depth int)
+	rec = func(o pdfraw.Object, key, parent pdfraw.Name, depth int) {
+		if depth > 64 {
+			return
+		}
+		switch v := o.(type) {
+		case pdfraw.Ref:
+			fn(v, key, parent)
+		case pdfraw.Array:
+			for _, e := range v {
+				rec(e, key, parent, depth+1)
+			}
+		case pdfraw.Dict:
+			for _, k := range chgKeys(v) {
+				if k == "P" || k == "Parent" {
+					continue
+				}
+				rec(v[k], k, key, depth+1)
+			}
+		case *pdfraw.Stream:
+			rec(v.Dict, key, parent, depth+1)
+		}
+	}
+	rec(o, "", "", 0)
+}
+
+// chgKindFromKey guesses what a referenced object is from where it is
+// referenced, for objects whose dictionary does not say.
+func chgKindFromKey(key, parent pdfraw.Name) string {
+	switch key {
+	case "Contents":
+		return "content_stream"
+	case "Annots", "Popup", "IRT":
+		return "annotation"
+	case "AP":
+		return "appearance"
+	case "Resources", "ExtGState", "ColorSpace", "Properties":
+		return "resources"
+	case "FontDescriptor", "FontFile", "FontFile2", "FontFile3", "DescendantFonts", "ToUnicode", "Widths", "Encoding":
+		return "font"
+	case "Kids", "Pages":
+		return "page_tree"
+	}
+	switch parent {
+	case "Font":
+		return "font"
+	case "XObject", "Pattern", "Shading":
+		return "xobject"
+	case "AP":
+		return "appearance"
+	}
+	return ""
+}
+
+// chgText decodes a PDF text string (UTF-16BE with BOM, UTF-8 with BOM,
+// else PDFDocEncoding approximated by Latin-1).
+func chgText(b []byte) string {
+	switch {
+	case len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF:
+		u := make([]uint16, 0, len(b)/2)
+		for i := 2; i+1 < len(b); i += 2 {
+			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+		}
+		return string(utf16.Decode(u))
+	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
+		return strings.ToValidUTF8(string(b[3:]), "\uFFFD")
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+func chgJoinName(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "." + name
+}
