@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-
-	"github.com/digitorus/pkcs7"
 )
 
 // VerifyDetached verifies a detached CMS signature (a .p7s file, DER or
@@ -26,7 +24,7 @@ func (v *Verifier) VerifyDetached(ctx context.Context, sig []byte, content io.Re
 	if len(sig) > maxContentsBytes*16 {
 		return nil, fmt.Errorf("%w: signature file is %d bytes, over the %d-byte bound", ErrUnreadable, len(sig), maxContentsBytes*16)
 	}
-	if _, err := pkcs7.Parse(sig); err != nil {
+	if _, err := parseCMS(sig); err != nil {
 		return nil, fmt.Errorf("%w: not a CMS signature: %w", ErrUnreadable, err)
 	}
 	rep = v.newReport("cms", size)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/sohoa/sohoa/verify/internal/pdfraw"
 )
@@ -338,10 +337,12 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 	if s, ok := sig["Location"].(pdfraw.String); ok {
 		sr.Location = decodeTextString(s.Bytes)
 	}
-	var claimed *time.Time
+	// The claimed time (/M) is set before the CMS checks so that a signer
+	// who claims to have signed after a revocation is judged by that claim;
+	// a signingTime attribute, when present, replaces it.
 	if s, ok := sig["M"].(pdfraw.String); ok {
 		if t, err := parsePDFDate(string(s.Bytes)); err == nil {
-			claimed = &t
+			sr.ClaimedSigningTime = &t
 		}
 	}
 
@@ -382,9 +383,6 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 		default:
 			sr.degrade(TotalFailed, FormatFailure, fmt.Sprintf("unsupported signature format /SubFilter /%s", subFilter), true)
 		}
-	}
-	if sr.ClaimedSigningTime == nil {
-		sr.ClaimedSigningTime = claimed
 	}
 	for _, p := range brProblems {
 		sr.degrade(TotalFailed, FormatFailure, p, true)
