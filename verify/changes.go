@@ -26,9 +26,13 @@ package verify
 //	           that differs only in allowed entries, new xref and object
 //	           streams as containers, trailer /Info dropped, unchanged
 //	           redefinitions, new objects nothing refers to.
-//	metadata   allowed unless P=1: trailer /Info and catalog /Metadata
-//	           pointing at new objects (or the Info dictionary redefined in
-//	           place). They do not paint anything.
+//	metadata   allowed at every level, P=1 included, and always listed:
+//	           trailer /Info and catalog /Metadata pointing at new objects
+//	           (or the Info dictionary or XMP stream redefined in place, when
+//	           the signed document uses that object for nothing else). They
+//	           paint nothing, and LTA tools rewrite them with every update
+//	           (pyHanko updates /ModDate and XMP on each incremental write),
+//	           so refusing them under P=1 would fail every such B-LTA file.
 //	sign       allowed unless P=1: new signature fields with their widgets,
 //	           appearance streams and resources (new objects only), a
 //	           signature dictionary filling an unsigned signature field's
@@ -127,9 +131,9 @@ const (
 // allows reports whether p permits changes of class c, and if not why.
 func (p mdpPermissions) allows(c chgClass) (bool, string) {
 	switch c {
-	case clsLTA:
+	case clsLTA, clsMeta:
 		return true, ""
-	case clsMeta, clsSign:
+	case clsSign:
 		if p.DocMDP == 1 {
 			return false, "the certification signature permits no changes (DocMDP P=1)"
 		}

@@ -265,9 +265,14 @@ func TestChangesDSSAndDocumentTimestamp(t *testing.T) {
 		pdf = testpdf.AddDSS(t, pdf, dss)
 		pdf = testpdf.Sign(t, pdf, nil, b.pki, testpdf.SignOptions{Kind: testpdf.DocTimestamp})
 		pdf = testpdf.AddDSS(t, pdf, testpdf.ValidationData(t, b.pki, b.pki.Now(), b.pki.TSA))
+		// LTA tools also refresh /Info: allowed, and listed.
+		pdf = testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
+			d.Info: "<< /Title (Biên bản) /ModDate (D:20260302000000Z) /Producer (LTA tool) >>",
+		}})
 		rep, perms := analyze(t, pdf, rev)
 		require.Equal(t, 1, perms.DocMDP)
 		requireClean(t, rep)
+		requireAllowed(t, rep, d.Info, "/Info")
 
 		// A further approval signature is a change P=1 forbids.
 		// (pdfsign cannot sign here: it finds its /Contents placeholder with
