@@ -10,27 +10,21 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/sohoa/sohoa/internal/testenv"
 )
 
 // BaseURL returns SOHOA_TEST_DATABASE_URL, or skips t (fails it when CI is
 // set) if it is empty.
 func BaseURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("SOHOA_TEST_DATABASE_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("SOHOA_TEST_DATABASE_URL is not set and CI is: PostgreSQL tests must run")
-		}
-		t.Skip("SOHOA_TEST_DATABASE_URL not set; skipping PostgreSQL tests")
-	}
-	return u
+	return testenv.DatabaseURL(t)
 }
 
 var unsafe = regexp.MustCompile(`[^a-z0-9_]+`)

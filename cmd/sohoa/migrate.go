@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+)
+
+func init() {
+	register("migrate", "apply the catalog's database migrations (and River's)", runMigrate)
+}
+
+// runMigrate applies pending migrations to the configured catalog. Every
+// command that opens the catalog does the same on start; this one exists
+// so operators can migrate before rolling out new workers.
+func runMigrate(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "migrate", "[--data-dir DIR] [--database-url URL]")
+	cfg := addStoreFlags(fs, e)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if err := cfg.finish(e); err != nil {
+		fmt.Fprintln(e.stderr, "sohoa migrate:", err)
+		return exitCode(err)
+	}
+	s, err := cfg.openCatalog(ctx, e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "sohoa migrate:", err)
+		return exitCode(err)
+	}
+	defer s.Close()
+
+	var applied []string
+	var catalog int64
+	var river int
+	if s.Postgres != nil {
+		applied = s.Postgres.Migrated()
+		catalog, river, err = s.Postgres.SchemaVersions(ctx)
+	} else {
+		applied = s.SQLite.Migrated()
+		catalog, river, err = s.SQLite.SchemaVersions(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(e.stderr, "sohoa migrate:", err)
+		return exitCode(err)
+	}
+	fmt.Fprintf(e.stdout, "catalog: %s\n", cfg.describeCatalog())
+	for _, m := range applied {
+		fmt.Fprintf(e.stdout, "applied: %s\n", m)
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(e.stdout, "nothing to apply: already up to date")
+	}
+	fmt.Fprintf(e.stdout, "schema: catalog version %d, River version %d\n", catalog, river)
+	return exitOK
+}
