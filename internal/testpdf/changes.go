@@ -157,8 +157,9 @@ func (x *xref) fieldFont(pdf []byte) (int, error) {
 }
 
 // AddAnnotation adds a Text (sticky note) annotation with the given text
-// to page's /Annots. Allowed only under DocMDP P=3 (and by approval-only
-// documents).
+// to page's /Annots. Allowed only under a certification signature with
+// DocMDP P=3: an approval signature alone permits no annotation, because
+// an annotation can paint over the signed content.
 func AddAnnotation(t testpki.TB, pdf []byte, page int, text string) []byte {
 	t.Helper()
 	pageNum, err := PageObject(pdf, page)
