@@ -150,35 +150,34 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (info sohoa.BlobInfo, err 
 	if err != nil {
 		return info, fmt.Errorf("fsblob: put: %w", err)
 	}
-	if err := f.Chmod(filePerm); err != nil {
-		return info, fmt.Errorf("fsblob: chmod temp file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return info, fmt.Errorf("fsblob: fsync temp file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		f = nil
-		return info, fmt.Errorf("fsblob: close temp file: %w", err)
-	}
-	f = nil
-
 	key := hex.EncodeToString(sum)
 	info = sohoa.BlobInfo{Key: key, Size: n}
-	// Last chance to honour a cancellation: after this the blob is stored.
-	if err := ctx.Err(); err != nil {
-		return sohoa.BlobInfo{}, err
-	}
 	dst := s.Path(key)
 	if fi, err := os.Lstat(dst); err == nil {
 		if fi.Size() == n {
 			// Same key, same bytes (barring a SHA-256 collision):
-			// nothing to write.
+			// nothing to write, and no fsync to pay for.
 			info.ModTime = fi.ModTime().UTC()
 			return info, nil
 		}
 		// The stored copy is damaged (truncated, say) and we hold the
 		// right bytes: put them in its place, atomically, as below.
 		s.log.Warn("replacing damaged blob", "key", key, "size", fi.Size(), "want", n)
+	}
+	if err := f.Chmod(filePerm); err != nil {
+		return sohoa.BlobInfo{}, fmt.Errorf("fsblob: chmod temp file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return sohoa.BlobInfo{}, fmt.Errorf("fsblob: fsync temp file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		f = nil
+		return sohoa.BlobInfo{}, fmt.Errorf("fsblob: close temp file: %w", err)
+	}
+	f = nil
+	// Last chance to honour a cancellation: after this the blob is stored.
+	if err := ctx.Err(); err != nil {
+		return sohoa.BlobInfo{}, err
 	}
 	dir := filepath.Dir(dst)
 	if err := s.mkdirShard(dir); err != nil {
