@@ -5,13 +5,14 @@
 #   bench/verify.sh                 # everything, defaults below
 #   RUNS=50 BATCH=200 bench/verify.sh   # quicker
 #   SOHOA_BIN=/path/to/sohoa bench/verify.sh   # time another build
+#   WAIT_QUIET=1800 bench/verify.sh    # first wait (up to 30 min) for an idle machine
 #
 # A benchmark, not a test: nothing in the test suite calls it. It installs what
 # it needs from Debian (poppler-utils, libnss3-tools, time; hyperfine when
 # available), builds sohoa once, generates the signed files with bench/mkpdf
 # (one throw-away test PKI, B-LT files with embedded revocation data, so the
 # root certificate is the only trust input), and keeps every raw output in
-# bench/out/ (git-ignored).
+# bench/out/verify/ (git-ignored).
 #
 # Rows:
 #   small   one ~100 KB file, one process per verification, RUNS times
@@ -26,7 +27,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
-OUT=${OUT:-$REPO/bench/out}
+OUT=${OUT:-$REPO/bench/out/verify}
 RUNS=${RUNS:-200}          # small file: runs per tool
 WARMUP=${WARMUP:-10}       # small file: warm-up runs per tool
 BATCH=${BATCH:-1000}       # files in the batch row
@@ -64,11 +65,6 @@ if [ -z "${NO_HYPERFINE:-}" ] && need hyperfine hyperfine optional; then
 	HAVE_HYPERFINE=1
 else
 	echo "timing with a shell loop (date +%s%N), not hyperfine" >&2
-fi
-
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
-	echo "warning: load average $LOAD_START on $(nproc) CPUs: other work will distort the timings" >&2
 fi
 
 mkdir -p "$OUT"
@@ -132,6 +128,21 @@ check_sohoa "$RAW/sohoa-large.txt" "$LARGE"
 check_pdfsig "$RAW/pdfsig-large.txt" "$LARGE"
 
 # ---------------------------------------------------------------- measuring
+# Timings from a busy machine mean little: WAIT_QUIET=SECONDS waits up to that
+# long for the 1-minute load average to drop below QUIET_LOAD (default 0.5),
+# here, after the build and the files, whose own load must decay too.
+if [ "${WAIT_QUIET:-0}" -gt 0 ]; then
+	deadline=$((SECONDS + WAIT_QUIET))
+	until awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v q="${QUIET_LOAD:-0.5}" 'BEGIN { exit !(l < q) }'; do
+		[ "$SECONDS" -ge "$deadline" ] && { echo "still busy after ${WAIT_QUIET}s: going ahead" >&2; break; }
+		sleep 10
+	done
+fi
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+	echo "warning: load average $LOAD_START on $(nproc) CPUs: other work will distort the timings" >&2
+fi
+
 # time_cmd NAME RUNS WARMUP CMD...: sets T (mean seconds) and SD (stddev).
 # With hyperfine: no intermediate shell (-N), JSON kept in raw/. Without: a
 # loop timed with date +%s%N (includes one fork+exec per run, as hyperfine's).
