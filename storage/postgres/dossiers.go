@@ -108,16 +108,41 @@ func (db *DB) FindDossierByCode(ctx context.Context, code string) (*sohoa.Dossie
 	return d, wrap(err, "find dossier %q", code)
 }
 
-// dossierConds builds the WHERE conditions of f, without its cursor.
-func dossierConds(f *sohoa.DossierFilter, a *args) []string {
-	conds := []string{scopeCond(f.Scope, "d.unit_code", a)}
+// lateralMaxUnits bounds the unit sets FindDossiers reads unit by unit.
+const lateralMaxUnits = 200
+
+// dossierUnits resolves the units f may return from its scope and unit
+// filter: all is true when nothing restricts them, otherwise units lists
+// them (possibly none). Resolving them first, rather than joining a
+// recursive query, gives the planner exact unit codes to estimate with.
+func (db *DB) dossierUnits(ctx context.Context, f *sohoa.DossierFilter) (units []string, all bool, err error) {
+	switch {
+	case f.Scope.All && f.UnitCode == "":
+		return nil, true, nil
+	case f.Scope.All && !f.IncludeSubunits:
+		return []string{f.UnitCode}, false, nil
+	}
+	var a args
+	conds := []string{scopeCond(f.Scope, "code", &a)}
 	if f.UnitCode != "" {
 		if f.IncludeSubunits {
-			conds = append(conds, "d.unit_code IN "+subtreeSQL(a.add([]string{f.UnitCode})))
+			conds = append(conds, "code IN "+subtreeSQL(a.add([]string{f.UnitCode})))
 		} else {
-			conds = append(conds, "d.unit_code = "+a.add(f.UnitCode))
+			conds = append(conds, "code = "+a.add(f.UnitCode))
 		}
 	}
+	rows, err := db.q.Query(ctx, `SELECT code FROM units`+joinConds(conds)+` ORDER BY code`, a...)
+	if err != nil {
+		return nil, false, wrap(err, "resolve units")
+	}
+	units, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	return units, false, wrap(err, "resolve units")
+}
+
+// dossierConds builds the WHERE conditions of f other than its units and
+// cursor.
+func dossierConds(f *sohoa.DossierFilter, a *args) []string {
+	var conds []string
 	if f.ProcedureCode != "" {
 		conds = append(conds, "d.procedure_code = "+a.add(f.ProcedureCode))
 	}
@@ -128,7 +153,11 @@ func dossierConds(f *sohoa.DossierFilter, a *args) []string {
 		}
 		conds = append(conds, "d.status = ANY("+a.add(ss)+")")
 	}
-	if len(f.States) > 0 {
+	if len(f.States) == 1 {
+		// Equality, not ANY, so (unit_code, digitization_state, received_at,
+		// code) yields rows in order.
+		conds = append(conds, "d.digitization_state = "+a.add(f.States[0]))
+	} else if len(f.States) > 1 {
 		ss := make([]string, len(f.States))
 		for i, s := range f.States {
 			ss[i] = string(s)
@@ -144,10 +173,34 @@ func dossierConds(f *sohoa.DossierFilter, a *args) []string {
 	return conds
 }
 
+// unitCond restricts d.unit_code to units (nothing for all units).
+func unitCond(units []string, all bool, a *args) string {
+	switch {
+	case all:
+		return ""
+	case len(units) == 1:
+		return "d.unit_code = " + a.add(units[0])
+	}
+	return "d.unit_code = ANY(" + a.add(units) + ")"
+}
+
+// FindDossiers pages by keyset on (received_at, code). For a few units it
+// reads each unit's next page from the (unit_code, received_at, code) index
+// and merges them (one bounded index scan per unit), so a small or empty
+// subtree never scans a whole period of the ministry's dossiers; for all
+// units it walks the (received_at, code) index.
 func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.DossierPage, error) {
 	limit, err := f.Validate()
 	if err != nil {
 		return nil, err
+	}
+	units, all, err := db.dossierUnits(ctx, &f)
+	if err != nil {
+		return nil, err
+	}
+	page := &sohoa.DossierPage{Dossiers: []*sohoa.Dossier{}}
+	if !all && len(units) == 0 {
+		return page, nil
 	}
 	var a args
 	conds := dossierConds(&f, &a)
@@ -159,8 +212,16 @@ func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.D
 		at, code, _ := sohoa.DecodeDossierCursor(f.Cursor)
 		conds = append(conds, "(d.received_at, d.code) "+cmp+" ("+a.add(at)+", "+a.add(code)+")")
 	}
-	q := `SELECT ` + dossierCols + ` FROM dossiers d` + joinConds(conds) +
-		` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.add(limit+1)
+	orderBy := ` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.add(limit+1)
+	var q string
+	if !all && len(units) > 1 && len(units) <= lateralMaxUnits {
+		conds = append(conds, "d.unit_code = want.code")
+		q = `SELECT ` + dossierCols + ` FROM unnest(` + a.add(units) + `::text[]) AS want(code)
+			CROSS JOIN LATERAL (SELECT d.* FROM dossiers d` + joinConds(conds) + orderBy + `) d` + orderBy
+	} else {
+		conds = append(conds, unitCond(units, all, &a))
+		q = `SELECT ` + dossierCols + ` FROM dossiers d` + joinConds(conds) + orderBy
+	}
 	rows, err := db.q.Query(ctx, q, a...)
 	if err != nil {
 		return nil, wrap(err, "find dossiers")
@@ -169,14 +230,13 @@ func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.D
 	if err != nil {
 		return nil, wrap(err, "find dossiers")
 	}
-	page := &sohoa.DossierPage{Dossiers: ds}
 	if len(ds) > limit {
-		page.Dossiers = ds[:limit]
 		last := ds[limit-1]
 		page.NextCursor = sohoa.EncodeDossierCursor(last.ReceivedAt, last.Code)
+		ds = ds[:limit]
 	}
-	if page.Dossiers == nil {
-		page.Dossiers = []*sohoa.Dossier{}
+	if len(ds) > 0 {
+		page.Dossiers = ds
 	}
 	return page, nil
 }
@@ -186,8 +246,16 @@ func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa
 	if _, err := f.Validate(); err != nil {
 		return nil, err
 	}
+	units, all, err := db.dossierUnits(ctx, &f)
+	if err != nil {
+		return nil, err
+	}
+	if !all && len(units) == 0 {
+		return []sohoa.DossierCount{}, nil
+	}
 	var a args
-	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + joinConds(dossierConds(&f, &a)) +
+	conds := append(dossierConds(&f, &a), unitCond(units, all, &a))
+	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + joinConds(conds) +
 		` GROUP BY d.unit_code, d.digitization_state ORDER BY d.unit_code, d.digitization_state`
 	rows, err := db.q.Query(ctx, q, a...)
 	if err != nil {
@@ -198,6 +266,9 @@ func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa
 		err := r.Scan(&c.UnitCode, &c.DigitizationState, &c.Count)
 		return c, err
 	})
+	if counts == nil {
+		counts = []sohoa.DossierCount{}
+	}
 	return counts, wrap(err, "count dossiers")
 }
 

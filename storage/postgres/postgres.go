@@ -52,10 +52,21 @@ type querier interface {
 }
 
 // Option configures Open.
-type Option func(*DB)
+type Option func(*options)
+
+type options struct {
+	now  func() time.Time
+	pool []func(*pgxpool.Config)
+}
 
 // WithClock sets the clock used for created_at and audit times.
-func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithPoolConfig adjusts the pool configuration parsed from the URL before
+// the pool is created (sizes, a pgx.QueryTracer for tracing).
+func WithPoolConfig(fn func(*pgxpool.Config)) Option {
+	return func(o *options) { o.pool = append(o.pool, fn) }
+}
 
 // Open connects to the database at url (a postgres:// URL or DSN pgx
 // understands), applies pending catalog and River migrations and returns
@@ -65,9 +76,16 @@ func Open(ctx context.Context, url string, logger *slog.Logger, opts ...Option) 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("component", "catalog", "driver", "postgres")
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, sohoa.Errorf(sohoa.EINVALID, "database URL: %v", err)
+	}
+	for _, fn := range o.pool {
+		fn(cfg)
 	}
 	if cfg.MaxConns < 4 {
 		cfg.MaxConns = 4 // migrations hold one connection for their lock and use another
@@ -80,10 +98,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger, opts ...Option) 
 		pool.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
-	db := &DB{pool: pool, q: pool, log: logger, now: time.Now}
-	for _, o := range opts {
-		o(db)
-	}
+	db := &DB{pool: pool, q: pool, log: logger, now: o.now}
 	if db.migrated, err = migrate(ctx, pool, logger); err != nil {
 		pool.Close()
 		return nil, err

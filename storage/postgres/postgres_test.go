@@ -96,7 +96,7 @@ func TestPostgres(t *testing.T) {
 		assert.Empty(t, again.Migrated(), "a second open applies nothing")
 		cat, river, err := again.SchemaVersions(t.Context())
 		require.NoError(t, err)
-		assert.Equal(t, int64(1), cat)
+		assert.Equal(t, int64(2), cat)
 		assert.Positive(t, river)
 	})
 

@@ -107,7 +107,7 @@ func TestOpen(t *testing.T) {
 	assert.Empty(t, db.Migrated(), "a second open applies nothing")
 	cat, river, err := db.SchemaVersions(t.Context())
 	require.NoError(t, err)
-	assert.Equal(t, int64(1), cat)
+	assert.Equal(t, int64(2), cat)
 	assert.Positive(t, river)
 
 	var mode string
