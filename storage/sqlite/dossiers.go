@@ -130,7 +130,11 @@ func dossierConds(f *sohoa.DossierFilter, a *args) []string {
 		}
 		conds = append(conds, "d.status IN (SELECT value FROM json_each("+a.add(jsonList(ss))+"))")
 	}
-	if len(f.States) > 0 {
+	if len(f.States) == 1 {
+		// Equality, so (unit_code, digitization_state, received_at, code)
+		// yields rows in order.
+		conds = append(conds, "d.digitization_state = "+a.add(f.States[0]))
+	} else if len(f.States) > 1 {
 		ss := make([]string, len(f.States))
 		for i, s := range f.States {
 			ss[i] = string(s)
