@@ -2,7 +2,6 @@ package sohoa
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -188,12 +187,3 @@ func pageLimit(n int) (int, error) {
 func PageLimit(n int) (int, error) { return pageLimit(n) }
 
 func invalidf(format string, args ...any) error { return Errorf(EINVALID, format, args...) }
-
-// quoteList is for messages.
-func quoteList(xs []string) string {
-	q := make([]string, len(xs))
-	for i, x := range xs {
-		q[i] = fmt.Sprintf("%q", x)
-	}
-	return strings.Join(q, ", ")
-}
