@@ -1,0 +1,42 @@
+// Package inspect owns scan-quality inspection of PDF files: whether a
+// scanned document meets the digitization policy of the unit that received
+// it. Inspect reads a file once with pdfcpu and judges it rule by rule:
+//
+//	readable    pdfcpu can read it (a panic inside pdfcpu is a failure, not a crash)
+//	encryption  it is not encrypted
+//	pdf_version its PDF version is at least the policy's (1.4)
+//	pages       it has pages, and not more than the policy allows
+//	resolution  every scanned page image is drawn at the policy's dpi or more (200)
+//	color       scanned pages are in colour of enough bits, when the policy asks for colour
+//	text_layer  it has a text layer (OCR)
+//	pdfa        it claims PDF/A conformance (the claim is reported, not validated)
+//
+// Each rule yields ok, warn or fail with a message a clerk can act on; the
+// result's outcome is the worst of them. The rule IDs and the JSON names of
+// Result and Finding are a contract: the pipeline stores results as JSON and
+// `sohoa status --json` prints them.
+//
+// The default policy follows Decree 30/2020/NĐ-CP (Appendix I: PDF 1.4 or
+// later, colour, at least 200 dpi, 100% scale) as described on
+// DefaultPolicy, which also says how sure each number is; Circular
+// 05/2025/TT-BNV is named there too. Units may store their own policy as
+// JSON (ParsePolicy).
+//
+// How resolution is measured: for each page, every image XObject (and
+// inline image) that the page's content draws, also through Form XObjects a
+// few levels deep, is placed by the current transformation matrix at its
+// Do operator; its effective dpi is its pixel width over its drawn width in
+// inches (and the same for height), the lower of the two counting. A page
+// counts as a scan when images at least half an inch on each side cover at
+// least half of its crop box; its dpi is the lowest of those images (so a
+// mixed-raster page whose background was downsampled is judged by the
+// background) and its colour depth the richest of them. When a page lists
+// images in its resources but no placement can be found, the largest image
+// is assumed to fill the page box. Pages that are not scans (born-digital
+// pages, blank pages) are not judged for resolution or colour.
+//
+// pdfcpu loads the whole file into memory (every stream's raw bytes), so
+// files over Policy.MaxBytes are refused unread, and pdfcpu runs with a
+// configuration built here: it never reads or creates pdfcpu's
+// configuration directory under $HOME and writes nothing.
+package inspect
