@@ -57,18 +57,7 @@ type Document struct {
 }
 
 // ValidateBlobKey checks a blob key: 64 lowercase hex digits.
-func ValidateBlobKey(key string) error {
-	if len(key) != 64 {
-		return invalidf("blob key %.70q is not 64 hex digits", key)
-	}
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return invalidf("blob key %q is not lowercase hex", key)
-		}
-	}
-	return nil
-}
+func ValidateBlobKey(key string) error { return CheckBlobKey(key) }
 
 // Validate checks a document before it is created.
 func (d *Document) Validate() error {
