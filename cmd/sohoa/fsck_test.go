@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sohoa/sohoa"
+)
+
+// seedCatalog opens the embedded default in dataDir and records one
+// document per content, returning the blob keys.
+func seedCatalog(t *testing.T, dataDir string, contents ...string) []string {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{stderr: io.Discard, getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
+	s, err := (&storeConfig{DataDir: dataDir}).open(ctx, e)
+	require.NoError(t, err)
+	defer s.Close()
+	require.NoError(t, s.Catalog.CreateUnit(ctx, &sohoa.Unit{Code: "000.00.12.G05", Name: "Bộ phận Một cửa"}))
+	require.NoError(t, s.Catalog.CreateProcedure(ctx, &sohoa.Procedure{Code: "1.001", Name: "Cấp giấy phép"}))
+	d := &sohoa.Dossier{UnitCode: "000.00.12.G05", ProcedureCode: "1.001", ReceivedAt: time.Now()}
+	require.NoError(t, s.Catalog.CreateDossier(ctx, d))
+	var keys []string
+	for i, c := range contents {
+		info, err := s.Blobs.Put(ctx, bytes.NewReader([]byte(c)))
+		require.NoError(t, err)
+		require.NoError(t, s.Catalog.CreateDocument(ctx, &sohoa.Document{
+			DossierCode: d.Code, BlobKey: info.Key, Size: info.Size, FileName: filepath.Base(c) + ".pdf",
+			MediaType: "application/pdf", Role: sohoa.RoleComponent, ComponentName: "thành phần " + string(rune('A'+i)),
+			Source: sohoa.SourceBulk, UploadedBy: "test",
+		}))
+		keys = append(keys, info.Key)
+	}
+	return keys
+}
+
+func blobPath(dataDir, key string) string {
+	return filepath.Join(dataDir, "blobs", key[:2], key[2:4], key)
+}
+
+func TestFsck(t *testing.T) {
+	dataDir := t.TempDir()
+	vars := map[string]string{"SOHOA_DATA_DIR": dataDir}
+	keys := seedCatalog(t, dataDir, "first document", "second document", "third document")
+
+	code, out, errOut := runCLI(t, vars, "fsck", "--verify-hashes")
+	require.Equal(t, 0, code, out+errOut)
+	require.Contains(t, out, "ok")
+
+	// An orphan (a blob written whose row never came) is reported, not an error.
+	e := &env{stderr: io.Discard, getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
+	blobs, err := (&storeConfig{DataDir: dataDir}).openBlobs(context.Background(), e)
+	require.NoError(t, err)
+	orphan, err := blobs.Put(context.Background(), bytes.NewReader([]byte("orphan")))
+	require.NoError(t, err)
+
+	// A missing blob and a corrupted one are errors.
+	require.NoError(t, os.Remove(blobPath(dataDir, keys[0])))
+	bad := blobPath(dataDir, keys[1])
+	require.NoError(t, os.Chmod(bad, 0o644))
+	require.NoError(t, os.WriteFile(bad, []byte("SECOND DOCUMENT"), 0o644))
+
+	code, out, _ = runCLI(t, vars, "fsck", "--verify-hashes", "--json")
+	require.Equal(t, exitFailure, code)
+	var res fsckResult
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	require.Equal(t, []string{keys[0]}, res.Missing)
+	require.Equal(t, []string{keys[1]}, res.Corrupt)
+	require.Equal(t, []string{orphan.Key}, res.Orphans)
+	require.Empty(t, res.Removed)
+
+	// --gc leaves young orphans alone (an ingestion may be in progress)...
+	_, out, _ = runCLI(t, vars, "fsck", "--gc")
+	require.Contains(t, out, "ORPHAN")
+	_, err = blobs.Stat(context.Background(), orphan.Key)
+	require.NoError(t, err)
+	// ...and removes old enough ones.
+	_, out, _ = runCLI(t, vars, "fsck", "--gc", "--gc-min-age", "0s")
+	require.Contains(t, out, "REMOVED  "+orphan.Key)
+	_, err = blobs.Stat(context.Background(), orphan.Key)
+	require.Equal(t, sohoa.ENOTFOUND, sohoa.Code(err))
+	// The catalog's own blobs are never collected.
+	_, err = blobs.Stat(context.Background(), keys[2])
+	require.NoError(t, err)
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/sohoa/sohoa"
+)
+
+func init() {
+	register("unit", "add or list units (đơn vị): sohoa unit add CODE NAME [--parent CODE] | sohoa unit list", runUnit)
+	register("procedure", "add or list procedures (thủ tục hành chính): sohoa procedure add CODE NAME [--components A;B] | list", runProcedure)
+}
+
+// refCommand opens the catalog for a reference-data subcommand and writes
+// the change and its audit entry in one transaction.
+func refCommand(ctx context.Context, e *env, name, usageLine string, args []string, setup func(fs *flag.FlagSet), act func(ctx context.Context, tx sohoa.Catalog, pos []string) (string, error)) int {
+	fs := newFlagSet(e, name, usageLine)
+	if setup != nil {
+		setup(fs)
+	}
+	cfg := addStoreFlags(fs, e)
+	pos, code, ok := parseInterspersed(fs, args)
+	if !ok {
+		return code
+	}
+	if err := cfg.finish(e); err != nil {
+		fmt.Fprintf(e.stderr, "sohoa %s: %v\n", name, err)
+		return exitCode(err)
+	}
+	s, err := cfg.openCatalog(ctx, e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sohoa %s: %v\n", name, err)
+		return exitCode(err)
+	}
+	defer s.Close()
+	var msg string
+	err = s.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
+		var err error
+		msg, err = act(ctx, tx, pos)
+		return err
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sohoa %s: %s\n", name, sohoa.Message(err))
+		if sohoa.Code(err) == sohoa.EINTERNAL {
+			e.log.Error(name+" failed", "err", err)
+		}
+		return exitCode(err)
+	}
+	fmt.Fprint(e.stdout, msg)
+	return exitOK
+}
+
+// cliActor is the audit actor for changes made from the command line.
+func cliActor() string { return "system:cli" }
+
+func runUnit(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, "Usage: sohoa unit add CODE NAME [--parent CODE] | sohoa unit list")
+		return exitUsage
+	}
+	var parent *string
+	switch args[0] {
+	case "add":
+		return refCommand(ctx, e, "unit add", "CODE NAME [--parent CODE]", args[1:], func(fs *flag.FlagSet) {
+			parent = fs.String("parent", "", "parent unit code (ministry → department → one-stop shop)")
+		}, func(ctx context.Context, tx sohoa.Catalog, pos []string) (string, error) {
+			if len(pos) != 2 {
+				return "", sohoa.Errorf(sohoa.EINVALID, "want CODE and NAME (quote a name with spaces)")
+			}
+			u := &sohoa.Unit{Code: pos[0], Name: pos[1], ParentCode: *parent}
+			if err := tx.CreateUnit(ctx, u); err != nil {
+				return "", err
+			}
+			if err := tx.AppendAudit(ctx, &sohoa.AuditEntry{Actor: cliActor(), Action: "unit.create", Object: "unit:" + u.Code}); err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("unit %s added: %s\n", u.Code, u.Name), nil
+		})
+	case "list":
+		return refCommand(ctx, e, "unit list", "", args[1:], nil, func(ctx context.Context, tx sohoa.Catalog, _ []string) (string, error) {
+			units, err := tx.FindUnits(ctx, sohoa.UnitFilter{Scope: sohoa.AllUnits})
+			if err != nil {
+				return "", err
+			}
+			var b strings.Builder
+			for _, u := range units {
+				fmt.Fprintf(&b, "%-24s %-24s %s\n", u.Code, u.ParentCode, u.Name)
+			}
+			return b.String(), nil
+		})
+	}
+	fmt.Fprintf(e.stderr, "sohoa unit: unknown subcommand %q (add, list)\n", args[0])
+	return exitUsage
+}
+
+func runProcedure(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, "Usage: sohoa procedure add CODE NAME [--components \"A;B\"] | sohoa procedure list")
+		return exitUsage
+	}
+	var components *string
+	switch args[0] {
+	case "add":
+		return refCommand(ctx, e, "procedure add", "CODE NAME [--components \"A;B\"]", args[1:], func(fs *flag.FlagSet) {
+			components = fs.String("components", "", "required dossier components (thành phần hồ sơ), separated by ';'")
+		}, func(ctx context.Context, tx sohoa.Catalog, pos []string) (string, error) {
+			if len(pos) != 2 {
+				return "", sohoa.Errorf(sohoa.EINVALID, "want CODE and NAME (quote a name with spaces)")
+			}
+			p := &sohoa.Procedure{Code: pos[0], Name: pos[1]}
+			for _, c := range strings.Split(*components, ";") {
+				if c = strings.TrimSpace(c); c != "" {
+					p.RequiredComponents = append(p.RequiredComponents, c)
+				}
+			}
+			if err := tx.CreateProcedure(ctx, p); err != nil {
+				return "", err
+			}
+			if err := tx.AppendAudit(ctx, &sohoa.AuditEntry{Actor: cliActor(), Action: "procedure.create", Object: "procedure:" + p.Code}); err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("procedure %s added: %s (%d required components)\n", p.Code, p.Name, len(p.RequiredComponents)), nil
+		})
+	case "list":
+		return refCommand(ctx, e, "procedure list", "", args[1:], nil, func(ctx context.Context, tx sohoa.Catalog, _ []string) (string, error) {
+			ps, err := tx.FindProcedures(ctx)
+			if err != nil {
+				return "", err
+			}
+			var b strings.Builder
+			for _, p := range ps {
+				fmt.Fprintf(&b, "%-16s %s [%s]\n", p.Code, p.Name, strings.Join(p.RequiredComponents, "; "))
+			}
+			return b.String(), nil
+		})
+	}
+	fmt.Fprintf(e.stderr, "sohoa procedure: unknown subcommand %q (add, list)\n", args[0])
+	return exitUsage
+}
