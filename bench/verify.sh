@@ -143,7 +143,9 @@ if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; t
 	echo "warning: load average $LOAD_START on $(nproc) CPUs: other work will distort the timings" >&2
 fi
 
-# time_cmd NAME RUNS WARMUP CMD...: sets T (mean seconds) and SD (stddev).
+json_num() { sed -n "s/^ *\"$1\": \([0-9.e+-]*\),*\$/\1/p" "$2" | head -1; } # json_num KEY FILE: first number
+
+# time_cmd NAME RUNS WARMUP CMD...: sets T (mean seconds), SD (stddev) and MED (median).
 # With hyperfine: no intermediate shell (-N), JSON kept in raw/. Without: a
 # loop timed with date +%s%N (includes one fork+exec per run, as hyperfine's).
 time_cmd() {
@@ -154,8 +156,9 @@ time_cmd() {
 		hyperfine -N --style none --warmup "$warm" --runs "$runs" \
 			--export-json "$RAW/$name.json" "${q[*]}" >"$RAW/$name.hyperfine.txt" 2>&1 ||
 			{ cat "$RAW/$name.hyperfine.txt" >&2; die "hyperfine failed for $name (a run exited non-zero)"; }
-		T=$(sed -n 's/^ *"mean": \([0-9.e+-]*\),*$/\1/p' "$RAW/$name.json" | head -1)
-		SD=$(sed -n 's/^ *"stddev": \([0-9.e+-]*\),*$/\1/p' "$RAW/$name.json" | head -1)
+		T=$(json_num mean "$RAW/$name.json")
+		SD=$(json_num stddev "$RAW/$name.json")
+		MED=$(json_num median "$RAW/$name.json")
 	else
 		local i t0 t1 samples=()
 		for ((i = 0; i < warm; i++)); do "$@" >/dev/null 2>&1 || die "$name: run failed"; done
@@ -167,6 +170,7 @@ time_cmd() {
 		done
 		printf '%s\n' "${samples[@]}" >"$RAW/$name.ns.txt"
 		read -r T SD < <(awk '{s+=$1; q+=$1*$1; n++} END {m=s/n; v=q/n-m*m; if (v<0) v=0; printf "%.9f %.9f\n", m/1e9, sqrt(v)/1e9}' "$RAW/$name.ns.txt")
+		MED=$(sort -n "$RAW/$name.ns.txt" | awk '{a[NR]=$1} END {printf "%.9f\n", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)/1e9}')
 	fi
 }
 # rss_cmd NAME N CMD...: sets M (peak RSS in KiB, the largest of N runs) via GNU time.
@@ -182,9 +186,9 @@ rss_cmd() {
 }
 
 ROWS=()
-declare -A TIME MEM
+declare -A TIME SDV MEDV MEM
 row() { # row KEY CASE TOOL DETAIL
-	TIME[$1]=$T; MEM[$1]=$M
+	TIME[$1]=$T; SDV[$1]=$SD; MEDV[$1]=$MED; MEM[$1]=$M
 	ROWS+=("$1|$2|$3|$4")
 }
 
@@ -224,16 +228,13 @@ time_cmd sha256-large "$LARGE_RUNS" 1 sha256sum "$LARGE"; rss_cmd sha256-large 3
 row sha256-large "large ($LARGE_MIB MiB, ENTIRE_FILE)" "sha256sum" "$LARGE_RUNS runs"
 
 # ---------------------------------------------------------------- table
-fmt_time() { awk -v t="$1" -v sd="$2" 'BEGIN { if (t < 1) printf "%.1f ms ± %.1f", t*1000, sd*1000; else printf "%.2f s ± %.2f", t, sd }'; }
+fmt_time() { # fmt_time SECONDS [SD]
+	awk -v t="$1" -v sd="${2:-}" 'BEGIN { u = t < 1 ? 1000 : 1; f = t < 1 ? "%.1f" : "%.2f"
+		printf f (t < 1 ? " ms" : " s"), t*u; if (sd != "") printf " ± " f, sd*u }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a/b }'; } # a/b
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k/1024 }'; }
 
-declare -A SDV
-for k in "${!TIME[@]}"; do
-	f=$RAW/$k.json
-	if [ -f "$f" ]; then SDV[$k]=$(sed -n 's/^ *"stddev": \([0-9.e+-]*\),*$/\1/p' "$f" | head -1)
-	else SDV[$k]=$(awk '{s+=$1; q+=$1*$1; n++} END {m=s/n; v=q/n-m*m; if (v<0) v=0; printf "%.9f", sqrt(v)/1e9}' "$RAW/$k.ns.txt"); fi
-done
 
 pdfsig_of() { case $1 in *-small) echo pdfsig-small ;; *-batch) echo pdfsig-batch ;; *-large) echo pdfsig-large ;; esac; }
 
@@ -249,18 +250,18 @@ pdfsig_of() { case $1 in *-small) echo pdfsig-small ;; *-batch) echo pdfsig-batc
 	done
 	echo '```'
 	echo
-	echo "| case | tool | runs | wall time (mean ± sd) | peak RSS | speed-up vs pdfsig | time vs sha256sum |"
-	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	echo "| case | tool | runs | wall time, mean ± sd | median | peak RSS | speed-up vs pdfsig | time vs sha256sum |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 	for r in "${ROWS[@]}"; do
 		IFS='|' read -r key case tool detail <<<"$r"
 		p=$(pdfsig_of "$key")
 		vs_pdfsig=$(awk -v a="${TIME[$p]}" -v b="${TIME[$key]}" 'BEGIN { printf "%.2f×", a/b }')
 		vs_sha=""
 		[ "${key%-large}" != "$key" ] && vs_sha=$(awk -v a="${TIME[$key]}" -v b="${TIME[sha256-large]}" 'BEGIN { printf "%.2f×", a/b }')
-		echo "| $case | $tool | $detail | $(fmt_time "${TIME[$key]}" "${SDV[$key]}") | $(mib "${MEM[$key]}") | $vs_pdfsig | $vs_sha |"
+		echo "| $case | $tool | $detail | $(fmt_time "${TIME[$key]}" "${SDV[$key]}") | $(fmt_time "${MEDV[$key]}") | $(mib "${MEM[$key]}") | $vs_pdfsig | $vs_sha |"
 	done
 	echo
-	echo "Speed-up vs pdfsig = pdfsig's mean time / the row's mean time (above 1 is faster than pdfsig)."
+	echo "Speed-up vs pdfsig = pdfsig's mean time / the row's mean time (above 1 is faster than pdfsig); the targets use the same means."
 	echo "Time vs sha256sum = the row's mean time / sha256sum's (1.00× is hashing speed)."
 	echo "Peak RSS: /usr/bin/time -f %M, the largest of 3 runs (batch rows: 1 run; for the pdfsig loop, its largest process)."
 	echo
