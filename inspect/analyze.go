@@ -245,7 +245,7 @@ func (a *analyzer) walkPages(root types.Dict) error {
 		if ir, ok := o.(types.IndirectRef); ok {
 			nr := ir.ObjectNumber.Value()
 			if seen[nr] {
-				return errors.New("the page tree contains a loop")
+				return errors.New("the page tree contains a loop or lists a page twice")
 			}
 			seen[nr] = true
 		}

@@ -38,6 +38,9 @@ func fuzzSeeds(t testing.TB) [][]byte {
 	if err := api.Encrypt(bytes.NewReader(scan.bytes()), &enc, model.NewAESConfiguration("", "owner", 128)); err == nil {
 		seeds = append(seeds, enc.Bytes())
 	}
+	for _, name := range []string{"ref chain", "huge count", "form loop", "huge length"} {
+		seeds = append(seeds, hostileInputs()[name])
+	}
 	for _, name := range []string{"unsigned.pdf", "report.pdf", "certified-p2.pdf"} {
 		b, err := os.ReadFile(filepath.Join("..", "testdata", "samples", name))
 		if err != nil {

@@ -115,21 +115,23 @@ const (
 // onPanic, when set (by tests), sees every panic Inspect recovers from.
 var onPanic func(phase string, v any, stack []byte)
 
-// Inspect reads a PDF of size bytes from r once and judges it under p. It
-// returns an error only when r fails (or ctx is done); a file that is not a
-// readable, unencrypted PDF is a Result whose outcome is fail. A size below
-// zero means unknown: r is then measured by seeking. p must be valid
-// (Policy.Validate); DefaultPolicy is.
+// Inspect reads the PDF in r (size bytes, -1 if unknown; r's length is
+// checked too) once and judges it under p. It returns an error only when r
+// fails, ctx is done or p is invalid; a file that is not a readable,
+// unencrypted PDF is a Result whose outcome is fail. Files over p.MaxBytes
+// are refused without being read. Inspect is safe for concurrent use; each
+// call holds about the file's size in memory while it runs.
 func Inspect(ctx context.Context, r io.ReadSeeker, size int64, p Policy) (res *Result, err error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	res = &Result{Policy: p.Name, InspectorVersion: Version}
-	if size < 0 {
-		if size, err = r.Seek(0, io.SeekEnd); err != nil {
-			return nil, fmt.Errorf("inspect: measure file: %w", err)
-		}
+	// The reader's own length decides: pdfcpu reads up to its end.
+	end, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, fmt.Errorf("inspect: measure file: %w", err)
 	}
+	size = max(size, end)
 	if size == 0 {
 		res.add(RuleReadable, Fail, 0, "the file is empty; scan or upload it again")
 		return res.finish(), nil
@@ -171,6 +173,9 @@ func Inspect(ctx context.Context, r io.ReadSeeker, size int64, p Policy) (res *R
 	if err != nil {
 		return nil, err
 	}
+	if tr.err != nil { // pdfcpu may go back to the file for a stream
+		return nil, fmt.Errorf("inspect: read file: %w", tr.err)
+	}
 	judge(res, doc, p)
 	return res.finish(), nil
 }
@@ -204,6 +209,9 @@ func readConfiguration() *model.Configuration {
 	limits.MaxObjectCount = 2_000_000
 	limits.MaxXRefEntries = 2_000_000
 	limits.MaxObjectStreamCount = 1_000_000
+	// Only object and cross-reference streams are decoded while reading;
+	// a flate bomb among them should not cost half a gigabyte.
+	limits.MaxDecodeBytes = 128 << 20
 	return &model.Configuration{
 		Version:                   model.VersionStr,
 		Reader15:                  true,

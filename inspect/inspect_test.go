@@ -453,6 +453,11 @@ func TestTooLargeIsNotRead(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "the file is 4.9 KiB, more than the 1000 bytes this policy inspects; split it into smaller documents or compress the scan", one(t, res, RuleReadable).Message)
 	assert.Equal(t, Fail, res.Outcome)
+
+	// A wrong size hint does not get a large file read.
+	res, err = Inspect(context.Background(), r, 10, p)
+	require.NoError(t, err)
+	assert.Equal(t, Fail, one(t, res, RuleReadable).Outcome)
 }
 
 func TestIOErrorIsAnError(t *testing.T) {
