@@ -1,9 +1,12 @@
 package inspect
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 
@@ -210,12 +213,28 @@ func decode(sd *types.StreamDict, limit int64) ([]byte, error) {
 	c := *sd
 	c.Content = nil
 	if err := c.DecodeWithLimit(limit); err != nil {
-		if len(c.Content) > 0 {
-			return c.Content, err
+		if b, ok := inflateLeniently(sd, limit); ok {
+			return b, nil
 		}
 		return nil, err
 	}
 	return c.Content, nil
+}
+
+// inflateLeniently decodes a plain FlateDecode stream whose zlib checksum
+// is wrong, as many producers write it and as readers display it; pdfcpu
+// gives up on those.
+func inflateLeniently(sd *types.StreamDict, limit int64) ([]byte, bool) {
+	if len(sd.FilterPipeline) != 1 || sd.FilterPipeline[0].Name != "FlateDecode" || len(sd.FilterPipeline[0].DecodeParms) > 0 || len(sd.Raw) < 2 {
+		return nil, false
+	}
+	r := flate.NewReader(bytes.NewReader(sd.Raw[2:])) // past the zlib header
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, limit))
+	if err != nil || len(b) == 0 {
+		return nil, false
+	}
+	return b, true
 }
 
 // inherited holds the page attributes a page inherits from the tree.

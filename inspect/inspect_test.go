@@ -215,7 +215,7 @@ func TestBornDigitalPagesAreNotScans(t *testing.T) {
 
 	w, h := a4(300)
 	res = inspectBytes(t, testDoc{Pages: []testPage{scanPageOf(rgb(w, h)), logo, blank}}.bytes(), DefaultPolicy())
-	assert.Equal(t, "the 1 scanned page is at 200 dpi or more (lowest: 300 dpi, page 1); pages 2–3 are not scanned and not checked", one(t, res, RuleResolution).Message)
+	assert.Equal(t, "the scanned page is at 200 dpi or more (lowest: 300 dpi, page 1); pages 2–3 are not scanned and not checked", one(t, res, RuleResolution).Message)
 }
 
 func TestColor(t *testing.T) {
@@ -276,6 +276,12 @@ func TestGreyscaleWithRequiredColour(t *testing.T) {
 	f := one(t, res, RuleColor)
 	assert.Equal(t, Finding{Rule: RuleColor, Outcome: Fail, Page: 2, Message: "page 2: 8-bit greyscale, the policy requires 24-bit colour; scan it again in colour"}, f)
 	assert.Equal(t, Fail, res.Outcome)
+
+	p.RequireColor = false
+	res = inspectBytes(t, testDoc{Pages: []testPage{scanPageOf(rgb(w, h)), scanPageOf(gray(w, h)), scanPageOf(rgb(w, h))}}.bytes(), p)
+	assert.Equal(t, "scanned pages: 24-bit colour (2 pages), 8-bit greyscale (1 page); colour is not required by this policy", one(t, res, RuleColor).Message)
+	res = inspectBytes(t, testDoc{Pages: []testPage{scanPageOf(gray(w, h))}}.bytes(), p)
+	assert.Equal(t, "the scanned page is 8-bit greyscale; colour is not required by this policy", one(t, res, RuleColor).Message)
 }
 
 func TestMixedRasterPage(t *testing.T) {
@@ -620,4 +626,17 @@ func TestSmallPlacementIsNotAScan(t *testing.T) {
 	w, h := a4(300)
 	res := inspectBytes(t, testDoc{Pages: []testPage{{Images: []testImage{rgb(w, h)}, Content: str(fmt.Sprintf("q %g 0 0 %g 0 0 cm /Im0 Do Q", a4W/2, a4H/2))}}}.bytes(), DefaultPolicy())
 	assert.Zero(t, res.MinDPI)
+}
+
+func TestCompressedContent(t *testing.T) {
+	w, h := a4(300)
+	for _, deflate := range []int{1, 2} {
+		page := scanPageOf(rgb(w, h))
+		page.Text, page.Deflate = "OCR", deflate
+		res := inspectBytes(t, testDoc{Pages: []testPage{page}}.bytes(), DefaultPolicy())
+		assert.Equal(t, OK, one(t, res, RuleReadable).Outcome, "deflate %d: %+v", deflate, res.Findings)
+		assert.InDelta(t, 300, res.MinDPI, 0.5, "deflate %d", deflate)
+		assert.True(t, res.HasText, "deflate %d", deflate)
+		assert.False(t, res.Findings[0].Outcome == Fail)
+	}
 }

@@ -206,15 +206,16 @@ func judgeColor(res *Result, scans []scanPage, p Policy) {
 		counts[sp.best.desc]++
 	}
 	sort.SliceStable(order, func(i, j int) bool { return counts[order[i]] > counts[order[j]] })
-	parts := make([]string, 0, len(order))
-	for _, desc := range order {
-		if len(order) == 1 {
-			parts = append(parts, desc)
-		} else {
+	var msg string
+	if len(order) == 1 {
+		msg = scannedPages(len(scans)) + " " + order[0]
+	} else {
+		parts := make([]string, 0, len(order))
+		for _, desc := range order {
 			parts = append(parts, fmt.Sprintf("%s (%s)", desc, plural(counts[desc], "page", "pages")))
 		}
+		msg = "scanned pages: " + strings.Join(parts, ", ")
 	}
-	msg := scannedPages(len(scans)) + ": " + strings.Join(parts, ", ")
 	if !p.RequireColor {
 		msg += "; colour is not required by this policy"
 	}
@@ -265,7 +266,7 @@ func plural(n int, one, many string) string {
 
 func scannedPages(n int) string {
 	if n == 1 {
-		return "the 1 scanned page is"
+		return "the scanned page is"
 	}
 	return fmt.Sprintf("all %d scanned pages are", n)
 }

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"compress/zlib"
 	"fmt"
 	"strings"
 )
@@ -30,6 +31,9 @@ type testPage struct {
 	Content *string     // nil: draw /Im0 over the whole page
 	Text    string      // shown with Tj when set
 	Extra   string      // more page dictionary entries
+	// Deflate compresses the content: 1 with zlib, 2 with zlib and a
+	// wrong checksum (as some producers write it).
+	Deflate int
 	// Forms are Form XObjects /Fm0, /Fm1, ... sharing the page's
 	// image resources; each is "matrix|content".
 	Forms []string
@@ -116,7 +120,18 @@ func (d testDoc) bytes() []byte {
 		if p.Text != "" {
 			content += fmt.Sprintf("\nBT 3 Tr /F1 12 Tf 72 72 Td (%s) Tj ET", p.Text)
 		}
-		c := add(obj{dict: "", stream: []byte(content), isStr: true})
+		cdict, cdata := "", []byte(content)
+		if p.Deflate > 0 {
+			var z bytes.Buffer
+			zw := zlib.NewWriter(&z)
+			zw.Write(cdata)
+			zw.Close()
+			cdict, cdata = "/Filter /FlateDecode", z.Bytes()
+			if p.Deflate == 2 {
+				cdata[len(cdata)-1] ^= 0xFF
+			}
+		}
+		c := add(obj{dict: cdict, stream: cdata, isStr: true})
 		pg := add(obj{dict: fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %g %g] /Resources << /XObject << %s >> /Font << /F1 %d 0 R >> >> /Contents %d 0 R %s >>",
 			pages, w, h, strings.Join(xobjs, " "), font, c, p.Extra)})
 		kids = append(kids, fmt.Sprintf("%d 0 R", pg))
