@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
@@ -639,4 +640,24 @@ func TestCompressedContent(t *testing.T) {
 		assert.True(t, res.HasText, "deflate %d", deflate)
 		assert.False(t, res.Findings[0].Outcome == Fail)
 	}
+}
+
+func TestConcurrentInspect(t *testing.T) {
+	docs := fuzzSeeds(t)
+	want := make([]*Result, len(docs))
+	for i, d := range docs {
+		want[i] = inspectBytes(t, d, DefaultPolicy())
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range docs {
+				d := docs[(i+g)%len(docs)]
+				res, err := Inspect(context.Background(), bytes.NewReader(d), int64(len(d)), DefaultPolicy())
+				assert.NoError(t, err)
+				assert.Equal(t, want[(i+g)%len(docs)], res)
+			}
+		})
+	}
+	wg.Wait()
 }
