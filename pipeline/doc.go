@@ -1,3 +1,81 @@
-// Package pipeline owns ingestion (one entry point for every source) and
-// the River workers that inspect, verify and record each document.
+// Package pipeline owns how a file becomes verified, queryable facts: the
+// one ingestion entry point every source uses (web upload, API, scanner hot
+// folder, bulk import), and the River jobs that inspect each document's
+// scan quality, verify its signatures and record what that means for its
+// dossier. Sources (pipeline/source, cmd/sohoa) decide which dossier and
+// component a file belongs to; this package stores and judges it.
+//
+// # Ingestion
+//
+// Ingest streams the body into the blob store first (content-addressed, so
+// storing known bytes again is a no-op), then in one catalog transaction
+// creates the dossier when asked to, finds or creates the document row and
+// inserts its inspect and verify jobs (River's transactional insert) and an
+// audit entry. The same bytes for the same dossier are a duplicate: the
+// existing document is returned and nothing is enqueued. The same bytes in
+// another dossier are a new document over the same blob. A failure after
+// the blob was stored leaves an orphan blob, which is harmless (sohoa fsck
+// reports it), and no row.
+//
+// # Jobs
+//
+//   - inspect runs the inspect package under the configured policy and
+//     stores an Inspection. A file that is not a PDF gets a failing
+//     "readable" finding.
+//   - verify runs the verifier and stores a Verification with its full
+//     report. A file the verifier cannot read (not a PDF, broken beyond
+//     use, encrypted) is recorded as TOTAL_FAILED with sub-indication
+//     FORMAT_FAILURE and the reason in the report's "error", the way
+//     `sohoa verify --json` reports it.
+//   - record is not a job of its own: in the same transaction as each
+//     result, the worker recomputes the dossier's digitization state (after
+//     locking the dossier row, so concurrent results of one dossier are
+//     applied one after the other). River's unique jobs cannot exclude a
+//     running job, so a separate per-dossier job could miss a result that
+//     lands while it runs.
+//   - sweep runs every ReverifyInterval on one process (River's leader):
+//     it re-verifies documents whose verdict may change (INDETERMINATE for
+//     a reason other than NO_SIGNATURE, or reached under other trust
+//     anchors) and re-enqueues documents that have no inspection or
+//     verification (their jobs were discarded or lost). A re-verification
+//     that reaches the same verdict under the same verifier and anchors is
+//     not stored again, so history holds changes rather than polls.
+//
+// Jobs are unique per document among unfinished jobs of their kind, and
+// both workers are idempotent (a first inspection or verification that
+// already has a result does nothing), because River runs a job at least
+// once: a process killed after our commit but before River marked the job
+// done runs it again elsewhere.
+//
+// # Retries
+//
+// Errors that a later attempt may not hit (storage, database, a missing or
+// corrupt blob, shutdown) fail the attempt and River retries with its
+// backoff (attempt⁴ seconds plus jitter) up to MaxAttempts, the last about
+// four hours after the first; after that the job is discarded, its last
+// error is shown by Status, and the next sweep enqueues the document again.
+// Errors that will not get better (EINVALID, ENOTFOUND, EFORBIDDEN: a
+// deleted document, a bug) cancel the job with its error. Verdicts on the
+// file itself are results, not errors: they are recorded and the job
+// completes, so a broken PDF is never retried forever. A panic in a job is
+// recovered by River, which fails that attempt with the panic's message
+// (and retries it like any error); the worker goes on with other jobs.
+//
+// # Digitization rule
+//
+// A dossier is digitized when every required component of its procedure
+// (Procedure.RequiredComponents, matched case-insensitively to documents'
+// component names) has at least one component document that is "good",
+// and, once the dossier is resolved, a result document is good too. A
+// procedure that lists no components needs one good component document of
+// any name. A document is good when its latest inspection is not fail and
+// its latest verification exists and is not TOTAL_FAILED: an unsigned scan
+// (INDETERMINATE/NO_SIGNATURE) is good, a signature that fails is not, and
+// a document not yet inspected or verified is not good yet. Status lists
+// each unmet requirement in Missing, for example
+//
+//	component "Đơn đề nghị": no file
+//	component "Bản sao CCCD": "cccd.pdf" fails inspection (resolution)
+//	component "Tờ khai": "tk.pdf" has a failed signature (TOTAL_FAILED, HASH_FAILURE)
+//	result: no file
 package pipeline

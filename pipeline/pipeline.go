@@ -1,0 +1,240 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/inspect"
+)
+
+// Pipeline ingests files and runs the River jobs that inspect, verify and
+// record them. It is safe for concurrent use.
+type Pipeline struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	q       queue
+	policy  inspect.Policy
+	anchors string // the verifier's trust-anchors digest
+
+	// big lets one job at a time hold a large file in memory (pdfcpu reads
+	// the whole file), so a batch of large scans does not multiply memory.
+	big chan struct{}
+
+	mu      sync.Mutex
+	started bool
+
+	// Test hooks.
+	beforeWork  func(kind string, doc *sohoa.Document) // called before a job's work
+	retryPolicy river.ClientRetryPolicy
+	maxAttempts int
+	pollEvery   time.Duration
+}
+
+// Job kinds, stored in River's tables; never rename one.
+const (
+	KindInspect = "inspect"
+	KindVerify  = "verify"
+	KindSweep   = "sweep"
+)
+
+// MaxAttempts is how often a job is tried before River discards it. With
+// River's default backoff (attempt⁴ seconds plus jitter) the last attempt
+// comes about four hours after the first, long enough to ride out a storage
+// or database outage; the periodic sweep re-enqueues documents whose jobs
+// were discarded.
+const MaxAttempts = 10
+
+// JobTimeout bounds one job; a 1 GiB scan is inspected well within it.
+const JobTimeout = 30 * time.Minute
+
+// bigFile is the size above which a job takes the big-file slot.
+const bigFile = 32 << 20
+
+type inspectArgs struct {
+	DocumentID int64 `json:"document_id" river:"unique"`
+}
+
+func (inspectArgs) Kind() string { return KindInspect }
+
+type verifyArgs struct {
+	DocumentID int64 `json:"document_id" river:"unique"`
+	// Reverify is set by the sweep: the document has a verdict already,
+	// and a new run is recorded only when its verdict differs.
+	Reverify bool `json:"reverify,omitempty"`
+}
+
+func (verifyArgs) Kind() string { return KindVerify }
+
+type sweepArgs struct{}
+
+func (sweepArgs) Kind() string { return KindSweep }
+
+// uniqueStates are the job states in which a second job for the same
+// document is not inserted: any unfinished one. Completed jobs are left
+// out so that a document can be inspected or verified again later (River
+// keeps completed jobs for a day).
+var uniqueStates = []rivertype.JobState{
+	rivertype.JobStateAvailable,
+	rivertype.JobStatePending,
+	rivertype.JobStateRunning,
+	rivertype.JobStateRetryable,
+	rivertype.JobStateScheduled,
+}
+
+var unfinishedStates = uniqueStates
+
+func (p *Pipeline) insertOpts() *river.InsertOpts {
+	return &river.InsertOpts{
+		MaxAttempts: p.maxAttempts,
+		UniqueOpts:  river.UniqueOpts{ByArgs: true, ByState: uniqueStates},
+	}
+}
+
+func newPipeline(cfg Config) (*Pipeline, error) {
+	switch {
+	case cfg.Catalog == nil:
+		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: no catalog")
+	case cfg.Blobs == nil:
+		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: no blob store")
+	case cfg.Verifier == nil:
+		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: no verifier")
+	case (cfg.PGPool == nil) == (cfg.SQLiteDB == nil):
+		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: set exactly one of PGPool and SQLiteDB (the catalog's River driver)")
+	case cfg.Workers < 0:
+		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: %d workers", cfg.Workers)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 2 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.ReverifyInterval == 0 {
+		cfg.ReverifyInterval = DefaultReverifyInterval
+	}
+	policy := cfg.Inspect
+	if policy == (inspect.Policy{}) {
+		policy = inspect.DefaultPolicy()
+	}
+	if err := policy.Validate(); err != nil {
+		return nil, fmt.Errorf("pipeline: inspection policy: %w", err)
+	}
+	p := &Pipeline{
+		cfg:         cfg,
+		log:         cfg.Logger.With("component", "pipeline"),
+		now:         cfg.Now,
+		policy:      policy,
+		anchors:     cfg.Verifier.TrustAnchorsSHA256(),
+		big:         make(chan struct{}, 1),
+		maxAttempts: MaxAttempts,
+	}
+	return p, nil
+}
+
+// client builds the River client on first use, so tests can set hooks
+// between New and the first Ingest or Start.
+func (p *Pipeline) client() (queue, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.q != nil {
+		return p.q, nil
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &inspectWorker{p: p})
+	river.AddWorker(workers, &verifyWorker{p: p})
+	river.AddWorker(workers, &sweepWorker{p: p})
+	rc := &river.Config{
+		Logger:      p.cfg.Logger.With("component", "river"),
+		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: p.cfg.Workers}},
+		Workers:     workers,
+		MaxAttempts: p.maxAttempts,
+		JobTimeout:  JobTimeout,
+		RetryPolicy: p.retryPolicy,
+		// Unattended processes keep failures around long enough for an
+		// operator to see them in `sohoa status`.
+		DiscardedJobRetentionPeriod: 30 * 24 * time.Hour,
+		CancelledJobRetentionPeriod: 30 * 24 * time.Hour,
+	}
+	if p.pollEvery > 0 {
+		rc.FetchPollInterval = p.pollEvery
+		rc.FetchCooldown = min(p.pollEvery, 100*time.Millisecond)
+	}
+	if p.cfg.SQLiteDB != nil && rc.FetchPollInterval == 0 {
+		// No LISTEN/NOTIFY on SQLite: new jobs are found by polling.
+		rc.FetchPollInterval = 200 * time.Millisecond
+		rc.FetchCooldown = 50 * time.Millisecond
+	}
+	if p.cfg.ReverifyInterval > 0 {
+		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
+			river.PeriodicInterval(p.cfg.ReverifyInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return sweepArgs{}, &river.InsertOpts{
+					MaxAttempts: 3,
+					UniqueOpts:  river.UniqueOpts{ByArgs: true, ByState: uniqueStates},
+				}
+			},
+			&river.PeriodicJobOpts{ID: KindSweep},
+		)}
+	}
+	q, err := newQueue(p.cfg, rc)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: River client: %w", err)
+	}
+	p.q = q
+	return q, nil
+}
+
+func (p *Pipeline) start(ctx context.Context) error {
+	q, err := p.client()
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started {
+		return sohoa.Errorf(sohoa.ECONFLICT, "pipeline: already started")
+	}
+	if err := q.start(ctx); err != nil {
+		return fmt.Errorf("pipeline: start workers: %w", err)
+	}
+	p.started = true
+	p.log.Info("workers started", "workers", p.cfg.Workers, "sweep_every", p.cfg.ReverifyInterval.String(),
+		"trust_anchors_sha256", p.anchors, "inspect_policy", p.policy.Name)
+	return nil
+}
+
+func (p *Pipeline) stop(ctx context.Context) error {
+	p.mu.Lock()
+	q, started := p.q, p.started
+	p.started = false
+	p.mu.Unlock()
+	if !started {
+		return nil
+	}
+	err := q.stop(ctx)
+	if err != nil && ctx.Err() != nil {
+		// Running jobs did not finish in time: cancel them; River retries
+		// them later (here or in another process).
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		err = errors.Join(err, q.stopAndCancel(cctx))
+	}
+	if err != nil {
+		return fmt.Errorf("pipeline: stop workers: %w", err)
+	}
+	p.log.Info("workers stopped")
+	return nil
+}

@@ -1,0 +1,110 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/riverqueue/river"
+
+	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/verify"
+)
+
+// SweepResult counts the jobs one sweep enqueued.
+type SweepResult struct {
+	Documents int `json:"documents"` // documents looked at
+	Inspect   int `json:"inspect"`   // never inspected (their job was lost or discarded)
+	Verify    int `json:"verify"`    // never verified (likewise)
+	Reverify  int `json:"reverify"`  // verdict may change: INDETERMINATE, or other trust anchors
+}
+
+// sweepBatch is how many documents one sweep step reads and enqueues for.
+const sweepBatch = 500
+
+// Sweep walks every document and enqueues the jobs it still needs: inspect
+// and verify for documents without a result (their jobs were discarded
+// after the last attempt, or lost), and a re-verification for documents
+// whose latest verdict may change (see NeedsReverify). Jobs are unique per
+// document, so a document whose job is still queued or running is not
+// enqueued twice. The periodic job runs it every ReverifyInterval on one
+// process (River's leader).
+func (p *Pipeline) Sweep(ctx context.Context) (*SweepResult, error) {
+	q, err := p.client()
+	if err != nil {
+		return nil, err
+	}
+	res := &SweepResult{}
+	f := sohoa.DocumentFilter{Scope: sohoa.AllUnits, Limit: sweepBatch}
+	for {
+		docs, err := p.cfg.Catalog.FindDocuments(ctx, f)
+		if err != nil {
+			return res, fmt.Errorf("sweep: %w", err)
+		}
+		if len(docs) == 0 {
+			return res, nil
+		}
+		ids := make([]int64, len(docs))
+		for i, d := range docs {
+			ids[i] = d.ID
+		}
+		ins, err := p.cfg.Catalog.LatestInspections(ctx, ids)
+		if err != nil {
+			return res, fmt.Errorf("sweep: %w", err)
+		}
+		ver, err := p.cfg.Catalog.LatestVerifications(ctx, ids)
+		if err != nil {
+			return res, fmt.Errorf("sweep: %w", err)
+		}
+		var params []river.InsertManyParams
+		var counts []*int
+		for _, id := range ids {
+			if _, ok := ins[id]; !ok {
+				params = append(params, river.InsertManyParams{Args: inspectArgs{DocumentID: id}, InsertOpts: p.insertOpts()})
+				counts = append(counts, &res.Inspect)
+			}
+			switch v, ok := ver[id]; {
+			case !ok:
+				params = append(params, river.InsertManyParams{Args: verifyArgs{DocumentID: id}, InsertOpts: p.insertOpts()})
+				counts = append(counts, &res.Verify)
+			case p.NeedsReverify(v):
+				params = append(params, river.InsertManyParams{Args: verifyArgs{DocumentID: id, Reverify: true}, InsertOpts: p.insertOpts()})
+				counts = append(counts, &res.Reverify)
+			}
+		}
+		if len(params) > 0 {
+			inserted, err := q.insert(ctx, params)
+			if err != nil {
+				return res, fmt.Errorf("sweep: enqueue: %w", err)
+			}
+			for i, r := range inserted {
+				if !r.UniqueSkippedAsDuplicate {
+					*counts[i]++
+				}
+			}
+		}
+		res.Documents += len(docs)
+		if len(docs) < f.Limit {
+			return res, nil
+		}
+		f.AfterID = docs[len(docs)-1].ID
+	}
+}
+
+// NeedsReverify says whether a verdict may change on a new run over the
+// same bytes: it is INDETERMINATE for a reason other than the absence of
+// any signature (revocation data was unavailable: TRY_LATER, a chain could
+// not be built, …), or it was reached under other trust anchors than the
+// verifier's now. Unreadable files and unsigned documents never change.
+func (p *Pipeline) NeedsReverify(v *sohoa.Verification) bool {
+	if v.SubIndication == string(verify.NoSignature) {
+		return false
+	}
+	h := decodeReport(v)
+	if h.Error != "" {
+		return false
+	}
+	if v.Indication == sohoa.IndicationIndeterminate {
+		return true
+	}
+	return v.TrustAnchorsSHA256 != p.anchors && len(h.Signatures) > 0
+}
