@@ -1,0 +1,354 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa"
+)
+
+// ManifestColumns are the manifest's required columns (DESIGN.md,
+// "Bulk-import manifest"), in their documented order. Header names are
+// matched case-insensitively; more columns may follow and are ignored.
+var ManifestColumns = []string{"file", "dossier", "unit", "procedure", "role", "component", "received_at"}
+
+// Row is one line of a manifest: a file and where it belongs.
+type Row struct {
+	// Line is the row's line number in the manifest (the header is line 1).
+	Line int
+	// File is the file's absolute, cleaned path; the manifest gives it
+	// relative to its own directory (absolute paths are kept).
+	File       string
+	Dossier    string
+	Unit       string // may be empty when the dossier already exists
+	Procedure  string // may be empty when the dossier already exists
+	Role       sohoa.DocumentRole
+	Component  string    // NFC; may be empty
+	ReceivedAt time.Time // zero when the column is empty
+}
+
+// DossierInfo is what a manifest says about one dossier, merged over its
+// rows: enough to create the dossier when Unit, Procedure and ReceivedAt
+// are all set.
+type DossierInfo struct {
+	Code       string
+	Unit       string
+	Procedure  string
+	ReceivedAt time.Time
+	Line       int // the first row naming the dossier
+}
+
+// Complete reports whether the manifest gives enough to create the dossier.
+func (d DossierInfo) Complete() bool {
+	return d.Unit != "" && d.Procedure != "" && !d.ReceivedAt.IsZero()
+}
+
+// Manifest is a parsed bulk-import manifest.
+type Manifest struct {
+	// Path is the manifest file ("" when parsed from a reader).
+	Path string
+	Rows []Row
+
+	byFile   map[string][]int
+	dossiers map[string]*DossierInfo
+}
+
+// maxRowErrors bounds how many row errors one message lists.
+const maxRowErrors = 20
+
+// ReadManifestFile parses the manifest at path; its rows' files are
+// relative to the manifest's directory.
+func ReadManifestFile(path string) (*Manifest, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(abs)
+	if err != nil {
+		return nil, sohoa.Errorf(sohoa.EINVALID, "manifest: %v", err)
+	}
+	defer f.Close()
+	m, err := ParseManifest(f, filepath.Dir(abs))
+	if err != nil {
+		return nil, err
+	}
+	m.Path = abs
+	return m, nil
+}
+
+// ParseManifest reads a manifest: UTF-8 CSV (a byte-order mark is
+// skipped; ';' or tab separators, as spreadsheet programs in some locales
+// write, are detected from the header), a header row with at least the
+// ManifestColumns, then one row per file. Relative file paths are joined
+// to dir. Every bad row is reported (up to 20) with its line number in one
+// EINVALID error, and nothing is returned: a half-applied manifest is
+// harder to fix than a rejected one.
+func ParseManifest(r io.Reader, dir string) (*Manifest, error) {
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = br.Discard(3)
+	}
+	sep := ','
+	if first, _ := br.Peek(4096); len(first) > 0 {
+		line, _, _ := bytes.Cut(first, []byte("\n"))
+		if !bytes.ContainsRune(line, ',') {
+			if bytes.ContainsRune(line, ';') {
+				sep = ';'
+			} else if bytes.ContainsRune(line, '\t') {
+				sep = '\t'
+			}
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = sep
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, sohoa.Errorf(sohoa.EINVALID, "manifest is empty: the first line must be the header %s", strings.Join(ManifestColumns, ","))
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if _, dup := col[h]; !dup && h != "" {
+			col[h] = i
+		}
+	}
+	var missing []string
+	for _, c := range ManifestColumns {
+		if _, ok := col[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, sohoa.Errorf(sohoa.EINVALID, "manifest header lacks column(s) %s (the header must include %s)",
+			strings.Join(missing, ", "), strings.Join(ManifestColumns, ","))
+	}
+
+	m := &Manifest{byFile: map[string][]int{}, dossiers: map[string]*DossierInfo{}}
+	var rowErrs []string
+	fail := func(line int, format string, args ...any) {
+		if len(rowErrs) <= maxRowErrors {
+			rowErrs = append(rowErrs, fmt.Sprintf("line %d: ", line)+fmt.Sprintf(format, args...))
+		}
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// The CSV structure itself is broken (a stray quote): later
+			// lines cannot be trusted to be split right.
+			return nil, csvError(err)
+		}
+		line, _ := cr.FieldPos(0)
+		get := func(name string) string {
+			i := col[name]
+			if i >= len(rec) {
+				return ""
+			}
+			return strings.TrimSpace(rec[i])
+		}
+		if blankRecord(rec) {
+			continue
+		}
+		row, msg := parseRow(line, get, dir)
+		if msg != "" {
+			fail(line, "%s", msg)
+			continue
+		}
+		if msg := m.mergeDossier(row); msg != "" {
+			fail(line, "%s", msg)
+			continue
+		}
+		key := fileKey(row.File)
+		m.byFile[key] = append(m.byFile[key], len(m.Rows))
+		m.Rows = append(m.Rows, row)
+	}
+	if len(rowErrs) > 0 {
+		if len(rowErrs) > maxRowErrors {
+			rowErrs = append(rowErrs[:maxRowErrors], "… more errors not shown")
+		}
+		return nil, sohoa.Errorf(sohoa.EINVALID, "manifest has %s:\n  %s", plural(len(rowErrs), "bad row"), strings.Join(rowErrs, "\n  "))
+	}
+	return m, nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return sohoa.Errorf(sohoa.EINVALID, "manifest line %d: %v", pe.StartLine, pe.Err)
+	}
+	return sohoa.Errorf(sohoa.EINVALID, "manifest: %v", err)
+}
+
+func blankRecord(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// parseRow checks one row; msg is the reason when it is bad.
+func parseRow(line int, get func(string) string, dir string) (row Row, msg string) {
+	row.Line = line
+	file := NFC(get("file"))
+	if file == "" {
+		return row, "file is empty"
+	}
+	if strings.ContainsRune(file, 0) {
+		return row, "file contains a NUL character"
+	}
+	file = filepath.FromSlash(strings.ReplaceAll(file, `\`, "/"))
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file)
+	}
+	row.File = filepath.Clean(file)
+
+	row.Dossier = get("dossier")
+	if err := sohoa.ValidateDossierCode(row.Dossier); err != nil {
+		return row, sohoa.Message(err)
+	}
+	if row.Unit = get("unit"); row.Unit != "" {
+		if err := sohoa.ValidateCode("unit", row.Unit); err != nil {
+			return row, sohoa.Message(err)
+		}
+	}
+	if row.Procedure = get("procedure"); row.Procedure != "" {
+		if err := sohoa.ValidateCode("procedure", row.Procedure); err != nil {
+			return row, sohoa.Message(err)
+		}
+	}
+	row.Role = sohoa.RoleComponent
+	if r := strings.ToLower(get("role")); r != "" {
+		row.Role = sohoa.DocumentRole(r)
+		if !row.Role.Valid() {
+			return row, fmt.Sprintf("role %q: want component, result or report", get("role"))
+		}
+	}
+	row.Component = NFC(get("component"))
+	if s := get("received_at"); s != "" {
+		t, err := ParseTime(s)
+		if err != nil {
+			return row, fmt.Sprintf("received_at %q: %v", s, err)
+		}
+		row.ReceivedAt = t
+	}
+	return row, ""
+}
+
+// mergeDossier records what row says about its dossier; msg reports a
+// contradiction with an earlier row.
+func (m *Manifest) mergeDossier(row Row) (msg string) {
+	d := m.dossiers[row.Dossier]
+	if d == nil {
+		m.dossiers[row.Dossier] = &DossierInfo{Code: row.Dossier, Unit: row.Unit, Procedure: row.Procedure, ReceivedAt: row.ReceivedAt, Line: row.Line}
+		return ""
+	}
+	conflict := func(field, a, b string) string {
+		return fmt.Sprintf("dossier %s has %s %s here but %s on line %d", row.Dossier, field, a, b, d.Line)
+	}
+	switch {
+	case row.Unit != "" && d.Unit != "" && row.Unit != d.Unit:
+		return conflict("unit", row.Unit, d.Unit)
+	case row.Procedure != "" && d.Procedure != "" && row.Procedure != d.Procedure:
+		return conflict("procedure", row.Procedure, d.Procedure)
+	case !row.ReceivedAt.IsZero() && !d.ReceivedAt.IsZero() && !row.ReceivedAt.Equal(d.ReceivedAt):
+		return conflict("received_at", row.ReceivedAt.Format(time.RFC3339), d.ReceivedAt.Format(time.RFC3339))
+	}
+	if d.Unit == "" {
+		d.Unit = row.Unit
+	}
+	if d.Procedure == "" {
+		d.Procedure = row.Procedure
+	}
+	if d.ReceivedAt.IsZero() {
+		d.ReceivedAt = row.ReceivedAt
+	}
+	return ""
+}
+
+// fileKey is how rows are looked up by path: absolute, cleaned, NFC (a
+// manifest typed on Windows names "Đơn.pdf" in NFC while macOS stored it
+// in NFD).
+func fileKey(abs string) string { return NFC(filepath.Clean(abs)) }
+
+// Lookup returns the rows naming the file at abs (an absolute path), in
+// manifest order; a file may be listed for several dossiers.
+func (m *Manifest) Lookup(abs string) []Row {
+	if m == nil {
+		return nil
+	}
+	idx := m.byFile[fileKey(abs)]
+	out := make([]Row, len(idx))
+	for i, j := range idx {
+		out[i] = m.Rows[j]
+	}
+	return out
+}
+
+// Dossier returns what the manifest says about a dossier, merged over its
+// rows; ok is false when no row names it.
+func (m *Manifest) Dossier(code string) (DossierInfo, bool) {
+	if m == nil {
+		return DossierInfo{}, false
+	}
+	d, ok := m.dossiers[code]
+	if !ok {
+		return DossierInfo{}, false
+	}
+	return *d, true
+}
+
+// Files returns the distinct files the manifest lists, in order of first
+// appearance.
+func (m *Manifest) Files() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range m.Rows {
+		k := fileKey(r.File)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r.File)
+		}
+	}
+	return out
+}
+
+// ParseTime reads an ISO 8601 time as people write them in manifests:
+// RFC 3339 with a zone, or a local date or date-time without one, taken in
+// Asia/Ho_Chi_Minh.
+func ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, sohoa.Location()); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errors.New("want ISO 8601: 2026-03-14, or 2026-03-14T09:30:00+07:00 (without a zone: Asia/Ho_Chi_Minh)")
+}

@@ -1,0 +1,173 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// File is one regular file found by Walk or the watcher.
+type File struct {
+	// Path is the path as found: the argument, or the argument joined with
+	// the names below it.
+	Path string
+	// Abs is the absolute, cleaned path; journal and manifest keys use it.
+	Abs     string
+	Size    int64
+	ModTime time.Time
+}
+
+// PathError is a path argument that could not be used; the walk goes on
+// with the others.
+type PathError struct {
+	Path string
+	Err  error
+}
+
+func (e *PathError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
+func (e *PathError) Unwrap() error { return e.Err }
+
+// Folders the hot folder files things into; a walk never descends into
+// them, so importing a hot folder does not import its history twice.
+const (
+	ProcessedDir = "processed"
+	FailedDir    = "failed"
+)
+
+// Skipped reports whether a name found inside a directory is not a file to
+// ingest: hidden names, temporary names of programs still writing (".part",
+// ".tmp", ".crdownload", "~" suffix, "~$" prefix), the hot folder's
+// ".error.txt" reasons, and the thumbnails and settings Windows leaves
+// behind.
+func Skipped(name string) bool {
+	lower := strings.ToLower(name)
+	switch {
+	case name == "" || strings.HasPrefix(name, "."), strings.HasPrefix(name, "~$"), strings.HasSuffix(name, "~"):
+		return true
+	case lower == "thumbs.db" || lower == "desktop.ini":
+		return true
+	}
+	for _, suf := range []string{".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".error.txt"} {
+		if strings.HasSuffix(lower, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// skippedDir reports whether the walk stays out of a directory.
+func skippedDir(name string) bool {
+	return strings.HasPrefix(name, ".") || name == ProcessedDir || name == FailedDir
+}
+
+// Walk expands paths into the regular files to ingest: a file argument is
+// taken as it is (whatever its name), a directory is walked recursively in
+// lexical order, skipping what Skipped and the processed/ and failed/
+// folders name, and anything that is not a regular file (symbolic links
+// inside directories are not followed). Each file appears once even when
+// named twice. skip, if not nil, drops more files by absolute path (the
+// manifest itself). total is the sum of the files' sizes. A path that
+// cannot be read is returned in problems and the walk goes on.
+func Walk(ctx context.Context, paths []string, skip func(abs string) bool) (files []File, total int64, problems []*PathError) {
+	seen := map[string]bool{}
+	add := func(path string, info fs.FileInfo) {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			problems = append(problems, &PathError{Path: path, Err: err})
+			return
+		}
+		abs = filepath.Clean(abs)
+		if seen[abs] || (skip != nil && skip(abs)) {
+			return
+		}
+		seen[abs] = true
+		files = append(files, File{Path: path, Abs: abs, Size: info.Size(), ModTime: info.ModTime()})
+		total += info.Size()
+	}
+	for _, root := range paths {
+		if ctx.Err() != nil {
+			break
+		}
+		info, err := os.Stat(root)
+		if err != nil {
+			problems = append(problems, &PathError{Path: root, Err: unwrapPathErr(err)})
+			continue
+		}
+		if info.Mode().IsRegular() {
+			add(root, info)
+			continue
+		}
+		if !info.IsDir() {
+			problems = append(problems, &PathError{Path: root, Err: fmt.Errorf("not a regular file or directory")})
+			continue
+		}
+		// WalkDir does not follow a symbolic link even at the root.
+		walkRoot := root
+		if resolved, err := filepath.EvalSymlinks(root); err == nil {
+			walkRoot = resolved
+		}
+		err = filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			shown := root + strings.TrimPrefix(p, walkRoot)
+			if err != nil {
+				problems = append(problems, &PathError{Path: shown, Err: unwrapPathErr(err)})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				if p != walkRoot && skippedDir(d.Name()) {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() || Skipped(d.Name()) {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				if !os.IsNotExist(err) { // removed while walking: not ours to report
+					problems = append(problems, &PathError{Path: shown, Err: unwrapPathErr(err)})
+				}
+				return nil
+			}
+			add(shown, info)
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			problems = append(problems, &PathError{Path: root, Err: err})
+		}
+	}
+	return files, total, problems
+}
+
+// unwrapPathErr drops *fs.PathError's repetition of the path.
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// StatFile returns the File for one path.
+func StatFile(path string) (File, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return File{}, err
+	}
+	if !info.Mode().IsRegular() {
+		return File{}, fmt.Errorf("%s: not a regular file", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return File{}, err
+	}
+	return File{Path: path, Abs: filepath.Clean(abs), Size: info.Size(), ModTime: info.ModTime()}, nil
+}
