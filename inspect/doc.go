@@ -33,7 +33,9 @@
 // background) and its colour depth the richest of them. When a page lists
 // images in its resources but no placement can be found, the largest image
 // is assumed to fill the page box. Pages that are not scans (born-digital
-// pages, blank pages) are not judged for resolution or colour.
+// pages, blank pages) are not judged for resolution or colour. A page
+// within 1% of the required dpi passes: scanners round page sizes to whole
+// pixels.
 //
 // pdfcpu loads the whole file into memory (every stream's raw bytes), so
 // files over Policy.MaxBytes are refused unread, and pdfcpu runs with a
