@@ -1,0 +1,480 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sohoa/sohoa"
+)
+
+func TestIngestAndProcess(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		const code = "U1-260302-0001"
+		signed := b.ingest(t, req(code, compForm, "don.pdf", sample(t, "signed-valid-blt.pdf")))
+		require.False(t, signed.Duplicate)
+		require.True(t, signed.BlobCreated)
+		require.True(t, signed.DossierCreated)
+		require.Equal(t, "application/pdf", signed.Document.MediaType)
+
+		// Before the workers run: queued, not digitized.
+		st, err := b.p.Status(ctx, code)
+		require.NoError(t, err)
+		require.Len(t, st.Documents, 1)
+		assert.True(t, st.Documents[0].Pending)
+		assert.False(t, st.Digitized)
+		assert.Contains(t, st.Missing, fmt.Sprintf("component %q: no file", compID))
+
+		b.start(t)
+		unsigned := b.ingest(t, req(code, compID, "cccd.pdf", sample(t, "unsigned.pdf")))
+		require.False(t, unsigned.DossierCreated)
+		b.wait(t, signed.Document.ID, unsigned.Document.ID)
+
+		for _, id := range []int64{signed.Document.ID, unsigned.Document.ID} {
+			ins := b.inspections(t, id)
+			require.Len(t, ins, 1)
+			assert.NotEqual(t, sohoa.InspectionFail, ins[0].Outcome, "%+v", ins[0].Findings)
+			require.Len(t, b.verifications(t, id), 1)
+		}
+		v := b.verifications(t, signed.Document.ID)[0]
+		assert.Equal(t, sohoa.IndicationTotalPassed, v.Indication)
+		assert.Equal(t, b.cfg.Verifier.TrustAnchorsSHA256(), v.TrustAnchorsSHA256)
+		assert.True(t, json.Valid(v.ReportJSON))
+		v = b.verifications(t, unsigned.Document.ID)[0]
+		assert.Equal(t, sohoa.IndicationIndeterminate, v.Indication)
+		assert.Equal(t, "NO_SIGNATURE", v.SubIndication)
+
+		assert.Equal(t, sohoa.DigitizationDigitized, b.dossier(t, code).DigitizationState)
+		st, err = b.p.Status(ctx, code)
+		require.NoError(t, err)
+		assert.True(t, st.Digitized)
+		assert.Empty(t, st.Missing)
+		for _, d := range st.Documents {
+			assert.False(t, d.Pending)
+			assert.Empty(t, d.Error)
+		}
+
+		// Every job ran once.
+		for _, j := range b.jobs(t, signed.Document.ID, unsigned.Document.ID) {
+			assert.Equal(t, rivertype.JobStateCompleted, j.State, "%s job", j.Kind)
+			assert.Equal(t, 1, j.Attempt)
+		}
+
+		// The audit log tells the story.
+		entries, err := b.cat.FindAuditEntries(ctx, sohoa.AuditFilter{})
+		require.NoError(t, err)
+		var actions []string
+		for _, e := range entries {
+			actions = append(actions, e.Action+" "+e.Object)
+		}
+		assert.Equal(t, []string{
+			"dossier.create dossier:" + code,
+			fmt.Sprintf("document.ingest document:%d", signed.Document.ID),
+			fmt.Sprintf("document.ingest document:%d", unsigned.Document.ID),
+			"dossier.digitization dossier:" + code,
+		}, actions)
+		check, err := b.cat.VerifyAuditChain(ctx)
+		require.NoError(t, err)
+		assert.True(t, check.OK)
+
+		// A failing signature makes a later result count against the
+		// dossier only where it is the only file of its component: the
+		// good one still satisfies compForm.
+		tampered := b.ingest(t, req(code, compForm, "don-sua.pdf", sample(t, "tampered-digest.pdf")))
+		b.wait(t, tampered.Document.ID)
+		assert.Equal(t, sohoa.IndicationTotalFailed, b.verifications(t, tampered.Document.ID)[0].Indication)
+		assert.Equal(t, sohoa.DigitizationDigitized, b.dossier(t, code).DigitizationState)
+
+		// A dossier with only a tampered file for a component is not
+		// digitized, and says why.
+		const code2 = "U1-260302-0002"
+		bad := b.ingest(t, req(code2, compForm, "don-sua.pdf", sample(t, "tampered-digest.pdf")))
+		good := b.ingest(t, req(code2, compID, "cccd.pdf", sample(t, "unsigned.pdf")))
+		b.wait(t, bad.Document.ID, good.Document.ID)
+		st, err = b.p.Status(ctx, code2)
+		require.NoError(t, err)
+		assert.False(t, st.Digitized)
+		assert.Equal(t, []string{fmt.Sprintf(`component %q: "don-sua.pdf" has a failed signature (TOTAL_FAILED, HASH_FAILURE)`, compForm)}, st.Missing)
+		assert.Equal(t, sohoa.DigitizationIncomplete, b.dossier(t, code2).DigitizationState)
+	})
+}
+
+func TestDuplicates(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		body := sample(t, "unsigned.pdf")
+		first := b.ingest(t, req("U1-260302-0001", compForm, "a.pdf", body))
+		again := b.ingest(t, req("U1-260302-0001", compForm, "a-again.pdf", body))
+		assert.True(t, again.Duplicate)
+		assert.False(t, again.BlobCreated)
+		assert.Equal(t, first.Document.ID, again.Document.ID)
+		assert.Equal(t, "a.pdf", again.Document.FileName)
+		assert.Len(t, b.jobs(t, first.Document.ID), 2, "a duplicate enqueues nothing")
+
+		other := b.ingest(t, req("U1-260302-0002", compForm, "a.pdf", body))
+		assert.False(t, other.Duplicate)
+		assert.False(t, other.BlobCreated, "the blob is shared")
+		assert.NotEqual(t, first.Document.ID, other.Document.ID)
+		assert.Equal(t, first.Document.BlobKey, other.Document.BlobKey)
+		assert.Equal(t, "U1-260302-0002", other.Document.DossierCode)
+
+		entries, err := b.cat.FindAuditEntries(ctx, sohoa.AuditFilter{Object: fmt.Sprintf("document:%d", first.Document.ID)})
+		require.NoError(t, err)
+		require.Len(t, entries, 2)
+		assert.Equal(t, ActionDocumentIngest, entries[0].Action)
+		assert.Equal(t, ActionDocumentDup, entries[1].Action)
+		assert.Equal(t, "clerk1", entries[1].Actor)
+
+		b.start(t)
+		b.wait(t, first.Document.ID, other.Document.ID)
+		assert.Len(t, b.inspections(t, first.Document.ID), 1)
+		assert.Len(t, b.inspections(t, other.Document.ID), 1)
+	})
+}
+
+func TestConcurrentIngestOfTheSameFile(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		body := sample(t, "signed-valid-blt.pdf")
+		const n = 8
+		results := make([]*IngestResult, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				results[i], errs[i] = b.p.Ingest(t.Context(), req("U1-260302-0009", compForm, fmt.Sprintf("f%d.pdf", i), body))
+			})
+		}
+		wg.Wait()
+		var created int
+		for i := range n {
+			require.NoError(t, errs[i])
+			assert.Equal(t, results[0].Document.ID, results[i].Document.ID)
+			if !results[i].Duplicate {
+				created++
+			}
+		}
+		assert.Equal(t, 1, created)
+		docs, err := b.cat.FindDocuments(t.Context(), sohoa.DocumentFilter{Scope: sohoa.AllUnits, DossierCode: "U1-260302-0009"})
+		require.NoError(t, err)
+		assert.Len(t, docs, 1)
+		assert.Len(t, b.jobs(t, docs[0].ID), 2)
+	})
+}
+
+func TestIngestRejects(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		body := uniquePDF(1)
+		r := req("U1-260302-0404", compForm, "x.pdf", body)
+		r.NewDossier = nil
+		_, err := b.p.Ingest(ctx, r)
+		require.Error(t, err)
+		assert.Equal(t, sohoa.EINVALID, sohoa.Code(err))
+		assert.Contains(t, sohoa.Message(err), "dossier U1-260302-0404 does not exist")
+
+		_, err = b.cat.FindDossierByCode(ctx, "U1-260302-0404")
+		assert.Equal(t, sohoa.ENOTFOUND, sohoa.Code(err))
+		docs, err := b.cat.FindDocuments(ctx, sohoa.DocumentFilter{Scope: sohoa.AllUnits})
+		require.NoError(t, err)
+		assert.Empty(t, docs, "no row")
+		entries, err := b.cat.FindAuditEntries(ctx, sohoa.AuditFilter{})
+		require.NoError(t, err)
+		assert.Empty(t, entries)
+		assert.Empty(t, b.jobs(t, 1, 2, 3))
+
+		// A NewDossier naming an unknown procedure: nothing either.
+		r = req("U1-260302-0405", compForm, "x.pdf", body)
+		r.NewDossier.ProcedureCode = "NOPE"
+		_, err = b.p.Ingest(ctx, r)
+		assert.Equal(t, sohoa.EINVALID, sohoa.Code(err))
+		_, err = b.cat.FindDossierByCode(ctx, "U1-260302-0405")
+		assert.Equal(t, sohoa.ENOTFOUND, sohoa.Code(err))
+
+		// Bad requests are refused before any byte is stored.
+		for name, mod := range map[string]func(*IngestRequest){
+			"no dossier":   func(r *IngestRequest) { r.DossierCode = "" },
+			"role":         func(r *IngestRequest) { r.Role = "cover" },
+			"source":       func(r *IngestRequest) { r.Source = "" },
+			"file name":    func(r *IngestRequest) { r.FileName = "a/b.pdf" },
+			"uploader":     func(r *IngestRequest) { r.UploadedBy = "" },
+			"body":         func(r *IngestRequest) { r.Body = nil },
+			"code differs": func(r *IngestRequest) { r.NewDossier.Code = "OTHER" },
+		} {
+			body := []byte("never stored " + name)
+			r := req("U1-260302-0406", compForm, "x.pdf", body)
+			mod(&r)
+			_, err := b.p.Ingest(ctx, r)
+			assert.Equal(t, sohoa.EINVALID, sohoa.Code(err), name)
+		}
+		var blobs int
+		require.NoError(t, b.cfg.Blobs.List(ctx, func(sohoa.BlobInfo) error { blobs++; return nil }))
+		assert.Equal(t, 1, blobs, "only the first file's blob, an orphan")
+	})
+}
+
+func TestPermanentFailuresAreRecorded(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		const code = "U1-260302-0001"
+		full := sample(t, "signed-valid-blt.pdf")
+		text := b.ingest(t, req(code, compForm, "note.txt", []byte("Đây không phải là PDF.\n")))
+		assert.Equal(t, "text/plain; charset=utf-8", text.Document.MediaType)
+		trunc := b.ingest(t, req(code, compID, "cut.pdf", full[:1000]))
+		b.start(t)
+		b.wait(t, text.Document.ID, trunc.Document.ID)
+
+		for _, doc := range []*sohoa.Document{text.Document, trunc.Document} {
+			ins := b.inspections(t, doc.ID)
+			require.Len(t, ins, 1, doc.FileName)
+			// The inspector recovers what it can of a truncated file (a
+			// warning); the verifier cannot read it, which is enough.
+			assert.NotEqual(t, sohoa.InspectionOK, ins[0].Outcome)
+			assert.Equal(t, "readable", ins[0].Findings[0].Rule)
+			vs := b.verifications(t, doc.ID)
+			require.Len(t, vs, 1)
+			assert.Equal(t, sohoa.IndicationTotalFailed, vs[0].Indication)
+			assert.Equal(t, "FORMAT_FAILURE", vs[0].SubIndication)
+			assert.NotEmpty(t, decodeReport(vs[0]).Error)
+		}
+		for _, j := range b.jobs(t, text.Document.ID, trunc.Document.ID) {
+			assert.Equal(t, rivertype.JobStateCompleted, j.State, "%s job: a verdict, not an error", j.Kind)
+			assert.Equal(t, 1, j.Attempt, "%s job: not retried", j.Kind)
+		}
+		assert.Equal(t, sohoa.InspectionFail, b.inspections(t, text.Document.ID)[0].Outcome)
+		assert.Contains(t, b.inspections(t, text.Document.ID)[0].Findings[0].Message, "not a PDF")
+
+		st, err := b.p.Status(ctx, code)
+		require.NoError(t, err)
+		for _, d := range st.Documents {
+			assert.True(t, strings.HasPrefix(d.Error, "cannot be read: "), d.Error)
+		}
+		require.Len(t, st.Missing, 2)
+		assert.Contains(t, st.Missing[0], `"note.txt" cannot be read (the file is not a PDF (text/plain; charset=utf-8))`)
+		assert.Contains(t, st.Missing[1], `"cut.pdf" cannot be read`)
+
+		// The sweep leaves them alone: the verdict will not change.
+		res, err := b.p.Sweep(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, SweepResult{Documents: 2}, *res)
+	})
+}
+
+func TestTransientFailuresAreRetried(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		flaky := &flakyBlobs{BlobStore: b.cfg.Blobs}
+		flaky.fails.Store(3)
+		cfg := b.cfg
+		cfg.Blobs = flaky
+		p := b.pipeline(t, cfg)
+		res, err := p.Ingest(t.Context(), req("U1-260302-0001", compForm, "a.pdf", sample(t, "signed-valid-blt.pdf")))
+		require.NoError(t, err)
+		require.NoError(t, p.Start(context.WithoutCancel(t.Context())))
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		require.NoError(t, p.WaitDocuments(ctx, []int64{res.Document.ID}))
+
+		id := res.Document.ID
+		assert.Len(t, b.inspections(t, id), 1)
+		assert.Len(t, b.verifications(t, id), 1)
+		assert.Equal(t, int32(5), flaky.opens.Load(), "3 failures, then one open per job")
+		var attempts, errs int
+		for _, j := range b.jobs(t, id) {
+			assert.Equal(t, rivertype.JobStateCompleted, j.State)
+			attempts += j.Attempt
+			errs += len(j.Errors)
+			for _, e := range j.Errors {
+				assert.Contains(t, e.Error, "connection reset by peer")
+			}
+		}
+		assert.Equal(t, 5, attempts)
+		assert.Equal(t, 3, errs)
+	})
+}
+
+func TestPanicFailsOnlyItsJob(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		b.p.maxAttempts = 3
+		b.p.beforeWork = func(kind string, doc *sohoa.Document) {
+			if kind == KindInspect && doc.FileName == "panic.pdf" {
+				panic("inspector exploded on " + doc.FileName)
+			}
+		}
+		const code = "U1-260302-0001"
+		var ids []int64
+		boom := b.ingest(t, req(code, compForm, "panic.pdf", uniquePDF(0)))
+		for i := 1; i <= 6; i++ {
+			ids = append(ids, b.ingest(t, req(code, compID, fmt.Sprintf("ok%d.pdf", i), uniquePDF(i))).Document.ID)
+		}
+		b.start(t)
+		b.wait(t, append(ids, boom.Document.ID)...)
+
+		for _, id := range ids {
+			assert.Len(t, b.inspections(t, id), 1, "the worker went on after the panic")
+		}
+		assert.Empty(t, b.inspections(t, boom.Document.ID))
+		assert.Len(t, b.verifications(t, boom.Document.ID), 1, "the document's other job is unaffected")
+		var inspectJob *rivertype.JobRow
+		for _, j := range b.jobs(t, boom.Document.ID) {
+			if j.Kind == KindInspect {
+				inspectJob = j
+			}
+		}
+		require.NotNil(t, inspectJob)
+		assert.Equal(t, rivertype.JobStateDiscarded, inspectJob.State)
+		require.Len(t, inspectJob.Errors, 3)
+		assert.Contains(t, inspectJob.Errors[0].Error, "inspector exploded on panic.pdf")
+		assert.NotEmpty(t, inspectJob.Errors[0].Trace)
+
+		st, err := b.p.Status(ctx, code)
+		require.NoError(t, err)
+		require.Equal(t, boom.Document.ID, st.Documents[0].ID)
+		assert.Contains(t, st.Documents[0].Error, "inspect job discarded after 3 attempt(s)")
+		assert.Contains(t, st.Documents[0].Error, "inspector exploded")
+
+		// Once the bug is fixed, the sweep picks the document up again.
+		b.p.beforeWork = nil
+		res, err := b.p.Sweep(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, res.Inspect)
+		assert.Zero(t, res.Verify)
+		b.wait(t, boom.Document.ID)
+		assert.Len(t, b.inspections(t, boom.Document.ID), 1)
+		st, err = b.p.Status(ctx, code)
+		require.NoError(t, err)
+		assert.Empty(t, st.Documents[0].Error)
+	})
+}
+
+func TestSweepReverifies(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		// Workers without trust anchors: the valid signature is
+		// INDETERMINATE (no chain to a trusted root).
+		cfg := b.cfg
+		cfg.Verifier = testVerifier(t, false)
+		untrusting := b.pipeline(t, cfg)
+		signed, err := untrusting.Ingest(ctx, req("U1-260302-0001", compForm, "a.pdf", sample(t, "signed-valid-blt.pdf")))
+		require.NoError(t, err)
+		unsigned, err := untrusting.Ingest(ctx, req("U1-260302-0001", compID, "b.pdf", sample(t, "unsigned.pdf")))
+		require.NoError(t, err)
+		require.NoError(t, untrusting.Start(context.WithoutCancel(ctx)))
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		require.NoError(t, untrusting.WaitDocuments(wctx, []int64{signed.Document.ID, unsigned.Document.ID}))
+		vs := b.verifications(t, signed.Document.ID)
+		require.Len(t, vs, 1)
+		assert.Equal(t, sohoa.IndicationIndeterminate, vs[0].Indication)
+		assert.Equal(t, "NO_CERTIFICATE_CHAIN_FOUND", vs[0].SubIndication)
+
+		// Re-verifying under the same anchors reaches the same verdict:
+		// nothing new is recorded.
+		res, err := untrusting.Sweep(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, SweepResult{Documents: 2, Reverify: 1}, *res, "NO_SIGNATURE is not re-verified")
+		require.NoError(t, untrusting.WaitDocuments(wctx, []int64{signed.Document.ID}))
+		assert.Len(t, b.verifications(t, signed.Document.ID), 1)
+		require.NoError(t, untrusting.Stop(ctx))
+
+		// The trust anchors change: the periodic sweep re-verifies.
+		cfg = b.cfg
+		cfg.ReverifyInterval = 300 * time.Millisecond
+		trusting := b.pipeline(t, cfg)
+		require.NoError(t, trusting.Start(context.WithoutCancel(ctx)))
+		require.Eventually(t, func() bool { return len(b.verifications(t, signed.Document.ID)) == 2 }, 20*time.Second, 50*time.Millisecond)
+		vs = b.verifications(t, signed.Document.ID)
+		assert.Equal(t, sohoa.IndicationTotalPassed, vs[0].Indication, "newest first")
+		assert.Equal(t, b.cfg.Verifier.TrustAnchorsSHA256(), vs[0].TrustAnchorsSHA256)
+		assert.Len(t, b.verifications(t, unsigned.Document.ID), 1)
+		require.Eventually(t, func() bool {
+			return b.dossier(t, "U1-260302-0001").DigitizationState == sohoa.DigitizationDigitized
+		}, 10*time.Second, 50*time.Millisecond)
+
+		// Nothing is left to re-verify.
+		assert.False(t, trusting.NeedsReverify(vs[0]))
+		assert.True(t, trusting.NeedsReverify(&sohoa.Verification{Indication: sohoa.IndicationIndeterminate, SubIndication: "TRY_LATER", ReportJSON: json.RawMessage(`{}`)}))
+	})
+}
+
+func TestStatusJSON(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		const code = "U1-260302-0001"
+		a := b.ingest(t, req(code, compForm, "a.pdf", sample(t, "signed-valid-blt.pdf")))
+		b.start(t)
+		b.wait(t, a.Document.ID)
+
+		st, err := b.p.Status(ctx, code)
+		require.NoError(t, err)
+		raw, err := json.Marshal(st)
+		require.NoError(t, err)
+		var got struct {
+			Dossier   map[string]any   `json:"dossier"`
+			Documents []map[string]any `json:"documents"`
+			Missing   []string         `json:"missing"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		require.NoError(t, dec.Decode(&got))
+		assert.Equal(t, code, got.Dossier["code"])
+		require.Len(t, got.Documents, 1)
+		d := got.Documents[0]
+		assert.Equal(t, a.Document.BlobKey, d["sha256"])
+		assert.Equal(t, "component", d["role"])
+		ins := d["inspection"].(map[string]any)
+		assert.Contains(t, []any{"ok", "warn", "fail"}, ins["outcome"])
+		findings := ins["findings"].([]any)
+		require.NotEmpty(t, findings)
+		for _, f := range findings {
+			f := f.(map[string]any)
+			assert.NotEmpty(t, f["rule"])
+			assert.Contains(t, []any{"ok", "warn", "fail"}, f["outcome"])
+			assert.Contains(t, f, "message")
+		}
+		ver := d["verification"].(map[string]any)
+		assert.Equal(t, "TOTAL_PASSED", ver["indication"])
+		assert.Equal(t, []string{fmt.Sprintf("component %q: no file", compID)}, got.Missing)
+
+		_, err = b.p.Status(ctx, "U1-260302-9999")
+		assert.Equal(t, sohoa.ENOTFOUND, sohoa.Code(err))
+	})
+}
+
+func TestMissingRule(t *testing.T) {
+	ok := &sohoa.Inspection{Outcome: sohoa.InspectionWarn}
+	fail := &sohoa.Inspection{Outcome: sohoa.InspectionFail, Findings: []sohoa.Finding{
+		{Rule: "resolution", Outcome: sohoa.InspectionFail, Page: 3, Message: "page 3: 150 dpi, needs 200"},
+		{Rule: "pdfa", Outcome: sohoa.InspectionWarn},
+	}}
+	passed := &sohoa.Verification{Indication: sohoa.IndicationTotalPassed, ReportJSON: json.RawMessage(`{}`)}
+	nosig := &sohoa.Verification{Indication: sohoa.IndicationIndeterminate, SubIndication: "NO_SIGNATURE", ReportJSON: json.RawMessage(`{}`)}
+	d := &sohoa.Dossier{Code: "D", Status: sohoa.StatusReceived}
+	proc := &sohoa.Procedure{RequiredComponents: []string{"Đơn", "CCCD", "Ảnh"}}
+	docs := []*sohoa.Document{
+		{ID: 1, Role: sohoa.RoleComponent, ComponentName: " đơn ", FileName: "don.pdf"},
+		{ID: 2, Role: sohoa.RoleComponent, ComponentName: "CCCD", FileName: "cccd.pdf"},
+		{ID: 3, Role: sohoa.RoleComponent, ComponentName: "Ảnh", FileName: "anh.pdf"},
+	}
+	ins := map[int64]*sohoa.Inspection{1: ok, 2: fail, 3: ok}
+	ver := map[int64]*sohoa.Verification{1: passed, 2: nosig}
+	assert.Equal(t, []string{
+		`component "CCCD": "cccd.pdf" fails inspection (resolution)`,
+		`component "Ảnh": "anh.pdf" is not yet verified`,
+	}, missing(d, proc, docs, ins, ver))
+
+	ins[2], ver[3] = ok, nosig
+	assert.Empty(t, missing(d, proc, docs, ins, ver))
+	d.Status = sohoa.StatusResolved
+	assert.Equal(t, []string{"result: no file"}, missing(d, proc, docs, ins, ver))
+	assert.Equal(t, []string{"component (any; the procedure lists none): no file"},
+		missing(&sohoa.Dossier{}, &sohoa.Procedure{}, nil, nil, nil))
+}
