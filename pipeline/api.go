@@ -15,7 +15,10 @@ import (
 	"github.com/sohoa/sohoa/verify"
 )
 
-// Config wires a Pipeline to the opened stores and libraries.
+// Config wires a Pipeline to the opened stores and libraries. Catalog and
+// one River driver are always needed; Blobs for Ingest, Blobs and Verifier
+// for Start (a pipeline used only for Status or WaitDocuments needs
+// neither).
 type Config struct {
 	Catalog  sohoa.Catalog
 	Blobs    sohoa.BlobStore

@@ -35,6 +35,9 @@ const placeholderKey = "00000000000000000000000000000000000000000000000000000000
 // check validates what it can of req before any byte is stored, so a bad
 // request does not leave an orphan blob behind.
 func (p *Pipeline) check(req *IngestRequest) error {
+	if p.cfg.Blobs == nil {
+		return sohoa.Errorf(sohoa.EINVALID, "ingest: the pipeline has no blob store")
+	}
 	if req.Body == nil {
 		return sohoa.Errorf(sohoa.EINVALID, "ingest: no file body")
 	}

@@ -104,10 +104,6 @@ func newPipeline(cfg Config) (*Pipeline, error) {
 	switch {
 	case cfg.Catalog == nil:
 		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: no catalog")
-	case cfg.Blobs == nil:
-		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: no blob store")
-	case cfg.Verifier == nil:
-		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: no verifier")
 	case (cfg.PGPool == nil) == (cfg.SQLiteDB == nil):
 		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: set exactly one of PGPool and SQLiteDB (the catalog's River driver)")
 	case cfg.Workers < 0:
@@ -132,12 +128,16 @@ func newPipeline(cfg Config) (*Pipeline, error) {
 	if err := policy.Validate(); err != nil {
 		return nil, fmt.Errorf("pipeline: inspection policy: %w", err)
 	}
+	var anchors string
+	if cfg.Verifier != nil {
+		anchors = cfg.Verifier.TrustAnchorsSHA256()
+	}
 	p := &Pipeline{
 		cfg:         cfg,
 		log:         cfg.Logger.With("component", "pipeline"),
 		now:         cfg.Now,
 		policy:      policy,
-		anchors:     cfg.Verifier.TrustAnchorsSHA256(),
+		anchors:     anchors,
 		big:         make(chan struct{}, 1),
 		maxAttempts: MaxAttempts,
 	}
@@ -198,6 +198,9 @@ func (p *Pipeline) client() (queue, error) {
 }
 
 func (p *Pipeline) start(ctx context.Context) error {
+	if p.cfg.Blobs == nil || p.cfg.Verifier == nil {
+		return sohoa.Errorf(sohoa.EINVALID, "pipeline: workers need a blob store and a verifier")
+	}
 	q, err := p.client()
 	if err != nil {
 		return err

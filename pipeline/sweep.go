@@ -29,6 +29,9 @@ const sweepBatch = 500
 // enqueued twice. The periodic job runs it every ReverifyInterval on one
 // process (River's leader).
 func (p *Pipeline) Sweep(ctx context.Context) (*SweepResult, error) {
+	if p.cfg.Verifier == nil {
+		return nil, sohoa.Errorf(sohoa.EINVALID, "sweep: the pipeline has no verifier")
+	}
 	q, err := p.client()
 	if err != nil {
 		return nil, err
