@@ -57,6 +57,10 @@ const MaxAttempts = 10
 // JobTimeout bounds one job; a 1 GiB scan is inspected well within it.
 const JobTimeout = 30 * time.Minute
 
+// fetchCooldown is the least time between two fetches of jobs by one
+// process.
+const fetchCooldown = 10 * time.Millisecond
+
 // bigFile is the size above which a job takes the big-file slot.
 const bigFile = 32 << 20
 
@@ -168,14 +172,18 @@ func (p *Pipeline) client() (queue, error) {
 		DiscardedJobRetentionPeriod: 30 * 24 * time.Hour,
 		CancelledJobRetentionPeriod: 30 * 24 * time.Hour,
 	}
-	if p.pollEvery > 0 {
-		rc.FetchPollInterval = p.pollEvery
-		rc.FetchCooldown = min(p.pollEvery, 100*time.Millisecond)
-	}
-	if p.cfg.SQLiteDB != nil && rc.FetchPollInterval == 0 {
+	// River fetches at most as many jobs as it has free workers, at most
+	// once per FetchCooldown (100 ms by default): with small files a job
+	// takes a few milliseconds, so the default would cap a process at
+	// Workers×10 jobs a second. A short cooldown keeps workers busy; an
+	// idle queue is still only polled every FetchPollInterval.
+	rc.FetchCooldown = fetchCooldown
+	if p.cfg.SQLiteDB != nil {
 		// No LISTEN/NOTIFY on SQLite: new jobs are found by polling.
 		rc.FetchPollInterval = 200 * time.Millisecond
-		rc.FetchCooldown = 50 * time.Millisecond
+	}
+	if p.pollEvery > 0 {
+		rc.FetchPollInterval = p.pollEvery
 	}
 	if p.cfg.ReverifyInterval > 0 {
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
