@@ -262,6 +262,16 @@ func TestPermanentFailuresAreRecorded(t *testing.T) {
 		assert.Contains(t, st.Missing[0], `"note.txt" cannot be read (the file is not a PDF (text/plain; charset=utf-8))`)
 		assert.Contains(t, st.Missing[1], `"cut.pdf" cannot be read`)
 
+		// Sources ask per document (in their order).
+		ds, err := b.p.Documents(ctx, []int64{trunc.Document.ID, text.Document.ID})
+		require.NoError(t, err)
+		require.Len(t, ds, 2)
+		assert.Equal(t, "cut.pdf", ds[0].FileName)
+		assert.Contains(t, ds[0].Error, "cannot be read: ")
+		assert.Contains(t, ds[1].Error, "not a PDF")
+		_, err = b.p.Documents(ctx, []int64{999})
+		assert.Equal(t, sohoa.ENOTFOUND, sohoa.Code(err))
+
 		// The sweep leaves them alone: the verdict will not change.
 		res, err := b.p.Sweep(ctx)
 		require.NoError(t, err)
@@ -341,6 +351,10 @@ func TestPanicFailsOnlyItsJob(t *testing.T) {
 		require.Equal(t, boom.Document.ID, st.Documents[0].ID)
 		assert.Contains(t, st.Documents[0].Error, "inspect job discarded after 3 attempt(s)")
 		assert.Contains(t, st.Documents[0].Error, "inspector exploded")
+		ds, err := b.p.Documents(ctx, []int64{boom.Document.ID, ids[0]})
+		require.NoError(t, err)
+		assert.Contains(t, ds[0].Error, "inspector exploded")
+		assert.Empty(t, ds[1].Error)
 
 		// Once the bug is fixed, the sweep picks the document up again.
 		b.p.beforeWork = nil

@@ -105,18 +105,66 @@ func (p *Pipeline) status(ctx context.Context, code string) (*DossierStatus, err
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(ev.docs))
-	for i, doc := range ev.docs {
+	docs, err := p.documentStatuses(ctx, q, ev.docs, ev.ins, ev.ver)
+	if err != nil {
+		return nil, fmt.Errorf("status of dossier %s: %w", code, err)
+	}
+	st := &DossierStatus{Dossier: d, Documents: docs, Missing: ev.missing, Digitized: len(ev.missing) == 0}
+	return st, nil
+}
+
+// Documents returns the status of each given document, in the order given:
+// its latest inspection and verification, whether jobs are still pending,
+// and the permanent failure recorded on it, if any. Sources use it after
+// WaitDocuments to tell the operator what became of each file (a file
+// whose Error is set failed for good: unreadable, or its jobs gave up).
+// An unknown ID is ENOTFOUND.
+func (p *Pipeline) Documents(ctx context.Context, ids []int64) ([]DocumentStatus, error) {
+	q, err := p.client()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DocumentStatus, 0, len(ids))
+	for start := 0; start < len(ids); start += listChunk {
+		chunk := ids[start:min(start+listChunk, len(ids))]
+		docs := make([]*sohoa.Document, len(chunk))
+		for i, id := range chunk {
+			if docs[i], err = p.cfg.Catalog.FindDocumentByID(ctx, id); err != nil {
+				return nil, err
+			}
+		}
+		ins, err := p.cfg.Catalog.LatestInspections(ctx, chunk)
+		if err != nil {
+			return nil, err
+		}
+		ver, err := p.cfg.Catalog.LatestVerifications(ctx, chunk)
+		if err != nil {
+			return nil, err
+		}
+		st, err := p.documentStatuses(ctx, q, docs, ins, ver)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st...)
+	}
+	return out, nil
+}
+
+// documentStatuses joins documents with their latest results and their
+// River jobs (pending ones, and the last error of failed ones).
+func (p *Pipeline) documentStatuses(ctx context.Context, q queue, docs []*sohoa.Document,
+	ins map[int64]*sohoa.Inspection, ver map[int64]*sohoa.Verification) ([]DocumentStatus, error) {
+	ids := make([]int64, len(docs))
+	for i, doc := range docs {
 		ids[i] = doc.ID
 	}
-	// Pending and failed jobs, newest first per document.
 	pending := map[int64]bool{}
 	failed := map[int64]string{}
 	for start := 0; start < len(ids); start += listChunk {
 		chunk := ids[start:min(start+listChunk, len(ids))]
 		jobs, err := p.docJobs(ctx, q, chunk, slices.Concat(unfinishedStates, []rivertype.JobState{rivertype.JobStateDiscarded, rivertype.JobStateCancelled})...)
 		if err != nil {
-			return nil, fmt.Errorf("status of dossier %s: jobs: %w", code, err)
+			return nil, fmt.Errorf("jobs: %w", err)
 		}
 		for _, j := range jobs {
 			id := jobDocument(j)
@@ -130,14 +178,14 @@ func (p *Pipeline) status(ctx context.Context, code string) (*DossierStatus, err
 			}
 		}
 	}
-	st := &DossierStatus{Dossier: d, Documents: make([]DocumentStatus, 0, len(ev.docs)), Missing: ev.missing, Digitized: len(ev.missing) == 0}
-	for _, doc := range ev.docs {
+	out := make([]DocumentStatus, 0, len(docs))
+	for _, doc := range docs {
 		ds := DocumentStatus{Document: *doc, Pending: pending[doc.ID]}
-		if in := ev.ins[doc.ID]; in != nil {
+		if in := ins[doc.ID]; in != nil {
 			ds.Inspection = &InspectionJSON{Outcome: in.Outcome, Findings: in.Findings, PolicyName: in.PolicyName,
 				InspectorVersion: in.InspectorVersion, InspectedAt: in.CreatedAt}
 		}
-		if v := ev.ver[doc.ID]; v != nil {
+		if v := ver[doc.ID]; v != nil {
 			h := decodeReport(v)
 			ds.Verification = &VerificationJSON{Indication: v.Indication, SubIndication: v.SubIndication, Summary: h.Summary,
 				Signatures: len(h.Signatures), VerifiedAt: v.CreatedAt, VerifierVersion: v.VerifierVersion,
@@ -149,7 +197,7 @@ func (p *Pipeline) status(ctx context.Context, code string) (*DossierStatus, err
 		if ds.Error == "" && !ds.Pending && (ds.Inspection == nil || ds.Verification == nil) {
 			ds.Error = failed[doc.ID]
 		}
-		st.Documents = append(st.Documents, ds)
+		out = append(out, ds)
 	}
-	return st, nil
+	return out, nil
 }
