@@ -105,7 +105,8 @@ type watcher struct {
 // subfolders are watched too, except hidden ones and processed/ and
 // failed/. A file is handed to handle once it has kept its size and
 // modification time for StableFor, never while a program may still be
-// writing it, and never when its name is a temporary one (see Skipped).
+// writing it, never while it is empty, and never when its name is a
+// temporary one (see Skipped).
 //
 // After handle succeeds the file moves to processed/YYYY-MM-DD/ (its
 // subfolder path kept); after a permanent failure to failed/, with
@@ -248,6 +249,11 @@ func (w *watcher) scan(ctx context.Context, handle Handler) time.Time {
 			}
 			// A new version starts over, back-off included.
 			*s = pending{size: f.Size, mtime: f.ModTime, since: now}
+		}
+		if f.Size == 0 {
+			// Scanners and copy tools often create the file before they
+			// write anything; an empty file is never a scan.
+			return nil
 		}
 		due := s.since.Add(w.opts.StableFor)
 		if s.next.After(due) {

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/sqlite"
+)
+
+// Reference data of the ingest tests.
+const (
+	ingUnit      = "000.00.12.G05"
+	ingProcedure = "1.001"
+	ingDossier   = "000.00.12.G05-261130-0007"
+)
+
+// ingestSeed creates the embedded-default catalog in dataDir with a unit,
+// a procedure with two components and one dossier, and closes it (SQLite
+// has one writer: the command under test opens it again).
+func ingestSeed(t *testing.T, dataDir string) {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, os.MkdirAll(dataDir, 0o755))
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "sohoa.db"), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer db.Close()
+	require.NoError(t, db.CreateUnit(ctx, &sohoa.Unit{Code: ingUnit, Name: "Bộ phận Một cửa"}))
+	require.NoError(t, db.CreateProcedure(ctx, &sohoa.Procedure{Code: ingProcedure, Name: "Cấp giấy phép",
+		RequiredComponents: []string{"Đơn đề nghị", "Bản sao CCCD"}}))
+	require.NoError(t, db.CreateDossier(ctx, &sohoa.Dossier{Code: ingDossier, UnitCode: ingUnit, ProcedureCode: ingProcedure,
+		ReceivedAt: time.Date(2026, 11, 30, 9, 0, 0, 0, sohoa.Location())}))
+}
+
+// openCatalog opens the data directory's catalog for assertions.
+func ingestOpenCatalog(t *testing.T, dataDir string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dataDir, "sohoa.db"), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// copyFile copies a sample to dir/name.
+func ingestCopy(t *testing.T, src, dir, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	require.NoError(t, err)
+	dst := filepath.Join(dir, filepath.FromSlash(name))
+	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+	require.NoError(t, os.WriteFile(dst, data, 0o644))
+	return dst
+}
+
+func ingestSHA(t *testing.T, p string) string {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	require.NoError(t, err)
+	s := sha256.Sum256(data)
+	return hex.EncodeToString(s[:])
+}
+
+func TestIngestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	ingestSeed(t, dataDir)
+	in := t.TempDir()
+	signed := ingestCopy(t, sample("signed-valid-blt.pdf"), in, ingDossier+".1.pdf")
+	cccd := ingestCopy(t, sample("unsigned.pdf"), in, "scans/"+ingDossier+"__ban_sao_cccd.pdf")
+	listed := ingestCopy(t, sample("two-signatures.pdf"), in, "scans/scan0001.pdf")
+	result := ingestCopy(t, sample("certified-p2.pdf"), in, "scans/scan0002.pdf")
+	ingestCopy(t, sample("tampered-digest.pdf"), in, "unnamed.pdf")
+	require.NoError(t, os.WriteFile(filepath.Join(in, ingDossier+"__Tờ khai.pdf"), []byte("not a pdf at all"), 0o644))
+	manifest := filepath.Join(in, "manifest.csv")
+	require.NoError(t, os.WriteFile(manifest, []byte("\uFEFFfile,dossier,unit,procedure,role,component,received_at,note\n"+
+		"scans/scan0001.pdf,EXT-2026-0001,"+ingUnit+","+ingProcedure+",component,don-de-nghi,2026-03-14T09:30:00+07:00,from the old system\n"+
+		"scans/scan0002.pdf,EXT-2026-0001,,,result,,,\n"), 0o644))
+
+	vars := map[string]string{"SOHOA_DATA_DIR": dataDir}
+	args := []string{"ingest", "--trust-dir", sample("trust"), "--manifest", manifest, in}
+	code, out, errOut := runCLI(t, vars, args...)
+	require.Equal(t, exitFailure, code, "two files fail\nstdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "new:        4")
+	assert.Contains(t, out, "failed:     2")
+	assert.Contains(t, out, "dossiers created: 1")
+	assert.Contains(t, out, filepath.Join(in, "unnamed.pdf")+`: cannot tell the dossier from the file name "unnamed.pdf": name it CODE__component.pdf or CODE.1.pdf, or list it in a manifest`)
+	assert.Contains(t, out, "__Tờ khai.pdf: the file is not a PDF (no %PDF- header)")
+	assert.Contains(t, out, "inspected and verified: 4 document(s)")
+	assert.NotContains(t, out, "manifest.csv", "the manifest itself is not imported")
+	assert.Contains(t, errOut, "ingest: 5/5 files", "a plain progress line when stderr is not a terminal")
+
+	db := ingestOpenCatalog(t, dataDir)
+	docs, err := db.FindDocuments(ctx, sohoa.DocumentFilter{Scope: sohoa.AllUnits, DossierCode: ingDossier})
+	require.NoError(t, err)
+	require.Len(t, docs, 2)
+	byName := map[string]*sohoa.Document{}
+	for _, d := range docs {
+		byName[d.FileName] = d
+		assert.Equal(t, sohoa.SourceBulk, d.Source)
+		assert.Equal(t, "system:ingest", d.UploadedBy)
+	}
+	assert.Equal(t, "Đơn đề nghị", byName[filepath.Base(signed)].ComponentName, "CODE.1.pdf is the procedure's first component")
+	assert.Equal(t, "Bản sao CCCD", byName[filepath.Base(cccd)].ComponentName, "a loosely written component takes the procedure's name")
+	assert.Equal(t, ingestSHA(t, signed), byName[filepath.Base(signed)].BlobKey)
+
+	d, err := db.FindDossierByCode(ctx, "EXT-2026-0001")
+	require.NoError(t, err, "created from the manifest")
+	assert.Equal(t, ingUnit, d.UnitCode)
+	assert.True(t, d.ReceivedAt.Equal(time.Date(2026, 3, 14, 2, 30, 0, 0, time.UTC)))
+	docs, err = db.FindDocuments(ctx, sohoa.DocumentFilter{Scope: sohoa.AllUnits, DossierCode: "EXT-2026-0001"})
+	require.NoError(t, err)
+	require.Len(t, docs, 2)
+	for _, doc := range docs {
+		switch doc.BlobKey {
+		case ingestSHA(t, listed):
+			assert.Equal(t, "Đơn đề nghị", doc.ComponentName)
+		case ingestSHA(t, result):
+			assert.Equal(t, sohoa.RoleResult, doc.Role)
+		default:
+			t.Errorf("unexpected document %+v", doc)
+		}
+	}
+	// Waited for: every stored document is verified.
+	ver, err := db.LatestVerification(ctx, byName[filepath.Base(signed)].ID)
+	require.NoError(t, err)
+	assert.Equal(t, sohoa.IndicationTotalPassed, ver.Indication, "verified with --trust-dir")
+	require.NoError(t, db.Close())
+
+	// Re-run: the journal skips what is done, the failures fail again.
+	code, out, errOut = runCLI(t, vars, args...)
+	require.Equal(t, exitFailure, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "new:        0")
+	assert.Contains(t, out, "skipped:    4")
+	assert.Contains(t, out, "failed:     2")
+
+	// Without the journal the pipeline's duplicate detection catches them.
+	require.NoError(t, os.Remove(filepath.Join(dataDir, ingestJournalName)))
+	code, out, _ = runCLI(t, vars, append(args[:len(args)-1], "--no-wait", signed, cccd)...)
+	require.Equal(t, exitOK, code, out)
+	assert.Contains(t, out, "duplicates: 2")
+	assert.Contains(t, out, "not waiting")
+	assert.NotContains(t, out, "failed files")
+}
+
+func TestIngestManifestOnly(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	ingestSeed(t, dataDir)
+	in := t.TempDir()
+	ingestCopy(t, sample("unsigned.pdf"), in, "a/Đơn.pdf")
+	manifest := filepath.Join(in, "list.csv")
+	require.NoError(t, os.WriteFile(manifest, []byte("file,dossier,unit,procedure,role,component,received_at\n"+
+		"a/Đơn.pdf,"+ingDossier+",,,component,Đơn đề nghị,\n"+
+		"a/missing.pdf,"+ingDossier+",,,component,,\n"+
+		"a/Đơn.pdf,NEW-1,"+ingUnit+",,component,,\n"), 0o644))
+	code, out, errOut := runCLI(t, map[string]string{"SOHOA_DATA_DIR": dataDir}, "ingest", "--no-wait", "--manifest", manifest)
+	require.Equal(t, exitFailure, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "new:        1")
+	assert.Contains(t, out, "failed:     2")
+	assert.Contains(t, out, filepath.Join(in, "a", "missing.pdf")+" (manifest line 3): no such file or directory")
+	assert.Contains(t, out, "manifest line 4: dossier NEW-1 does not exist and the manifest does not give its procedure and received_at")
+}
+
+func TestIngestCreatesDossiersNamedByFiles(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	ingestSeed(t, dataDir)
+	in := t.TempDir()
+	ingestCopy(t, sample("unsigned.pdf"), in, "000.00.12.G05-261201-0001__Đơn đề nghị.pdf")
+	vars := map[string]string{"SOHOA_DATA_DIR": dataDir}
+
+	code, out, _ := runCLI(t, vars, "ingest", "--no-wait", in)
+	require.Equal(t, exitFailure, code, out)
+	assert.Contains(t, out, "dossier 000.00.12.G05-261201-0001 does not exist: create it first, list the file in a manifest with unit, procedure and received_at, or pass --unit and --procedure")
+
+	code, out, _ = runCLI(t, vars, "ingest", "--no-wait", "--unit", ingUnit, "--procedure", ingProcedure, in)
+	require.Equal(t, exitOK, code, out)
+	assert.Contains(t, out, "dossiers created: 1")
+	db := ingestOpenCatalog(t, dataDir)
+	d, err := db.FindDossierByCode(context.Background(), "000.00.12.G05-261201-0001")
+	require.NoError(t, err)
+	assert.Equal(t, ingProcedure, d.ProcedureCode)
+	assert.True(t, d.ReceivedAt.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, sohoa.Location())), "received on the day in its code")
+}
+
+func TestIngestUsage(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"SOHOA_DATA_DIR": filepath.Join(dir, "data")}
+	bad := filepath.Join(dir, "bad.csv")
+	require.NoError(t, os.WriteFile(bad, []byte("file,dossier,unit,procedure,role,component,received_at\nx.pdf,D,U,P,scan,,\n"), 0o644))
+	cases := []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"ingest"}, exitUsage, "no PATH given"},
+		{[]string{"ingest", "--procedure", "P", dir}, exitUsage, "--procedure needs --unit"},
+		{[]string{"ingest", "--unit", "bad unit", dir}, exitUsage, "not allowed"},
+		{[]string{"ingest", "--progress", "fancy", dir}, exitUsage, "--progress"},
+		{[]string{"ingest", "--manifest", bad}, exitFailure, "line 2: role \"scan\""},
+		{[]string{"ingest", "--manifest", filepath.Join(dir, "nope.csv")}, exitFailure, "no such file"},
+	}
+	for _, tc := range cases {
+		code, out, errOut := runCLI(t, vars, tc.args...)
+		assert.Equal(t, tc.code, code, "%v\n%s%s", tc.args, out, errOut)
+		assert.Contains(t, errOut, tc.err, tc.args)
+	}
+	code, _, errOut := runCLI(t, vars, "help", "ingest")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, errOut, "--manifest")
+}
+
+func TestIngestFormatBytes(t *testing.T) {
+	assert.Equal(t, "999 B", ingestFmtBytes(999))
+	assert.Equal(t, "1.5 kB", ingestFmtBytes(1500))
+	assert.Equal(t, "10.2 MB", ingestFmtBytes(10_200_000))
+}
+
+// writeVariants writes n distinct small PDFs: unsigned.pdf with a comment
+// after %%EOF that differs per file (still a readable PDF), named for
+// dossiers of the archive's code shape, ten files per dossier.
+func ingestVariants(t *testing.T, dir string, n int) []string {
+	t.Helper()
+	base, err := os.ReadFile(sample("unsigned.pdf"))
+	require.NoError(t, err)
+	paths := make([]string, n)
+	for i := range n {
+		name := fmt.Sprintf("%s-261130-%04d__trang %02d.pdf", ingUnit, 1000+i/10, i%10)
+		p := filepath.Join(dir, name)
+		body := append(append([]byte(nil), base...), []byte(fmt.Sprintf("%% variant %d\n", i))...)
+		require.NoError(t, os.WriteFile(p, body, 0o644))
+		paths[i] = p
+	}
+	return paths
+}
+
+func ingestCountLines(p string) int {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(data), "\n")
+}
