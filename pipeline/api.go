@@ -162,10 +162,12 @@ func (p *Pipeline) Start(ctx context.Context) error { return p.start(ctx) }
 // until ctx ends (then running jobs are cancelled and retried later).
 func (p *Pipeline) Stop(ctx context.Context) error { return p.stop(ctx) }
 
-// WaitDocuments blocks until every given document has its inspect and
-// verify jobs finished (completed, cancelled, or discarded after its last
-// attempt), or ctx ends. Documents whose jobs run in another process are
-// waited for too: the state is read from the database.
+// WaitDocuments blocks until every given document is processed: its
+// inspection and verification are recorded, or its jobs finished without
+// recording one (cancelled, or discarded after the last attempt: Documents
+// then reports the failure), or ctx ends. The state is read from the
+// database, so documents whose jobs run in another process (sohoa work)
+// are waited for too.
 func (p *Pipeline) WaitDocuments(ctx context.Context, ids []int64) error {
 	return p.waitDocuments(ctx, ids)
 }

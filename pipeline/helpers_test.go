@@ -188,6 +188,22 @@ func (b *bundle) wait(t *testing.T, ids ...int64) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	require.NoError(t, b.p.WaitDocuments(ctx, ids))
+	b.settle(t, ids...)
+}
+
+// settle waits for River to mark the documents' jobs finished:
+// WaitDocuments returns once results are recorded, which is a moment
+// before River's completer gets to the job rows.
+func (b *bundle) settle(t *testing.T, ids ...int64) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		for _, j := range b.jobs(t, ids...) {
+			if j.FinalizedAt == nil {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 20*time.Millisecond)
 }
 
 func (b *bundle) inspections(t *testing.T, id int64) []*sohoa.Inspection {

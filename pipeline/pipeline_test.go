@@ -292,6 +292,7 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
 		require.NoError(t, p.WaitDocuments(ctx, []int64{res.Document.ID}))
+		b.settle(t, res.Document.ID)
 
 		id := res.Document.ID
 		assert.Len(t, b.inspections(t, id), 1)
@@ -386,6 +387,7 @@ func TestSweepReverifies(t *testing.T) {
 		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		require.NoError(t, untrusting.WaitDocuments(wctx, []int64{signed.Document.ID, unsigned.Document.ID}))
+		b.settle(t, signed.Document.ID, unsigned.Document.ID)
 		vs := b.verifications(t, signed.Document.ID)
 		require.Len(t, vs, 1)
 		assert.Equal(t, sohoa.IndicationIndeterminate, vs[0].Indication)
@@ -396,7 +398,7 @@ func TestSweepReverifies(t *testing.T) {
 		res, err := untrusting.Sweep(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, SweepResult{Documents: 2, Reverify: 1}, *res, "NO_SIGNATURE is not re-verified")
-		require.NoError(t, untrusting.WaitDocuments(wctx, []int64{signed.Document.ID}))
+		b.settle(t, signed.Document.ID)
 		assert.Len(t, b.verifications(t, signed.Document.ID), 1)
 		require.NoError(t, untrusting.Stop(ctx))
 

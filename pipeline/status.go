@@ -13,33 +13,44 @@ import (
 	"github.com/sohoa/sohoa"
 )
 
-// waitPoll is how often WaitDocuments looks at the queue.
-const waitPoll = 200 * time.Millisecond
+// waitPoll is how often WaitDocuments looks for results; it asks River
+// about the documents still without one every waitJobsEvery polls.
+const (
+	waitPoll      = 200 * time.Millisecond
+	waitJobsEvery = 10
+)
 
-// listChunk is how many documents one job-list query asks about; each has
-// at most one unfinished job per kind (unique jobs), so a page of
-// 2*listChunk rows holds them all.
+// listChunk is how many documents one query asks about; each has at most
+// one unfinished job per kind (unique jobs), so a page of 2*listChunk job
+// rows holds them all.
 const listChunk = 400
 
+// waitDocuments polls the catalog (indexed by document) for results, and
+// River (whose job table is not indexed by document) only for the
+// documents still without one, and less often: a document without a
+// result and without an unfinished job has failed for good.
 func (p *Pipeline) waitDocuments(ctx context.Context, ids []int64) error {
 	q, err := p.client()
 	if err != nil {
 		return err
 	}
-	left := append([]int64(nil), ids...)
-	for {
+	left := slices.Clone(ids)
+	for poll := 0; ; poll++ {
 		var still []int64
 		for start := 0; start < len(left); start += listChunk {
 			chunk := left[start:min(start+listChunk, len(left))]
-			busy, err := p.unfinished(ctx, q, chunk)
+			open, err := p.withoutResults(ctx, chunk)
 			if err != nil {
 				return fmt.Errorf("wait for documents: %w", err)
 			}
-			for _, id := range chunk {
-				if busy[id] {
-					still = append(still, id)
+			if len(open) > 0 && poll%waitJobsEvery == waitJobsEvery-1 {
+				busy, err := p.unfinished(ctx, q, open)
+				if err != nil {
+					return fmt.Errorf("wait for documents: %w", err)
 				}
+				open = slices.DeleteFunc(open, func(id int64) bool { return !busy[id] })
 			}
+			still = append(still, open...)
 		}
 		if len(still) == 0 {
 			return nil
@@ -51,6 +62,26 @@ func (p *Pipeline) waitDocuments(ctx context.Context, ids []int64) error {
 		case <-time.After(waitPoll):
 		}
 	}
+}
+
+// withoutResults returns the documents that lack an inspection or a
+// verification.
+func (p *Pipeline) withoutResults(ctx context.Context, ids []int64) ([]int64, error) {
+	ins, err := p.cfg.Catalog.LatestInspections(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	ver, err := p.cfg.Catalog.LatestVerifications(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, id := range ids {
+		if ins[id] == nil || ver[id] == nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // unfinished returns the documents (of at most listChunk) with an inspect
