@@ -494,3 +494,28 @@ func TestMissingRule(t *testing.T) {
 	assert.Equal(t, []string{"component (any; the procedure lists none): no file"},
 		missing(&sohoa.Dossier{}, &sohoa.Procedure{}, nil, nil, nil))
 }
+
+func TestNeedsReverify(t *testing.T) {
+	p, err := New(Config{Catalog: nil, SQLiteDB: nil})
+	require.Error(t, err, "a catalog and a River driver are required")
+	p = &Pipeline{anchors: strings.Repeat("a", 64)}
+	other := strings.Repeat("b", 64)
+	v := func(ind, sub, anchors, report string) *sohoa.Verification {
+		return &sohoa.Verification{Indication: ind, SubIndication: sub, TrustAnchorsSHA256: anchors, ReportJSON: json.RawMessage(report)}
+	}
+	for _, c := range []struct {
+		v    *sohoa.Verification
+		want bool
+	}{
+		{v("INDETERMINATE", "NO_SIGNATURE", other, `{}`), false},
+		{v("INDETERMINATE", "TRY_LATER", p.anchors, `{}`), true},
+		{v("INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND", p.anchors, `{}`), true},
+		{v("TOTAL_PASSED", "", p.anchors, `{}`), false},
+		{v("TOTAL_PASSED", "", other, `{}`), true},
+		{v("TOTAL_FAILED", "HASH_FAILURE", other, `{}`), true},
+		{v("TOTAL_FAILED", "FORMAT_FAILURE", other, `{"error":"not a PDF"}`), false},
+		{v("TOTAL_FAILED", "FORMAT_FAILURE", other, `{"signatures":[{}]}`), true},
+	} {
+		assert.Equal(t, c.want, p.NeedsReverify(c.v), "%s/%s", c.v.Indication, c.v.SubIndication)
+	}
+}

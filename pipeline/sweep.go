@@ -99,15 +99,17 @@ func (p *Pipeline) Sweep(ctx context.Context) (*SweepResult, error) {
 // not be built, …), or it was reached under other trust anchors than the
 // verifier's now. Unreadable files and unsigned documents never change.
 func (p *Pipeline) NeedsReverify(v *sohoa.Verification) bool {
-	if v.SubIndication == string(verify.NoSignature) {
+	switch {
+	case v.SubIndication == string(verify.NoSignature):
 		return false
-	}
-	h := decodeReport(v)
-	if h.Error != "" {
-		return false
-	}
-	if v.Indication == sohoa.IndicationIndeterminate {
+	case v.Indication == sohoa.IndicationIndeterminate:
 		return true
+	case v.TrustAnchorsSHA256 == p.anchors:
+		return false
+	case v.SubIndication == string(verify.FormatFailure):
+		// Only here is the report worth decoding (the sweep reads every
+		// document's): an unreadable file stays unreadable.
+		return decodeReport(v).Error == ""
 	}
-	return v.TrustAnchorsSHA256 != p.anchors && len(h.Signatures) > 0
+	return true
 }
