@@ -60,9 +60,10 @@ type ingestRun struct {
 	progress ingestProgress
 
 	created, added, dups, skipped atomic.Int64
-	mu                             sync.Mutex
-	failures                       []ingestFailure
-	docIDs                         []int64
+	mu                            sync.Mutex
+	failures                      []ingestFailure
+	docIDs                        []int64
+	docPath                       map[int64]string // for the checks' report
 }
 
 // runIngest is `sohoa ingest`. Exit 0: every file is stored (and, unless
@@ -125,7 +126,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 		manifest = m
 	}
 
-	st, pipe, err := openSourcePipeline(ctx, e, cfg, *trustDir, *workers)
+	st, pipe, err := openSourcePipeline(ctx, e, cfg, *trustDir, *workers, !*noWait)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "sohoa ingest:", err)
 		return exitCode(err)
@@ -193,11 +194,17 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 
 	// Wait for the workers: the files just stored, and those a previous,
 	// interrupted run stored without waiting.
-	waited, waitErr := false, error(nil)
+	waited, waitErr := len(run.docIDs) == 0, error(nil)
 	if !*noWait && !interrupted && len(run.docIDs) > 0 {
 		waitErr = run.wait(ctx, *progressMode)
 		waited = waitErr == nil
 		interrupted = ctx.Err() != nil
+	}
+	var checks string
+	if waited {
+		if checks, waitErr = run.checks(ctx); waitErr != nil {
+			waitErr = fmt.Errorf("reading the results: %w", waitErr)
+		}
 	}
 	if !*noWait {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -207,7 +214,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 		cancel()
 	}
 
-	run.summary(time.Since(started), len(items), total, journal.Path())
+	run.summary(time.Since(started), len(items), total, journal.Path(), checks)
 	switch {
 	case interrupted:
 		fmt.Fprintln(e.stdout, "interrupted: the files stored so far are kept; run the same command again to import the rest")
@@ -215,8 +222,6 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stdout, "waiting for inspection and verification failed: %v\n", waitErr)
 	case *noWait:
 		fmt.Fprintln(e.stdout, "not waiting for inspection and verification (--no-wait): `sohoa work` or `sohoa serve` finishes them")
-	case waited:
-		fmt.Fprintf(e.stdout, "inspected and verified: %d document(s); see `sohoa status DOSSIER-CODE`\n", len(uniqueIDs(run.docIDs)))
 	}
 	if interrupted || waitErr != nil || len(run.failures) > 0 {
 		return exitFailure
@@ -227,7 +232,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 // openSourcePipeline opens the stores and a pipeline over them with the
 // configured trust anchors (as `sohoa verify` finds them), for the
 // commands that ingest and run the workers in-process.
-func openSourcePipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string, workers int) (*stores, *pipeline.Pipeline, error) {
+func openSourcePipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string, workers int, runWorkers bool) (*stores, *pipeline.Pipeline, error) {
 	paths, err := trustPaths(e, trustDir, cfg.DataDir, nil)
 	if err != nil {
 		return nil, nil, sohoa.Errorf(sohoa.EINVALID, "%v", err)
@@ -236,7 +241,7 @@ func openSourcePipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir 
 	if err != nil {
 		return nil, nil, sohoa.Errorf(sohoa.EINVALID, "trust anchors: %v", err)
 	}
-	if len(anchors) == 0 {
+	if len(anchors) == 0 && runWorkers {
 		e.log.Warn("no trust anchors configured (--trust-dir, SOHOA_TRUST_DIR or <data dir>/trust): no signature can reach TOTAL_PASSED")
 	}
 	v, err := verify.New(verify.Config{TrustAnchors: anchors, Policy: verify.DefaultPolicy(), Logger: e.log})
@@ -352,7 +357,7 @@ func (r *ingestRun) ingestOne(ctx context.Context, it ingestItem) {
 		if err == nil && doc.DossierCode == t.DossierCode && doc.BlobKey == e.SHA256 {
 			r.skipped.Add(1)
 			r.progress.addBytes(f.Size)
-			r.addDoc(doc.ID)
+			r.addDoc(doc.ID, f.Path)
 			return
 		}
 		// A journal from another catalog, or one reset since: the
@@ -376,7 +381,7 @@ func (r *ingestRun) ingestOne(ctx context.Context, it ingestItem) {
 	} else {
 		r.added.Add(1)
 	}
-	r.addDoc(res.Document.ID)
+	r.addDoc(res.Document.ID, f.Path)
 	// Journal only what was read as the walk saw it: a file rewritten
 	// meanwhile is checked again next time.
 	if now, err := source.StatFile(f.Path); err == nil && now.Size == cur.Size && now.ModTime.Equal(cur.ModTime) {
@@ -439,9 +444,15 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (r *ingestRun) addDoc(id int64) {
+func (r *ingestRun) addDoc(id int64, path string) {
 	r.mu.Lock()
 	r.docIDs = append(r.docIDs, id)
+	if r.docPath == nil {
+		r.docPath = map[int64]string{}
+	}
+	if _, ok := r.docPath[id]; !ok {
+		r.docPath[id] = path
+	}
 	r.mu.Unlock()
 }
 
@@ -487,8 +498,69 @@ func (r *ingestRun) wait(ctx context.Context, mode string) error {
 	return nil
 }
 
+// checks reports what inspection and verification found, after the
+// wait: counts, then one line per file that needs attention (a failing
+// inspection or signature: stored, but the dossier will not count as
+// digitized with it). A document whose jobs gave up is a failed file.
+func (r *ingestRun) checks(ctx context.Context) (string, error) {
+	ids := uniqueIDs(r.docIDs)
+	if len(ids) == 0 {
+		return "", nil
+	}
+	docs, err := r.pipe.Documents(ctx, ids)
+	if err != nil {
+		return "", err
+	}
+	inspections := map[sohoa.InspectionOutcome]int{}
+	indications := map[string]int{}
+	var attention []string
+	for _, d := range docs {
+		path := r.docPath[d.ID]
+		if d.Error != "" {
+			r.fail(path, "", fmt.Errorf("stored as document %d, but not checked: %s", d.ID, d.Error))
+			continue
+		}
+		if in := d.Inspection; in != nil {
+			inspections[in.Outcome]++
+			if in.Outcome == sohoa.InspectionFail {
+				var why []string
+				for _, f := range in.Findings {
+					if f.Outcome == sohoa.InspectionFail {
+						why = append(why, f.Message)
+					}
+				}
+				attention = append(attention, fmt.Sprintf("  %s: inspection fails: %s", path, strings.Join(why, "; ")))
+			}
+		}
+		if v := d.Verification; v != nil {
+			indications[v.Indication]++
+			if v.Indication == sohoa.IndicationTotalFailed {
+				msg := v.SubIndication
+				if v.Summary != "" {
+					msg += ": " + v.Summary
+				}
+				attention = append(attention, fmt.Sprintf("  %s: signature %s %s", path, v.Indication, msg))
+			}
+		}
+	}
+	w := &strings.Builder{}
+	fmt.Fprintf(w, "inspected and verified: %d document(s)\n", len(docs))
+	fmt.Fprintf(w, "  inspection: %d ok, %d warn, %d fail\n",
+		inspections[sohoa.InspectionOK], inspections[sohoa.InspectionWarn], inspections[sohoa.InspectionFail])
+	fmt.Fprintf(w, "  signatures: %d TOTAL_PASSED, %d TOTAL_FAILED, %d INDETERMINATE (unsigned files included)\n",
+		indications[sohoa.IndicationTotalPassed], indications[sohoa.IndicationTotalFailed], indications[sohoa.IndicationIndeterminate])
+	if len(attention) > 0 {
+		sort.Strings(attention)
+		fmt.Fprintln(w, "needs attention (stored; see `sohoa status DOSSIER-CODE`):")
+		for _, a := range attention {
+			fmt.Fprintln(w, a)
+		}
+	}
+	return w.String(), nil
+}
+
 // summary prints what happened, failures last, one line each.
-func (r *ingestRun) summary(took time.Duration, items int, total int64, journal string) {
+func (r *ingestRun) summary(took time.Duration, items int, total int64, journal, checks string) {
 	w := r.e.stdout
 	fmt.Fprintf(w, "ingest: %d file(s), %s, in %s\n", items, ingestFmtBytes(total), took.Round(100*time.Millisecond))
 	fmt.Fprintf(w, "  new:        %d\n", r.added.Load())
@@ -498,6 +570,7 @@ func (r *ingestRun) summary(took time.Duration, items int, total int64, journal 
 	if n := r.created.Load(); n > 0 {
 		fmt.Fprintf(w, "  dossiers created: %d\n", n)
 	}
+	fmt.Fprint(w, checks)
 	if len(r.failures) == 0 {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/fsblob"
 	"github.com/sohoa/sohoa/storage/sqlite"
 )
 
@@ -81,6 +83,7 @@ func TestIngestEndToEnd(t *testing.T) {
 	listed := ingestCopy(t, sample("two-signatures.pdf"), in, "scans/scan0001.pdf")
 	result := ingestCopy(t, sample("certified-p2.pdf"), in, "scans/scan0002.pdf")
 	ingestCopy(t, sample("tampered-digest.pdf"), in, "unnamed.pdf")
+	tampered := ingestCopy(t, sample("tampered-digest.pdf"), in, "scans/"+ingDossier+"__Phụ lục.pdf")
 	require.NoError(t, os.WriteFile(filepath.Join(in, ingDossier+"__Tờ khai.pdf"), []byte("not a pdf at all"), 0o644))
 	manifest := filepath.Join(in, "manifest.csv")
 	require.NoError(t, os.WriteFile(manifest, []byte("\uFEFFfile,dossier,unit,procedure,role,component,received_at,note\n"+
@@ -91,19 +94,22 @@ func TestIngestEndToEnd(t *testing.T) {
 	args := []string{"ingest", "--trust-dir", sample("trust"), "--manifest", manifest, in}
 	code, out, errOut := runCLI(t, vars, args...)
 	require.Equal(t, exitFailure, code, "two files fail\nstdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out, "new:        4")
+	assert.Contains(t, out, "new:        5")
 	assert.Contains(t, out, "failed:     2")
 	assert.Contains(t, out, "dossiers created: 1")
+	assert.Contains(t, out, "signatures: 3 TOTAL_PASSED, 1 TOTAL_FAILED, 1 INDETERMINATE")
+	assert.Contains(t, out, "needs attention")
+	assert.Contains(t, out, tampered+": signature TOTAL_FAILED HASH_FAILURE")
 	assert.Contains(t, out, filepath.Join(in, "unnamed.pdf")+`: cannot tell the dossier from the file name "unnamed.pdf": name it CODE__component.pdf or CODE.1.pdf, or list it in a manifest`)
 	assert.Contains(t, out, "__Tờ khai.pdf: the file is not a PDF (no %PDF- header)")
-	assert.Contains(t, out, "inspected and verified: 4 document(s)")
+	assert.Contains(t, out, "inspected and verified: 5 document(s)")
 	assert.NotContains(t, out, "manifest.csv", "the manifest itself is not imported")
-	assert.Contains(t, errOut, "ingest: 5/5 files", "a plain progress line when stderr is not a terminal")
+	assert.Contains(t, errOut, "ingest: 6/6 files", "a plain progress line when stderr is not a terminal")
 
 	db := ingestOpenCatalog(t, dataDir)
 	docs, err := db.FindDocuments(ctx, sohoa.DocumentFilter{Scope: sohoa.AllUnits, DossierCode: ingDossier})
 	require.NoError(t, err)
-	require.Len(t, docs, 2)
+	require.Len(t, docs, 3)
 	byName := map[string]*sohoa.Document{}
 	for _, d := range docs {
 		byName[d.FileName] = d
@@ -141,7 +147,7 @@ func TestIngestEndToEnd(t *testing.T) {
 	code, out, errOut = runCLI(t, vars, args...)
 	require.Equal(t, exitFailure, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "new:        0")
-	assert.Contains(t, out, "skipped:    4")
+	assert.Contains(t, out, "skipped:    5")
 	assert.Contains(t, out, "failed:     2")
 
 	// Without the journal the pipeline's duplicate detection catches them.
@@ -249,4 +255,104 @@ func ingestCountLines(p string) int {
 		return 0
 	}
 	return strings.Count(string(data), "\n")
+}
+
+// TestIngestKill9 kills `sohoa ingest` (SIGKILL: no clean-up at all)
+// half-way through a batch, runs it again, and checks that every file is
+// in the catalog and the blob store exactly once.
+func TestIngestKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	const n = 400
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "sohoa")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dataDir := filepath.Join(tmp, "data")
+	ingestSeed(t, dataDir)
+	in := filepath.Join(tmp, "in")
+	require.NoError(t, os.MkdirAll(in, 0o755))
+	paths := ingestVariants(t, in, n)
+	journal := filepath.Join(dataDir, ingestJournalName)
+
+	var environ []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SOHOA_") {
+			environ = append(environ, kv)
+		}
+	}
+	environ = append(environ, "SOHOA_DATA_DIR="+dataDir)
+	args := []string{"ingest", "--no-wait", "--progress", "none", "--unit", ingUnit, "--procedure", ingProcedure, in}
+
+	first := exec.Command(bin, args...)
+	first.Env = environ
+	var firstOut strings.Builder
+	first.Stdout, first.Stderr = &firstOut, &firstOut
+	require.NoError(t, first.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- first.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for ingestCountLines(journal) < n/4 {
+		select {
+		case err := <-exited:
+			t.Fatalf("ingest ended before it could be killed (%v): make the batch bigger\n%s", err, firstOut.String())
+		default:
+		}
+		require.False(t, time.Now().After(deadline), "no progress in the journal")
+		time.Sleep(2 * time.Millisecond)
+	}
+	require.NoError(t, first.Process.Kill())
+	<-exited
+	done := ingestCountLines(journal)
+	t.Logf("killed after %d of %d files were journalled", done, n)
+	require.Less(t, done, n, "killed half-way")
+
+	second := exec.Command(bin, args...)
+	second.Env = environ
+	out, err := second.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	t.Logf("re-run:\n%s", out)
+	assert.Contains(t, string(out), "failed:     0")
+	assert.Regexp(t, `skipped: +\d{2,}`, string(out), "the files journalled before the kill are skipped")
+
+	ctx := context.Background()
+	db := ingestOpenCatalog(t, dataDir)
+	want := map[string]bool{}
+	for _, p := range paths {
+		want[ingestSHA(t, p)] = true
+	}
+	require.Len(t, want, n, "the variants have distinct bytes")
+	docs := 0
+	for after := int64(0); ; {
+		page, err := db.FindDocuments(ctx, sohoa.DocumentFilter{Scope: sohoa.AllUnits, AfterID: after, Limit: 1000})
+		require.NoError(t, err)
+		if len(page) == 0 {
+			break
+		}
+		for _, d := range page {
+			assert.True(t, want[d.BlobKey], "document %d is one of the files", d.ID)
+			after = d.ID
+		}
+		docs += len(page)
+	}
+	assert.Equal(t, n, docs, "one document per file")
+	keys := 0
+	require.NoError(t, db.ForEachBlobKey(ctx, func(key string, size int64) error {
+		assert.True(t, want[key])
+		keys++
+		return nil
+	}))
+	assert.Equal(t, n, keys)
+	blobs, err := fsblob.New(filepath.Join(dataDir, "blobs"), fsblob.Options{})
+	require.NoError(t, err)
+	stored := 0
+	require.NoError(t, blobs.List(ctx, func(bi sohoa.BlobInfo) error {
+		assert.True(t, want[bi.Key], "no orphan blob: %s", bi.Key)
+		stored++
+		return nil
+	}))
+	assert.Equal(t, n, stored, "every file's bytes stored once")
 }

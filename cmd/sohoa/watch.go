@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -80,8 +81,12 @@ func runWatch(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "sohoa watch:", err)
 		return exitUsage
 	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(e.stderr, "sohoa watch: hot folder %s is not a directory\n", dir)
+		return exitFailure
+	}
 
-	st, pipe, err := openSourcePipeline(ctx, e, cfg, *trustDir, *workers)
+	st, pipe, err := openSourcePipeline(ctx, e, cfg, *trustDir, *workers, true)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "sohoa watch:", err)
 		return exitCode(err)
