@@ -52,7 +52,9 @@ func TestWatchCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	exit := make(chan int, 1)
-	go func() { exit <- run(ctx, e, []string{"watch", "--stable", "300ms", "--trust-dir", sample("trust"), hot}) }()
+	go func() {
+		exit <- run(ctx, e, []string{"watch", "--stable", "300ms", "--trust-dir", sample("trust"), hot})
+	}()
 
 	good := ingestCopy(t, sample("signed-valid-blt.pdf"), hot, ingDossier+".1.pdf")
 	ingestCopy(t, sample("unsigned.pdf"), hot, "batch-2/"+ingDossier+"__Bản sao CCCD.pdf")
@@ -85,7 +87,7 @@ func TestWatchCommand(t *testing.T) {
 	reasons := map[string]string{
 		"scan0001.pdf": `cannot tell the dossier from the file name "scan0001.pdf"`,
 		"000.00.12.G05-261201-0009__Đơn đề nghị.pdf": "dossier 000.00.12.G05-261201-0009 does not exist",
-		ingDossier + "__Tờ khai.pdf":                  "the file is not a PDF",
+		ingDossier + "__Tờ khai.pdf":                 "the file is not a PDF",
 	}
 	for name, reason := range reasons {
 		assert.FileExists(t, filepath.Join(failed, name))
