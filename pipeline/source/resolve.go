@@ -219,6 +219,9 @@ func joinAnd(s []string) string {
 	return out + " and " + s[len(s)-1]
 }
 
+// maxCached bounds the dossiers and procedures a Resolver remembers.
+const maxCached = 10000
+
 // dossier looks a dossier up once; nil means it does not exist (yet).
 func (r *Resolver) dossier(ctx context.Context, code string) (*sohoa.Dossier, error) {
 	r.mu.Lock()
@@ -237,7 +240,8 @@ func (r *Resolver) dossier(ctx context.Context, code string) (*sohoa.Dossier, er
 		return nil, fmt.Errorf("look up dossier %s: %w", code, err)
 	}
 	r.mu.Lock()
-	if r.dossiers == nil {
+	if r.dossiers == nil || len(r.dossiers) >= maxCached {
+		// A hot folder runs for months: start over rather than grow.
 		r.dossiers = map[string]*sohoa.Dossier{}
 	}
 	r.dossiers[code] = d
@@ -265,7 +269,7 @@ func (r *Resolver) components(ctx context.Context, code string) ([]string, error
 		c = p.RequiredComponents
 	}
 	r.mu.Lock()
-	if r.procs == nil {
+	if r.procs == nil || len(r.procs) >= maxCached {
 		r.procs = map[string][]string{}
 	}
 	r.procs[code] = c
