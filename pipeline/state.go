@@ -49,7 +49,7 @@ func (p *Pipeline) Record(ctx context.Context, dossierCode string) (*sohoa.Dossi
 }
 
 func (p *Pipeline) recordTx(ctx context.Context, tx sohoa.Catalog, d *sohoa.Dossier) (*sohoa.Dossier, error) {
-	ev, err := evaluateDossier(ctx, tx, d)
+	ev, err := evaluateDossier(ctx, tx, d, true)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,11 @@ type evaluation struct {
 	missing   []string
 }
 
-func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier) (*evaluation, error) {
+// evaluateDossier applies the digitization rule to d. With quick set it
+// stops at the first unmet requirement it can see without reading results
+// (a required component with no file at all, the common case while a
+// dossier is being scanned), and missing then holds only that one.
+func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, quick bool) (*evaluation, error) {
 	proc, err := c.FindProcedureByCode(ctx, d.ProcedureCode)
 	if err != nil {
 		return nil, fmt.Errorf("procedure of dossier %s: %w", d.Code, err)
@@ -93,11 +97,19 @@ func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier) (*e
 	if err != nil {
 		return nil, err
 	}
+	ev := &evaluation{procedure: proc, docs: docs}
+	if quick {
+		for _, m := range missing(d, proc, docs, nil, nil) {
+			if strings.HasSuffix(m, ": no file") {
+				ev.missing = []string{m}
+				return ev, nil
+			}
+		}
+	}
 	ids := make([]int64, len(docs))
 	for i, doc := range docs {
 		ids[i] = doc.ID
 	}
-	ev := &evaluation{procedure: proc, docs: docs}
 	if ev.ins, err = c.LatestInspections(ctx, ids); err != nil {
 		return nil, err
 	}

@@ -132,7 +132,7 @@ func (p *Pipeline) status(ctx context.Context, code string) (*DossierStatus, err
 	if err != nil {
 		return nil, err
 	}
-	ev, err := evaluateDossier(ctx, p.cfg.Catalog, d)
+	ev, err := evaluateDossier(ctx, p.cfg.Catalog, d, false)
 	if err != nil {
 		return nil, err
 	}
