@@ -17,6 +17,13 @@
 // the blob was stored leaves an orphan blob, which is harmless (sohoa fsck
 // reports it), and no row.
 //
+// For sources: an Ingest error with code EINVALID is a bad request (no such
+// dossier and no NewDossier, an unknown unit or procedure, a bad file name
+// or role) and will fail again; any other error (storage, database,
+// cancelled) may succeed later. A file whose content is bad (not a PDF,
+// unreadable) is not an Ingest error: it is stored and judged, and after
+// WaitDocuments, Documents reports it with Error set.
+//
 // # Jobs
 //
 //   - inspect runs the inspect package under the configured policy and
