@@ -77,7 +77,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	manifestPath := fs.String("manifest", "", "CSV manifest saying which dossier each file belongs to (columns "+strings.Join(source.ManifestColumns, ",")+"); without PATH, imports every file it lists")
 	unit := fs.String("unit", "", "the unit being imported: files of dossiers in other units fail; with --procedure, dossiers named by files that do not exist yet are created in this unit")
 	procedure := fs.String("procedure", "", "procedure of the dossiers created from file names (needs --unit); also fills empty procedure cells of the manifest")
-	noWait := fs.Bool("no-wait", false, "return once the files are stored; `sohoa work` or `sohoa serve` inspects and verifies them")
+	noWait := fs.Bool("no-wait", false, "return once the files are stored (sohoa work or sohoa serve inspects and verifies them)")
 	parallel := fs.Int("parallel", min(4, 2*runtime.GOMAXPROCS(0)), "files stored at once")
 	workers := fs.Int("workers", 0, "inspection and verification workers in this process (0: 2 per CPU)")
 	progressMode := fs.String("progress", "auto", "progress display: auto (a bar on a terminal, a line every 10 s otherwise), bar, plain or none")
@@ -172,10 +172,12 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	}
 	var items []ingestItem
 	var total int64
+	unplanned := len(run.failures) // paths that could not be read
 	for _, f := range files {
 		targets, err := run.resolver.Plan(f)
 		if err != nil {
 			run.fail(f.Path, "", err)
+			unplanned++
 			continue
 		}
 		for _, t := range targets {
@@ -214,7 +216,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 		cancel()
 	}
 
-	run.summary(time.Since(started), len(items), total, journal.Path(), checks)
+	run.summary(time.Since(started), len(items)+unplanned, total, journal.Path(), checks)
 	switch {
 	case interrupted:
 		fmt.Fprintln(e.stdout, "interrupted: the files stored so far are kept; run the same command again to import the rest")
