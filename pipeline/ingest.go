@@ -100,7 +100,7 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 		}
 		if dup, err := tx.FindDocumentByBlob(ctx, req.DossierCode, info.Key); err == nil {
 			res.Document, res.Duplicate = dup, true
-			return p.audit(ctx, tx, req.UploadedBy, ActionDocumentDup, dup, info, nil)
+			return p.audit(ctx, tx, &req, ActionDocumentDup, dup, info, nil)
 		} else if sohoa.Code(err) != sohoa.ENOTFOUND {
 			return err
 		}
@@ -125,7 +125,7 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 				return err
 			}
 			res.Document, res.Duplicate = dup, true
-			return p.audit(ctx, tx, req.UploadedBy, ActionDocumentDup, dup, info, nil)
+			return p.audit(ctx, tx, &req, ActionDocumentDup, dup, info, nil)
 		}
 		jobs, err := q.insertTx(ctx, tx.TxHandle(), []river.InsertManyParams{
 			{Args: inspectArgs{DocumentID: doc.ID}, InsertOpts: p.insertOpts()},
@@ -139,7 +139,7 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 			ids = append(ids, j.Job.ID)
 		}
 		res.Document = doc
-		return p.audit(ctx, tx, req.UploadedBy, ActionDocumentIngest, doc, info, ids)
+		return p.audit(ctx, tx, &req, ActionDocumentIngest, doc, info, ids)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest %s into dossier %s: %w", req.FileName, req.DossierCode, err)
@@ -177,7 +177,7 @@ func (p *Pipeline) ensureDossier(ctx context.Context, tx sohoa.Catalog, req *Ing
 	})
 }
 
-func (p *Pipeline) audit(ctx context.Context, tx sohoa.Catalog, actor, action string, doc *sohoa.Document, info sohoa.BlobInfo, jobs []int64) error {
+func (p *Pipeline) audit(ctx context.Context, tx sohoa.Catalog, req *IngestRequest, action string, doc *sohoa.Document, info sohoa.BlobInfo, jobs []int64) error {
 	details := map[string]any{
 		"dossier":      doc.DossierCode,
 		"sha256":       doc.BlobKey,
@@ -193,11 +193,16 @@ func (p *Pipeline) audit(ctx context.Context, tx sohoa.Catalog, actor, action st
 	if jobs != nil {
 		details["jobs"] = jobs
 	}
+	if action == ActionDocumentDup {
+		// What this upload was, beside the document it duplicates.
+		details["uploaded_file_name"] = req.FileName
+		details["uploaded_source"] = req.Source
+	}
 	b, err := json.Marshal(details)
 	if err != nil {
 		return err
 	}
 	return tx.AppendAudit(ctx, &sohoa.AuditEntry{
-		Actor: actor, Action: action, Object: "document:" + strconv.FormatInt(doc.ID, 10), Details: b,
+		Actor: req.UploadedBy, Action: action, Object: "document:" + strconv.FormatInt(doc.ID, 10), Details: b,
 	})
 }

@@ -134,6 +134,7 @@ func TestDuplicates(t *testing.T) {
 		assert.Equal(t, ActionDocumentIngest, entries[0].Action)
 		assert.Equal(t, ActionDocumentDup, entries[1].Action)
 		assert.Equal(t, "clerk1", entries[1].Actor)
+		assert.Contains(t, string(entries[1].Details), `"uploaded_file_name":"a-again.pdf"`)
 
 		b.start(t)
 		b.wait(t, first.Document.ID, other.Document.ID)
