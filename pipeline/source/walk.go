@@ -114,7 +114,10 @@ func Walk(ctx context.Context, paths []string, skip func(abs string) bool) (file
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			shown := root + strings.TrimPrefix(p, walkRoot)
+			shown := root
+			if rel, rerr := filepath.Rel(walkRoot, p); rerr == nil && rel != "." {
+				shown = filepath.Join(root, rel)
+			}
 			if err != nil {
 				problems = append(problems, &PathError{Path: shown, Err: unwrapPathErr(err)})
 				if d != nil && d.IsDir() {
