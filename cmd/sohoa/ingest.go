@@ -22,7 +22,6 @@ import (
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/pipeline/source"
-	"github.com/sohoa/sohoa/verify"
 )
 
 func init() {
@@ -126,7 +125,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 		manifest = m
 	}
 
-	st, pipe, err := openSourcePipeline(ctx, e, cfg, *trustDir, *workers, !*noWait)
+	st, pipe, err := openSourcePipeline(ctx, e, cfg, *trustDir, *workers)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "sohoa ingest:", err)
 		return exitCode(err)
@@ -231,41 +230,10 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// openSourcePipeline opens the stores and a pipeline over them with the
-// configured trust anchors (as `sohoa verify` finds them), for the
-// commands that ingest and run the workers in-process.
-func openSourcePipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string, workers int, runWorkers bool) (*stores, *pipeline.Pipeline, error) {
-	paths, err := trustPaths(e, trustDir, cfg.DataDir, nil)
-	if err != nil {
-		return nil, nil, sohoa.Errorf(sohoa.EINVALID, "%v", err)
-	}
-	anchors, err := verify.LoadTrustAnchors(paths...)
-	if err != nil {
-		return nil, nil, sohoa.Errorf(sohoa.EINVALID, "trust anchors: %v", err)
-	}
-	if len(anchors) == 0 && runWorkers {
-		e.log.Warn("no trust anchors configured (--trust-dir, SOHOA_TRUST_DIR or <data dir>/trust): no signature can reach TOTAL_PASSED")
-	}
-	v, err := verify.New(verify.Config{TrustAnchors: anchors, Policy: verify.DefaultPolicy(), Logger: e.log})
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := cfg.open(ctx, e)
-	if err != nil {
-		return nil, nil, err
-	}
-	pc := pipeline.Config{Catalog: st.Catalog, Blobs: st.Blobs, Verifier: v, Logger: e.log, Workers: workers}
-	if st.Postgres != nil {
-		pc.PGPool = st.Postgres.Pool()
-	} else {
-		pc.SQLiteDB = st.SQLite.Writer()
-	}
-	p, err := pipeline.New(pc)
-	if err != nil {
-		_ = st.Close()
-		return nil, nil, err
-	}
-	return st, p, nil
+// openSourcePipeline opens the stores and a pipeline for the commands that
+// take files in (ingest, watch); see openPipeline.
+func openSourcePipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string, workers int) (*stores, *pipeline.Pipeline, error) {
+	return openPipeline(ctx, e, cfg, trustDir, pipeline.Config{Workers: workers})
 }
 
 // manifestFiles stats the files a manifest lists (the input when no PATH

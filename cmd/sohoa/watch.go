@@ -86,7 +86,7 @@ func runWatch(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 
-	st, pipe, err := openSourcePipeline(ctx, e, cfg, *trustDir, *workers, true)
+	st, pipe, err := openSourcePipeline(ctx, e, cfg, *trustDir, *workers)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "sohoa watch:", err)
 		return exitCode(err)
