@@ -153,7 +153,7 @@ func (s Sample) Bytes() []byte {
 	for _, off := range offsets {
 		fmt.Fprintf(&b, "%010d 00000 n \n", off)
 	}
-	id := fmt.Sprintf("%032x", []byte(title+strings.Repeat("_", 16))[:16])
+	id := fmt.Sprintf("%032x", []byte(title + strings.Repeat("_", 16))[:16])
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R /ID [<%s><%s>] >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, id, id, xref)
 	return b.Bytes()
 }
