@@ -1,0 +1,383 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/internal/demodata"
+	"github.com/sohoa/sohoa/pipeline"
+)
+
+func init() {
+	register("demo", "fill an empty data directory with demo units, users and dossiers through the real pipeline and print each dossier's status", runDemo)
+}
+
+// demoMarker is the file that says a data directory was filled by `sohoa
+// demo`. It is written before anything else, so an interrupted demo is
+// finished by running it again, and it fixes the dossiers' dates (their
+// codes carry the day they were received), so a re-run finds the same
+// dossiers.
+const demoMarker = "demo.json"
+
+// demoActor is the audit actor of the reference data the demo creates.
+const demoActor = "system:demo"
+
+// demoWait bounds the wait for inspection and verification of the samples
+// (a few seconds on any machine).
+var demoWait = 2 * time.Minute
+
+type demoState struct {
+	FilledAt time.Time `json:"filled_at"`
+	Note     string    `json:"note"`
+}
+
+// Demo reference data: a ministry → department → one-stop shop tree, one
+// procedure with two required components, and a user of each role.
+var (
+	demoUnits = []sohoa.Unit{
+		{Code: "000.00.00.G05", Name: "Bộ Số hóa (dữ liệu mẫu)"},
+		{Code: "000.00.10.G05", Name: "Văn phòng Bộ", ParentCode: "000.00.00.G05"},
+		{Code: "000.00.12.G05", Name: "Bộ phận Một cửa", ParentCode: "000.00.10.G05"},
+	}
+	demoShop      = "000.00.12.G05"
+	demoProcedure = sohoa.Procedure{
+		Code:               "1.000894",
+		Name:               "Cấp giấy phép hoạt động (dữ liệu mẫu)",
+		RequiredComponents: []string{"Đơn đề nghị", "Bản sao giấy tờ pháp lý"},
+	}
+	demoUsers = []sohoa.User{
+		{Username: "canbo.motcua", DisplayName: "Nguyễn Thị Lan (cán bộ một cửa)", Roles: []sohoa.Role{sohoa.RoleClerk}, UnitScopes: []string{"000.00.12.G05"}},
+		{Username: "mayquet.01", DisplayName: "Máy quét số 1", Roles: []sohoa.Role{sohoa.RoleScanner}, UnitScopes: []string{"000.00.12.G05"}},
+		{Username: "kiemsoat", DisplayName: "Trần Văn Minh (kiểm soát)", Roles: []sohoa.Role{sohoa.RoleAuditor}, UnitScopes: []string{"000.00.00.G05"}},
+		{Username: "quantri", DisplayName: "Lê Hoàng (quản trị)", Roles: []sohoa.Role{sohoa.RoleAdmin}},
+	}
+)
+
+// demoFile is one sample ingested into a demo dossier.
+type demoFile struct {
+	sample    string // name in internal/demodata
+	role      sohoa.DocumentRole
+	component string
+	source    sohoa.DocumentSource
+	actor     string
+}
+
+// demoDossier is one demo dossier and what it shows.
+type demoDossier struct {
+	seq      int
+	resolved bool
+	shows    string
+	files    []demoFile
+}
+
+const (
+	compForm = "Đơn đề nghị"
+	compCopy = "Bản sao giấy tờ pháp lý"
+)
+
+var demoDossiers = []demoDossier{
+	{seq: 1, shows: "a signed application (valid signature) and a good 300 dpi scan: digitized", files: []demoFile{
+		{sample: "signed-valid-blt.pdf", role: sohoa.RoleComponent, component: compForm, source: sohoa.SourceWeb, actor: "canbo.motcua"},
+		{sample: "scan-300dpi.pdf", role: sohoa.RoleComponent, component: compCopy, source: sohoa.SourceFolder, actor: "mayquet.01"},
+	}},
+	{seq: 2, resolved: true, shows: "a resolved dossier: application with two signatures, an unsigned copy and a certified result: digitized", files: []demoFile{
+		{sample: "two-signatures.pdf", role: sohoa.RoleComponent, component: compForm, source: sohoa.SourceWeb, actor: "canbo.motcua"},
+		{sample: "unsigned.pdf", role: sohoa.RoleComponent, component: compCopy, source: sohoa.SourceWeb, actor: "canbo.motcua"},
+		{sample: "certified-p2.pdf", role: sohoa.RoleResult, source: sohoa.SourceWeb, actor: "canbo.motcua"},
+	}},
+	{seq: 3, shows: "tampered files: a signed application changed in place and a signed copy with a page rewritten after signing: not digitized", files: []demoFile{
+		{sample: "tampered-digest.pdf", role: sohoa.RoleComponent, component: compForm, source: sohoa.SourceWeb, actor: "canbo.motcua"},
+		{sample: "tampered-page-rewritten.pdf", role: sohoa.RoleComponent, component: compCopy, source: sohoa.SourceWeb, actor: "canbo.motcua"},
+	}},
+	{seq: 4, shows: "a valid signed application (the same bytes as dossier 0001: one stored file, two documents) and a 100 dpi scan: not digitized", files: []demoFile{
+		{sample: "signed-valid-blt.pdf", role: sohoa.RoleComponent, component: compForm, source: sohoa.SourceWeb, actor: "canbo.motcua"},
+		{sample: "scan-low-resolution.pdf", role: sohoa.RoleComponent, component: compCopy, source: sohoa.SourceFolder, actor: "mayquet.01"},
+	}},
+}
+
+// runDemo is `sohoa demo`. It always uses the embedded default (SQLite and
+// blobs in the data directory): it fills a new or empty data directory, or
+// one it filled before (then it finishes what an interrupted run left and
+// prints the statuses again; every step is idempotent), and refuses any
+// other directory. Exit 0 when every sample was ingested, inspected and
+// verified, 1 otherwise.
+func runDemo(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "demo", "[--data-dir DIR]")
+	dataDir := fs.String("data-dir", envOr(e, "SOHOA_DATA_DIR", defaultDataDir), "data directory to fill: new, empty, or filled by an earlier sohoa demo (env SOHOA_DATA_DIR)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(e.stderr, "sohoa demo:", err)
+		return exitFailure
+	}
+	for _, k := range []string{"SOHOA_DATABASE_URL", "SOHOA_S3_ENDPOINT", "SOHOA_TRUST_DIR"} {
+		if e.getenv(k) != "" {
+			fmt.Fprintf(e.stderr, "sohoa demo: ignoring %s: the demo always uses the embedded default in its data directory\n", k)
+		}
+	}
+
+	state, resumed, err := demoPrepare(*dataDir, time.Now())
+	if err != nil {
+		return fail(err)
+	}
+	trustDir := filepath.Join(*dataDir, "trust")
+	rootPath, err := demoWriteTrust(trustDir)
+	if err != nil {
+		return fail(err)
+	}
+
+	cfg := &storeConfig{DataDir: *dataDir}
+	st, p, err := openPipeline(ctx, e, cfg, trustDir, pipeline.Config{})
+	if err != nil {
+		return fail(err)
+	}
+	defer st.Close()
+	if err := p.Start(ctx); err != nil {
+		return fail(err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := p.Stop(sctx); err != nil {
+			e.log.Warn("stopping the workers", "err", err)
+		}
+	}()
+
+	w := e.stdout
+	if resumed {
+		fmt.Fprintf(w, "sohoa demo: %s already holds the demo (filled %s); finishing it and showing it again\n", *dataDir, localTime(state.FilledAt))
+	} else {
+		fmt.Fprintf(w, "sohoa demo: filling %s (embedded default: %s, blobs in %s)\n", *dataDir, cfg.describeCatalog(), cfg.blobDir())
+	}
+	if err := demoRefData(ctx, st.Catalog); err != nil {
+		return fail(fmt.Errorf("reference data: %w", err))
+	}
+	demoPrintRefData(w, rootPath)
+
+	codes, ids, added, err := demoIngest(ctx, p, state.FilledAt)
+	if err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(w, "\nIngested %d sample files into %d dossiers through the pipeline (%d new, %d already there); inspecting and verifying…\n",
+		len(ids), len(codes), added, len(ids)-added)
+	wctx, cancel := context.WithTimeout(ctx, demoWait)
+	err = p.WaitDocuments(wctx, ids)
+	cancel()
+	if err != nil {
+		return fail(err)
+	}
+
+	digitized, problems := 0, 0
+	for i, code := range codes {
+		ds, err := p.Status(ctx, code)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(w, "\n── %d/%d: %s\n", i+1, len(codes), demoDossiers[i].shows)
+		printStatus(w, ds)
+		if ds.Digitized {
+			digitized++
+		}
+		for _, d := range ds.Documents {
+			if d.Inspection == nil || d.Verification == nil {
+				problems++
+			}
+		}
+	}
+	fmt.Fprintf(w, "\n%d of %d dossiers digitized.\n", digitized, len(codes))
+	dirFlag := ""
+	if *dataDir != defaultDataDir {
+		dirFlag = " --data-dir " + *dataDir
+	}
+	fmt.Fprintf(w, "Try: sohoa status%s --json %s", dirFlag, codes[len(codes)-1])
+	if _, ok := commands["serve"]; ok {
+		fmt.Fprintf(w, "    or: sohoa serve%s", dirFlag)
+	}
+	fmt.Fprintln(w)
+	if problems > 0 {
+		return fail(fmt.Errorf("%d file(s) were not processed", problems))
+	}
+	return exitOK
+}
+
+// demoPrepare decides whether dir may be filled: a new or empty directory
+// is, and gets the marker; a directory with the marker was filled before
+// (resumed); anything else is refused.
+func demoPrepare(dir string, now time.Time) (demoState, bool, error) {
+	var st demoState
+	marker := filepath.Join(dir, demoMarker)
+	b, err := os.ReadFile(marker)
+	if err == nil {
+		if err := json.Unmarshal(b, &st); err != nil || st.FilledAt.IsZero() {
+			return st, false, fmt.Errorf("%s is not a demo marker (%v); use another --data-dir", marker, err)
+		}
+		return st, true, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return st, false, err
+	}
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return st, false, err
+		}
+	case err != nil:
+		return st, false, err
+	case len(entries) > 0:
+		return st, false, fmt.Errorf("%s is not empty and was not filled by sohoa demo: give a new or empty directory with --data-dir (the demo never writes into data in use)", dir)
+	}
+	st = demoState{FilledAt: now.UTC().Truncate(time.Second), Note: "filled by `sohoa demo`; run it again to show the demo dossiers"}
+	b, _ = json.MarshalIndent(st, "", "  ")
+	if err := os.WriteFile(marker, append(b, '\n'), 0o644); err != nil {
+		return st, false, err
+	}
+	return st, false, nil
+}
+
+// demoWriteTrust installs the sample PKI's root as the data directory's
+// trust anchor, so the sample signatures can reach TOTAL_PASSED.
+func demoWriteTrust(dir string) (string, error) {
+	root, err := demodata.FS.ReadFile(demodata.TrustRoot)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "sohoa-sample-root.pem")
+	if cur, err := os.ReadFile(path); err == nil && bytes.Equal(cur, root) {
+		return path, nil
+	}
+	return path, os.WriteFile(path, root, 0o644)
+}
+
+// demoRefData creates the units, the procedure and the users that are not
+// there yet, each with its audit entry, in one transaction.
+func demoRefData(ctx context.Context, c sohoa.Catalog) error {
+	missing := func(err error) (bool, error) {
+		if err == nil {
+			return false, nil
+		}
+		if sohoa.Code(err) == sohoa.ENOTFOUND {
+			return true, nil
+		}
+		return false, err
+	}
+	audit := func(tx sohoa.Catalog, action, object string) error {
+		return tx.AppendAudit(ctx, &sohoa.AuditEntry{Actor: demoActor, Action: action, Object: object})
+	}
+	return c.WithTx(ctx, func(tx sohoa.Catalog) error {
+		for _, u := range demoUnits {
+			_, err := tx.FindUnitByCode(ctx, u.Code)
+			if m, err := missing(err); err != nil || !m {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if err := tx.CreateUnit(ctx, &u); err != nil {
+				return err
+			}
+			if err := audit(tx, "unit.create", "unit:"+u.Code); err != nil {
+				return err
+			}
+		}
+		_, err := tx.FindProcedureByCode(ctx, demoProcedure.Code)
+		if m, err := missing(err); err != nil {
+			return err
+		} else if m {
+			p := demoProcedure
+			if err := tx.CreateProcedure(ctx, &p); err != nil {
+				return err
+			}
+			if err := audit(tx, "procedure.create", "procedure:"+p.Code); err != nil {
+				return err
+			}
+		}
+		for _, u := range demoUsers {
+			_, err := tx.FindUserByUsername(ctx, u.Username)
+			if m, err := missing(err); err != nil || !m {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if err := tx.CreateUser(ctx, &u); err != nil {
+				return err
+			}
+			if err := audit(tx, "user.create", "user:"+u.Username); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func demoPrintRefData(w io.Writer, rootPath string) {
+	fmt.Fprintln(w, "\nUnits (đơn vị):")
+	for i, u := range demoUnits {
+		fmt.Fprintf(w, "  %s%-13s  %s\n", strings.Repeat("  ", i), u.Code, u.Name)
+	}
+	fmt.Fprintf(w, "Procedure: %s %s, required components: %s\n", demoProcedure.Code, demoProcedure.Name, strings.Join(demoProcedure.RequiredComponents, "; "))
+	fmt.Fprintln(w, "Users (no passwords yet):")
+	for _, u := range demoUsers {
+		scope := "all units"
+		if len(u.UnitScopes) > 0 {
+			scope = strings.Join(u.UnitScopes, ", ")
+		}
+		fmt.Fprintf(w, "  %-13s %-8s %-14s %s\n", u.Username, u.Roles[0], scope, u.DisplayName)
+	}
+	fmt.Fprintf(w, "Trust anchor: %s (root of the sample PKI that signed the samples)\n", rootPath)
+}
+
+// demoIngest ingests every demo file, creating the dossiers on their first
+// file. Dossier codes follow Circular 01/2018/TT-VPCP Art. 19 with the day
+// the demo was first filled. It returns the dossier codes, the documents
+// (one per file) and how many were new.
+func demoIngest(ctx context.Context, p *pipeline.Pipeline, filledAt time.Time) (codes []string, ids []int64, added int, err error) {
+	for _, d := range demoDossiers {
+		received := filledAt.Add(-time.Duration(len(demoDossiers)-d.seq+1) * 20 * time.Minute)
+		code := fmt.Sprintf("%s-%s-%04d", demoShop, received.In(sohoa.Location()).Format("060102"), d.seq)
+		due := received.AddDate(0, 0, 15)
+		nd := &sohoa.Dossier{UnitCode: demoShop, ProcedureCode: demoProcedure.Code, ReceivedAt: received, DueAt: &due}
+		if d.resolved {
+			resolved := filledAt
+			nd.Status, nd.ResolvedAt = sohoa.StatusResolved, &resolved
+		}
+		codes = append(codes, code)
+		for _, f := range d.files {
+			body, err := demodata.FS.ReadFile(f.sample)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			res, err := p.Ingest(ctx, pipeline.IngestRequest{
+				DossierCode: code, NewDossier: nd, Role: f.role, Component: f.component,
+				FileName: f.sample, MediaType: "application/pdf", Source: f.source, UploadedBy: f.actor,
+				Body: bytes.NewReader(body),
+			})
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			if !res.Duplicate {
+				added++
+			}
+			ids = append(ids, res.Document.ID)
+		}
+	}
+	return codes, ids, added, nil
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// demoStatusJSON is the part of `sohoa status --json` the demo test reads.
+type demoStatusJSON struct {
+	Dossier struct {
+		Code   string `json:"code"`
+		Status string `json:"status"`
+	} `json:"dossier"`
+	Documents []struct {
+		FileName   string `json:"file_name"`
+		SHA256     string `json:"sha256"`
+		Inspection *struct {
+			Outcome  string `json:"outcome"`
+			Findings []struct {
+				Rule    string `json:"rule"`
+				Outcome string `json:"outcome"`
+				Message string `json:"message"`
+			} `json:"findings"`
+		} `json:"inspection"`
+		Verification *struct {
+			Indication    string `json:"indication"`
+			SubIndication string `json:"sub_indication"`
+		} `json:"verification"`
+	} `json:"documents"`
+	Missing   []string `json:"missing"`
+	Digitized bool     `json:"digitized"`
+}
+
+func TestDemo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	vars := map[string]string{"SOHOA_DATA_DIR": dir}
+
+	code, out, errOut := runCmd(t, vars, "demo")
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "2 of 4 dossiers digitized.")
+	assert.Contains(t, out, "9 new, 0 already there")
+	assert.FileExists(t, filepath.Join(dir, "trust", "sohoa-sample-root.pem"))
+
+	codes := regexp.MustCompile(`(?m)^Dossier (\S+)$`).FindAllStringSubmatch(out, -1)
+	require.Len(t, codes, 4, out)
+	status := func(code string) demoStatusJSON {
+		t.Helper()
+		c, o, e := runCmd(t, vars, "status", "--json", code)
+		require.Equal(t, 0, c, e)
+		var st demoStatusJSON
+		require.NoError(t, json.Unmarshal([]byte(o), &st), o)
+		return st
+	}
+	type verdict struct{ inspection, indication, sub string }
+	want := []map[string]verdict{
+		{"signed-valid-blt.pdf": {"warn", "TOTAL_PASSED", ""}, "scan-300dpi.pdf": {"warn", "INDETERMINATE", "NO_SIGNATURE"}},
+		{"two-signatures.pdf": {"warn", "TOTAL_PASSED", ""}, "unsigned.pdf": {"warn", "INDETERMINATE", "NO_SIGNATURE"}, "certified-p2.pdf": {"warn", "TOTAL_PASSED", ""}},
+		{"tampered-digest.pdf": {"warn", "TOTAL_FAILED", "HASH_FAILURE"}, "tampered-page-rewritten.pdf": {"warn", "TOTAL_FAILED", "DISALLOWED_CHANGES"}},
+		{"signed-valid-blt.pdf": {"warn", "TOTAL_PASSED", ""}, "scan-low-resolution.pdf": {"fail", "INDETERMINATE", "NO_SIGNATURE"}},
+	}
+	digitized := []bool{true, true, false, false}
+	var sts []demoStatusJSON
+	for i, m := range codes {
+		code := m[1]
+		assert.Regexp(t, `^000\.00\.12\.G05-\d{6}-000`+string(rune('1'+i))+`$`, code)
+		st := status(code)
+		sts = append(sts, st)
+		assert.Equal(t, digitized[i], st.Digitized, "dossier %s: missing %v", code, st.Missing)
+		got := map[string]verdict{}
+		for _, d := range st.Documents {
+			require.NotNil(t, d.Inspection, d.FileName)
+			require.NotNil(t, d.Verification, d.FileName)
+			got[d.FileName] = verdict{d.Inspection.Outcome, d.Verification.Indication, d.Verification.SubIndication}
+		}
+		assert.Equal(t, want[i], got, "dossier %s", code)
+	}
+	assert.Equal(t, "resolved", sts[1].Dossier.Status)
+	// The low-resolution scan says why, in terms a clerk can act on.
+	var lowRes string
+	for _, d := range sts[3].Documents {
+		if d.FileName != "scan-low-resolution.pdf" {
+			continue
+		}
+		for _, f := range d.Inspection.Findings {
+			if f.Rule == "resolution" {
+				assert.Equal(t, "fail", f.Outcome)
+				lowRes = f.Message
+			}
+		}
+	}
+	assert.Contains(t, lowRes, "100 dpi, needs 200")
+	assert.Contains(t, strings.Join(sts[3].Missing, "\n"), "scan-low-resolution.pdf")
+	// The same bytes in two dossiers: two documents over one blob.
+	assert.Equal(t, sts[0].Documents[0].SHA256, sts[3].Documents[0].SHA256)
+
+	c, o, e := runCmd(t, vars, "fsck")
+	assert.Equal(t, 0, c, o+e)
+	assert.Contains(t, o, "catalog: 8 blob keys; blob store: 8 blobs")
+
+	// Running it again shows the same dossiers and adds nothing.
+	code, out2, errOut := runCmd(t, vars, "demo")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out2, "already holds the demo")
+	assert.Contains(t, out2, "0 new, 9 already there")
+	assert.Equal(t, codes, regexp.MustCompile(`(?m)^Dossier (\S+)$`).FindAllStringSubmatch(out2, -1))
+	assert.Contains(t, out2, "2 of 4 dossiers digitized.")
+}
+
+func TestDemoRefusesDataInUse(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "sohoa.db"), []byte("not ours"), 0o644))
+	code, out, errOut := runCmd(t, map[string]string{"SOHOA_DATA_DIR": dir}, "demo")
+	assert.Equal(t, exitFailure, code, out)
+	assert.Contains(t, errOut, "is not empty and was not filled by sohoa demo")
+	b, err := os.ReadFile(filepath.Join(dir, "sohoa.db"))
+	require.NoError(t, err)
+	assert.Equal(t, "not ours", string(b))
+	_, err = os.Stat(filepath.Join(dir, demoMarker))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+
+	code, _, _ = runCmd(t, nil, "demo", "extra")
+	assert.Equal(t, exitUsage, code)
+}
