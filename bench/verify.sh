@@ -5,7 +5,7 @@
 #   bench/verify.sh                 # everything, defaults below
 #   RUNS=50 BATCH=200 bench/verify.sh   # quicker
 #   SOHOA_BIN=/path/to/sohoa bench/verify.sh   # time another build
-#   WAIT_QUIET=1800 bench/verify.sh    # first wait (up to 30 min) for an idle machine
+#   WAIT_QUIET=1800 bench/verify.sh    # before timing, wait (up to 30 min) for an idle machine
 #
 # A benchmark, not a test: nothing in the test suite calls it. It installs what
 # it needs from Debian (poppler-utils, libnss3-tools, time; hyperfine when
@@ -32,7 +32,7 @@ RUNS=${RUNS:-200}          # small file: runs per tool
 WARMUP=${WARMUP:-10}       # small file: warm-up runs per tool
 BATCH=${BATCH:-1000}       # files in the batch row
 BATCH_RUNS=${BATCH_RUNS:-3}
-LARGE_MB=${LARGE_MB:-110}  # size of the large file's embedded stream
+LARGE_MB=${LARGE_MB:-110}  # large file: pages, each carrying a 1 MiB image
 LARGE_RUNS=${LARGE_RUNS:-5}
 
 die() { echo "bench/verify.sh: $*" >&2; exit 1; }
@@ -61,7 +61,8 @@ need certutil libnss3-tools
 need sha256sum coreutils
 [ -x /usr/bin/time ] || { need /usr/bin/time time; }
 HAVE_HYPERFINE=
-if [ -z "${NO_HYPERFINE:-}" ] && need hyperfine hyperfine optional; then
+# -N (no shell between hyperfine and the command) needs hyperfine 1.13 or later.
+if [ -z "${NO_HYPERFINE:-}" ] && need hyperfine hyperfine optional && hyperfine -N --runs 1 --style none true >/dev/null 2>&1; then
 	HAVE_HYPERFINE=1
 else
 	echo "timing with a shell loop (date +%s%N), not hyperfine" >&2
@@ -234,8 +235,6 @@ fmt_time() { # fmt_time SECONDS [SD]
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a/b }'; } # a/b
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k/1024 }'; }
-
-
 pdfsig_of() { case $1 in *-small) echo pdfsig-small ;; *-batch) echo pdfsig-batch ;; *-large) echo pdfsig-large ;; esac; }
 
 {
