@@ -562,8 +562,17 @@ func TestSamples(t *testing.T) {
 			assert.Equal(t, OK, one(t, res, RuleEncryption).Outcome)
 			assert.Equal(t, OK, one(t, res, RuleVersion).Outcome)
 			assert.Positive(t, res.Pages)
-			assert.True(t, res.HasText, "generated text PDFs")
-			assert.Equal(t, "no page is a scanned image; resolution was not checked", one(t, res, RuleResolution).Message)
+			switch filepath.Base(f) {
+			case "scan-300dpi.pdf":
+				assert.Equal(t, OK, one(t, res, RuleResolution).Outcome)
+				assert.InDelta(t, 300, res.MinDPI, 1)
+			case "scan-low-resolution.pdf":
+				assert.Equal(t, Fail, one(t, res, RuleResolution).Outcome)
+				assert.Equal(t, "page 1: 100 dpi, needs 200; scan it again at 200 dpi or more", one(t, res, RuleResolution).Message)
+			default:
+				assert.True(t, res.HasText, "generated text PDFs")
+				assert.Equal(t, "no page is a scanned image; resolution was not checked", one(t, res, RuleResolution).Message)
+			}
 		})
 	}
 }
