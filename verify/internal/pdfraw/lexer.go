@@ -1,10 +1,12 @@
 package pdfraw
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 )
 
 // Character classes of PDF syntax (ISO 32000-1, 7.2.2).
@@ -16,7 +18,13 @@ const (
 
 var charClass [256]uint8
 
+// hexVal holds the value of a hex digit, or -1.
+var hexVal [256]int8
+
 func init() {
+	for i := range hexVal {
+		hexVal[i] = int8(unhex(i))
+	}
 	for _, c := range []byte{0, '\t', '\n', '\f', '\r', ' '} {
 		charClass[c] = clSpace
 	}
@@ -151,6 +159,11 @@ func (l *lexer) fill() bool {
 	if n > l.limit-l.pos {
 		n = l.limit - l.pos
 	}
+	if l.buf == nil {
+		if bp, ok := bufPool.Get().(*[]byte); ok {
+			l.buf = (*bp)[:0]
+		}
+	}
 	if int64(cap(l.buf)) >= n {
 		l.buf = l.buf[:n]
 	} else {
@@ -167,6 +180,20 @@ func (l *lexer) fill() bool {
 	}
 	l.bufOff = l.pos
 	return true
+}
+
+// bufPool recycles the read windows of file lexers.
+var bufPool sync.Pool
+
+// release returns a file lexer's window to the pool. The lexer must not be
+// used afterwards; no token refers to the window.
+func (l *lexer) release() {
+	if l.mem || l.buf == nil || cap(l.buf) > maxChunk {
+		return
+	}
+	b := l.buf[:0]
+	l.buf = nil
+	bufPool.Put(&b)
 }
 
 func (l *lexer) peek() int {
@@ -438,7 +465,46 @@ func (l *lexer) hexString(start int64) (token, error) {
 	var b []byte
 	hi := -1
 	n := 0
+	max2 := 2 * l.maxToken()
 	for {
+		// Bulk: decode the run of hex digits and white space in the
+		// buffered window.
+		if l.fill() {
+			win := l.buf[l.pos-l.bufOff:]
+			if b == nil {
+				est := len(win)
+				if j := bytes.IndexByte(win, '>'); j >= 0 {
+					est = j
+				}
+				b = make([]byte, 0, min(est/2+1, l.maxToken()+1))
+			}
+			i := 0
+			for ; i < len(win); i++ {
+				c := win[i]
+				v := hexVal[c]
+				if v < 0 {
+					if charClass[c] == clSpace {
+						continue
+					}
+					break
+				}
+				n++
+				if n > max2 {
+					l.pos += int64(i) + 1
+					return token{}, l.tokenLimit(start, "hex string")
+				}
+				if hi < 0 {
+					hi = int(v)
+				} else {
+					b = append(b, byte(hi<<4|int(v)))
+					hi = -1
+				}
+			}
+			l.pos += int64(i)
+			if i == len(win) {
+				continue
+			}
+		}
 		c := l.next()
 		switch {
 		case c < 0:
@@ -448,23 +514,8 @@ func (l *lexer) hexString(start int64) (token, error) {
 				b = append(b, byte(hi<<4))
 			}
 			return token{kind: tString, s: nonNil(b), hex: true, start: start, end: l.pos}, nil
-		case isSpace(c):
-			continue
 		}
-		v := unhex(c)
-		if v < 0 {
-			return token{}, l.errAt(l.pos-1, "invalid character %q in hex string starting at %d", rune(c), start)
-		}
-		n++
-		if n > 2*l.maxToken() {
-			return token{}, l.tokenLimit(start, "hex string")
-		}
-		if hi < 0 {
-			hi = v
-		} else {
-			b = append(b, byte(hi<<4|v))
-			hi = -1
-		}
+		return token{}, l.errAt(l.pos-1, "invalid character %q in hex string starting at %d", rune(c), start)
 	}
 }
 

@@ -188,6 +188,7 @@ func (f *File) readIndirect(off int64, ref Ref, anyRef bool, rev int, rc rctx) (
 		return nil, 0, false, err
 	}
 	lx := newFileLexer(f.r, f.size, off, off+f.lim.MaxObjectBytes, &f.lim)
+	defer lx.release()
 	lx.what = what
 	p := newParser(lx, &f.lim)
 	lx.skipWhite()

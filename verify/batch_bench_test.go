@@ -1,0 +1,54 @@
+package verify
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkBatch verifies the small files bench/verify.sh generated (skipped
+// when they are absent), for profiling the per-file cost.
+func BenchmarkBatch(b *testing.B) {
+	files, _ := filepath.Glob("../bench/out/verify/files/small-*.pdf")
+	if len(files) == 0 {
+		b.Skip("run bench/verify.sh first")
+	}
+	if len(files) > 200 {
+		files = files[:200]
+	}
+	anchors, err := LoadTrustAnchors("../bench/out/verify/pki/root.pem")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := New(Config{TrustAnchors: anchors, Policy: DefaultPolicy()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := make([][]byte, len(files))
+	for i, f := range files {
+		if data[i], err = os.ReadFile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d := data[i%len(data)]
+		if _, err := v.Verify(context.Background(), bytesReaderAt(d), int64(len(d))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+type bytesReaderAt []byte
+
+func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(b)) {
+		return 0, os.ErrClosed
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, os.ErrClosed
+	}
+	return n, nil
+}
