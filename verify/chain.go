@@ -223,11 +223,19 @@ func (v *Verifier) buildPath(leaf *x509.Certificate, pool []*x509.Certificate, a
 		roots = x509.NewCertPool() // never nil: nil would mean the system roots
 	}
 	inter := x509.NewCertPool()
+	var interList []*x509.Certificate
 	for _, c := range pool {
 		if !c.Equal(leaf) {
 			inter.AddCert(c)
+			interList = append(interList, c)
 		}
 	}
+	// The search depends on the time only through which candidates are
+	// within their validity period, so a path found earlier for the same
+	// certificates at a time with the same valid candidates is reused.
+	cands := make([]*x509.Certificate, 0, 1+len(interList)+len(v.anchors))
+	cands = append(append(append(cands, leaf), interList...), v.anchors...)
+	pk := pathKey(leaf, interList)
 	mid := leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
 	clamped := at
 	if clamped.After(leaf.NotAfter) {
@@ -238,6 +246,12 @@ func (v *Verifier) buildPath(leaf *x509.Certificate, pool []*x509.Certificate, a
 	}
 	var firstErr error
 	for _, t := range []time.Time{at, clamped, mid} {
+		valid := validAt(cands, t)
+		if len(v.anchors) > 0 {
+			if ch := v.cachedPath(pk, valid, leaf, interList); ch != nil {
+				return ch, nil
+			}
+		}
 		chains, err := leaf.Verify(x509.VerifyOptions{
 			Roots:         roots,
 			Intermediates: inter,
@@ -250,6 +264,9 @@ func (v *Verifier) buildPath(leaf *x509.Certificate, pool []*x509.Certificate, a
 				if len(ch) < len(best) {
 					best = ch
 				}
+			}
+			if len(v.anchors) > 0 {
+				v.storePath(pk, valid, best)
 			}
 			return best, nil
 		}

@@ -290,7 +290,7 @@ func (v *Verifier) evalCRL(it *revItem, cert, issuer *x509.Certificate, now time
 			return nil, true, fmt.Errorf("it has an unsupported critical extension %s", e.Id)
 		}
 	}
-	if err := crl.CheckSignatureFrom(issuer); err != nil {
+	if err := v.sigCheck('c', it.der, issuer.Raw, func() error { return crl.CheckSignatureFrom(issuer) }); err != nil {
 		return nil, true, fmt.Errorf("its signature does not verify with the key of the issuer %s: %v", certName(issuer), err)
 	}
 	if prob := v.policy.hashProblem(certSigHash(crl.SignatureAlgorithm)); prob != "" {
@@ -386,7 +386,7 @@ func idpCovers(der []byte, cert *x509.Certificate) (bool, error) {
 
 // evalOCSP reads what an OCSP response says about cert.
 func (v *Verifier) evalOCSP(it *revItem, cert, issuer *x509.Certificate, pool []*x509.Certificate, now time.Time) (*revResult, bool, error) {
-	resp, err := ocsp.ParseResponseForCert(it.der, cert, nil)
+	resp, err := v.parseOCSPForCert(it.der, cert)
 	if err != nil {
 		var pe ocsp.ParseError
 		if errors.As(err, &pe) {
@@ -403,16 +403,16 @@ func (v *Verifier) evalOCSP(it *revItem, cert, issuer *x509.Certificate, pool []
 		switch {
 		case rc.Equal(issuer) || bytes.Equal(rc.RawSubject, issuer.RawSubject) && bytes.Equal(rc.RawSubjectPublicKeyInfo, issuer.RawSubjectPublicKeyInfo):
 			responder = issuer
-		case delegatedResponder(rc, issuer):
+		case v.delegatedResponder(rc, issuer):
 			responder = rc
 		default:
 			return nil, true, fmt.Errorf("it is signed by %s, which is neither the issuer %s nor a responder the issuer authorised", certName(rc), certName(issuer))
 		}
-	} else if resp.CheckSignatureFrom(issuer) == nil {
+	} else if v.ocspSignedBy(it.der, resp, issuer) {
 		responder = issuer
 	} else {
 		for _, c := range pool {
-			if delegatedResponder(c, issuer) && resp.CheckSignatureFrom(c) == nil {
+			if v.delegatedResponder(c, issuer) && v.ocspSignedBy(it.der, resp, c) {
 				responder = c
 				break
 			}
@@ -449,7 +449,7 @@ func (v *Verifier) evalOCSP(it *revItem, cert, issuer *x509.Certificate, pool []
 
 // delegatedResponder says whether c is an OCSP responder certificate the
 // issuer issued (RFC 6960 section 4.2.2.2).
-func delegatedResponder(c, issuer *x509.Certificate) bool {
+func (v *Verifier) delegatedResponder(c, issuer *x509.Certificate) bool {
 	if !bytes.Equal(c.RawIssuer, issuer.RawSubject) {
 		return false
 	}
@@ -459,7 +459,15 @@ func delegatedResponder(c, issuer *x509.Certificate) bool {
 			eku = true
 		}
 	}
-	return eku && issuer.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+	return eku && v.sigCheck('d', c.Raw, issuer.Raw, func() error {
+		return issuer.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
+	}) == nil
+}
+
+// ocspSignedBy says whether the OCSP response resp, parsed from der,
+// verifies under the key of c.
+func (v *Verifier) ocspSignedBy(der []byte, resp *ocsp.Response, c *x509.Certificate) bool {
+	return v.sigCheck('r', der, c.Raw, func() error { return resp.CheckSignatureFrom(c) }) == nil
 }
 
 func revLabel(it *revItem) string {

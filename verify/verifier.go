@@ -72,4 +72,5 @@ type Verifier struct {
 	now        func() time.Time
 	at         time.Time
 	log        *slog.Logger
+	cache      *cryptoCache
 }

@@ -23,6 +23,7 @@ func New(cfg Config) (*Verifier, error) {
 		now:    cfg.Now,
 		at:     cfg.At.UTC(),
 		log:    cfg.Logger,
+		cache:  newCryptoCache(),
 	}
 	if v.policy == (Policy{}) {
 		v.policy = DefaultPolicy()

@@ -1,0 +1,211 @@
+package verify
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+)
+
+// cryptoCache memoises pure functions of exact bytes across the Verify
+// calls of one Verifier (a batch verifies many files signed by the same
+// CAs): whether a signed DER object verifies under a certificate's key,
+// parsed OCSP responses, and certificate paths crypto/x509 built. Nothing
+// that depends on the time is cached on its own: a cached path is only
+// reused at a time when exactly the same candidate certificates are within
+// their validity period as when it was built. It is bounded: when full it
+// starts over.
+type cryptoCache struct {
+	mu    sync.Mutex
+	sigs  map[cacheKey]error
+	ocsps map[cacheKey]ocspParsed
+	paths map[cacheKey][]pathEntry
+	n     int
+}
+
+const cryptoCacheMax = 4096
+
+type cacheKey [sha256.Size]byte
+
+type ocspParsed struct {
+	resp *ocsp.Response
+	err  error
+}
+
+// pathEntry is a path built at a time when the candidate certificates
+// whose validity period covered the time were those of valid.
+type pathEntry struct {
+	valid string // one byte per candidate: 1 when valid at the time
+	chain [][]byte
+}
+
+func newCryptoCache() *cryptoCache { return &cryptoCache{} }
+
+func (c *cryptoCache) reserve() {
+	if c.n >= cryptoCacheMax || c.sigs == nil {
+		c.sigs = map[cacheKey]error{}
+		c.ocsps = map[cacheKey]ocspParsed{}
+		c.paths = map[cacheKey][]pathEntry{}
+		c.n = 0
+	}
+	c.n++
+}
+
+// keyOf hashes a kind and byte strings, each prefixed by its length.
+func keyOf(kind byte, parts ...[]byte) cacheKey {
+	h := sha256.New()
+	var l [9]byte
+	l[0] = kind
+	h.Write(l[:1])
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(l[1:], uint64(len(p)))
+		h.Write(l[1:])
+		h.Write(p)
+	}
+	var k cacheKey
+	h.Sum(k[:0])
+	return k
+}
+
+// sigCheck memoises check, a pure function of the byte strings x and y
+// (a signed object and the certificate whose key checks it).
+func (v *Verifier) sigCheck(kind byte, x, y []byte, check func() error) error {
+	c := v.cache
+	if c == nil {
+		return check()
+	}
+	k := keyOf(kind, x, y)
+	c.mu.Lock()
+	err, ok := c.sigs[k]
+	c.mu.Unlock()
+	if ok {
+		return err
+	}
+	err = check()
+	c.mu.Lock()
+	c.reserve()
+	c.sigs[k] = err
+	c.mu.Unlock()
+	return err
+}
+
+// parseOCSPForCert is ocsp.ParseResponseForCert(der, cert, nil), which
+// only uses cert's serial number. The response returned is shared and
+// must not be modified.
+func (v *Verifier) parseOCSPForCert(der []byte, cert *x509.Certificate) (*ocsp.Response, error) {
+	c := v.cache
+	if c == nil || cert.SerialNumber == nil {
+		return ocsp.ParseResponseForCert(der, cert, nil)
+	}
+	serial, _ := cert.SerialNumber.MarshalText()
+	if cert.SerialNumber.Sign() < 0 {
+		serial = append(serial, '-')
+	}
+	k := keyOf('o', der, serial)
+	c.mu.Lock()
+	p, ok := c.ocsps[k]
+	c.mu.Unlock()
+	if ok {
+		return p.resp, p.err
+	}
+	resp, err := ocsp.ParseResponseForCert(der, cert, nil)
+	c.mu.Lock()
+	c.reserve()
+	c.ocsps[k] = ocspParsed{resp, err}
+	c.mu.Unlock()
+	return resp, err
+}
+
+// validAt says, per candidate, whether t is within its validity period as
+// crypto/x509 judges it.
+func validAt(cands []*x509.Certificate, t time.Time) string {
+	b := make([]byte, len(cands))
+	for i, c := range cands {
+		if !t.Before(c.NotBefore) && !t.After(c.NotAfter) {
+			b[i] = 1
+		}
+	}
+	return string(b)
+}
+
+// pathKey identifies a path search: the leaf, the intermediates in order
+// (the anchors are the Verifier's).
+func pathKey(leaf *x509.Certificate, inter []*x509.Certificate) cacheKey {
+	parts := make([][]byte, 0, len(inter)+1)
+	parts = append(parts, leaf.Raw)
+	for _, c := range inter {
+		parts = append(parts, c.Raw)
+	}
+	return keyOf('p', parts...)
+}
+
+// cachedPath returns the path built earlier for the same search at a time
+// with the same valid candidates, mapped by their bytes onto the
+// certificates crypto/x509 would return: the leaf, the first equal
+// intermediate, the first equal anchor at the end.
+func (v *Verifier) cachedPath(k cacheKey, valid string, leaf *x509.Certificate, inter []*x509.Certificate) []*x509.Certificate {
+	c := v.cache
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	entries := c.paths[k]
+	c.mu.Unlock()
+	find := func(raw []byte, in []*x509.Certificate) *x509.Certificate {
+		for _, x := range in {
+			if string(x.Raw) == string(raw) {
+				return x
+			}
+		}
+		return nil
+	}
+	for _, e := range entries {
+		if e.valid != valid {
+			continue
+		}
+		n := len(e.chain)
+		out := make([]*x509.Certificate, n)
+		for i, raw := range e.chain {
+			switch {
+			case i == 0:
+				if string(leaf.Raw) == string(raw) {
+					out[i] = leaf
+				}
+			case i == n-1:
+				out[i] = find(raw, v.anchors)
+			default:
+				out[i] = find(raw, inter)
+			}
+			if out[i] == nil {
+				return nil
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func (v *Verifier) storePath(k cacheKey, valid string, chain []*x509.Certificate) {
+	c := v.cache
+	if c == nil {
+		return
+	}
+	raws := make([][]byte, len(chain))
+	for i, x := range chain {
+		raws[i] = x.Raw
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.paths[k] {
+		if e.valid == valid {
+			return
+		}
+	}
+	c.reserve()
+	if len(c.paths[k]) < 8 {
+		c.paths[k] = append(c.paths[k], pathEntry{valid: valid, chain: raws})
+	}
+}
