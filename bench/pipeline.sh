@@ -156,7 +156,8 @@ echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 while IFS=$'\t' read -r name label files bytes wall rss; do
 	case $name in sqlite) bname="embedded (SQLite + fs)" ;; pgs3) bname="PostgreSQL + S3 (versitygw)" ;; esac
 	awk -v b="$bname" -v l="$label" -v f="$files" -v by="$bytes" -v w="$wall" -v r="$rss" 'BEGIN {
-		printf "| %s | %s | %d | %.1f | %.2f | %.0f | %.1f | %.0f |\n", b, l, f, by / 1e6, w, f / w, by / 1e6 / w, r / 1024 }'
+		rate = f > 1 ? sprintf("%.0f", f / w) : "—"
+		printf "| %s | %s | %d | %.1f | %.2f | %s | %.1f | %.0f |\n", b, l, f, by / 1e6, w, rate, by / 1e6 / w, r / 1024 }'
 done <"$RESULTS"
 if [ -n "$PROFILE" ]; then
 	for f in "$OUT"/perf-*-dso.txt; do
