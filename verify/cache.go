@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
@@ -208,4 +209,62 @@ func (v *Verifier) storePath(k cacheKey, valid string, chain []*x509.Certificate
 	if len(c.paths[k]) < 8 {
 		c.paths[k] = append(c.paths[k], pathEntry{valid: valid, chain: raws})
 	}
+}
+
+// Package-wide memos of pure parses, shared by all Verifiers: certificates
+// (returned as shallow copies, so that distinct certificates in a file
+// stay distinct pointers) and display names.
+var (
+	parseMu    sync.Mutex
+	certMemo   = map[string]certParsed{}
+	nameMemo   = map[string]string{}
+	memoMaxLen = 1024
+)
+
+type certParsed struct {
+	c   *x509.Certificate
+	err error
+}
+
+// parseCert is x509.ParseCertificate, memoised. The certificate returned
+// is the caller's own shallow copy; its slices are shared and must not be
+// modified.
+func parseCert(der []byte) (*x509.Certificate, error) {
+	parseMu.Lock()
+	p, ok := certMemo[string(der)]
+	parseMu.Unlock()
+	if !ok {
+		// Parse a copy: the certificate keeps references to its bytes,
+		// which are often part of a much larger buffer.
+		p.c, p.err = x509.ParseCertificate(bytes.Clone(der))
+		parseMu.Lock()
+		if len(certMemo) >= memoMaxLen {
+			clear(certMemo)
+		}
+		certMemo[string(der)] = p
+		parseMu.Unlock()
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	cp := *p.c
+	return &cp, nil
+}
+
+// memoName memoises f, a pure function of der.
+func memoName(der []byte, f func([]byte) string) string {
+	parseMu.Lock()
+	s, ok := nameMemo[string(der)]
+	parseMu.Unlock()
+	if ok {
+		return s
+	}
+	s = f(der)
+	parseMu.Lock()
+	if len(nameMemo) >= memoMaxLen {
+		clear(nameMemo)
+	}
+	nameMemo[string(der)] = s
+	parseMu.Unlock()
+	return s
 }

@@ -119,7 +119,9 @@ func serialHex(n *big.Int) string {
 // 4514 order) with short attribute names and the values as written:
 // UTF-8 Vietnamese names stay readable, unlike pkix.Name.String, which
 // prints UID values as hex.
-func rawNameString(der []byte) string {
+func rawNameString(der []byte) string { return memoName(der, rawNameStringUncached) }
+
+func rawNameStringUncached(der []byte) string {
 	var rdns pkix.RDNSequence
 	if rest, err := asn1.Unmarshal(der, &rdns); err != nil || len(rest) > 0 {
 		return fmt.Sprintf("(unreadable name %X)", der)

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"crypto/x509"
 	"fmt"
 	"strconv"
 	"strings"
@@ -59,7 +58,7 @@ func readDSS(f *pdfraw.File) (evidence, []string) {
 		}
 	}
 	certs := func(b []byte) {
-		c, err := x509.ParseCertificate(b)
+		c, err := parseCert(b)
 		if err != nil {
 			problems = append(problems, "/DSS certificate unparsable: "+err.Error())
 			return
