@@ -340,8 +340,8 @@ func (r *rig) jobStates(t *testing.T) (retried int, notCompleted []string) {
 // jobs fail and River retries them. At the end nothing is lost or doubled.
 func TestS3StoppedDuringIngestion(t *testing.T) {
 	t.Parallel()
-	s3 := StartS3(t)
 	dbURL := pgtest.NewDatabase(t, "faults_s3")
+	s3 := StartS3(t)
 	r := newRig(t, dbURL, s3blob.Config{Endpoint: s3.Addr, Bucket: "sohoa-faults", AccessKey: s3.AccessKey, SecretKey: s3.SecretKey})
 	files := variants(t, nFiles)
 
@@ -373,8 +373,8 @@ func TestS3StoppedDuringIngestion(t *testing.T) {
 // nothing is lost or doubled.
 func TestPostgresRestartedDuringIngestion(t *testing.T) {
 	t.Parallel()
-	pg := StartPostgres(t)
 	endpoint, access, secret := testenv.S3(t)
+	pg := StartPostgres(t)
 	r := newRig(t, pg.URL(), s3blob.Config{Endpoint: endpoint, Bucket: testenv.NewBucket(t), AccessKey: access, SecretKey: secret})
 	files := variants(t, nFiles)
 
