@@ -4,12 +4,19 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 )
 
 // BenchmarkBatch verifies the small files bench/verify.sh generated (skipped
 // when they are absent), for profiling the per-file cost.
-func BenchmarkBatch(b *testing.B) {
+func BenchmarkBatch(b *testing.B) { benchBatch(b, false) }
+
+// BenchmarkBatchParallel shares one Verifier between goroutines, as the
+// CLI does (run it with -race to check the caches).
+func BenchmarkBatchParallel(b *testing.B) { benchBatch(b, true) }
+
+func benchBatch(b *testing.B, parallel bool) {
 	files, _ := filepath.Glob("../bench/out/verify/files/small-*.pdf")
 	if len(files) == 0 {
 		b.Skip("run bench/verify.sh first")
@@ -32,6 +39,19 @@ func BenchmarkBatch(b *testing.B) {
 		}
 	}
 	b.ResetTimer()
+	if parallel {
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				d := data[int(next.Add(1))%len(data)]
+				if _, err := v.Verify(context.Background(), bytesReaderAt(d), int64(len(d))); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		return
+	}
 	for i := 0; i < b.N; i++ {
 		d := data[i%len(data)]
 		if _, err := v.Verify(context.Background(), bytesReaderAt(d), int64(len(d))); err != nil {
