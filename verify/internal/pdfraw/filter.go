@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // maxFilters bounds a stream's filter chain (each decoder holds buffers).
@@ -192,7 +193,7 @@ func (f *File) filterChain(s *Stream, rev int, rc rctx, what string) ([]Name, []
 func newDecoder(name Name, parms Dict, rd io.Reader) (io.Reader, error) {
 	switch name {
 	case "FlateDecode":
-		z, err := zlib.NewReader(rd)
+		z, err := newZlib(rd)
 		if err != nil {
 			return nil, err
 		}
@@ -237,4 +238,39 @@ func (f *File) StreamHash(s *Stream) ([32]byte, error) {
 	}
 	copy(sum[:], h.Sum(nil))
 	return sum, nil
+}
+
+// zlibPool recycles zlib readers (each holds a 32 KiB window).
+var zlibPool sync.Pool
+
+// pooledZlib reads through a pooled zlib reader and gives it back at the
+// end of the data; later reads return io.EOF again.
+type pooledZlib struct {
+	z io.ReadCloser
+}
+
+func newZlib(rd io.Reader) (io.Reader, error) {
+	if z, ok := zlibPool.Get().(io.ReadCloser); ok {
+		if err := z.(zlib.Resetter).Reset(rd, nil); err != nil {
+			return nil, err
+		}
+		return &pooledZlib{z: z}, nil
+	}
+	z, err := zlib.NewReader(rd)
+	if err != nil {
+		return nil, err
+	}
+	return &pooledZlib{z: z}, nil
+}
+
+func (p *pooledZlib) Read(b []byte) (int, error) {
+	if p.z == nil {
+		return 0, io.EOF
+	}
+	n, err := p.z.Read(b)
+	if err == io.EOF {
+		zlibPool.Put(p.z)
+		p.z = nil
+	}
+	return n, err
 }
