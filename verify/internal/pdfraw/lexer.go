@@ -2,9 +2,11 @@ package pdfraw
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -477,6 +479,28 @@ func (l *lexer) hexString(start int64) (token, error) {
 					est = j
 				}
 				b = make([]byte, 0, min(est/2+1, l.maxToken()+1))
+			}
+			// Fast path: an even run of hex digits up to '>' or the end
+			// of the window, without white space, decoded at once.
+			if hi < 0 {
+				seg := win
+				if j := bytes.IndexByte(win, '>'); j >= 0 {
+					seg = win[:j]
+				}
+				seg = seg[:len(seg)&^1]
+				if len(seg) > 0 && n+len(seg) <= max2 {
+					at := len(b)
+					b = slices.Grow(b, len(seg)/2)
+					if _, err := hex.Decode(b[at:at+len(seg)/2], seg); err == nil {
+						b = b[:at+len(seg)/2]
+						n += len(seg)
+						l.pos += int64(len(seg))
+						win = win[len(seg):]
+						if len(win) == 0 {
+							continue
+						}
+					}
+				}
 			}
 			i := 0
 			for ; i < len(win); i++ {
