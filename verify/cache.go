@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
+	"io"
 	"sync"
 	"time"
 
@@ -267,4 +268,31 @@ func memoName(der []byte, f func([]byte) string) string {
 	nameMemo[string(der)] = s
 	parseMu.Unlock()
 	return s
+}
+
+// smallFile bounds the files read into memory at once: the parser and the
+// digest read a file in many small pieces, each a system call on a file.
+const smallFile = 2 << 20
+
+var smallBufs sync.Pool
+
+// readSmall reads a file of at most smallFile bytes into a pooled buffer
+// and returns a reader over it and a function giving the buffer back
+// (nothing read through the reader refers to the buffer). It returns nil
+// when the file is larger or cannot be read whole; r is then used as is.
+func readSmall(r io.ReaderAt, size int64) (io.ReaderAt, func()) {
+	if size <= 0 || size > smallFile {
+		return nil, nil
+	}
+	var buf []byte
+	if bp, ok := smallBufs.Get().(*[]byte); ok && int64(cap(*bp)) >= size {
+		buf = (*bp)[:size]
+	} else {
+		buf = make([]byte, size, max(size, 256<<10))
+	}
+	n, err := r.ReadAt(buf, 0)
+	if int64(n) != size || err != nil && err != io.EOF {
+		return nil, nil
+	}
+	return bytes.NewReader(buf), func() { smallBufs.Put(&buf) }
 }

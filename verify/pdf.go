@@ -40,6 +40,10 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 			rep, err = nil, fmt.Errorf("%w: internal error while reading the file: %v", ErrUnreadable, p)
 		}
 	}()
+	if mr, done := readSmall(r, size); mr != nil {
+		defer done()
+		r = mr
+	}
 	f, err := pdfraw.Open(r, size, pdfraw.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
