@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/sohoa/sohoa/verify/internal/pdfraw"
 )
 
 // cryptoCache memoises pure functions of exact bytes across the Verify
@@ -295,4 +297,47 @@ func readSmall(r io.ReaderAt, size int64) (io.ReaderAt, func()) {
 		return nil, nil
 	}
 	return bytes.NewReader(buf), func() { smallBufs.Put(&buf) }
+}
+
+// Decoded /DSS streams: the same CA certificates, CRLs and OCSP responses
+// are embedded in many files. Only plain /FlateDecode streams (no
+// parameters) are memoised, keyed by the SHA-256 of their encoded bytes:
+// their decoding is a pure function of those bytes and the bound.
+var (
+	dssMu   sync.Mutex
+	dssMemo = map[cacheKey][]byte{}
+)
+
+const dssMemoItem = 64 << 10
+
+// dssStreamData is f.StreamData(st, limit), memoised. The data returned
+// is shared and must not be modified.
+func dssStreamData(f *pdfraw.File, st *pdfraw.Stream, limit int64) ([]byte, error) {
+	_, hasParms := st.Dict["DecodeParms"]
+	if st.Dict["Filter"] != pdfraw.Name("FlateDecode") || hasParms || st.Length <= 0 || st.Length > dssMemoItem {
+		return f.StreamData(st, limit)
+	}
+	raw := make([]byte, st.Length)
+	if n, err := f.ReaderAt().ReadAt(raw, st.DataOffset); int64(n) != st.Length || err != nil && err != io.EOF {
+		return f.StreamData(st, limit)
+	}
+	var l [8]byte
+	binary.BigEndian.PutUint64(l[:], uint64(limit))
+	k := keyOf('z', raw, l[:])
+	dssMu.Lock()
+	data, ok := dssMemo[k]
+	dssMu.Unlock()
+	if ok {
+		return data, nil
+	}
+	data, err := f.StreamData(st, limit)
+	if err == nil && len(data) <= dssMemoItem {
+		dssMu.Lock()
+		if len(dssMemo) >= memoMaxLen {
+			clear(dssMemo)
+		}
+		dssMemo[k] = data
+		dssMu.Unlock()
+	}
+	return data, err
 }

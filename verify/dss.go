@@ -48,7 +48,7 @@ func readDSS(f *pdfraw.File) (evidence, []string) {
 				problems = append(problems, fmt.Sprintf("/DSS %s entry is not a stream", what))
 				continue
 			}
-			data, err := f.StreamData(st, maxDSSItem)
+			data, err := dssStreamData(f, st, maxDSSItem)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("/DSS %s entry unreadable: %v", what, err))
 				continue
