@@ -308,7 +308,12 @@ var (
 	dssMemo = map[cacheKey][]byte{}
 )
 
-const dssMemoItem = 64 << 10
+// dssMemoItem and dssMemoMax bound the memo to 16 MiB of decoded data, so
+// a long-running server keeps at most that much for it.
+const (
+	dssMemoItem = 64 << 10
+	dssMemoMax  = 256
+)
 
 // dssStreamData is f.StreamData(st, limit), memoised. The data returned
 // is shared and must not be modified.
@@ -333,7 +338,7 @@ func dssStreamData(f *pdfraw.File, st *pdfraw.Stream, limit int64) ([]byte, erro
 	data, err := f.StreamData(st, limit)
 	if err == nil && len(data) <= dssMemoItem {
 		dssMu.Lock()
-		if len(dssMemo) >= memoMaxLen {
+		if len(dssMemo) >= dssMemoMax {
 			clear(dssMemo)
 		}
 		dssMemo[k] = data
