@@ -472,6 +472,10 @@ func (r *ingestRun) wait(ctx context.Context, mode string) error {
 // wait: counts, then one line per file that needs attention (a failing
 // inspection or signature: stored, but the dossier will not count as
 // digitized with it). A document whose jobs gave up is a failed file.
+// maxAttentionLines caps the "needs attention" list so a large import's
+// summary stays readable; the count of the rest is printed.
+const maxAttentionLines = 50
+
 func (r *ingestRun) checks(ctx context.Context) (string, error) {
 	ids := uniqueIDs(r.docIDs)
 	if len(ids) == 0 {
@@ -522,7 +526,11 @@ func (r *ingestRun) checks(ctx context.Context) (string, error) {
 	if len(attention) > 0 {
 		sort.Strings(attention)
 		fmt.Fprintln(w, "needs attention (stored; see `sohoa status DOSSIER-CODE`):")
-		for _, a := range attention {
+		for i, a := range attention {
+			if i == maxAttentionLines {
+				fmt.Fprintf(w, "  … and %d more (see sohoa status DOSSIER-CODE)\n", len(attention)-i)
+				break
+			}
 			fmt.Fprintln(w, a)
 		}
 	}
