@@ -95,17 +95,9 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create catalog directory: %w", err)
 	}
-	writer, err := sql.Open("sqlite", dsn(path, "_journal_mode=WAL", "_txlock=immediate"))
+	writer, err := openWriter(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxIdleTime(0)
-	writer.SetConnMaxLifetime(0)
-	if err := writer.PingContext(ctx); err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("open SQLite catalog %s: %w", path, err)
+		return nil, err
 	}
 	db := &DB{writer: writer, w: writer, log: logger, now: time.Now, path: path}
 	for _, o := range opts {
@@ -124,6 +116,39 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	reader.SetMaxIdleConns(readers)
 	db.reader, db.r = reader, reader
 	return db, nil
+}
+
+// openWriter opens the single-connection writer pool. Switching a new file
+// to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+// without waiting in the busy handler, when several processes create the
+// same file at the same moment (it would otherwise risk a deadlock); those
+// opens are retried until BusyTimeout has passed.
+func openWriter(ctx context.Context, path string) (*sql.DB, error) {
+	deadline := time.Now().Add(BusyTimeout)
+	for attempt := 1; ; attempt++ {
+		writer, err := sql.Open("sqlite", dsn(path, "_journal_mode=WAL", "_txlock=immediate"))
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		writer.SetMaxOpenConns(1)
+		writer.SetMaxIdleConns(1)
+		writer.SetConnMaxIdleTime(0)
+		writer.SetConnMaxLifetime(0)
+		err = writer.PingContext(ctx)
+		if err == nil {
+			return writer, nil
+		}
+		writer.Close()
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return nil, fmt.Errorf("open SQLite catalog %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("open SQLite catalog %s: %w", path, ctx.Err())
+		case <-time.After(time.Duration(10*min(attempt, 10)) * time.Millisecond):
+		}
+	}
 }
 
 // Close closes both connection pools.
