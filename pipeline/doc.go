@@ -10,8 +10,8 @@
 // Ingest streams the body into the blob store first (content-addressed, so
 // storing known bytes again is a no-op), then in one catalog transaction
 // creates the dossier when asked to, finds or creates the document row and
-// inserts its inspect and verify jobs (River's transactional insert) and an
-// audit entry. The same bytes for the same dossier are a duplicate: the
+// inserts its process job (River's transactional insert) and an audit
+// entry. The same bytes for the same dossier are a duplicate: the
 // existing document is returned and nothing is enqueued. The same bytes in
 // another dossier are a new document over the same blob. A failure after
 // the blob was stored leaves an orphan blob, which is harmless (sohoa fsck
@@ -26,31 +26,40 @@
 //
 // # Jobs
 //
+// A document has one process job. It reads the document's bytes once (from
+// the store's file on disk, or into memory or a temporary file, checked
+// against the key, from S3) and runs two steps over them:
+//
 //   - inspect runs the inspect package under the configured policy and
-//     stores an Inspection. A file that is not a PDF gets a failing
+//     produces an Inspection. A file that is not a PDF gets a failing
 //     "readable" finding.
-//   - verify runs the verifier and stores a Verification with its full
+//   - verify runs the verifier and produces a Verification with its full
 //     report. A file the verifier cannot read (not a PDF, broken beyond
 //     use, encrypted) is recorded as TOTAL_FAILED with sub-indication
 //     FORMAT_FAILURE and the reason in the report's "error", the way
 //     `sohoa verify --json` reports it.
-//   - record is not a job of its own: in the same transaction as each
-//     result, the worker recomputes the dossier's digitization state (after
-//     locking the dossier row, so concurrent results of one dossier are
-//     applied one after the other). River's unique jobs cannot exclude a
-//     running job, so a separate per-dossier job could miss a result that
-//     lands while it runs.
-//   - sweep runs every ReverifyInterval on one process (River's leader):
-//     it re-verifies documents whose verdict may change (INDETERMINATE for
-//     a reason other than NO_SIGNATURE, or reached under other trust
-//     anchors) and re-enqueues documents that have no inspection or
-//     verification (their jobs were discarded or lost). A re-verification
-//     that reaches the same verdict under the same verifier and anchors is
-//     not stored again, so history holds changes rather than polls.
+//   - record is not a step of its own: both results are stored in one
+//     transaction that also recomputes the dossier's digitization state
+//     (after locking the dossier row, so concurrent results of one dossier
+//     are applied one after the other). River's unique jobs cannot exclude
+//     a running job, so a separate per-dossier job could miss a result
+//     that lands while it runs.
+//
+// The steps are isolated: when one fails (a storage error, a panic) the
+// other's result is still recorded, the attempt fails, and the retry runs
+// only the missing step. The single-step inspect and verify jobs of
+// earlier versions are still run by the same code.
+// The sweep job runs every ReverifyInterval on one process (River's
+// leader): it enqueues a process job for documents whose verdict may change
+// (INDETERMINATE for a reason other than NO_SIGNATURE, or reached under
+// other trust anchors) and for documents that have no inspection or
+// verification (their jobs were discarded or lost). A re-verification that
+// reaches the same verdict under the same verifier and anchors is not
+// stored again, so history holds changes rather than polls.
 //
 // Jobs are unique per document among unfinished jobs of their kind, and
-// both workers are idempotent (a first inspection or verification that
-// already has a result does nothing), because River runs a job at least
+// every step is idempotent (a first inspection or verification that
+// already has a result is skipped), because River runs a job at least
 // once: a process killed after our commit but before River marked the job
 // done runs it again elsewhere.
 //

@@ -128,8 +128,7 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 			return p.audit(ctx, tx, &req, ActionDocumentDup, dup, info, nil)
 		}
 		jobs, err := q.insertTx(ctx, tx.TxHandle(), []river.InsertManyParams{
-			{Args: inspectArgs{DocumentID: doc.ID}, InsertOpts: p.insertOpts()},
-			{Args: verifyArgs{DocumentID: doc.ID}, InsertOpts: p.insertOpts()},
+			{Args: processArgs{DocumentID: doc.ID}, InsertOpts: p.insertOpts()},
 		})
 		if err != nil {
 			return fmt.Errorf("enqueue jobs for document %d: %w", doc.ID, err)

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"runtime/debug"
 
 	"github.com/riverqueue/river"
 
@@ -39,13 +41,27 @@ func jobErr(err error) error {
 	return err
 }
 
+type processWorker struct {
+	river.WorkerDefaults[processArgs]
+	p *Pipeline
+}
+
+func (w *processWorker) Work(ctx context.Context, job *river.Job[processArgs]) error {
+	id := job.Args.DocumentID
+	want := steps{inspect: true, verify: true, reverify: job.Args.Reverify}
+	return jobErr(w.p.runDocument(ctx, KindProcess, id, want, w.p.jobLog(job.JobRow.ID, KindProcess, id, job.Attempt)))
+}
+
+// inspectWorker and verifyWorker run the single-step jobs of earlier
+// versions, which a catalog may still hold.
 type inspectWorker struct {
 	river.WorkerDefaults[inspectArgs]
 	p *Pipeline
 }
 
 func (w *inspectWorker) Work(ctx context.Context, job *river.Job[inspectArgs]) error {
-	return jobErr(w.p.runInspect(ctx, job.Args.DocumentID, w.p.jobLog(job.JobRow.ID, KindInspect, job.Args.DocumentID, job.Attempt)))
+	id := job.Args.DocumentID
+	return jobErr(w.p.runDocument(ctx, KindInspect, id, steps{inspect: true}, w.p.jobLog(job.JobRow.ID, KindInspect, id, job.Attempt)))
 }
 
 type verifyWorker struct {
@@ -54,7 +70,9 @@ type verifyWorker struct {
 }
 
 func (w *verifyWorker) Work(ctx context.Context, job *river.Job[verifyArgs]) error {
-	return jobErr(w.p.runVerify(ctx, job.Args, w.p.jobLog(job.JobRow.ID, KindVerify, job.Args.DocumentID, job.Attempt)))
+	id := job.Args.DocumentID
+	want := steps{verify: true, reverify: job.Args.Reverify}
+	return jobErr(w.p.runDocument(ctx, KindVerify, id, want, w.p.jobLog(job.JobRow.ID, KindVerify, id, job.Attempt)))
 }
 
 type sweepWorker struct {
@@ -75,100 +93,168 @@ func (p *Pipeline) jobLog(jobID int64, kind string, docID int64, attempt int) *s
 	return p.log.With("job", jobID, "kind", kind, "document", docID, "attempt", attempt)
 }
 
-// loadDoc reads the job's document and runs the test hook.
-func (p *Pipeline) loadDoc(ctx context.Context, kind string, id int64, log *slog.Logger) (*sohoa.Document, error) {
+// steps are what a job asks for: inspect the document, verify it, or
+// verify it again although it has a verdict (reverify, from the sweep: a
+// new run is recorded only when its verdict differs).
+type steps struct{ inspect, verify, reverify bool }
+
+// Step names, passed to the beforeWork test hook.
+const (
+	stepInspect = "inspect"
+	stepVerify  = "verify"
+)
+
+// stepPanic is a panic recovered in one step, re-raised once the other
+// step's result is recorded.
+type stepPanic struct {
+	value any
+	stack []byte
+}
+
+// runDocument runs a job's steps over one read of the document's bytes and
+// records their results with the dossier's new state in one transaction.
+//
+// River runs a job at least once: after a crash between our commit and
+// River marking the job done it runs again. A step whose result exists
+// already (an inspection under the same rules and policy, a first
+// verification) is skipped, so a second run records nothing. Each step is
+// isolated: an error or a panic in one still records the other's result,
+// then fails the job, and the retry runs only the missing step.
+func (p *Pipeline) runDocument(ctx context.Context, kind string, id int64, want steps, log *slog.Logger) error {
 	log.Info("job started")
 	doc, err := p.cfg.Catalog.FindDocumentByID(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("%s document %d: %w", kind, id, err)
+		return fmt.Errorf("%s document %d: %w", kind, id, err)
 	}
-	if p.beforeWork != nil {
-		p.beforeWork(kind, doc)
+	if want.inspect {
+		prev, err := p.cfg.Catalog.LatestInspections(ctx, []int64{id})
+		if err != nil {
+			return err
+		}
+		if in, ok := prev[id]; ok && in.InspectorVersion == inspect.Version && in.PolicyName == p.policy.Name {
+			log.Info("already inspected under this policy", "inspection", in.ID)
+			want.inspect = false
+		}
 	}
-	return doc, nil
-}
-
-func (p *Pipeline) runInspect(ctx context.Context, id int64, log *slog.Logger) error {
-	doc, err := p.loadDoc(ctx, KindInspect, id, log)
-	if err != nil {
-		return err
+	var latest *sohoa.Verification
+	if want.verify {
+		switch v, err := p.cfg.Catalog.LatestVerification(ctx, id); {
+		case err == nil:
+			latest = v
+		case sohoa.Code(err) != sohoa.ENOTFOUND:
+			return err
+		}
+		if latest != nil && !want.reverify {
+			log.Info("already verified", "verification", latest.ID)
+			want.verify = false
+		}
 	}
-	// River runs a job at least once: after a crash between our commit and
-	// River marking the job done it runs again. Inspection under the same
-	// rules and policy gives the same result, so a second run records
-	// nothing.
-	prev, err := p.cfg.Catalog.LatestInspections(ctx, []int64{id})
-	if err != nil {
-		return err
-	}
-	if in, ok := prev[id]; ok && in.InspectorVersion == inspect.Version && in.PolicyName == p.policy.Name {
-		log.Info("already inspected under this policy; nothing to do", "inspection", in.ID)
+	if !want.inspect && !want.verify {
+		log.Info("nothing to do")
 		return nil
 	}
-	f, err := p.openBlob(ctx, doc, true)
+
+	f, err := p.openBlob(ctx, doc, want.inspect)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	in := &sohoa.Inspection{DocumentID: id, PolicyName: p.policy.Name, InspectorVersion: inspect.Version}
+	var (
+		in      *sohoa.Inspection
+		v       *sohoa.Verification
+		errs    []error
+		panicky *stepPanic
+	)
+	step := func(name string, run func() error) {
+		defer func() {
+			if r := recover(); r != nil {
+				panicky = &stepPanic{value: r, stack: debug.Stack()}
+			}
+		}()
+		if p.beforeWork != nil {
+			p.beforeWork(name, doc)
+		}
+		if err := run(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if want.verify {
+		step(stepVerify, func() (err error) { v, err = p.verifyDoc(ctx, doc, f, latest, log); return err })
+	}
+	if want.inspect {
+		step(stepInspect, func() (err error) { in, err = p.inspectDoc(ctx, doc, f); return err })
+	}
+	if in != nil || v != nil {
+		err := p.saveAndRecord(ctx, doc, func(tx sohoa.Catalog) error {
+			if in != nil {
+				if err := tx.CreateInspection(ctx, in); err != nil {
+					return err
+				}
+			}
+			if v != nil {
+				return tx.CreateVerification(ctx, v)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if in != nil {
+			log.Info("inspected", "outcome", in.Outcome, "findings", len(in.Findings), "inspection", in.ID)
+		}
+		if v != nil {
+			log.Info("verified", "indication", v.Indication, "sub_indication", v.SubIndication, "verification", v.ID, "reverify", want.reverify)
+		}
+	}
+	if panicky != nil {
+		log.Error("job panicked", "panic", fmt.Sprint(panicky.value), "stack", string(panicky.stack))
+		panic(panicky.value) // River fails the attempt with the panic's message
+	}
+	return errors.Join(errs...)
+}
+
+// inspectDoc inspects the document's bytes under the pipeline's policy.
+func (p *Pipeline) inspectDoc(ctx context.Context, doc *sohoa.Document, f *blobFile) (*sohoa.Inspection, error) {
+	in := &sohoa.Inspection{DocumentID: doc.ID, PolicyName: p.policy.Name, InspectorVersion: inspect.Version}
 	if !f.isPDF {
 		in.Outcome = sohoa.InspectionFail
 		in.Findings = []sohoa.Finding{{Rule: ruleReadable, Outcome: sohoa.InspectionFail,
 			Message: fmt.Sprintf("the file is not a PDF (%s); scan or export the document to PDF and upload it again", doc.MediaType)}}
-	} else {
-		res, err := inspect.Inspect(ctx, f, f.size, p.policy)
-		if err != nil {
-			return transientf("inspect document %d: %w", id, err)
-		}
-		in.Outcome, in.Findings = res.Outcome, res.Findings
+		return in, nil
 	}
-	if err := p.saveAndRecord(ctx, doc, func(tx sohoa.Catalog) error { return tx.CreateInspection(ctx, in) }); err != nil {
-		return err
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, transientf("inspect document %d: %w", doc.ID, err)
 	}
-	log.Info("inspected", "outcome", in.Outcome, "findings", len(in.Findings), "inspection", in.ID)
-	return nil
+	res, err := inspect.Inspect(ctx, f, f.size, p.policy)
+	if err != nil {
+		return nil, transientf("inspect document %d: %w", doc.ID, err)
+	}
+	in.Outcome, in.Findings = res.Outcome, res.Findings
+	return in, nil
 }
 
-func (p *Pipeline) runVerify(ctx context.Context, args verifyArgs, log *slog.Logger) error {
-	id := args.DocumentID
-	doc, err := p.loadDoc(ctx, KindVerify, id, log)
-	if err != nil {
-		return err
-	}
-	var latest *sohoa.Verification
-	switch v, err := p.cfg.Catalog.LatestVerification(ctx, id); {
-	case err == nil:
-		latest = v
-	case sohoa.Code(err) != sohoa.ENOTFOUND:
-		return err
-	}
-	if latest != nil && !args.Reverify {
-		// A repeated first run (see runInspect).
-		log.Info("already verified; nothing to do", "verification", latest.ID)
-		return nil
-	}
-	f, err := p.openBlob(ctx, doc, false)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
+// verifyDoc verifies the document's bytes. It returns nil when latest
+// already holds the same verdict (re-verification exists for verdicts that
+// may change; history records changes, not every poll).
+func (p *Pipeline) verifyDoc(ctx context.Context, doc *sohoa.Document, f *blobFile, latest *sohoa.Verification, log *slog.Logger) (*sohoa.Verification, error) {
 	var rep *verify.Report
 	if !f.isPDF {
 		rep = p.unreadable(doc, fmt.Sprintf("the file is not a PDF (%s)", doc.MediaType))
 	} else {
+		var err error
 		rep, err = p.cfg.Verifier.Verify(ctx, f, f.size)
 		if errors.Is(err, verify.ErrUnreadable) && ctx.Err() == nil {
 			rep = p.unreadable(doc, unreadableMessage(err))
 		} else if err != nil {
-			return transientf("verify document %d: %w", id, err)
+			return nil, transientf("verify document %d: %w", doc.ID, err)
 		}
 	}
 	report, err := json.Marshal(rep)
 	if err != nil {
-		return fmt.Errorf("verify document %d: encode report: %w", id, err)
+		return nil, fmt.Errorf("verify document %d: encode report: %w", doc.ID, err)
 	}
 	v := &sohoa.Verification{
-		DocumentID:         id,
+		DocumentID:         doc.ID,
 		Indication:         string(rep.Indication),
 		SubIndication:      string(rep.SubIndication),
 		ReportJSON:         report,
@@ -176,16 +262,10 @@ func (p *Pipeline) runVerify(ctx context.Context, args verifyArgs, log *slog.Log
 		TrustAnchorsSHA256: rep.TrustAnchorsSHA256,
 	}
 	if latest != nil && sameVerdict(latest, v) {
-		// Re-verification exists for verdicts that may change; history
-		// records changes, not every poll.
 		log.Info("re-verified: verdict unchanged, not recorded", "indication", v.Indication, "sub_indication", v.SubIndication)
-		return nil
+		return nil, nil
 	}
-	if err := p.saveAndRecord(ctx, doc, func(tx sohoa.Catalog) error { return tx.CreateVerification(ctx, v) }); err != nil {
-		return err
-	}
-	log.Info("verified", "indication", v.Indication, "sub_indication", v.SubIndication, "verification", v.ID, "reverify", args.Reverify)
-	return nil
+	return v, nil
 }
 
 func sameVerdict(a, b *sohoa.Verification) bool {

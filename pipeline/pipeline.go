@@ -40,8 +40,11 @@ type Pipeline struct {
 	pollEvery   time.Duration
 }
 
-// Job kinds, stored in River's tables; never rename one.
+// Job kinds, stored in River's tables; never rename one. A document gets
+// one process job (inspect, verify, record); the single-step inspect and
+// verify jobs of earlier versions still run.
 const (
+	KindProcess = "process"
 	KindInspect = "inspect"
 	KindVerify  = "verify"
 	KindSweep   = "sweep"
@@ -63,6 +66,17 @@ const fetchCooldown = 10 * time.Millisecond
 
 // bigFile is the size above which a job takes the big-file slot.
 const bigFile = 32 << 20
+
+// processArgs is a document's job: its missing steps, from one read of its
+// bytes, recorded in one transaction.
+type processArgs struct {
+	DocumentID int64 `json:"document_id" river:"unique"`
+	// Reverify is set by the sweep: the document has a verdict already,
+	// and a new run is recorded only when its verdict differs.
+	Reverify bool `json:"reverify,omitempty"`
+}
+
+func (processArgs) Kind() string { return KindProcess }
 
 type inspectArgs struct {
 	DocumentID int64 `json:"document_id" river:"unique"`
@@ -157,6 +171,7 @@ func (p *Pipeline) client() (queue, error) {
 		return p.q, nil
 	}
 	workers := river.NewWorkers()
+	river.AddWorker(workers, &processWorker{p: p})
 	river.AddWorker(workers, &inspectWorker{p: p})
 	river.AddWorker(workers, &verifyWorker{p: p})
 	river.AddWorker(workers, &sweepWorker{p: p})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,7 +120,7 @@ func TestDuplicates(t *testing.T) {
 		assert.False(t, again.BlobCreated)
 		assert.Equal(t, first.Document.ID, again.Document.ID)
 		assert.Equal(t, "a.pdf", again.Document.FileName)
-		assert.Len(t, b.jobs(t, first.Document.ID), 2, "a duplicate enqueues nothing")
+		assert.Len(t, b.jobs(t, first.Document.ID), 1, "a duplicate enqueues nothing")
 
 		other := b.ingest(t, req("U1-260302-0002", compForm, "a.pdf", body))
 		assert.False(t, other.Duplicate)
@@ -168,7 +169,7 @@ func TestConcurrentIngestOfTheSameFile(t *testing.T) {
 		docs, err := b.cat.FindDocuments(t.Context(), sohoa.DocumentFilter{Scope: sohoa.AllUnits, DossierCode: "U1-260302-0009"})
 		require.NoError(t, err)
 		assert.Len(t, docs, 1)
-		assert.Len(t, b.jobs(t, docs[0].ID), 2)
+		assert.Len(t, b.jobs(t, docs[0].ID), 1, "one process job")
 	})
 }
 
@@ -298,7 +299,7 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 		id := res.Document.ID
 		assert.Len(t, b.inspections(t, id), 1)
 		assert.Len(t, b.verifications(t, id), 1)
-		assert.Equal(t, int32(5), flaky.opens.Load(), "3 failures, then one open per job")
+		assert.Equal(t, int32(4), flaky.opens.Load(), "3 failures, then one open for both steps")
 		var attempts, errs int
 		for _, j := range b.jobs(t, id) {
 			assert.Equal(t, rivertype.JobStateCompleted, j.State)
@@ -308,7 +309,7 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 				assert.Contains(t, e.Error, "connection reset by peer")
 			}
 		}
-		assert.Equal(t, 5, attempts)
+		assert.Equal(t, 4, attempts)
 		assert.Equal(t, 3, errs)
 	})
 }
@@ -317,8 +318,8 @@ func TestPanicFailsOnlyItsJob(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *bundle) {
 		ctx := t.Context()
 		b.p.maxAttempts = 3
-		b.p.beforeWork = func(kind string, doc *sohoa.Document) {
-			if kind == KindInspect && doc.FileName == "panic.pdf" {
+		b.p.beforeWork = func(step string, doc *sohoa.Document) {
+			if step == stepInspect && doc.FileName == "panic.pdf" {
 				panic("inspector exploded on " + doc.FileName)
 			}
 		}
@@ -335,23 +336,20 @@ func TestPanicFailsOnlyItsJob(t *testing.T) {
 			assert.Len(t, b.inspections(t, id), 1, "the worker went on after the panic")
 		}
 		assert.Empty(t, b.inspections(t, boom.Document.ID))
-		assert.Len(t, b.verifications(t, boom.Document.ID), 1, "the document's other job is unaffected")
-		var inspectJob *rivertype.JobRow
-		for _, j := range b.jobs(t, boom.Document.ID) {
-			if j.Kind == KindInspect {
-				inspectJob = j
-			}
-		}
-		require.NotNil(t, inspectJob)
-		assert.Equal(t, rivertype.JobStateDiscarded, inspectJob.State)
-		require.Len(t, inspectJob.Errors, 3)
-		assert.Contains(t, inspectJob.Errors[0].Error, "inspector exploded on panic.pdf")
-		assert.NotEmpty(t, inspectJob.Errors[0].Trace)
+		assert.Len(t, b.verifications(t, boom.Document.ID), 1, "the document's other step is recorded, once")
+		jobs := b.jobs(t, boom.Document.ID)
+		require.Len(t, jobs, 1)
+		job := jobs[0]
+		assert.Equal(t, KindProcess, job.Kind)
+		assert.Equal(t, rivertype.JobStateDiscarded, job.State)
+		require.Len(t, job.Errors, 3)
+		assert.Contains(t, job.Errors[0].Error, "inspector exploded on panic.pdf")
+		assert.NotEmpty(t, job.Errors[0].Trace)
 
 		st, err := b.p.Status(ctx, code)
 		require.NoError(t, err)
 		require.Equal(t, boom.Document.ID, st.Documents[0].ID)
-		assert.Contains(t, st.Documents[0].Error, "inspect job discarded after 3 attempt(s)")
+		assert.Contains(t, st.Documents[0].Error, "process job discarded after 3 attempt(s)")
 		assert.Contains(t, st.Documents[0].Error, "inspector exploded")
 		ds, err := b.p.Documents(ctx, []int64{boom.Document.ID, ids[0]})
 		require.NoError(t, err)
@@ -519,4 +517,40 @@ func TestNeedsReverify(t *testing.T) {
 	} {
 		assert.Equal(t, c.want, p.NeedsReverify(c.v), "%s/%s", c.v.Indication, c.v.SubIndication)
 	}
+}
+
+func TestSingleStepJobsOfEarlierVersions(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		// A document whose inspect and verify jobs were queued by a version
+		// before the process job: the catalog row without Ingest's job.
+		const code = "U1-260302-0001"
+		require.NoError(t, b.cat.CreateDossier(ctx, func() *sohoa.Dossier { d := newDossier(); d.Code = code; return d }()))
+		info, err := b.cfg.Blobs.Put(ctx, bytes.NewReader(sample(t, "signed-valid-blt.pdf")))
+		require.NoError(t, err)
+		doc := &sohoa.Document{DossierCode: code, BlobKey: info.Key, Size: info.Size, FileName: "a.pdf",
+			MediaType: "application/pdf", Role: sohoa.RoleComponent, ComponentName: compForm,
+			Source: sohoa.SourceBulk, UploadedBy: "clerk1"}
+		require.NoError(t, b.cat.CreateDocument(ctx, doc))
+		q, err := b.p.client()
+		require.NoError(t, err)
+		_, err = q.insert(ctx, []river.InsertManyParams{
+			{Args: inspectArgs{DocumentID: doc.ID}, InsertOpts: b.p.insertOpts()},
+			{Args: verifyArgs{DocumentID: doc.ID}, InsertOpts: b.p.insertOpts()},
+		})
+		require.NoError(t, err)
+		b.start(t)
+		b.wait(t, doc.ID)
+
+		assert.Len(t, b.inspections(t, doc.ID), 1)
+		vs := b.verifications(t, doc.ID)
+		require.Len(t, vs, 1)
+		assert.Equal(t, sohoa.IndicationTotalPassed, vs[0].Indication)
+		var kinds []string
+		for _, j := range b.jobs(t, doc.ID) {
+			kinds = append(kinds, j.Kind)
+			assert.Equal(t, rivertype.JobStateCompleted, j.State)
+		}
+		assert.ElementsMatch(t, []string{KindInspect, KindVerify}, kinds)
+	})
 }

@@ -85,7 +85,7 @@ func (p *Pipeline) withoutResults(ctx context.Context, ids []int64) ([]int64, er
 }
 
 // unfinished returns the documents (of at most listChunk) with an inspect
-// or verify job not finished yet.
+// job not finished yet.
 func (p *Pipeline) unfinished(ctx context.Context, q queue, ids []int64) (map[int64]bool, error) {
 	jobs, err := p.docJobs(ctx, q, ids, unfinishedStates...)
 	if err != nil {
@@ -103,7 +103,7 @@ func (p *Pipeline) docJobs(ctx context.Context, q queue, ids []int64, states ...
 		return nil, nil
 	}
 	where, args := q.docsWhere(ids)
-	params := river.NewJobListParams().Kinds(KindInspect, KindVerify).States(states...).
+	params := river.NewJobListParams().Kinds(KindProcess, KindInspect, KindVerify).States(states...).
 		Where(where, args).First(min(10_000, 2*len(ids)+10))
 	res, err := q.list(ctx, params)
 	if err != nil {

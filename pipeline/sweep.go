@@ -21,12 +21,12 @@ type SweepResult struct {
 // sweepBatch is how many documents one sweep step reads and enqueues for.
 const sweepBatch = 500
 
-// Sweep walks every document and enqueues the jobs it still needs: inspect
-// and verify for documents without a result (their jobs were discarded
-// after the last attempt, or lost), and a re-verification for documents
-// whose latest verdict may change (see NeedsReverify). Jobs are unique per
-// document, so a document whose job is still queued or running is not
-// enqueued twice. The periodic job runs it every ReverifyInterval on one
+// Sweep walks every document and enqueues a process job for each that
+// still needs one: inspection or verification for documents without a
+// result (their jobs were discarded after the last attempt, or lost), and a
+// re-verification for documents whose latest verdict may change (see
+// NeedsReverify). Jobs are unique per document, so a document whose job is
+// still queued or running is not enqueued twice. The periodic job runs it every ReverifyInterval on one
 // process (River's leader).
 func (p *Pipeline) Sweep(ctx context.Context) (*SweepResult, error) {
 	if p.cfg.Verifier == nil {
@@ -59,19 +59,23 @@ func (p *Pipeline) Sweep(ctx context.Context) (*SweepResult, error) {
 			return res, fmt.Errorf("sweep: %w", err)
 		}
 		var params []river.InsertManyParams
-		var counts []*int
+		var counts [][]*int
 		for _, id := range ids {
+			var c []*int
+			args := processArgs{DocumentID: id}
 			if _, ok := ins[id]; !ok {
-				params = append(params, river.InsertManyParams{Args: inspectArgs{DocumentID: id}, InsertOpts: p.insertOpts()})
-				counts = append(counts, &res.Inspect)
+				c = append(c, &res.Inspect)
 			}
 			switch v, ok := ver[id]; {
 			case !ok:
-				params = append(params, river.InsertManyParams{Args: verifyArgs{DocumentID: id}, InsertOpts: p.insertOpts()})
-				counts = append(counts, &res.Verify)
+				c = append(c, &res.Verify)
 			case p.NeedsReverify(v):
-				params = append(params, river.InsertManyParams{Args: verifyArgs{DocumentID: id, Reverify: true}, InsertOpts: p.insertOpts()})
-				counts = append(counts, &res.Reverify)
+				args.Reverify = true
+				c = append(c, &res.Reverify)
+			}
+			if len(c) > 0 {
+				params = append(params, river.InsertManyParams{Args: args, InsertOpts: p.insertOpts()})
+				counts = append(counts, c)
 			}
 		}
 		if len(params) > 0 {
@@ -81,7 +85,9 @@ func (p *Pipeline) Sweep(ctx context.Context) (*SweepResult, error) {
 			}
 			for i, r := range inserted {
 				if !r.UniqueSkippedAsDuplicate {
-					*counts[i]++
+					for _, n := range counts[i] {
+						*n++
+					}
 				}
 			}
 		}

@@ -199,7 +199,7 @@ func TestWorkTwoProcesses(t *testing.T) {
 			}
 		}
 	}
-	assert.Len(t, runs, 2*n, "one inspect and one verify job per document")
+	assert.Len(t, runs, n, "one process job per document")
 	for job, count := range runs {
 		assert.Equal(t, 1, count, "job %s ran %d times", job, count)
 	}
@@ -232,7 +232,7 @@ func TestWorkTwoProcesses(t *testing.T) {
 		state   string
 		attempt int
 	}
-	r, err := st.Postgres.Pool().Query(t.Context(), `SELECT state, attempt FROM river_job WHERE kind IN ('inspect', 'verify')`)
+	r, err := st.Postgres.Pool().Query(t.Context(), `SELECT state, attempt FROM river_job WHERE kind = 'process'`)
 	require.NoError(t, err)
 	for r.Next() {
 		var s string
@@ -244,7 +244,7 @@ func TestWorkTwoProcesses(t *testing.T) {
 		}{s, a})
 	}
 	require.NoError(t, r.Err())
-	assert.Len(t, rows, 2*n)
+	assert.Len(t, rows, n)
 	for _, row := range rows {
 		assert.Equal(t, string(rivertype.JobStateCompleted), row.state)
 		assert.Equal(t, 1, row.attempt)
