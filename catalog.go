@@ -36,6 +36,10 @@ type Catalog interface {
 	// makes changes that are committed together when fn returns nil and
 	// rolled back when it returns an error (or panics). WithTx on a
 	// transaction's Catalog runs fn in a savepoint of the same transaction.
+	// Inside fn, a method that fails may leave the transaction unusable
+	// (PostgreSQL aborts it at the first failed statement): to go on after
+	// an expected failure, such as ECONFLICT from a concurrent insert, call
+	// the method in a nested WithTx.
 	//
 	// The SQLite implementation has a single writer connection: inside fn,
 	// use only tx, never the outer Catalog, for writes, or the call waits

@@ -288,5 +288,9 @@ type DossierService interface {
 	// CountDossiers counts the dossiers f selects (ignoring its cursor and
 	// limit) grouped by unit and digitization state, ordered by unit.
 	CountDossiers(ctx context.Context, f DossierFilter) ([]DossierCount, error)
+	// UpdateDossier applies upd and returns the dossier as updated. Inside
+	// a transaction it locks the dossier's row until the transaction ends,
+	// also for an empty update, which writes nothing: the way to serialise
+	// work on one dossier.
 	UpdateDossier(ctx context.Context, code string, upd DossierUpdate) (*Dossier, error)
 }

@@ -115,7 +115,8 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 			Source:        req.Source,
 			UploadedBy:    req.UploadedBy,
 		}
-		if err := tx.CreateDocument(ctx, doc); err != nil {
+		// In a savepoint, so the transaction survives a conflict.
+		if err := tx.WithTx(ctx, func(sp sohoa.Catalog) error { return sp.CreateDocument(ctx, doc) }); err != nil {
 			if sohoa.Code(err) != sohoa.ECONFLICT {
 				return err
 			}
@@ -160,7 +161,7 @@ func (p *Pipeline) ensureDossier(ctx context.Context, tx sohoa.Catalog, req *Ing
 	}
 	d := *req.NewDossier
 	d.Code = req.DossierCode
-	if err := tx.CreateDossier(ctx, &d); err != nil {
+	if err := tx.WithTx(ctx, func(sp sohoa.Catalog) error { return sp.CreateDossier(ctx, &d) }); err != nil {
 		if sohoa.Code(err) == sohoa.ECONFLICT {
 			// Created by a concurrent ingest in the meantime.
 			_, err = tx.FindDossierByCode(ctx, req.DossierCode)

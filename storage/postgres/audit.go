@@ -35,12 +35,13 @@ func (db *DB) AppendAudit(ctx context.Context, e *sohoa.AuditEntry) error {
 			return wrap(err, "read audit head")
 		}
 		e.Seal(seq, hash, tx.now())
-		if _, err := tx.q.Exec(ctx, `INSERT INTO audit_log (`+auditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			e.Seq, e.At, e.Actor, e.Action, e.Object, string(e.Details), e.PrevHash, e.Hash); err != nil {
-			return wrap(err, "append audit entry")
-		}
-		_, err := tx.q.Exec(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id`, e.Seq, e.Hash)
-		return wrap(err, "advance audit head")
+		// One statement (one round trip) writes the row and advances the head.
+		_, err := tx.q.Exec(ctx, `WITH entry AS (
+				INSERT INTO audit_log (`+auditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			)
+			UPDATE audit_head SET seq = $1, hash = $8 WHERE id`,
+			e.Seq, e.At, e.Actor, e.Action, e.Object, string(e.Details), e.PrevHash, e.Hash)
+		return wrap(err, "append audit entry")
 	})
 }
 

@@ -287,11 +287,14 @@ func (db *DB) UpdateDossier(ctx context.Context, code string, upd sohoa.DossierU
 		if err := upd.Apply(d); err != nil {
 			return err
 		}
+		out = d
+		if upd == (sohoa.DossierUpdate{}) {
+			return nil // the row is locked; nothing to write
+		}
 		if _, err := tx.q.Exec(ctx, `UPDATE dossiers SET status = $2, digitization_state = $3, due_at = $4, resolved_at = $5
 			WHERE code = $1`, d.Code, d.Status, d.DigitizationState, d.DueAt, d.ResolvedAt); err != nil {
 			return wrap(err, "update dossier %q", code)
 		}
-		out = d
 		return nil
 	})
 	return out, err

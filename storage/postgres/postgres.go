@@ -196,10 +196,24 @@ func (db *DB) TxHandle() any {
 
 // WithTx runs fn in a transaction (a savepoint when db is already in one).
 func (db *DB) WithTx(ctx context.Context, fn func(tx sohoa.Catalog) error) error {
-	return db.atomic(ctx, func(tx *DB) error { return fn(tx) })
+	return db.begin(ctx, func(tx *DB) error { return fn(tx) })
 }
 
-func (db *DB) atomic(ctx context.Context, fn func(tx *DB) error) (err error) {
+// atomic makes a method's statements one unit: a transaction of their own,
+// or, inside the caller's transaction, simply that transaction. No
+// savepoint is taken there (it would cost two round trips per method): a
+// failed statement aborts a PostgreSQL transaction anyway, and a caller
+// that means to go on after an expected failure (a conflict with a
+// concurrent insert) wraps the call in WithTx, which is a savepoint.
+func (db *DB) atomic(ctx context.Context, fn func(tx *DB) error) error {
+	if db.tx != nil {
+		return fn(db)
+	}
+	return db.begin(ctx, fn)
+}
+
+// begin runs fn in a new transaction, or a savepoint of db's.
+func (db *DB) begin(ctx context.Context, fn func(tx *DB) error) (err error) {
 	tx, err := db.q.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -216,11 +216,14 @@ func (db *DB) UpdateDossier(ctx context.Context, code string, upd sohoa.DossierU
 		if err := upd.Apply(d); err != nil {
 			return err
 		}
+		out = d
+		if upd == (sohoa.DossierUpdate{}) {
+			return nil // nothing to write (transactions begin IMMEDIATE: the write lock is held)
+		}
 		if _, err := tx.w.ExecContext(ctx, `UPDATE dossiers SET status = ?, digitization_state = ?, due_at = ?, resolved_at = ?
 			WHERE code = ?`, d.Status, d.DigitizationState, tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Code); err != nil {
 			return wrap(err, "update dossier %q", code)
 		}
-		out = d
 		return nil
 	})
 	return out, err
