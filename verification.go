@@ -154,4 +154,8 @@ type VerificationService interface {
 	// LatestVerifications returns the newest run of each given document
 	// that has one, keyed by document ID.
 	LatestVerifications(ctx context.Context, documentIDs []int64) (map[int64]*Verification, error)
+	// LatestVerdicts is LatestVerifications without the reports (ReportJSON
+	// is nil), for callers that need only the verdicts: a report is
+	// kilobytes, a verdict a few words.
+	LatestVerdicts(ctx context.Context, documentIDs []int64) (map[int64]*Verification, error)
 }

@@ -138,12 +138,11 @@ func (p *Pipeline) runDocument(ctx context.Context, kind string, id int64, want 
 	}
 	var latest *sohoa.Verification
 	if want.verify {
-		switch v, err := p.cfg.Catalog.LatestVerification(ctx, id); {
-		case err == nil:
-			latest = v
-		case sohoa.Code(err) != sohoa.ENOTFOUND:
+		verdicts, err := p.cfg.Catalog.LatestVerdicts(ctx, []int64{id})
+		if err != nil {
 			return err
 		}
+		latest = verdicts[id]
 		if latest != nil && !want.reverify {
 			log.Info("already verified", "verification", latest.ID)
 			want.verify = false

@@ -60,6 +60,13 @@ func (p *Pipeline) recordTx(ctx context.Context, tx sohoa.Catalog, d *sohoa.Doss
 	if d.DigitizationState == state {
 		return d, nil
 	}
+	if state == sohoa.DigitizationIncomplete {
+		// The audit entry says what is missing in full, with the reports'
+		// reasons (an unreadable file) that the quick evaluation skips.
+		if ev, err = evaluateDossier(ctx, tx, d, false); err != nil {
+			return nil, err
+		}
+	}
 	from := d.DigitizationState
 	d, err = tx.UpdateDossier(ctx, d.Code, sohoa.DossierUpdate{DigitizationState: &state})
 	if err != nil {
@@ -87,7 +94,10 @@ type evaluation struct {
 // evaluateDossier applies the digitization rule to d. With quick set it
 // stops at the first unmet requirement it can see without reading results
 // (a required component with no file at all, the common case while a
-// dossier is being scanned), and missing then holds only that one.
+// dossier is being scanned), and missing then holds only that one; and it
+// reads verdicts without their reports, so an unreadable file's line says
+// it has a failed signature rather than why it cannot be read. Whether the
+// dossier is digitized is the same either way.
 func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, quick bool) (*evaluation, error) {
 	proc, err := c.FindProcedureByCode(ctx, d.ProcedureCode)
 	if err != nil {
@@ -113,7 +123,11 @@ func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, qui
 	if ev.ins, err = c.LatestInspections(ctx, ids); err != nil {
 		return nil, err
 	}
-	if ev.ver, err = c.LatestVerifications(ctx, ids); err != nil {
+	latest := c.LatestVerifications
+	if quick {
+		latest = c.LatestVerdicts
+	}
+	if ev.ver, err = latest(ctx, ids); err != nil {
 		return nil, err
 	}
 	ev.missing = missing(d, proc, docs, ev.ins, ev.ver)

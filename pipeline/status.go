@@ -71,7 +71,7 @@ func (p *Pipeline) withoutResults(ctx context.Context, ids []int64) ([]int64, er
 	if err != nil {
 		return nil, err
 	}
-	ver, err := p.cfg.Catalog.LatestVerifications(ctx, ids)
+	ver, err := p.cfg.Catalog.LatestVerdicts(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/riverqueue/river"
 
@@ -54,9 +55,22 @@ func (p *Pipeline) Sweep(ctx context.Context) (*SweepResult, error) {
 		if err != nil {
 			return res, fmt.Errorf("sweep: %w", err)
 		}
-		ver, err := p.cfg.Catalog.LatestVerifications(ctx, ids)
+		ver, err := p.cfg.Catalog.LatestVerdicts(ctx, ids)
 		if err != nil {
 			return res, fmt.Errorf("sweep: %w", err)
+		}
+		var ask []int64 // verdicts only their reports decide on
+		for id, v := range ver {
+			if _, byReport := p.reverifyVerdict(v); byReport {
+				ask = append(ask, id)
+			}
+		}
+		if len(ask) > 0 {
+			full, err := p.cfg.Catalog.LatestVerifications(ctx, ask)
+			if err != nil {
+				return res, fmt.Errorf("sweep: %w", err)
+			}
+			maps.Copy(ver, full)
 		}
 		var params []river.InsertManyParams
 		var counts [][]*int
@@ -105,17 +119,27 @@ func (p *Pipeline) Sweep(ctx context.Context) (*SweepResult, error) {
 // not be built, …), or it was reached under other trust anchors than the
 // verifier's now. Unreadable files and unsigned documents never change.
 func (p *Pipeline) NeedsReverify(v *sohoa.Verification) bool {
-	switch {
-	case v.SubIndication == string(verify.NoSignature):
-		return false
-	case v.Indication == sohoa.IndicationIndeterminate:
-		return true
-	case v.TrustAnchorsSHA256 == p.anchors:
-		return false
-	case v.SubIndication == string(verify.FormatFailure):
-		// Only here is the report worth decoding (the sweep reads every
-		// document's): an unreadable file stays unreadable.
+	need, byReport := p.reverifyVerdict(v)
+	if byReport {
 		return decodeReport(v).Error == ""
 	}
-	return true
+	return need
+}
+
+// reverifyVerdict is NeedsReverify from the verdict alone; byReport is set
+// when only the report can tell (a FORMAT_FAILURE under other anchors: an
+// unreadable file stays unreadable, a malformed signature may be judged
+// differently).
+func (p *Pipeline) reverifyVerdict(v *sohoa.Verification) (need, byReport bool) {
+	switch {
+	case v.SubIndication == string(verify.NoSignature):
+		return false, false
+	case v.Indication == sohoa.IndicationIndeterminate:
+		return true, false
+	case v.TrustAnchorsSHA256 == p.anchors:
+		return false, false
+	case v.SubIndication == string(verify.FormatFailure):
+		return false, true
+	}
+	return true, false
 }

@@ -537,7 +537,19 @@ func (s *suite) testVerifications(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		assert.Equal(t, last[i].ID, m[docs[i].ID].ID)
 		assert.Equal(t, sohoa.IndicationTotalPassed, m[docs[i].ID].Indication)
+		assert.NotEmpty(t, m[docs[i].ID].ReportJSON)
 	}
+	verdicts, err := c.LatestVerdicts(ctx, ids)
+	require.NoError(t, err)
+	require.Len(t, verdicts, 4)
+	for id, full := range m {
+		want := *full
+		want.ReportJSON = nil
+		assert.Equal(t, &want, verdicts[id], "the verdict is the latest run without its report")
+	}
+	verdicts, err = c.LatestVerdicts(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, verdicts)
 
 	requireCode(t, sohoa.EINVALID, c.CreateVerification(ctx, &sohoa.Verification{DocumentID: docs[0].ID, Indication: "MAYBE", ReportJSON: report, VerifierVersion: "v"}))
 	requireCode(t, sohoa.EINVALID, c.CreateVerification(ctx, &sohoa.Verification{DocumentID: docs[0].ID, Indication: sohoa.IndicationTotalPassed, ReportJSON: json.RawMessage("{"), VerifierVersion: "v"}))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -91,6 +92,9 @@ func (db *DB) LatestInspections(ctx context.Context, documentIDs []int64) (map[i
 const verificationCols = `v.id, v.document_id, v.indication, v.sub_indication, v.report, v.verifier_version,
 	v.trust_anchors_sha256, v.created_at`
 
+// verdictCols are verificationCols without the report.
+var verdictCols = strings.Replace(verificationCols, "v.report", "NULL::json", 1)
+
 func scanVerification(row pgx.Row) (*sohoa.Verification, error) {
 	var v sohoa.Verification
 	var report []byte
@@ -98,7 +102,9 @@ func scanVerification(row pgx.Row) (*sohoa.Verification, error) {
 		&v.TrustAnchorsSHA256, &v.CreatedAt); err != nil {
 		return nil, err
 	}
-	v.ReportJSON = json.RawMessage(report)
+	if len(report) > 0 {
+		v.ReportJSON = json.RawMessage(report)
+	}
 	v.CreatedAt = v.CreatedAt.UTC()
 	return &v, nil
 }
@@ -141,11 +147,19 @@ func (db *DB) LatestVerification(ctx context.Context, documentID int64) (*sohoa.
 }
 
 func (db *DB) LatestVerifications(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Verification, error) {
+	return db.latestVerifications(ctx, documentIDs, verificationCols)
+}
+
+func (db *DB) LatestVerdicts(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Verification, error) {
+	return db.latestVerifications(ctx, documentIDs, verdictCols)
+}
+
+func (db *DB) latestVerifications(ctx context.Context, documentIDs []int64, cols string) (map[int64]*sohoa.Verification, error) {
 	out := make(map[int64]*sohoa.Verification, len(documentIDs))
 	if len(documentIDs) == 0 {
 		return out, nil
 	}
-	rows, err := db.q.Query(ctx, `SELECT `+verificationCols+` FROM unnest($1::bigint[]) AS want(id)
+	rows, err := db.q.Query(ctx, `SELECT `+cols+` FROM unnest($1::bigint[]) AS want(id)
 		CROSS JOIN LATERAL (SELECT * FROM verifications x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) v`, documentIDs)
 	if err != nil {
 		return nil, wrap(err, "latest verifications")

@@ -107,6 +107,9 @@ func (db *DB) LatestInspections(ctx context.Context, documentIDs []int64) (map[i
 const verificationCols = `v.id, v.document_id, v.indication, v.sub_indication, v.report, v.verifier_version,
 	v.trust_anchors_sha256, v.created_at`
 
+// verdictCols are verificationCols without the report.
+var verdictCols = strings.Replace(verificationCols, "v.report", "''", 1)
+
 func scanVerification(row scanner) (*sohoa.Verification, error) {
 	var v sohoa.Verification
 	var report, created string
@@ -114,7 +117,9 @@ func scanVerification(row scanner) (*sohoa.Verification, error) {
 		&v.TrustAnchorsSHA256, &created); err != nil {
 		return nil, err
 	}
-	v.ReportJSON = json.RawMessage(report)
+	if len(report) > 0 {
+		v.ReportJSON = json.RawMessage(report)
+	}
 	var err error
 	v.CreatedAt, err = parseTS(created)
 	return &v, err
@@ -157,11 +162,19 @@ func (db *DB) LatestVerification(ctx context.Context, documentID int64) (*sohoa.
 }
 
 func (db *DB) LatestVerifications(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Verification, error) {
+	return db.latestVerifications(ctx, documentIDs, verificationCols)
+}
+
+func (db *DB) LatestVerdicts(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Verification, error) {
+	return db.latestVerifications(ctx, documentIDs, verdictCols)
+}
+
+func (db *DB) latestVerifications(ctx context.Context, documentIDs []int64, cols string) (map[int64]*sohoa.Verification, error) {
 	out := make(map[int64]*sohoa.Verification, len(documentIDs))
 	if len(documentIDs) == 0 {
 		return out, nil
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+verificationCols+` FROM verifications v WHERE v.id IN (
+	rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM verifications v WHERE v.id IN (
 		SELECT (SELECT x.id FROM verifications x WHERE x.document_id = want.value ORDER BY x.id DESC LIMIT 1)
 		FROM json_each(?) want)`, idList(documentIDs))
 	vs, err := collect(rows, err, scanVerifications)
