@@ -12,7 +12,9 @@
 //   - Up to Config.PartSize bytes, Put reads the whole blob into memory,
 //     hashes it and sends one PutObject to the content key with an
 //     x-amz-checksum-sha256 header; the server refuses the write unless the
-//     bytes it received have that SHA-256, and a single PUT is atomic.
+//     bytes it received have that SHA-256, and a single PUT is atomic. The
+//     PUT is conditional (If-None-Match: *), so a new blob costs one request
+//     and an existing one is not rewritten (see putSmall).
 //   - Larger blobs are hashed while they stream as a multipart upload of
 //     unknown size to a temporary key tmp/<random>. Then, unless the content
 //     key exists already, a server-side CopyObject moves the object to the
@@ -45,6 +47,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -111,6 +114,9 @@ type Store struct {
 	mode      minio.RetentionMode
 	versioned bool // delete by version ID so that nothing lingers
 	locked    bool // bucket has object lock enabled
+	// noCondPut is set once the server answered NotImplemented to a
+	// conditional PUT; small Puts then check with a HEAD first instead.
+	noCondPut atomic.Bool
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -311,20 +317,73 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (sohoa.BlobInfo, error) {
 	return s.putLarge(ctx, io.MultiReader(bytes.NewReader(first), hr), hr)
 }
 
+// putSmall stores b under its key with one conditional PUT (If-None-Match:
+// *), so that the common case, a new blob, takes a single request. When the
+// server answers 412 Precondition Failed the object exists already: a HEAD
+// fetches its size and the server's modification time, and if the size is
+// wrong (a damaged blob) an unconditional PUT writes the right bytes over
+// it. A re-put of stored bytes thus costs the body upload plus a HEAD
+// rather than the HEAD alone, which is the price of the cheaper first write.
+//
+// Two servers' answers send Put back to HEAD-then-PUT, the way it worked
+// before conditional writes: NotImplemented (a server without conditional
+// PUT; remembered for the Store's life) and, on an object-lock bucket,
+// AccessDenied (versitygw checks the retention of the object a PUT would
+// replace before the precondition when the bucket is not versioned, so a
+// retained blob answers AccessDenied instead of 412).
+//
+// A server that ignores If-None-Match simply overwrites the object with the
+// identical content-addressed bytes (or adds an identical version), which
+// is harmless; Created is then true for bytes that were stored already.
 func (s *Store) putSmall(ctx context.Context, b, sum []byte) (sohoa.BlobInfo, error) {
 	key := hex.EncodeToString(sum)
 	info := sohoa.BlobInfo{Key: key, Size: int64(len(b))}
+	if err := ctx.Err(); err != nil {
+		return sohoa.BlobInfo{}, err
+	}
+	if !s.noCondPut.Load() {
+		err := s.putObject(ctx, key, b, sum, true)
+		switch {
+		case err == nil:
+			return s.created(info), nil
+		case isPreconditionFailed(err):
+			// Stored already, maybe by a concurrent Put: check its size.
+		case isCode(err, "NotImplemented"):
+			s.noCondPut.Store(true)
+			s.log.Warn("server does not support conditional PUT; checking with HEAD before each small Put", "err", err)
+		case s.locked && isCode(err, "AccessDenied"):
+			// Maybe a retained blob (see above): look before writing.
+		default:
+			return sohoa.BlobInfo{}, fmt.Errorf("s3blob: put %s: %w", key, err)
+		}
+	}
 	if st, ok, err := s.exists(ctx, key, info.Size); err != nil {
 		return sohoa.BlobInfo{}, err
 	} else if ok {
 		info.ModTime = st.LastModified.UTC()
 		return info, nil
 	}
+	// Missing (never written, or deleted since the 412) or damaged.
 	if err := ctx.Err(); err != nil {
 		return sohoa.BlobInfo{}, err
 	}
+	if err := s.putObject(ctx, key, b, sum, false); err != nil {
+		return sohoa.BlobInfo{}, fmt.Errorf("s3blob: put %s: %w", key, err)
+	}
+	return s.created(info), nil
+}
+
+func (s *Store) created(info sohoa.BlobInfo) sohoa.BlobInfo {
+	info.Created = true
+	info.ModTime = s.now().UTC() // the client's clock; Stat reports the server's
+	return info
+}
+
+// putObject sends b to key's object in one PUT, only if no object is there
+// when ifNone is set.
+func (s *Store) putObject(ctx context.Context, key string, b, sum []byte, ifNone bool) error {
 	mode, until := s.retentionOpts()
-	_, err := s.c.PutObject(ctx, s.bucket, ObjectName(key), bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{
+	opts := minio.PutObjectOptions{
 		ContentType: "application/octet-stream",
 		// The server rejects the PUT unless the bytes it got hash to key.
 		UserMetadata:     map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(sum)},
@@ -333,13 +392,12 @@ func (s *Store) putSmall(ctx context.Context, b, sum []byte) (sohoa.BlobInfo, er
 		DisableMultipart: true,
 		// The signed checksum header already binds the body to key.
 		DisableContentSha256: true,
-	})
-	if err != nil {
-		return sohoa.BlobInfo{}, fmt.Errorf("s3blob: put %s: %w", key, err)
 	}
-	info.Created = true
-	info.ModTime = s.now().UTC() // the client's clock; Stat reports the server's
-	return info, nil
+	if ifNone {
+		opts.SetMatchETagExcept("*") // If-None-Match: *
+	}
+	_, err := s.c.PutObject(ctx, s.bucket, ObjectName(key), bytes.NewReader(b), int64(len(b)), opts)
+	return err
 }
 
 func (s *Store) putLarge(ctx context.Context, body io.Reader, hr *hashingReader) (info sohoa.BlobInfo, err error) {
@@ -591,6 +649,13 @@ func isNotFound(err error) bool {
 		return false
 	}
 	return er.Code == "NoSuchKey" || er.Code == "NoSuchVersion" || (er.StatusCode == http.StatusNotFound && er.Code != "NoSuchBucket")
+}
+
+// isPreconditionFailed reports the answer to a conditional PUT whose
+// condition did not hold (versitygw: 412, code "PreconditionFailed").
+func isPreconditionFailed(err error) bool {
+	var er minio.ErrorResponse
+	return errors.As(err, &er) && (er.Code == "PreconditionFailed" || er.StatusCode == http.StatusPreconditionFailed)
 }
 
 func isCode(err error, code string) bool {

@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -311,4 +314,153 @@ func TestPutRepairsTruncatedBlob(t *testing.T) {
 		require.True(t, again.Created, "the damaged copy was replaced")
 		require.NoError(t, s.Verify(ctx, info.Key))
 	}
+}
+
+// recorder is an HTTP transport that notes every request to an object
+// (method, If-None-Match and the status of the answer).
+type recorder struct {
+	rt   http.RoundTripper
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.rt.RoundTrip(req)
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if strings.Count(req.URL.Path, "/") > 2 { // /bucket/ab/cd/key, not bucket calls
+		cond := ""
+		if v := req.Header.Get("If-None-Match"); v != "" {
+			cond = " if-none-match=" + v
+		}
+		r.reqs = append(r.reqs, fmt.Sprintf("%s%s %d", req.Method, cond, status))
+	}
+	return resp, err
+}
+
+// take returns the requests recorded since the last call.
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	reqs := r.reqs
+	r.reqs = nil
+	return reqs
+}
+
+func recordingConfig(t *testing.T) (Config, *recorder) {
+	cfg := testConfig(t)
+	tr, err := minio.DefaultTransport(false)
+	require.NoError(t, err)
+	rec := &recorder{rt: tr}
+	cfg.Transport = rec
+	return cfg, rec
+}
+
+func TestPutSmallOneRequest(t *testing.T) {
+	for _, retention := range []int{0, 1} {
+		t.Run(fmt.Sprintf("retention=%d", retention), func(t *testing.T) {
+			cfg, rec := recordingConfig(t)
+			cfg.RetentionDays = retention
+			s := newStore(t, cfg)
+			ctx := context.Background()
+			rec.take()
+
+			b := blobtest.RandomBytes(uint64(100+retention), 1000)
+			info, err := s.Put(ctx, bytes.NewReader(b))
+			require.NoError(t, err)
+			require.True(t, info.Created)
+			require.Equal(t, []string{"PUT if-none-match=* 200"}, rec.take(), "a new blob takes one conditional PUT")
+			require.NoError(t, s.Verify(ctx, info.Key))
+			st, err := s.Stat(ctx, info.Key)
+			require.NoError(t, err)
+			rec.take()
+
+			again, err := s.Put(ctx, bytes.NewReader(b))
+			require.NoError(t, err)
+			require.False(t, again.Created)
+			require.Equal(t, info.Key, again.Key)
+			require.Equal(t, int64(len(b)), again.Size)
+			require.Equal(t, st.ModTime, again.ModTime, "the server's time of the stored blob")
+			require.Equal(t, []string{"PUT if-none-match=* 412", "HEAD 200"}, rec.take(),
+				"an existing blob: the conditional PUT fails, a HEAD checks its size, nothing is rewritten")
+			require.False(t, s.noCondPut.Load())
+
+			// What the server says, exactly, to a second If-None-Match PUT.
+			opts := minio.PutObjectOptions{}
+			opts.SetMatchETagExcept("*")
+			_, err = s.c.PutObject(ctx, cfg.Bucket, ObjectName(info.Key), bytes.NewReader(b), int64(len(b)), opts)
+			er := minio.ToErrorResponse(err)
+			require.Equal(t, "PreconditionFailed", er.Code, "%v", err)
+			require.Equal(t, http.StatusPreconditionFailed, er.StatusCode)
+		})
+	}
+}
+
+func TestPutSmallReplacesDamaged(t *testing.T) {
+	cfg, rec := recordingConfig(t)
+	s := newStore(t, cfg)
+	ctx := context.Background()
+	b := blobtest.RandomBytes(7, 3000)
+	key := blobtest.Key(b)
+	// Written directly, no store: same key, wrong (shorter) bytes.
+	_, err := s.c.PutObject(ctx, cfg.Bucket, ObjectName(key), bytes.NewReader(b[:2000]), 2000, minio.PutObjectOptions{})
+	require.NoError(t, err)
+	require.ErrorIs(t, s.Verify(ctx, key), sohoa.ErrCorrupt)
+	rec.take()
+
+	info, err := s.Put(ctx, bytes.NewReader(b))
+	require.NoError(t, err)
+	require.True(t, info.Created, "the damaged copy was replaced")
+	require.Equal(t, key, info.Key)
+	require.Equal(t, []string{"PUT if-none-match=* 412", "HEAD 200", "PUT 200"}, rec.take())
+	require.NoError(t, s.Verify(ctx, key))
+	st, err := s.Stat(ctx, key)
+	require.NoError(t, err)
+	require.Equal(t, int64(len(b)), st.Size)
+}
+
+// noConditional answers every If-None-Match request with 501 NotImplemented,
+// as a server without conditional writes may.
+type noConditional struct{ rt http.RoundTripper }
+
+func (nc noConditional) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("If-None-Match") == "" {
+		return nc.rt.RoundTrip(req)
+	}
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	body := "<Error><Code>NotImplemented</Code><Message>not here</Message></Error>"
+	return &http.Response{
+		StatusCode: http.StatusNotImplemented, Status: "501 Not Implemented",
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {"application/xml"}},
+		Body:          io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)), Request: req,
+	}, nil
+}
+
+func TestPutSmallWithoutConditionalPut(t *testing.T) {
+	cfg, rec := recordingConfig(t)
+	rec.rt = noConditional{rt: rec.rt}
+	s := newStore(t, cfg)
+	ctx := context.Background()
+	rec.take()
+
+	b := []byte("no conditional writes here")
+	info, err := s.Put(ctx, bytes.NewReader(b))
+	require.NoError(t, err)
+	require.True(t, info.Created)
+	require.Equal(t, []string{"PUT if-none-match=* 501", "HEAD 404", "PUT 200"}, rec.take())
+	require.True(t, s.noCondPut.Load())
+
+	again, err := s.Put(ctx, bytes.NewReader(b))
+	require.NoError(t, err)
+	require.False(t, again.Created)
+	require.Equal(t, []string{"HEAD 200"}, rec.take(), "HEAD-then-PUT from then on")
+	require.NoError(t, s.Verify(ctx, info.Key))
 }
