@@ -151,7 +151,9 @@ func (f *DocumentFilter) Validate() (int, error) {
 type DocumentService interface {
 	// CreateDocument records a document and sets its ID and CreatedAt. A
 	// second document with the same blob in the same dossier is ECONFLICT
-	// (FindDocumentByBlob returns the first); an unknown dossier EINVALID.
+	// (FindDocumentByBlob returns the first), and that conflict leaves a
+	// transaction usable, so the caller can go on to find the first; an
+	// unknown dossier is EINVALID.
 	CreateDocument(ctx context.Context, d *Document) error
 	FindDocumentByID(ctx context.Context, id int64) (*Document, error)
 	// FindDocumentByBlob finds the document holding blobKey in a dossier.

@@ -115,8 +115,7 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 			Source:        req.Source,
 			UploadedBy:    req.UploadedBy,
 		}
-		// In a savepoint, so the transaction survives a conflict.
-		if err := tx.WithTx(ctx, func(sp sohoa.Catalog) error { return sp.CreateDocument(ctx, doc) }); err != nil {
+		if err := tx.CreateDocument(ctx, doc); err != nil { // a conflict leaves tx usable
 			if sohoa.Code(err) != sohoa.ECONFLICT {
 				return err
 			}

@@ -401,6 +401,17 @@ func (s *suite) testDocuments(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, doc.ID, existing.ID)
 	assert.Equal(t, "scan-1.pdf", existing.FileName)
+	// Inside a transaction too, and the transaction goes on.
+	require.NoError(t, c.WithTx(ctx, func(tx sohoa.Catalog) error {
+		again := dup
+		requireCode(t, sohoa.ECONFLICT, tx.CreateDocument(ctx, &again))
+		found, err := tx.FindDocumentByBlob(ctx, "D-1", key(1))
+		if err != nil {
+			return err
+		}
+		assert.Equal(t, doc.ID, found.ID)
+		return tx.AppendAudit(ctx, &sohoa.AuditEntry{Actor: "clerk1", Action: "document.duplicate", Object: "document:1"})
+	}))
 
 	// The same bytes in another dossier are fine.
 	other := s.document(t, c, "D-2", 1)

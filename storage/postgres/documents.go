@@ -27,21 +27,16 @@ func (db *DB) CreateDocument(ctx context.Context, d *sohoa.Document) error {
 		return err
 	}
 	return db.atomic(ctx, func(tx *DB) error {
-		ok, err := tx.exists(ctx, `SELECT 1 FROM dossiers WHERE code = $1`, d.DossierCode)
-		if err != nil {
-			return wrap(err, "look up dossier")
-		}
-		if !ok {
-			return sohoa.Errorf(sohoa.EINVALID, "unknown dossier %q", d.DossierCode)
-		}
 		created := tx.nowUTC()
 		var id int64
-		err = tx.q.QueryRow(ctx, `INSERT INTO documents (dossier_code, blob_key, size, file_name, media_type, role,
+		err := tx.q.QueryRow(ctx, `INSERT INTO documents (dossier_code, blob_key, size, file_name, media_type, role,
 				component_name, source, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (dossier_code, blob_key) DO NOTHING RETURNING id`,
 			d.DossierCode, d.BlobKey, d.Size, d.FileName, d.MediaType, d.Role, d.ComponentName, d.Source, d.UploadedBy, created).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return sohoa.Errorf(sohoa.ECONFLICT, "dossier %q already holds a document with SHA-256 %s", d.DossierCode, d.BlobKey)
+		} else if isForeignKeyViolation(err) {
+			return sohoa.Errorf(sohoa.EINVALID, "unknown dossier %q", d.DossierCode)
 		} else if err != nil {
 			return wrap(err, "create document")
 		}

@@ -260,6 +260,14 @@ func mapErr(err error) error {
 	return err
 }
 
+// isForeignKeyViolation says whether err is a write that refers to a row
+// that does not exist. Writes check their references this way rather than
+// with a query first: one round trip fewer.
+func isForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
+}
+
 // wrap maps err and adds context, leaving sohoa errors' codes intact.
 func wrap(err error, format string, args ...any) error {
 	if err == nil {

@@ -17,10 +17,12 @@ func (db *DB) requireDocument(ctx context.Context, id int64) error {
 		return wrap(err, "look up document")
 	}
 	if !ok {
-		return sohoa.Errorf(sohoa.EINVALID, "unknown document %d", id)
+		return unknownDocument(id)
 	}
 	return nil
 }
+
+func unknownDocument(id int64) error { return sohoa.Errorf(sohoa.EINVALID, "unknown document %d", id) }
 
 const inspectionCols = `i.id, i.document_id, i.outcome, i.findings, i.policy_name, i.inspector_version, i.created_at`
 
@@ -41,9 +43,6 @@ func (db *DB) CreateInspection(ctx context.Context, in *sohoa.Inspection) error 
 		return err
 	}
 	return db.atomic(ctx, func(tx *DB) error {
-		if err := tx.requireDocument(ctx, in.DocumentID); err != nil {
-			return err
-		}
 		findings, err := json.Marshal(in.Findings)
 		if err != nil {
 			return err
@@ -51,7 +50,9 @@ func (db *DB) CreateInspection(ctx context.Context, in *sohoa.Inspection) error 
 		created := tx.nowUTC()
 		if err := tx.q.QueryRow(ctx, `INSERT INTO inspections (document_id, outcome, findings, policy_name, inspector_version, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			in.DocumentID, in.Outcome, string(findings), in.PolicyName, in.InspectorVersion, created).Scan(&in.ID); err != nil {
+			in.DocumentID, in.Outcome, string(findings), in.PolicyName, in.InspectorVersion, created).Scan(&in.ID); isForeignKeyViolation(err) {
+			return unknownDocument(in.DocumentID)
+		} else if err != nil {
 			return wrap(err, "record inspection")
 		}
 		in.CreatedAt = created
@@ -114,13 +115,12 @@ func (db *DB) CreateVerification(ctx context.Context, v *sohoa.Verification) err
 		return err
 	}
 	return db.atomic(ctx, func(tx *DB) error {
-		if err := tx.requireDocument(ctx, v.DocumentID); err != nil {
-			return err
-		}
 		created := tx.nowUTC()
 		if err := tx.q.QueryRow(ctx, `INSERT INTO verifications (document_id, indication, sub_indication, report,
 				verifier_version, trust_anchors_sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			v.DocumentID, v.Indication, v.SubIndication, string(v.ReportJSON), v.VerifierVersion, v.TrustAnchorsSHA256, created).Scan(&v.ID); err != nil {
+			v.DocumentID, v.Indication, v.SubIndication, string(v.ReportJSON), v.VerifierVersion, v.TrustAnchorsSHA256, created).Scan(&v.ID); isForeignKeyViolation(err) {
+			return unknownDocument(v.DocumentID)
+		} else if err != nil {
 			return wrap(err, "record verification")
 		}
 		v.CreatedAt = created
