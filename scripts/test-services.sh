@@ -17,6 +17,8 @@
 #     a temporary directory, built once into .cache/bin (git-ignored).
 #     Versioning is enabled (--versioning-dir) so that buckets created with
 #     object lock behave like S3 (retention applies to object versions).
+#     Keep-alive is on (--keep-alive; versitygw closes every connection after
+#     one request otherwise), as with any production S3 server.
 #     SOHOA_TEST_S3_ENDPOINT, SOHOA_TEST_S3_ACCESS_KEY, SOHOA_TEST_S3_SECRET_KEY.
 #
 # Knobs: SOHOA_VERSITYGW_VERSION (default v1.8.0), SOHOA_TEST_SERVICES=pg|s3|all
@@ -98,7 +100,7 @@ _sohoa_ts_versitygw() {
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		_sohoa_ts_port_open 127.0.0.1 "$port" && continue
 		ROOT_ACCESS_KEY=$access ROOT_SECRET_KEY=$secret \
-			"$bin" --port "127.0.0.1:$port" --quiet \
+			"$bin" --port "127.0.0.1:$port" --quiet --keep-alive \
 			posix --versioning-dir "$dir/versions" "$dir/data" \
 			>"$dir/versitygw.log" 2>&1 </dev/null &
 		pid=$!

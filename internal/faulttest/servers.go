@@ -158,7 +158,7 @@ func (s *S3Server) start() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(s.bin, "--port", s.Addr, "--quiet", "posix",
+	cmd := exec.Command(s.bin, "--port", s.Addr, "--quiet", "--keep-alive", "posix",
 		"--versioning-dir", filepath.Join(s.dir, "versions"), filepath.Join(s.dir, "data"))
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
 	cmd.Stdout, cmd.Stderr = logf, logf
