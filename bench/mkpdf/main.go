@@ -259,7 +259,10 @@ func writeUnsigned(w io.Writer, title string, pages, imageBytes int, seed uint64
 		obj(p, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> /XObject << /Im1 %s >> >> /Contents %s >>",
 			testpdf.Ref(img), testpdf.Ref(c)))
 		text := testpdf.PageText(title, "Mã hồ sơ: 000.00.12.G05-261130-0007", fmt.Sprintf("Trang %d/%d", i+1, pages))
-		content := append([]byte("q 451 0 0 620 72 100 cm /Im1 Do Q\n"), text...)
+		// Drawn at 300 dpi, so the page passes sohoa's scan inspection
+		// (Decree 30/2020: at least 200 dpi).
+		place := fmt.Sprintf("q %.2f 0 0 %.2f 72 100 cm /Im1 Do Q\n", float64(width)*72/300, float64(height)*72/300)
+		content := append([]byte(place), text...)
 		obj(c, testpdf.Stream("", content))
 
 		offsets[img] = cw.n
