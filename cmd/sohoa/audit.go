@@ -29,21 +29,12 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "audit verify", "[--json] [--data-dir DIR] [--database-url URL]")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cfg := addStoreFlags(fs, e)
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseNoArgs(fs, args); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	if err := cfg.finish(e); err != nil {
-		fmt.Fprintln(e.stderr, "sohoa audit verify:", err)
-		return exitCode(err)
-	}
-	s, err := cfg.openCatalog(ctx, e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "sohoa audit verify:", err)
-		return exitCode(err)
+	s, code, ok := cfg.start(ctx, e, "audit verify", false)
+	if !ok {
+		return code
 	}
 	defer s.Close()
 	res, err := s.Catalog.VerifyAuditChain(ctx)

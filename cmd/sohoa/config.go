@@ -162,6 +162,26 @@ func (c *storeConfig) open(ctx context.Context, e *env) (*stores, error) {
 	return s, nil
 }
 
+// start finishes the configuration and opens the catalog, and the blob
+// store too when blobs is set: the common start of a command. On failure
+// it has printed "sohoa NAME: reason" and ok is false; code is then the
+// exit code.
+func (c *storeConfig) start(ctx context.Context, e *env, name string, blobs bool) (s *stores, code int, ok bool) {
+	err := c.finish(e)
+	if err == nil {
+		if blobs {
+			s, err = c.open(ctx, e)
+		} else {
+			s, err = c.openCatalog(ctx, e)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sohoa %s: %v\n", name, err)
+		return nil, exitCode(err), false
+	}
+	return s, exitOK, true
+}
+
 // openBlobs opens the configured blob store.
 func (c *storeConfig) openBlobs(ctx context.Context, e *env) (sohoa.BlobStore, error) {
 	if c.S3Endpoint != "" {

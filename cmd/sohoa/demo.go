@@ -113,12 +113,8 @@ var demoDossiers = []demoDossier{
 func runDemo(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "demo", "[--data-dir DIR]")
 	dataDir := fs.String("data-dir", envOr(e, "SOHOA_DATA_DIR", defaultDataDir), "data directory to fill: new, empty, or filled by an earlier sohoa demo (env SOHOA_DATA_DIR)")
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseNoArgs(fs, args); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(e.stderr, "sohoa demo:", err)

@@ -37,21 +37,12 @@ func runFsck(ctx context.Context, e *env, args []string) int {
 	verifyHashes := fs.Bool("verify-hashes", false, "re-hash every blob and compare it with its key (reads all bytes)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cfg := addStoreFlags(fs, e)
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseNoArgs(fs, args); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	if err := cfg.finish(e); err != nil {
-		fmt.Fprintln(e.stderr, "sohoa fsck:", err)
-		return exitCode(err)
-	}
-	s, err := cfg.open(ctx, e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "sohoa fsck:", err)
-		return exitCode(err)
+	s, code, ok := cfg.start(ctx, e, "fsck", true)
+	if !ok {
+		return code
 	}
 	defer s.Close()
 	res, err := fsck(ctx, s.Catalog, s.Blobs, *verifyHashes, *gc, *minAge, time.Now())

@@ -540,7 +540,7 @@ func (r *ingestRun) checks(ctx context.Context) (string, error) {
 // summary prints what happened, failures last, one line each.
 func (r *ingestRun) summary(took time.Duration, items int, total int64, journal, checks string) {
 	w := r.e.stdout
-	fmt.Fprintf(w, "ingest: %d file(s), %s, in %s\n", items, ingestFmtBytes(total), took.Round(100*time.Millisecond))
+	fmt.Fprintf(w, "ingest: %d file(s), %s, in %s\n", items, fmtBytes(total, true), took.Round(100*time.Millisecond))
 	fmt.Fprintf(w, "  new:        %d\n", r.added.Load())
 	fmt.Fprintf(w, "  duplicates: %d (same bytes already in the dossier)\n", r.dups.Load())
 	fmt.Fprintf(w, "  skipped:    %d (imported by an earlier run; journal %s)\n", r.skipped.Load(), journal)
@@ -561,19 +561,6 @@ func (r *ingestRun) summary(took time.Duration, items int, total int64, journal,
 			fmt.Fprintf(w, "  %s: %s\n", f.path, f.reason)
 		}
 	}
-}
-
-func ingestFmtBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
 
 // ingestProgress shows how far the import is: a bar on a terminal, a line
@@ -714,7 +701,7 @@ func (p *plainProgress) line() {
 	}
 	if p.total > 0 {
 		fmt.Fprintf(p.w, "%s: %d/%d files, %s/%s, %.1f files/s, %s/s, ETA %s\n", p.phase.Load(), done, p.items,
-			ingestFmtBytes(b), ingestFmtBytes(p.total), rate, ingestFmtBytes(int64(float64(b)/max(el.Seconds(), 0.001))), eta)
+			fmtBytes(b, true), fmtBytes(p.total, true), rate, fmtBytes(int64(float64(b)/max(el.Seconds(), 0.001)), true), eta)
 	} else {
 		fmt.Fprintf(p.w, "%s: %d/%d documents, %.1f/s, ETA %s\n", p.phase.Load(), done, p.items, rate, eta)
 	}

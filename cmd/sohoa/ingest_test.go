@@ -237,10 +237,13 @@ func TestIngestUsage(t *testing.T) {
 	assert.Contains(t, errOut, "--manifest")
 }
 
-func TestIngestFormatBytes(t *testing.T) {
-	assert.Equal(t, "999 B", ingestFmtBytes(999))
-	assert.Equal(t, "1.5 kB", ingestFmtBytes(1500))
-	assert.Equal(t, "10.2 MB", ingestFmtBytes(10_200_000))
+func TestFormatBytes(t *testing.T) {
+	assert.Equal(t, "999 B", fmtBytes(999, true))
+	assert.Equal(t, "1.5 kB", fmtBytes(1500, true))
+	assert.Equal(t, "10.2 MB", fmtBytes(10_200_000, true))
+	assert.Equal(t, "1023 B", fmtBytes(1023, false))
+	assert.Equal(t, "47.7 KiB", fmtBytes(48873, false))
+	assert.Equal(t, "1.5 GiB", fmtBytes(1610612736, false))
 }
 
 // writeVariants writes n distinct small PDFs: unsigned.pdf with a comment

@@ -169,6 +169,19 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	return 0, true
 }
 
+// parseNoArgs is parseFlags for commands that take flags only: a
+// positional argument prints the usage and is exit code 64.
+func parseNoArgs(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if code, ok := parseFlags(fs, args); !ok {
+		return code, false
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage, false
+	}
+	return 0, true
+}
+
 // envOr returns the environment variable's value, or def when unset.
 func envOr(e *env, key, def string) string {
 	if v := e.getenv(key); v != "" {

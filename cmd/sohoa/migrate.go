@@ -15,27 +15,19 @@ func init() {
 func runMigrate(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "migrate", "[--data-dir DIR] [--database-url URL]")
 	cfg := addStoreFlags(fs, e)
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseNoArgs(fs, args); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	if err := cfg.finish(e); err != nil {
-		fmt.Fprintln(e.stderr, "sohoa migrate:", err)
-		return exitCode(err)
-	}
-	s, err := cfg.openCatalog(ctx, e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "sohoa migrate:", err)
-		return exitCode(err)
+	s, code, ok := cfg.start(ctx, e, "migrate", false)
+	if !ok {
+		return code
 	}
 	defer s.Close()
 
 	var applied []string
 	var catalog int64
 	var river int
+	var err error
 	if s.Postgres != nil {
 		applied = s.Postgres.Migrated()
 		catalog, river, err = s.Postgres.SchemaVersions(ctx)

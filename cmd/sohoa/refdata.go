@@ -26,18 +26,13 @@ func refCommand(ctx context.Context, e *env, name, usageLine string, args []stri
 	if !ok {
 		return code
 	}
-	if err := cfg.finish(e); err != nil {
-		fmt.Fprintf(e.stderr, "sohoa %s: %v\n", name, err)
-		return exitCode(err)
-	}
-	s, err := cfg.openCatalog(ctx, e)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "sohoa %s: %v\n", name, err)
-		return exitCode(err)
+	s, code, ok := cfg.start(ctx, e, name, false)
+	if !ok {
+		return code
 	}
 	defer s.Close()
 	var msg string
-	err = s.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
+	err := s.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
 		var err error
 		msg, err = act(ctx, tx, pos)
 		return err
