@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 const auditCols = `seq, at, actor, action, object, details, prev_hash, hash`
@@ -50,12 +51,12 @@ func (db *DB) FindAuditEntries(ctx context.Context, f sohoa.AuditFilter) ([]*soh
 	if err != nil {
 		return nil, err
 	}
-	var a args
-	conds := []string{"seq > " + a.add(f.AfterSeq)}
+	a := dialect.Args()
+	conds := []string{"seq > " + a.Add(f.AfterSeq)}
 	if f.Object != "" {
-		conds = append(conds, "object = "+a.add(f.Object))
+		conds = append(conds, "object = "+a.Add(f.Object))
 	}
-	rows, err := db.q.Query(ctx, `SELECT `+auditCols+` FROM audit_log`+joinConds(conds)+` ORDER BY seq LIMIT `+a.add(limit), a...)
+	rows, err := db.q.Query(ctx, `SELECT `+auditCols+` FROM audit_log`+sqlcat.JoinConds(conds)+` ORDER BY seq LIMIT `+a.Add(limit), a.Values...)
 	if err != nil {
 		return nil, wrap(err, "find audit entries")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 const dossierCols = `d.code, d.unit_code, d.procedure_code, d.received_at, d.due_at, d.resolved_at,
@@ -122,16 +123,16 @@ func (db *DB) dossierUnits(ctx context.Context, f *sohoa.DossierFilter) (units [
 	case f.Scope.All && !f.IncludeSubunits:
 		return []string{f.UnitCode}, false, nil
 	}
-	var a args
-	conds := []string{scopeCond(f.Scope, "code", &a)}
+	a := dialect.Args()
+	conds := []string{sqlcat.ScopeCond(f.Scope, "code", &a)}
 	if f.UnitCode != "" {
 		if f.IncludeSubunits {
-			conds = append(conds, "code IN "+subtreeSQL(a.add([]string{f.UnitCode})))
+			conds = append(conds, "code IN "+sqlcat.SubtreeSQL([]string{f.UnitCode}, &a))
 		} else {
-			conds = append(conds, "code = "+a.add(f.UnitCode))
+			conds = append(conds, "code = "+a.Add(f.UnitCode))
 		}
 	}
-	rows, err := db.q.Query(ctx, `SELECT code FROM units`+joinConds(conds)+` ORDER BY code`, a...)
+	rows, err := db.q.Query(ctx, `SELECT code FROM units`+sqlcat.JoinConds(conds)+` ORDER BY code`, a.Values...)
 	if err != nil {
 		return nil, false, wrap(err, "resolve units")
 	}
@@ -141,47 +142,47 @@ func (db *DB) dossierUnits(ctx context.Context, f *sohoa.DossierFilter) (units [
 
 // dossierConds builds the WHERE conditions of f other than its units and
 // cursor.
-func dossierConds(f *sohoa.DossierFilter, a *args) []string {
+func dossierConds(f *sohoa.DossierFilter, a *sqlcat.Args) []string {
 	var conds []string
 	if f.ProcedureCode != "" {
-		conds = append(conds, "d.procedure_code = "+a.add(f.ProcedureCode))
+		conds = append(conds, "d.procedure_code = "+a.Add(f.ProcedureCode))
 	}
 	if len(f.Statuses) > 0 {
 		ss := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
 			ss[i] = string(s)
 		}
-		conds = append(conds, "d.status = ANY("+a.add(ss)+")")
+		conds = append(conds, "d.status = ANY("+a.Add(ss)+")")
 	}
 	if len(f.States) == 1 {
 		// Equality, not ANY, so (unit_code, digitization_state, received_at,
 		// code) yields rows in order.
-		conds = append(conds, "d.digitization_state = "+a.add(f.States[0]))
+		conds = append(conds, "d.digitization_state = "+a.Add(f.States[0]))
 	} else if len(f.States) > 1 {
 		ss := make([]string, len(f.States))
 		for i, s := range f.States {
 			ss[i] = string(s)
 		}
-		conds = append(conds, "d.digitization_state = ANY("+a.add(ss)+")")
+		conds = append(conds, "d.digitization_state = ANY("+a.Add(ss)+")")
 	}
 	if !f.ReceivedFrom.IsZero() {
-		conds = append(conds, "d.received_at >= "+a.add(f.ReceivedFrom))
+		conds = append(conds, "d.received_at >= "+a.Add(f.ReceivedFrom))
 	}
 	if !f.ReceivedBefore.IsZero() {
-		conds = append(conds, "d.received_at < "+a.add(f.ReceivedBefore))
+		conds = append(conds, "d.received_at < "+a.Add(f.ReceivedBefore))
 	}
 	return conds
 }
 
 // unitCond restricts d.unit_code to units (nothing for all units).
-func unitCond(units []string, all bool, a *args) string {
+func unitCond(units []string, all bool, a *sqlcat.Args) string {
 	switch {
 	case all:
 		return ""
 	case len(units) == 1:
-		return "d.unit_code = " + a.add(units[0])
+		return "d.unit_code = " + a.Add(units[0])
 	}
-	return "d.unit_code = ANY(" + a.add(units) + ")"
+	return "d.unit_code = ANY(" + a.Add(units) + ")"
 }
 
 // FindDossiers pages by keyset on (received_at, code). For a few units it
@@ -202,7 +203,7 @@ func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.D
 	if !all && len(units) == 0 {
 		return page, nil
 	}
-	var a args
+	a := dialect.Args()
 	conds := dossierConds(&f, &a)
 	order, cmp := "ASC", ">"
 	if f.Descending {
@@ -210,19 +211,19 @@ func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.D
 	}
 	if f.Cursor != "" {
 		at, code, _ := sohoa.DecodeDossierCursor(f.Cursor)
-		conds = append(conds, "(d.received_at, d.code) "+cmp+" ("+a.add(at)+", "+a.add(code)+")")
+		conds = append(conds, "(d.received_at, d.code) "+cmp+" ("+a.Add(at)+", "+a.Add(code)+")")
 	}
-	orderBy := ` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.add(limit+1)
+	orderBy := ` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.Add(limit+1)
 	var q string
 	if !all && len(units) > 1 && len(units) <= lateralMaxUnits {
 		conds = append(conds, "d.unit_code = want.code")
-		q = `SELECT ` + dossierCols + ` FROM unnest(` + a.add(units) + `::text[]) AS want(code)
-			CROSS JOIN LATERAL (SELECT d.* FROM dossiers d` + joinConds(conds) + orderBy + `) d` + orderBy
+		q = `SELECT ` + dossierCols + ` FROM unnest(` + a.Add(units) + `::text[]) AS want(code)
+			CROSS JOIN LATERAL (SELECT d.* FROM dossiers d` + sqlcat.JoinConds(conds) + orderBy + `) d` + orderBy
 	} else {
 		conds = append(conds, unitCond(units, all, &a))
-		q = `SELECT ` + dossierCols + ` FROM dossiers d` + joinConds(conds) + orderBy
+		q = `SELECT ` + dossierCols + ` FROM dossiers d` + sqlcat.JoinConds(conds) + orderBy
 	}
-	rows, err := db.q.Query(ctx, q, a...)
+	rows, err := db.q.Query(ctx, q, a.Values...)
 	if err != nil {
 		return nil, wrap(err, "find dossiers")
 	}
@@ -253,11 +254,11 @@ func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa
 	if !all && len(units) == 0 {
 		return []sohoa.DossierCount{}, nil
 	}
-	var a args
+	a := dialect.Args()
 	conds := append(dossierConds(&f, &a), unitCond(units, all, &a))
-	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + joinConds(conds) +
+	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + sqlcat.JoinConds(conds) +
 		` GROUP BY d.unit_code, d.digitization_state ORDER BY d.unit_code, d.digitization_state`
-	rows, err := db.q.Query(ctx, q, a...)
+	rows, err := db.q.Query(ctx, q, a.Values...)
 	if err != nil {
 		return nil, wrap(err, "count dossiers")
 	}

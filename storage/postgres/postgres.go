@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +26,7 @@ import (
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/migrations"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 var _ sohoa.Catalog = (*DB)(nil)
@@ -268,21 +268,11 @@ func isForeignKeyViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23503"
 }
 
+// dialect is PostgreSQL's, for what this package shares with storage/sqlite.
+var dialect = &sqlcat.Dialect{Postgres: true, Time: func(t time.Time) any { return t }, MapErr: mapErr}
+
 // wrap maps err and adds context, leaving sohoa errors' codes intact.
-func wrap(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	var se *sohoa.Error
-	if errors.As(err, &se) {
-		return err
-	}
-	err = mapErr(err)
-	if errors.As(err, &se) {
-		return err
-	}
-	return fmt.Errorf(format+": %w", append(args, err)...)
-}
+func wrap(err error, format string, args ...any) error { return dialect.Wrap(err, format, args...) }
 
 // exists runs a SELECT 1 query and reports whether it found a row.
 func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, error) {
@@ -296,51 +286,7 @@ func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, erro
 
 func (db *DB) requireUnit(ctx context.Context, code, role string) error {
 	ok, err := db.exists(ctx, `SELECT 1 FROM units WHERE code = $1`, code)
-	if err != nil {
-		return wrap(err, "look up unit")
-	}
-	if !ok {
-		return sohoa.Errorf(sohoa.EINVALID, "unknown %s %q", role, code)
-	}
-	return nil
-}
-
-// args collects query arguments and hands out their $n placeholders.
-type args []any
-
-func (a *args) add(v any) string {
-	*a = append(*a, v)
-	return "$" + strconv.Itoa(len(*a))
-}
-
-// subtreeSQL is a subquery yielding the codes of the units in the subtrees
-// rooted at the text[] placeholder p.
-func subtreeSQL(p string) string {
-	return `(WITH RECURSIVE sub(code) AS (
-		SELECT code FROM units WHERE code = ANY(` + p + `)
-		UNION SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code
-	) SELECT code FROM sub)`
-}
-
-// scopeCond restricts the unit column col to scope ("" for AllUnits).
-func scopeCond(scope sohoa.Scope, col string, a *args) string {
-	if scope.All {
-		return ""
-	}
-	return col + " IN " + subtreeSQL(a.add(scope.Units))
-}
-
-func joinConds(conds []string) string {
-	var nonEmpty []string
-	for _, c := range conds {
-		if c != "" {
-			nonEmpty = append(nonEmpty, c)
-		}
-	}
-	if len(nonEmpty) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(nonEmpty, " AND ")
+	return dialect.Require(ok, err, "unit", sohoa.EINVALID, "unknown %s %q", role, code)
 }
 
 func utcPtr(t *time.Time) *time.Time {

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 const unitCols = `code, name, coalesce(parent_code, ''), created_at`
@@ -120,15 +121,15 @@ func (db *DB) FindUnits(ctx context.Context, f sohoa.UnitFilter) ([]*sohoa.Unit,
 	if err := f.Scope.Validate(); err != nil {
 		return nil, err
 	}
-	var a args
-	conds := []string{scopeCond(f.Scope, "code", &a)}
+	a := dialect.Args()
+	conds := []string{sqlcat.ScopeCond(f.Scope, "code", &a)}
 	if f.Under != "" {
 		if err := sohoa.ValidateCode("unit", f.Under); err != nil {
 			return nil, err
 		}
-		conds = append(conds, "code IN "+subtreeSQL(a.add([]string{f.Under})))
+		conds = append(conds, "code IN "+sqlcat.SubtreeSQL([]string{f.Under}, &a))
 	}
-	rows, err := db.q.Query(ctx, `SELECT `+unitCols+` FROM units`+joinConds(conds)+` ORDER BY code`, a...)
+	rows, err := db.q.Query(ctx, `SELECT `+unitCols+` FROM units`+sqlcat.JoinConds(conds)+` ORDER BY code`, a.Values...)
 	if err != nil {
 		return nil, wrap(err, "find units")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 const documentCols = `doc.id, doc.dossier_code, doc.blob_key, doc.size, doc.file_name, doc.media_type, doc.role,
@@ -79,26 +80,26 @@ func (db *DB) FindDocuments(ctx context.Context, f sohoa.DocumentFilter) ([]*soh
 	if err != nil {
 		return nil, err
 	}
-	var a args
+	a := dialect.Args()
 	from := `documents doc`
 	var conds []string
 	if !f.Scope.All {
 		from += ` JOIN dossiers d ON d.code = doc.dossier_code`
-		conds = append(conds, scopeCond(f.Scope, "d.unit_code", &a))
+		conds = append(conds, sqlcat.ScopeCond(f.Scope, "d.unit_code", &a))
 	}
 	if f.DossierCode != "" {
-		conds = append(conds, "doc.dossier_code = "+a.add(f.DossierCode))
+		conds = append(conds, "doc.dossier_code = "+a.Add(f.DossierCode))
 	}
 	if f.BlobKey != "" {
-		conds = append(conds, "doc.blob_key = "+a.add(f.BlobKey))
+		conds = append(conds, "doc.blob_key = "+a.Add(f.BlobKey))
 	}
 	if f.Role != "" {
-		conds = append(conds, "doc.role = "+a.add(f.Role))
+		conds = append(conds, "doc.role = "+a.Add(f.Role))
 	}
 	if f.AfterID > 0 {
-		conds = append(conds, "doc.id > "+a.add(f.AfterID))
+		conds = append(conds, "doc.id > "+a.Add(f.AfterID))
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+documentCols+` FROM `+from+joinConds(conds)+` ORDER BY doc.id LIMIT `+a.add(limit), a...)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+documentCols+` FROM `+from+sqlcat.JoinConds(conds)+` ORDER BY doc.id LIMIT `+a.Add(limit), a.Values...)
 	docs, err := collect(rows, err, func(r *sql.Rows) (*sohoa.Document, error) { return scanDocument(r) })
 	if docs == nil {
 		docs = []*sohoa.Document{}

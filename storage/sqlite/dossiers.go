@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 const dossierCols = `d.code, d.unit_code, d.procedure_code, d.received_at, d.due_at, d.resolved_at,
@@ -111,41 +112,41 @@ func (db *DB) FindDossierByCode(ctx context.Context, code string) (*sohoa.Dossie
 	return d, wrap(err, "find dossier %q", code)
 }
 
-func dossierConds(f *sohoa.DossierFilter, a *args) []string {
-	conds := []string{scopeCond(f.Scope, "d.unit_code", a)}
+func dossierConds(f *sohoa.DossierFilter, a *sqlcat.Args) []string {
+	conds := []string{sqlcat.ScopeCond(f.Scope, "d.unit_code", a)}
 	if f.UnitCode != "" {
 		if f.IncludeSubunits {
-			conds = append(conds, "d.unit_code IN "+subtreeSQL(a.add(jsonList([]string{f.UnitCode}))))
+			conds = append(conds, "d.unit_code IN "+sqlcat.SubtreeSQL([]string{f.UnitCode}, a))
 		} else {
-			conds = append(conds, "d.unit_code = "+a.add(f.UnitCode))
+			conds = append(conds, "d.unit_code = "+a.Add(f.UnitCode))
 		}
 	}
 	if f.ProcedureCode != "" {
-		conds = append(conds, "d.procedure_code = "+a.add(f.ProcedureCode))
+		conds = append(conds, "d.procedure_code = "+a.Add(f.ProcedureCode))
 	}
 	if len(f.Statuses) > 0 {
 		ss := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
 			ss[i] = string(s)
 		}
-		conds = append(conds, "d.status IN (SELECT value FROM json_each("+a.add(jsonList(ss))+"))")
+		conds = append(conds, "d.status IN (SELECT value FROM json_each("+a.Add(sqlcat.JSONList(ss))+"))")
 	}
 	if len(f.States) == 1 {
 		// Equality, so (unit_code, digitization_state, received_at, code)
 		// yields rows in order.
-		conds = append(conds, "d.digitization_state = "+a.add(f.States[0]))
+		conds = append(conds, "d.digitization_state = "+a.Add(f.States[0]))
 	} else if len(f.States) > 1 {
 		ss := make([]string, len(f.States))
 		for i, s := range f.States {
 			ss[i] = string(s)
 		}
-		conds = append(conds, "d.digitization_state IN (SELECT value FROM json_each("+a.add(jsonList(ss))+"))")
+		conds = append(conds, "d.digitization_state IN (SELECT value FROM json_each("+a.Add(sqlcat.JSONList(ss))+"))")
 	}
 	if !f.ReceivedFrom.IsZero() {
-		conds = append(conds, "d.received_at >= "+a.add(ts(f.ReceivedFrom)))
+		conds = append(conds, "d.received_at >= "+a.Add(ts(f.ReceivedFrom)))
 	}
 	if !f.ReceivedBefore.IsZero() {
-		conds = append(conds, "d.received_at < "+a.add(ts(f.ReceivedBefore)))
+		conds = append(conds, "d.received_at < "+a.Add(ts(f.ReceivedBefore)))
 	}
 	return conds
 }
@@ -155,7 +156,7 @@ func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.D
 	if err != nil {
 		return nil, err
 	}
-	var a args
+	a := dialect.Args()
 	conds := dossierConds(&f, &a)
 	order, cmp := "ASC", ">"
 	if f.Descending {
@@ -163,11 +164,11 @@ func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.D
 	}
 	if f.Cursor != "" {
 		at, code, _ := sohoa.DecodeDossierCursor(f.Cursor)
-		conds = append(conds, "(d.received_at, d.code) "+cmp+" ("+a.add(ts(at))+", "+a.add(code)+")")
+		conds = append(conds, "(d.received_at, d.code) "+cmp+" ("+a.Add(ts(at))+", "+a.Add(code)+")")
 	}
-	q := `SELECT ` + dossierCols + ` FROM dossiers d` + joinConds(conds) +
-		` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.add(limit+1)
-	rows, err := db.r.QueryContext(ctx, q, a...)
+	q := `SELECT ` + dossierCols + ` FROM dossiers d` + sqlcat.JoinConds(conds) +
+		` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.Add(limit+1)
+	rows, err := db.r.QueryContext(ctx, q, a.Values...)
 	ds, err := collect(rows, err, func(r *sql.Rows) (*sohoa.Dossier, error) { return scanDossier(r) })
 	if err != nil {
 		return nil, wrap(err, "find dossiers")
@@ -189,10 +190,10 @@ func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa
 	if _, err := f.Validate(); err != nil {
 		return nil, err
 	}
-	var a args
-	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + joinConds(dossierConds(&f, &a)) +
+	a := dialect.Args()
+	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + sqlcat.JoinConds(dossierConds(&f, &a)) +
 		` GROUP BY d.unit_code, d.digitization_state ORDER BY d.unit_code, d.digitization_state`
-	rows, err := db.r.QueryContext(ctx, q, a...)
+	rows, err := db.r.QueryContext(ctx, q, a.Values...)
 	counts, err := collect(rows, err, func(r *sql.Rows) (sohoa.DossierCount, error) {
 		var c sohoa.DossierCount
 		err := r.Scan(&c.UnitCode, &c.DigitizationState, &c.Count)

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 func (db *DB) CreatePeriodicReport(ctx context.Context, r *sohoa.PeriodicReport) error {
@@ -33,23 +34,23 @@ func (db *DB) FindPeriodicReports(ctx context.Context, f sohoa.ReportFilter) ([]
 	if err := f.Scope.Validate(); err != nil {
 		return nil, err
 	}
-	var a args
-	conds := []string{scopeCond(f.Scope, "r.unit_code", &a)}
+	a := dialect.Args()
+	conds := []string{sqlcat.ScopeCond(f.Scope, "r.unit_code", &a)}
 	if f.UnitCode != "" {
 		if err := sohoa.ValidateCode("unit", f.UnitCode); err != nil {
 			return nil, err
 		}
-		conds = append(conds, "r.unit_code = "+a.add(f.UnitCode))
+		conds = append(conds, "r.unit_code = "+a.Add(f.UnitCode))
 	}
 	if f.Period != "" {
 		p, err := sohoa.ParsePeriod(f.Period)
 		if err != nil {
 			return nil, err
 		}
-		conds = append(conds, "r.period = "+a.add(p.String()))
+		conds = append(conds, "r.period = "+a.Add(p.String()))
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT r.id, r.unit_code, r.period, r.document_id, r.submitted_at FROM periodic_reports r`+
-		joinConds(conds)+` ORDER BY r.submitted_at, r.id`, a...)
+		sqlcat.JoinConds(conds)+` ORDER BY r.submitted_at, r.id`, a.Values...)
 	rs, err := collect(rows, err, func(row *sql.Rows) (*sohoa.PeriodicReport, error) {
 		var r sohoa.PeriodicReport
 		var submitted string

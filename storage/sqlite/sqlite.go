@@ -31,6 +31,7 @@ import (
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/migrations"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 var _ sohoa.Catalog = (*DB)(nil)
@@ -355,20 +356,11 @@ func mapErr(err error) error {
 	return err
 }
 
-func wrap(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	var se *sohoa.Error
-	if errors.As(err, &se) {
-		return err
-	}
-	err = mapErr(err)
-	if errors.As(err, &se) {
-		return err
-	}
-	return fmt.Errorf(format+": %w", append(args, err)...)
-}
+// dialect is SQLite's, for what this package shares with storage/postgres.
+var dialect = &sqlcat.Dialect{Time: func(t time.Time) any { return ts(t) }, MapErr: mapErr}
+
+// wrap maps err and adds context, leaving sohoa errors' codes intact.
+func wrap(err error, format string, args ...any) error { return dialect.Wrap(err, format, args...) }
 
 func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, error) {
 	var one int
@@ -381,65 +373,7 @@ func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, erro
 
 func (db *DB) requireUnit(ctx context.Context, code, role string) error {
 	ok, err := db.exists(ctx, `SELECT 1 FROM units WHERE code = ?`, code)
-	if err != nil {
-		return wrap(err, "look up unit")
-	}
-	if !ok {
-		return sohoa.Errorf(sohoa.EINVALID, "unknown %s %q", role, code)
-	}
-	return nil
-}
-
-// args collects query arguments; placeholders are positional, so
-// conditions must be added in the order they appear in the SQL.
-type args []any
-
-func (a *args) add(v any) string {
-	*a = append(*a, v)
-	return "?"
-}
-
-// jsonList encodes a list for json_each(?).
-func jsonList(xs []string) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, x := range xs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Quote(x)) // codes are ASCII without quotes or backslashes
-	}
-	b.WriteByte(']')
-	return b.String()
-}
-
-// subtreeSQL is a subquery yielding the codes of the units in the subtrees
-// rooted at the JSON list placeholder p.
-func subtreeSQL(p string) string {
-	return `(WITH RECURSIVE sub(code) AS (
-		SELECT code FROM units WHERE code IN (SELECT value FROM json_each(` + p + `))
-		UNION SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code
-	) SELECT code FROM sub)`
-}
-
-func scopeCond(scope sohoa.Scope, col string, a *args) string {
-	if scope.All {
-		return ""
-	}
-	return col + " IN " + subtreeSQL(a.add(jsonList(scope.Units)))
-}
-
-func joinConds(conds []string) string {
-	var nonEmpty []string
-	for _, c := range conds {
-		if c != "" {
-			nonEmpty = append(nonEmpty, c)
-		}
-	}
-	if len(nonEmpty) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(nonEmpty, " AND ")
+	return dialect.Require(ok, err, "unit", sohoa.EINVALID, "unknown %s %q", role, code)
 }
 
 // collect scans every row with scan.

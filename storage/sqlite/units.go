@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 // scanner is what *sql.Row and *sql.Rows share.
@@ -120,15 +121,15 @@ func (db *DB) FindUnits(ctx context.Context, f sohoa.UnitFilter) ([]*sohoa.Unit,
 	if err := f.Scope.Validate(); err != nil {
 		return nil, err
 	}
-	var a args
-	conds := []string{scopeCond(f.Scope, "code", &a)}
+	a := dialect.Args()
+	conds := []string{sqlcat.ScopeCond(f.Scope, "code", &a)}
 	if f.Under != "" {
 		if err := sohoa.ValidateCode("unit", f.Under); err != nil {
 			return nil, err
 		}
-		conds = append(conds, "code IN "+subtreeSQL(a.add(jsonList([]string{f.Under}))))
+		conds = append(conds, "code IN "+sqlcat.SubtreeSQL([]string{f.Under}, &a))
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+unitCols+` FROM units`+joinConds(conds)+` ORDER BY code`, a...)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+unitCols+` FROM units`+sqlcat.JoinConds(conds)+` ORDER BY code`, a.Values...)
 	units, err := collect(rows, err, scanUnits)
 	return units, wrap(err, "find units")
 }
@@ -147,7 +148,7 @@ func (db *DB) CheckScope(ctx context.Context, scope sohoa.Scope, unitCode string
 	in, err := db.exists(ctx, `WITH RECURSIVE anc(code, parent_code) AS (
 			SELECT code, parent_code FROM units WHERE code = ?
 			UNION SELECT u.code, u.parent_code FROM units u JOIN anc ON u.code = anc.parent_code
-		) SELECT 1 FROM anc WHERE code IN (SELECT value FROM json_each(?))`, unitCode, jsonList(scope.Units))
+		) SELECT 1 FROM anc WHERE code IN (SELECT value FROM json_each(?))`, unitCode, sqlcat.JSONList(scope.Units))
 	if err != nil {
 		return wrap(err, "check scope")
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 const userCols = `u.username, u.display_name, u.created_at,
@@ -48,8 +49,8 @@ func (db *DB) setRolesAndScopes(ctx context.Context, u *sohoa.User) error {
 	}{
 		{`DELETE FROM user_roles WHERE username = ?`, []any{u.Username}},
 		{`DELETE FROM user_unit_scopes WHERE username = ?`, []any{u.Username}},
-		{`INSERT INTO user_roles (username, role) SELECT ?, value FROM json_each(?)`, []any{u.Username, jsonList(roles)}},
-		{`INSERT INTO user_unit_scopes (username, unit_code) SELECT ?, value FROM json_each(?)`, []any{u.Username, jsonList(u.UnitScopes)}},
+		{`INSERT INTO user_roles (username, role) SELECT ?, value FROM json_each(?)`, []any{u.Username, sqlcat.JSONList(roles)}},
+		{`INSERT INTO user_unit_scopes (username, unit_code) SELECT ?, value FROM json_each(?)`, []any{u.Username, sqlcat.JSONList(u.UnitScopes)}},
 	} {
 		if _, err := db.w.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return wrap(err, "set roles of %q", u.Username)
