@@ -47,16 +47,12 @@ func (db *DB) AppendAudit(ctx context.Context, e *sohoa.AuditEntry) error {
 }
 
 func (db *DB) FindAuditEntries(ctx context.Context, f sohoa.AuditFilter) ([]*sohoa.AuditEntry, error) {
-	limit, err := sohoa.PageLimit(f.Limit)
+	a := dialect.Args()
+	from, err := sqlcat.AuditFrom(&f, &a)
 	if err != nil {
 		return nil, err
 	}
-	a := dialect.Args()
-	conds := []string{"seq > " + a.Add(f.AfterSeq)}
-	if f.Object != "" {
-		conds = append(conds, "object = "+a.Add(f.Object))
-	}
-	rows, err := db.q.Query(ctx, `SELECT `+auditCols+` FROM audit_log`+sqlcat.JoinConds(conds)+` ORDER BY seq LIMIT `+a.Add(limit), a.Values...)
+	rows, err := db.q.Query(ctx, `SELECT `+auditCols+from, a.Values...)
 	if err != nil {
 		return nil, wrap(err, "find audit entries")
 	}

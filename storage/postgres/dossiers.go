@@ -124,54 +124,13 @@ func (db *DB) dossierUnits(ctx context.Context, f *sohoa.DossierFilter) (units [
 		return []string{f.UnitCode}, false, nil
 	}
 	a := dialect.Args()
-	conds := []string{sqlcat.ScopeCond(f.Scope, "code", &a)}
-	if f.UnitCode != "" {
-		if f.IncludeSubunits {
-			conds = append(conds, "code IN "+sqlcat.SubtreeSQL([]string{f.UnitCode}, &a))
-		} else {
-			conds = append(conds, "code = "+a.Add(f.UnitCode))
-		}
-	}
+	conds := sqlcat.UnitConds(f, "code", &a)
 	rows, err := db.q.Query(ctx, `SELECT code FROM units`+sqlcat.JoinConds(conds)+` ORDER BY code`, a.Values...)
 	if err != nil {
 		return nil, false, wrap(err, "resolve units")
 	}
 	units, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	return units, false, wrap(err, "resolve units")
-}
-
-// dossierConds builds the WHERE conditions of f other than its units and
-// cursor.
-func dossierConds(f *sohoa.DossierFilter, a *sqlcat.Args) []string {
-	var conds []string
-	if f.ProcedureCode != "" {
-		conds = append(conds, "d.procedure_code = "+a.Add(f.ProcedureCode))
-	}
-	if len(f.Statuses) > 0 {
-		ss := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			ss[i] = string(s)
-		}
-		conds = append(conds, "d.status = ANY("+a.Add(ss)+")")
-	}
-	if len(f.States) == 1 {
-		// Equality, not ANY, so (unit_code, digitization_state, received_at,
-		// code) yields rows in order.
-		conds = append(conds, "d.digitization_state = "+a.Add(f.States[0]))
-	} else if len(f.States) > 1 {
-		ss := make([]string, len(f.States))
-		for i, s := range f.States {
-			ss[i] = string(s)
-		}
-		conds = append(conds, "d.digitization_state = ANY("+a.Add(ss)+")")
-	}
-	if !f.ReceivedFrom.IsZero() {
-		conds = append(conds, "d.received_at >= "+a.Add(f.ReceivedFrom))
-	}
-	if !f.ReceivedBefore.IsZero() {
-		conds = append(conds, "d.received_at < "+a.Add(f.ReceivedBefore))
-	}
-	return conds
 }
 
 // unitCond restricts d.unit_code to units (nothing for all units).
@@ -182,7 +141,7 @@ func unitCond(units []string, all bool, a *sqlcat.Args) string {
 	case len(units) == 1:
 		return "d.unit_code = " + a.Add(units[0])
 	}
-	return "d.unit_code = ANY(" + a.Add(units) + ")"
+	return a.In("d.unit_code", units)
 }
 
 // FindDossiers pages by keyset on (received_at, code). For a few units it
@@ -199,21 +158,11 @@ func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.D
 	if err != nil {
 		return nil, err
 	}
-	page := &sohoa.DossierPage{Dossiers: []*sohoa.Dossier{}}
 	if !all && len(units) == 0 {
-		return page, nil
+		return sqlcat.DossierPage(nil, limit), nil
 	}
 	a := dialect.Args()
-	conds := dossierConds(&f, &a)
-	order, cmp := "ASC", ">"
-	if f.Descending {
-		order, cmp = "DESC", "<"
-	}
-	if f.Cursor != "" {
-		at, code, _ := sohoa.DecodeDossierCursor(f.Cursor)
-		conds = append(conds, "(d.received_at, d.code) "+cmp+" ("+a.Add(at)+", "+a.Add(code)+")")
-	}
-	orderBy := ` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.Add(limit+1)
+	conds, orderBy := sqlcat.DossierOrder(&f, limit, sqlcat.DossierConds(&f, &a), &a)
 	var q string
 	if !all && len(units) > 1 && len(units) <= lateralMaxUnits {
 		conds = append(conds, "d.unit_code = want.code")
@@ -231,15 +180,7 @@ func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.D
 	if err != nil {
 		return nil, wrap(err, "find dossiers")
 	}
-	if len(ds) > limit {
-		last := ds[limit-1]
-		page.NextCursor = sohoa.EncodeDossierCursor(last.ReceivedAt, last.Code)
-		ds = ds[:limit]
-	}
-	if len(ds) > 0 {
-		page.Dossiers = ds
-	}
-	return page, nil
+	return sqlcat.DossierPage(ds, limit), nil
 }
 
 func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa.DossierCount, error) {
@@ -255,10 +196,8 @@ func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa
 		return []sohoa.DossierCount{}, nil
 	}
 	a := dialect.Args()
-	conds := append(dossierConds(&f, &a), unitCond(units, all, &a))
-	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + sqlcat.JoinConds(conds) +
-		` GROUP BY d.unit_code, d.digitization_state ORDER BY d.unit_code, d.digitization_state`
-	rows, err := db.q.Query(ctx, q, a.Values...)
+	conds := append(sqlcat.DossierConds(&f, &a), unitCond(units, all, &a))
+	rows, err := db.q.Query(ctx, sqlcat.CountDossiersQuery(conds), a.Values...)
 	if err != nil {
 		return nil, wrap(err, "count dossiers")
 	}

@@ -32,26 +32,12 @@ func (db *DB) CreatePeriodicReport(ctx context.Context, r *sohoa.PeriodicReport)
 }
 
 func (db *DB) FindPeriodicReports(ctx context.Context, f sohoa.ReportFilter) ([]*sohoa.PeriodicReport, error) {
-	if err := f.Scope.Validate(); err != nil {
+	a := dialect.Args()
+	from, err := sqlcat.ReportsFrom(&f, &a)
+	if err != nil {
 		return nil, err
 	}
-	a := dialect.Args()
-	conds := []string{sqlcat.ScopeCond(f.Scope, "r.unit_code", &a)}
-	if f.UnitCode != "" {
-		if err := sohoa.ValidateCode("unit", f.UnitCode); err != nil {
-			return nil, err
-		}
-		conds = append(conds, "r.unit_code = "+a.Add(f.UnitCode))
-	}
-	if f.Period != "" {
-		p, err := sohoa.ParsePeriod(f.Period)
-		if err != nil {
-			return nil, err
-		}
-		conds = append(conds, "r.period = "+a.Add(p.String()))
-	}
-	rows, err := db.q.Query(ctx, `SELECT r.id, r.unit_code, r.period, r.document_id, r.submitted_at FROM periodic_reports r`+
-		sqlcat.JoinConds(conds)+` ORDER BY r.submitted_at, r.id`, a.Values...)
+	rows, err := db.q.Query(ctx, `SELECT r.id, r.unit_code, r.period, r.document_id, r.submitted_at`+from, a.Values...)
 	if err != nil {
 		return nil, wrap(err, "find periodic reports")
 	}

@@ -76,30 +76,12 @@ func (db *DB) FindDocumentByBlob(ctx context.Context, dossierCode, blobKey strin
 }
 
 func (db *DB) FindDocuments(ctx context.Context, f sohoa.DocumentFilter) ([]*sohoa.Document, error) {
-	limit, err := f.Validate()
+	a := dialect.Args()
+	from, err := sqlcat.DocumentsFrom(&f, &a)
 	if err != nil {
 		return nil, err
 	}
-	a := dialect.Args()
-	from := `documents doc`
-	var conds []string
-	if !f.Scope.All {
-		from += ` JOIN dossiers d ON d.code = doc.dossier_code`
-		conds = append(conds, sqlcat.ScopeCond(f.Scope, "d.unit_code", &a))
-	}
-	if f.DossierCode != "" {
-		conds = append(conds, "doc.dossier_code = "+a.Add(f.DossierCode))
-	}
-	if f.BlobKey != "" {
-		conds = append(conds, "doc.blob_key = "+a.Add(f.BlobKey))
-	}
-	if f.Role != "" {
-		conds = append(conds, "doc.role = "+a.Add(f.Role))
-	}
-	if f.AfterID > 0 {
-		conds = append(conds, "doc.id > "+a.Add(f.AfterID))
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+documentCols+` FROM `+from+sqlcat.JoinConds(conds)+` ORDER BY doc.id LIMIT `+a.Add(limit), a.Values...)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+documentCols+from, a.Values...)
 	docs, err := collect(rows, err, func(r *sql.Rows) (*sohoa.Document, error) { return scanDocument(r) })
 	if docs == nil {
 		docs = []*sohoa.Document{}

@@ -112,43 +112,9 @@ func (db *DB) FindDossierByCode(ctx context.Context, code string) (*sohoa.Dossie
 	return d, wrap(err, "find dossier %q", code)
 }
 
+// dossierConds builds the WHERE conditions of f other than its cursor.
 func dossierConds(f *sohoa.DossierFilter, a *sqlcat.Args) []string {
-	conds := []string{sqlcat.ScopeCond(f.Scope, "d.unit_code", a)}
-	if f.UnitCode != "" {
-		if f.IncludeSubunits {
-			conds = append(conds, "d.unit_code IN "+sqlcat.SubtreeSQL([]string{f.UnitCode}, a))
-		} else {
-			conds = append(conds, "d.unit_code = "+a.Add(f.UnitCode))
-		}
-	}
-	if f.ProcedureCode != "" {
-		conds = append(conds, "d.procedure_code = "+a.Add(f.ProcedureCode))
-	}
-	if len(f.Statuses) > 0 {
-		ss := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			ss[i] = string(s)
-		}
-		conds = append(conds, "d.status IN (SELECT value FROM json_each("+a.Add(sqlcat.JSONList(ss))+"))")
-	}
-	if len(f.States) == 1 {
-		// Equality, so (unit_code, digitization_state, received_at, code)
-		// yields rows in order.
-		conds = append(conds, "d.digitization_state = "+a.Add(f.States[0]))
-	} else if len(f.States) > 1 {
-		ss := make([]string, len(f.States))
-		for i, s := range f.States {
-			ss[i] = string(s)
-		}
-		conds = append(conds, "d.digitization_state IN (SELECT value FROM json_each("+a.Add(sqlcat.JSONList(ss))+"))")
-	}
-	if !f.ReceivedFrom.IsZero() {
-		conds = append(conds, "d.received_at >= "+a.Add(ts(f.ReceivedFrom)))
-	}
-	if !f.ReceivedBefore.IsZero() {
-		conds = append(conds, "d.received_at < "+a.Add(ts(f.ReceivedBefore)))
-	}
-	return conds
+	return append(sqlcat.UnitConds(f, "d.unit_code", a), sqlcat.DossierConds(f, a)...)
 }
 
 func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.DossierPage, error) {
@@ -157,32 +123,14 @@ func (db *DB) FindDossiers(ctx context.Context, f sohoa.DossierFilter) (*sohoa.D
 		return nil, err
 	}
 	a := dialect.Args()
-	conds := dossierConds(&f, &a)
-	order, cmp := "ASC", ">"
-	if f.Descending {
-		order, cmp = "DESC", "<"
-	}
-	if f.Cursor != "" {
-		at, code, _ := sohoa.DecodeDossierCursor(f.Cursor)
-		conds = append(conds, "(d.received_at, d.code) "+cmp+" ("+a.Add(ts(at))+", "+a.Add(code)+")")
-	}
-	q := `SELECT ` + dossierCols + ` FROM dossiers d` + sqlcat.JoinConds(conds) +
-		` ORDER BY d.received_at ` + order + `, d.code ` + order + ` LIMIT ` + a.Add(limit+1)
+	conds, orderBy := sqlcat.DossierOrder(&f, limit, dossierConds(&f, &a), &a)
+	q := `SELECT ` + dossierCols + ` FROM dossiers d` + sqlcat.JoinConds(conds) + orderBy
 	rows, err := db.r.QueryContext(ctx, q, a.Values...)
 	ds, err := collect(rows, err, func(r *sql.Rows) (*sohoa.Dossier, error) { return scanDossier(r) })
 	if err != nil {
 		return nil, wrap(err, "find dossiers")
 	}
-	page := &sohoa.DossierPage{Dossiers: ds}
-	if len(ds) > limit {
-		page.Dossiers = ds[:limit]
-		last := ds[limit-1]
-		page.NextCursor = sohoa.EncodeDossierCursor(last.ReceivedAt, last.Code)
-	}
-	if page.Dossiers == nil {
-		page.Dossiers = []*sohoa.Dossier{}
-	}
-	return page, nil
+	return sqlcat.DossierPage(ds, limit), nil
 }
 
 func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa.DossierCount, error) {
@@ -191,9 +139,7 @@ func (db *DB) CountDossiers(ctx context.Context, f sohoa.DossierFilter) ([]sohoa
 		return nil, err
 	}
 	a := dialect.Args()
-	q := `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + sqlcat.JoinConds(dossierConds(&f, &a)) +
-		` GROUP BY d.unit_code, d.digitization_state ORDER BY d.unit_code, d.digitization_state`
-	rows, err := db.r.QueryContext(ctx, q, a.Values...)
+	rows, err := db.r.QueryContext(ctx, sqlcat.CountDossiersQuery(dossierConds(&f, &a)), a.Values...)
 	counts, err := collect(rows, err, func(r *sql.Rows) (sohoa.DossierCount, error) {
 		var c sohoa.DossierCount
 		err := r.Scan(&c.UnitCode, &c.DigitizationState, &c.Count)

@@ -1,0 +1,97 @@
+package sqlcat
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa"
+)
+
+var (
+	pg   = &Dialect{Postgres: true, Time: func(t time.Time) any { return t }, MapErr: func(err error) error { return err }}
+	lite = &Dialect{Time: func(t time.Time) any { return t.UTC().Format("2006-01-02T15:04:05.000000Z") },
+		MapErr: func(err error) error { return err }}
+)
+
+// The SQL both dialects build for a dossier filter, as the adapters wrote
+// it before this package.
+func TestDossierConds(t *testing.T) {
+	from := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := sohoa.DossierFilter{
+		Scope:           sohoa.Scope{Units: []string{"A", "B"}},
+		UnitCode:        "A",
+		IncludeSubunits: true,
+		ProcedureCode:   "P",
+		Statuses:        []sohoa.DossierStatus{"s1", "s2"},
+		States:          []sohoa.DigitizationState{"x", "y"},
+		ReceivedFrom:    from,
+	}
+	subtree := func(root string) string {
+		return `(WITH RECURSIVE sub(code) AS (
+		SELECT code FROM units WHERE ` + root + `
+		UNION SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code
+	) SELECT code FROM sub)`
+	}
+	for _, tc := range []struct {
+		d     *Dialect
+		conds []string
+		args  []any
+	}{
+		{pg, []string{
+			"d.unit_code IN " + subtree("code = ANY($1)"),
+			"d.unit_code IN " + subtree("code = ANY($2)"),
+			"d.procedure_code = $3",
+			"d.status = ANY($4)",
+			"d.digitization_state = ANY($5)",
+			"d.received_at >= $6",
+		}, []any{[]string{"A", "B"}, []string{"A"}, "P", []string{"s1", "s2"}, []string{"x", "y"}, from}},
+		{lite, []string{
+			"d.unit_code IN " + subtree("code IN (SELECT value FROM json_each(?))"),
+			"d.unit_code IN " + subtree("code IN (SELECT value FROM json_each(?))"),
+			"d.procedure_code = ?",
+			"d.status IN (SELECT value FROM json_each(?))",
+			"d.digitization_state IN (SELECT value FROM json_each(?))",
+			"d.received_at >= ?",
+		}, []any{`["A","B"]`, `["A"]`, "P", `["s1","s2"]`, `["x","y"]`, "2026-01-02T03:04:05.000000Z"}},
+	} {
+		a := tc.d.Args()
+		conds := append(UnitConds(&f, "d.unit_code", &a), DossierConds(&f, &a)...)
+		if !reflect.DeepEqual(conds, tc.conds) {
+			t.Errorf("Postgres=%v: conds\n%q\nwant\n%q", tc.d.Postgres, conds, tc.conds)
+		}
+		if !reflect.DeepEqual(a.Values, tc.args) {
+			t.Errorf("Postgres=%v: args %#v, want %#v", tc.d.Postgres, a.Values, tc.args)
+		}
+	}
+}
+
+func TestDossierOrder(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := sohoa.DossierFilter{Descending: true, Cursor: sohoa.EncodeDossierCursor(at, "C")}
+	a := pg.Args()
+	conds, order := DossierOrder(&f, 10, []string{"x"}, &a)
+	if want := []string{"x", "(d.received_at, d.code) < ($1, $2)"}; !reflect.DeepEqual(conds, want) {
+		t.Errorf("conds %q, want %q", conds, want)
+	}
+	if want := " ORDER BY d.received_at DESC, d.code DESC LIMIT $3"; order != want {
+		t.Errorf("order %q, want %q", order, want)
+	}
+	if want := []any{at, "C", 11}; !reflect.DeepEqual(a.Values, want) {
+		t.Errorf("args %#v, want %#v", a.Values, want)
+	}
+}
+
+func TestDocumentsFrom(t *testing.T) {
+	a := lite.Args()
+	from, err := DocumentsFrom(&sohoa.DocumentFilter{Scope: sohoa.AllUnits, DossierCode: "D", Role: sohoa.RoleResult, AfterID: 7, Limit: 5}, &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := " FROM documents doc WHERE doc.dossier_code = ? AND doc.role = ? AND doc.id > ? ORDER BY doc.id LIMIT ?"; from != want {
+		t.Errorf("got %q, want %q", from, want)
+	}
+	if want := []any{"D", sohoa.RoleResult, int64(7), 5}; !reflect.DeepEqual(a.Values, want) {
+		t.Errorf("args %#v, want %#v", a.Values, want)
+	}
+}
