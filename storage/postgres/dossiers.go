@@ -34,40 +34,24 @@ func (db *DB) CreateDossier(ctx context.Context, d *sohoa.Dossier) error {
 			return err
 		}
 		ok, err := tx.exists(ctx, `SELECT 1 FROM procedures WHERE code = $1`, d.ProcedureCode)
-		if err != nil {
-			return wrap(err, "look up procedure")
+		if err := dialect.Require(ok, err, "procedure", sohoa.EINVALID, "unknown procedure %q", d.ProcedureCode); err != nil {
+			return err
 		}
-		if !ok {
-			return sohoa.Errorf(sohoa.EINVALID, "unknown procedure %q", d.ProcedureCode)
-		}
-		generate := d.Code == ""
 		created := tx.nowUTC()
-		for attempt := 0; ; attempt++ {
-			code := d.Code
-			if generate {
-				if code, err = tx.nextCode(ctx, d.UnitCode, d.ReceivedAt); err != nil {
-					return err
-				}
-			}
-			tag, err := tx.q.Exec(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
-				status, digitization_state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-				ON CONFLICT (code) DO NOTHING`,
-				code, d.UnitCode, d.ProcedureCode, d.ReceivedAt, d.DueAt, d.ResolvedAt, d.Status, d.DigitizationState, created)
-			if err != nil {
-				return wrap(err, "create dossier %q", code)
-			}
-			if tag.RowsAffected() == 1 {
-				d.Code, d.CreatedAt = code, created
-				return nil
-			}
-			if !generate {
-				return sohoa.Errorf(sohoa.ECONFLICT, "dossier %q already exists", code)
-			}
-			// A code imported from another system took this number; try the next.
-			if attempt > 1000 {
-				return sohoa.Errorf(sohoa.ECONFLICT, "no free dossier code for unit %q on %s", d.UnitCode, sohoa.DossierDay(d.ReceivedAt))
-			}
+		code, err := sqlcat.InsertDossier(d,
+			func() (string, error) { return tx.nextCode(ctx, d.UnitCode, d.ReceivedAt) },
+			func(code string) (bool, error) {
+				tag, err := tx.q.Exec(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
+					status, digitization_state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+					ON CONFLICT (code) DO NOTHING`,
+					code, d.UnitCode, d.ProcedureCode, d.ReceivedAt, d.DueAt, d.ResolvedAt, d.Status, d.DigitizationState, created)
+				return tag.RowsAffected() == 1, wrap(err, "create dossier %q", code)
+			})
+		if err != nil {
+			return err
 		}
+		d.Code, d.CreatedAt = code, created
+		return nil
 	})
 }
 

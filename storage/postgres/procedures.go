@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 const procedureCols = `code, name, required_components, created_at`
@@ -52,13 +53,7 @@ func (db *DB) UpdateProcedure(ctx context.Context, code string, upd sohoa.Proced
 		} else if err != nil {
 			return wrap(err, "update procedure %q", code)
 		}
-		if upd.Name != nil {
-			p.Name = *upd.Name
-		}
-		if upd.RequiredComponents != nil {
-			p.RequiredComponents = *upd.RequiredComponents
-		}
-		if err := p.Validate(); err != nil {
+		if err := sqlcat.ApplyProcedureUpdate(p, upd); err != nil {
 			return err
 		}
 		if _, err := tx.q.Exec(ctx, `UPDATE procedures SET name = $2, required_components = $3 WHERE code = $1`,

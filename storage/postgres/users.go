@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 const userCols = `u.username, u.display_name, u.created_at,
@@ -38,10 +39,7 @@ func (db *DB) setRolesAndScopes(ctx context.Context, u *sohoa.User) error {
 			return err
 		}
 	}
-	roles := make([]string, len(u.Roles))
-	for i, r := range u.Roles {
-		roles[i] = string(r)
-	}
+	roles := sqlcat.Strings(u.Roles)
 	batch := []struct {
 		sql  string
 		args []any
@@ -148,11 +146,8 @@ func (db *DB) CreateAPIToken(ctx context.Context, username, name string, expires
 	t.Hash = hash
 	err = db.atomic(ctx, func(tx *DB) error {
 		ok, err := tx.exists(ctx, `SELECT 1 FROM users WHERE username = $1`, username)
-		if err != nil {
-			return wrap(err, "look up user")
-		}
-		if !ok {
-			return sohoa.Errorf(sohoa.ENOTFOUND, "user %q not found", username)
+		if err := dialect.Require(ok, err, "user", sohoa.ENOTFOUND, "user %q not found", username); err != nil {
+			return err
 		}
 		t.CreatedAt = tx.nowUTC()
 		return wrap(tx.q.QueryRow(ctx, `INSERT INTO api_tokens (username, name, token_sha256, created_at, expires_at)
@@ -174,8 +169,8 @@ func (db *DB) Authenticate(ctx context.Context, plaintext string, now time.Time)
 	} else if err != nil {
 		return nil, nil, wrap(err, "authenticate")
 	}
-	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
-		return nil, nil, sohoa.Errorf(sohoa.EUNAUTHORIZED, "API token %q expired at %s", t.Name, t.ExpiresAt.Format(time.RFC3339))
+	if err := sqlcat.CheckTokenExpiry(t, now); err != nil {
+		return nil, nil, err
 	}
 	u, err := db.FindUserByUsername(ctx, t.Username)
 	if err != nil {

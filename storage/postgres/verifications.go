@@ -13,13 +13,7 @@ import (
 
 func (db *DB) requireDocument(ctx context.Context, id int64) error {
 	ok, err := db.exists(ctx, `SELECT 1 FROM documents WHERE id = $1`, id)
-	if err != nil {
-		return wrap(err, "look up document")
-	}
-	if !ok {
-		return unknownDocument(id)
-	}
-	return nil
+	return dialect.Require(ok, err, "document", sohoa.EINVALID, "unknown document %d", id)
 }
 
 func unknownDocument(id int64) error { return sohoa.Errorf(sohoa.EINVALID, "unknown document %d", id) }

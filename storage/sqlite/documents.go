@@ -30,11 +30,8 @@ func (db *DB) CreateDocument(ctx context.Context, d *sohoa.Document) error {
 	}
 	return db.atomic(ctx, func(tx *DB) error {
 		ok, err := tx.exists(ctx, `SELECT 1 FROM dossiers WHERE code = ?`, d.DossierCode)
-		if err != nil {
-			return wrap(err, "look up dossier")
-		}
-		if !ok {
-			return sohoa.Errorf(sohoa.EINVALID, "unknown dossier %q", d.DossierCode)
+		if err := dialect.Require(ok, err, "dossier", sohoa.EINVALID, "unknown dossier %q", d.DossierCode); err != nil {
+			return err
 		}
 		created, createdTS := tx.nowTS()
 		var id int64

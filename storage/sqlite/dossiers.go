@@ -38,39 +38,28 @@ func (db *DB) CreateDossier(ctx context.Context, d *sohoa.Dossier) error {
 			return err
 		}
 		ok, err := tx.exists(ctx, `SELECT 1 FROM procedures WHERE code = ?`, d.ProcedureCode)
-		if err != nil {
-			return wrap(err, "look up procedure")
+		if err := dialect.Require(ok, err, "procedure", sohoa.EINVALID, "unknown procedure %q", d.ProcedureCode); err != nil {
+			return err
 		}
-		if !ok {
-			return sohoa.Errorf(sohoa.EINVALID, "unknown procedure %q", d.ProcedureCode)
-		}
-		generate := d.Code == ""
 		created, createdTS := tx.nowTS()
-		for attempt := 0; ; attempt++ {
-			code := d.Code
-			if generate {
-				if code, err = tx.nextCode(ctx, d.UnitCode, d.ReceivedAt); err != nil {
-					return err
+		code, err := sqlcat.InsertDossier(d,
+			func() (string, error) { return tx.nextCode(ctx, d.UnitCode, d.ReceivedAt) },
+			func(code string) (bool, error) {
+				res, err := tx.w.ExecContext(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
+					status, digitization_state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+					ON CONFLICT (code) DO NOTHING`,
+					code, d.UnitCode, d.ProcedureCode, ts(d.ReceivedAt), tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Status, d.DigitizationState, createdTS)
+				if err != nil {
+					return false, wrap(err, "create dossier %q", code)
 				}
-			}
-			res, err := tx.w.ExecContext(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
-				status, digitization_state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (code) DO NOTHING`,
-				code, d.UnitCode, d.ProcedureCode, ts(d.ReceivedAt), tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Status, d.DigitizationState, createdTS)
-			if err != nil {
-				return wrap(err, "create dossier %q", code)
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				d.Code, d.CreatedAt = code, created
-				return nil
-			}
-			if !generate {
-				return sohoa.Errorf(sohoa.ECONFLICT, "dossier %q already exists", code)
-			}
-			if attempt > 1000 {
-				return sohoa.Errorf(sohoa.ECONFLICT, "no free dossier code for unit %q on %s", d.UnitCode, sohoa.DossierDay(d.ReceivedAt))
-			}
+				n, _ := res.RowsAffected()
+				return n == 1, nil
+			})
+		if err != nil {
+			return err
 		}
+		d.Code, d.CreatedAt = code, created
+		return nil
 	})
 }
 

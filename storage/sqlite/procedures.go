@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 const procedureCols = `code, name, required_components, created_at`
@@ -62,13 +63,7 @@ func (db *DB) UpdateProcedure(ctx context.Context, code string, upd sohoa.Proced
 		} else if err != nil {
 			return wrap(err, "update procedure %q", code)
 		}
-		if upd.Name != nil {
-			p.Name = *upd.Name
-		}
-		if upd.RequiredComponents != nil {
-			p.RequiredComponents = *upd.RequiredComponents
-		}
-		if err := p.Validate(); err != nil {
+		if err := sqlcat.ApplyProcedureUpdate(p, upd); err != nil {
 			return err
 		}
 		if _, err := tx.w.ExecContext(ctx, `UPDATE procedures SET name = ?, required_components = ? WHERE code = ?`,

@@ -70,13 +70,7 @@ func (db *DB) UpdateUnit(ctx context.Context, code string, upd sohoa.UnitUpdate)
 		} else if err != nil {
 			return wrap(err, "update unit %q", code)
 		}
-		if upd.Name != nil {
-			u.Name = *upd.Name
-		}
-		if upd.ParentCode != nil {
-			u.ParentCode = *upd.ParentCode
-		}
-		if err := u.Validate(); err != nil {
+		if err := sqlcat.ApplyUnitUpdate(u, upd); err != nil {
 			return err
 		}
 		if upd.ParentCode != nil && u.ParentCode != "" {
@@ -85,10 +79,8 @@ func (db *DB) UpdateUnit(ctx context.Context, code string, upd sohoa.UnitUpdate)
 			}
 			// The new parent must not lie in the unit's own subtree; the
 			// single writer keeps concurrent moves from racing.
-			cycle, err := tx.exists(ctx, `WITH RECURSIVE anc(code, parent_code) AS (
-					SELECT code, parent_code FROM units WHERE code = ?
-					UNION SELECT u.code, u.parent_code FROM units u JOIN anc ON u.code = anc.parent_code
-				) SELECT 1 FROM anc WHERE code = ?`, u.ParentCode, u.Code)
+			a := dialect.Args()
+			cycle, err := tx.exists(ctx, sqlcat.AncestryQuery(a.Add(u.ParentCode), "code = "+a.Add(u.Code)), a.Values...)
 			if err != nil {
 				return wrap(err, "check unit tree")
 			}
@@ -145,10 +137,8 @@ func (db *DB) CheckScope(ctx context.Context, scope sohoa.Scope, unitCode string
 		_, err := db.FindUnitByCode(ctx, unitCode)
 		return err
 	}
-	in, err := db.exists(ctx, `WITH RECURSIVE anc(code, parent_code) AS (
-			SELECT code, parent_code FROM units WHERE code = ?
-			UNION SELECT u.code, u.parent_code FROM units u JOIN anc ON u.code = anc.parent_code
-		) SELECT 1 FROM anc WHERE code IN (SELECT value FROM json_each(?))`, unitCode, sqlcat.JSONList(scope.Units))
+	a := dialect.Args()
+	in, err := db.exists(ctx, sqlcat.AncestryQuery(a.Add(unitCode), a.In("code", scope.Units)), a.Values...)
 	if err != nil {
 		return wrap(err, "check scope")
 	}

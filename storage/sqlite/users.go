@@ -39,10 +39,7 @@ func (db *DB) setRolesAndScopes(ctx context.Context, u *sohoa.User) error {
 			return err
 		}
 	}
-	roles := make([]string, len(u.Roles))
-	for i, r := range u.Roles {
-		roles[i] = string(r)
-	}
+	roles := sqlcat.Strings(u.Roles)
 	for _, s := range []struct {
 		sql  string
 		args []any
@@ -149,11 +146,8 @@ func (db *DB) CreateAPIToken(ctx context.Context, username, name string, expires
 	t.Hash = hash
 	err = db.atomic(ctx, func(tx *DB) error {
 		ok, err := tx.exists(ctx, `SELECT 1 FROM users WHERE username = ?`, username)
-		if err != nil {
-			return wrap(err, "look up user")
-		}
-		if !ok {
-			return sohoa.Errorf(sohoa.ENOTFOUND, "user %q not found", username)
+		if err := dialect.Require(ok, err, "user", sohoa.ENOTFOUND, "user %q not found", username); err != nil {
+			return err
 		}
 		var createdTS string
 		t.CreatedAt, createdTS = tx.nowTS()
@@ -176,8 +170,8 @@ func (db *DB) Authenticate(ctx context.Context, plaintext string, now time.Time)
 	} else if err != nil {
 		return nil, nil, wrap(err, "authenticate")
 	}
-	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
-		return nil, nil, sohoa.Errorf(sohoa.EUNAUTHORIZED, "API token %q expired at %s", t.Name, t.ExpiresAt.Format(time.RFC3339))
+	if err := sqlcat.CheckTokenExpiry(t, now); err != nil {
+		return nil, nil, err
 	}
 	u, err := db.FindUserByUsername(ctx, t.Username)
 	if err != nil {

@@ -13,13 +13,7 @@ import (
 
 func (db *DB) requireDocument(ctx context.Context, id int64) error {
 	ok, err := db.exists(ctx, `SELECT 1 FROM documents WHERE id = ?`, id)
-	if err != nil {
-		return wrap(err, "look up document")
-	}
-	if !ok {
-		return sohoa.Errorf(sohoa.EINVALID, "unknown document %d", id)
-	}
-	return nil
+	return dialect.Require(ok, err, "document", sohoa.EINVALID, "unknown document %d", id)
 }
 
 // idList encodes document IDs for json_each(?).
