@@ -60,9 +60,6 @@ func (db *DB) FindAuditEntries(ctx context.Context, f sohoa.AuditFilter) ([]*soh
 	return es, wrap(err, "find audit entries")
 }
 
-// auditBatch is how many rows VerifyAuditChain reads per query.
-const auditBatch = 1000
-
 // VerifyAuditChain reads the head and every row in one repeatable-read
 // snapshot, so appends running meanwhile cannot look like tampering.
 func (db *DB) VerifyAuditChain(ctx context.Context) (*sohoa.AuditCheck, error) {
@@ -84,27 +81,12 @@ func (db *DB) verifyAuditChain(ctx context.Context) (*sohoa.AuditCheck, error) {
 	if err := db.q.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id`).Scan(&headSeq, &headHash); err != nil {
 		return nil, wrap(err, "read audit head")
 	}
-	c := sohoa.NewAuditChainChecker()
-	after := int64(-1 << 62)
-	for {
-		rows, err := db.q.Query(ctx, `SELECT `+auditCols+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, auditBatch)
+	return sqlcat.VerifyAuditChain(headSeq, headHash, func(after int64, n int) ([]*sohoa.AuditEntry, error) {
+		rows, err := db.q.Query(ctx, `SELECT `+auditCols+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, n)
 		if err != nil {
 			return nil, wrap(err, "verify audit chain")
 		}
 		es, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.AuditEntry, error) { return scanAudit(r) })
-		if err != nil {
-			return nil, wrap(err, "verify audit chain")
-		}
-		for _, e := range es {
-			if !c.Add(e) {
-				res := c.Finish(headSeq, headHash)
-				return &res, nil
-			}
-		}
-		if len(es) < auditBatch {
-			res := c.Finish(headSeq, headHash)
-			return &res, nil
-		}
-		after = es[len(es)-1].Seq
-	}
+		return es, wrap(err, "verify audit chain")
+	})
 }

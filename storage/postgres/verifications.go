@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 func (db *DB) requireDocument(ctx context.Context, id int64) error {
@@ -64,24 +65,16 @@ func (db *DB) FindInspections(ctx context.Context, documentID int64) ([]*sohoa.I
 }
 
 func (db *DB) LatestInspections(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Inspection, error) {
-	out := make(map[int64]*sohoa.Inspection, len(documentIDs))
-	if len(documentIDs) == 0 {
-		return out, nil
-	}
-	// One index probe per document on (document_id, id DESC).
-	rows, err := db.q.Query(ctx, `SELECT `+inspectionCols+` FROM unnest($1::bigint[]) AS want(id)
-		CROSS JOIN LATERAL (SELECT * FROM inspections x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) i`, documentIDs)
-	if err != nil {
-		return nil, wrap(err, "latest inspections")
-	}
-	ins, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Inspection, error) { return scanInspection(r) })
-	if err != nil {
-		return nil, wrap(err, "latest inspections")
-	}
-	for _, in := range ins {
-		out[in.DocumentID] = in
-	}
-	return out, nil
+	return sqlcat.Latest(documentIDs, func() ([]*sohoa.Inspection, error) {
+		// One index probe per document on (document_id, id DESC).
+		rows, err := db.q.Query(ctx, `SELECT `+inspectionCols+` FROM unnest($1::bigint[]) AS want(id)
+			CROSS JOIN LATERAL (SELECT * FROM inspections x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) i`, documentIDs)
+		if err != nil {
+			return nil, wrap(err, "latest inspections")
+		}
+		ins, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Inspection, error) { return scanInspection(r) })
+		return ins, wrap(err, "latest inspections")
+	}, func(in *sohoa.Inspection) int64 { return in.DocumentID })
 }
 
 const verificationCols = `v.id, v.document_id, v.indication, v.sub_indication, v.report, v.verifier_version,
@@ -149,21 +142,13 @@ func (db *DB) LatestVerdicts(ctx context.Context, documentIDs []int64) (map[int6
 }
 
 func (db *DB) latestVerifications(ctx context.Context, documentIDs []int64, cols string) (map[int64]*sohoa.Verification, error) {
-	out := make(map[int64]*sohoa.Verification, len(documentIDs))
-	if len(documentIDs) == 0 {
-		return out, nil
-	}
-	rows, err := db.q.Query(ctx, `SELECT `+cols+` FROM unnest($1::bigint[]) AS want(id)
-		CROSS JOIN LATERAL (SELECT * FROM verifications x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) v`, documentIDs)
-	if err != nil {
-		return nil, wrap(err, "latest verifications")
-	}
-	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Verification, error) { return scanVerification(r) })
-	if err != nil {
-		return nil, wrap(err, "latest verifications")
-	}
-	for _, v := range vs {
-		out[v.DocumentID] = v
-	}
-	return out, nil
+	return sqlcat.Latest(documentIDs, func() ([]*sohoa.Verification, error) {
+		rows, err := db.q.Query(ctx, `SELECT `+cols+` FROM unnest($1::bigint[]) AS want(id)
+			CROSS JOIN LATERAL (SELECT * FROM verifications x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) v`, documentIDs)
+		if err != nil {
+			return nil, wrap(err, "latest verifications")
+		}
+		vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Verification, error) { return scanVerification(r) })
+		return vs, wrap(err, "latest verifications")
+	}, func(v *sohoa.Verification) int64 { return v.DocumentID })
 }

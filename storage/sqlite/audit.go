@@ -58,8 +58,6 @@ func (db *DB) FindAuditEntries(ctx context.Context, f sohoa.AuditFilter) ([]*soh
 	return es, wrap(err, "find audit entries")
 }
 
-const auditBatch = 1000
-
 // VerifyAuditChain reads the head and every row in one read transaction
 // (a WAL snapshot), so appends running meanwhile cannot look like tampering.
 func (db *DB) VerifyAuditChain(ctx context.Context) (*sohoa.AuditCheck, error) {
@@ -80,24 +78,9 @@ func (db *DB) verifyAuditChain(ctx context.Context, q querier) (*sohoa.AuditChec
 	if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
 		return nil, wrap(err, "read audit head")
 	}
-	c := sohoa.NewAuditChainChecker()
-	after := int64(-1 << 62)
-	for {
-		rows, err := q.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, after, auditBatch)
+	return sqlcat.VerifyAuditChain(headSeq, headHash, func(after int64, n int) ([]*sohoa.AuditEntry, error) {
+		rows, err := q.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, after, n)
 		es, err := collect(rows, err, scanAudits)
-		if err != nil {
-			return nil, wrap(err, "verify audit chain")
-		}
-		for _, e := range es {
-			if !c.Add(e) {
-				res := c.Finish(headSeq, headHash)
-				return &res, nil
-			}
-		}
-		if len(es) < auditBatch {
-			res := c.Finish(headSeq, headHash)
-			return &res, nil
-		}
-		after = es[len(es)-1].Seq
-	}
+		return es, wrap(err, "verify audit chain")
+	})
 }

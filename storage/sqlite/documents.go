@@ -86,35 +86,15 @@ func (db *DB) FindDocuments(ctx context.Context, f sohoa.DocumentFilter) ([]*soh
 	return docs, wrap(err, "find documents")
 }
 
-// blobKeyBatch is how many keys ForEachBlobKey reads per query; it holds
-// no connection while fn runs.
-const blobKeyBatch = 1000
-
 func (db *DB) ForEachBlobKey(ctx context.Context, fn func(key string, size int64) error) error {
-	type kv struct {
-		key  string
-		size int64
-	}
-	after := ""
-	for {
+	return sqlcat.ForEachBlobKey(func(after string, n int) ([]sqlcat.KeySize, error) {
 		rows, err := db.r.QueryContext(ctx, `SELECT blob_key, max(size) FROM documents WHERE blob_key > ?
-			GROUP BY blob_key ORDER BY blob_key LIMIT ?`, after, blobKeyBatch)
-		batch, err := collect(rows, err, func(r *sql.Rows) (kv, error) {
-			var x kv
-			err := r.Scan(&x.key, &x.size)
+			GROUP BY blob_key ORDER BY blob_key LIMIT ?`, after, n)
+		keys, err := collect(rows, err, func(r *sql.Rows) (sqlcat.KeySize, error) {
+			var x sqlcat.KeySize
+			err := r.Scan(&x.Key, &x.Size)
 			return x, err
 		})
-		if err != nil {
-			return wrap(err, "list blob keys")
-		}
-		for _, x := range batch {
-			if err := fn(x.key, x.size); err != nil {
-				return err
-			}
-		}
-		if len(batch) < blobKeyBatch {
-			return nil
-		}
-		after = batch[len(batch)-1].key
-	}
+		return keys, wrap(err, "list blob keys")
+	}, fn)
 }

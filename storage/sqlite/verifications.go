@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 func (db *DB) requireDocument(ctx context.Context, id int64) error {
@@ -81,21 +82,13 @@ func (db *DB) FindInspections(ctx context.Context, documentID int64) ([]*sohoa.I
 }
 
 func (db *DB) LatestInspections(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Inspection, error) {
-	out := make(map[int64]*sohoa.Inspection, len(documentIDs))
-	if len(documentIDs) == 0 {
-		return out, nil
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+inspectionCols+` FROM inspections i WHERE i.id IN (
-		SELECT (SELECT x.id FROM inspections x WHERE x.document_id = want.value ORDER BY x.id DESC LIMIT 1)
-		FROM json_each(?) want)`, idList(documentIDs))
-	ins, err := collect(rows, err, scanInspections)
-	if err != nil {
-		return nil, wrap(err, "latest inspections")
-	}
-	for _, in := range ins {
-		out[in.DocumentID] = in
-	}
-	return out, nil
+	return sqlcat.Latest(documentIDs, func() ([]*sohoa.Inspection, error) {
+		rows, err := db.r.QueryContext(ctx, `SELECT `+inspectionCols+` FROM inspections i WHERE i.id IN (
+			SELECT (SELECT x.id FROM inspections x WHERE x.document_id = want.value ORDER BY x.id DESC LIMIT 1)
+			FROM json_each(?) want)`, idList(documentIDs))
+		ins, err := collect(rows, err, scanInspections)
+		return ins, wrap(err, "latest inspections")
+	}, func(in *sohoa.Inspection) int64 { return in.DocumentID })
 }
 
 const verificationCols = `v.id, v.document_id, v.indication, v.sub_indication, v.report, v.verifier_version,
@@ -164,19 +157,11 @@ func (db *DB) LatestVerdicts(ctx context.Context, documentIDs []int64) (map[int6
 }
 
 func (db *DB) latestVerifications(ctx context.Context, documentIDs []int64, cols string) (map[int64]*sohoa.Verification, error) {
-	out := make(map[int64]*sohoa.Verification, len(documentIDs))
-	if len(documentIDs) == 0 {
-		return out, nil
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM verifications v WHERE v.id IN (
-		SELECT (SELECT x.id FROM verifications x WHERE x.document_id = want.value ORDER BY x.id DESC LIMIT 1)
-		FROM json_each(?) want)`, idList(documentIDs))
-	vs, err := collect(rows, err, scanVerifications)
-	if err != nil {
-		return nil, wrap(err, "latest verifications")
-	}
-	for _, v := range vs {
-		out[v.DocumentID] = v
-	}
-	return out, nil
+	return sqlcat.Latest(documentIDs, func() ([]*sohoa.Verification, error) {
+		rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM verifications v WHERE v.id IN (
+			SELECT (SELECT x.id FROM verifications x WHERE x.document_id = want.value ORDER BY x.id DESC LIMIT 1)
+			FROM json_each(?) want)`, idList(documentIDs))
+		vs, err := collect(rows, err, scanVerifications)
+		return vs, wrap(err, "latest verifications")
+	}, func(v *sohoa.Verification) int64 { return v.DocumentID })
 }

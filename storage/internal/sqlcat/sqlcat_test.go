@@ -95,3 +95,30 @@ func TestDocumentsFrom(t *testing.T) {
 		t.Errorf("args %#v, want %#v", a.Values, want)
 	}
 }
+
+func TestForEachBlobKey(t *testing.T) {
+	const total = 2*BlobKeyBatch + 5
+	var afters []string
+	var seen int
+	err := ForEachBlobKey(func(after string, n int) ([]KeySize, error) {
+		afters = append(afters, after)
+		var keys []KeySize
+		start := 0
+		if after != "" {
+			start = int(after[0])<<16 | int(after[1])<<8 | int(after[2]) + 1
+		}
+		for i := start; i < total && len(keys) < n; i++ {
+			keys = append(keys, KeySize{Key: string([]byte{byte(i >> 16), byte(i >> 8), byte(i)}), Size: int64(i)})
+		}
+		return keys, nil
+	}, func(key string, size int64) error {
+		if int(size) != seen {
+			t.Fatalf("key %d came as %d", seen, size)
+		}
+		seen++
+		return nil
+	})
+	if err != nil || seen != total || len(afters) != 3 || afters[0] != "" {
+		t.Errorf("err %v, saw %d keys in %d batches (after %q)", err, seen, len(afters), afters)
+	}
+}
