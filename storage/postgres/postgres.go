@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,7 +21,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/migrations"
@@ -138,40 +136,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (applied
 
 	sqldb := stdlib.OpenDBFromPool(pool)
 	defer sqldb.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, sqldb, migrations.Postgres(), goose.WithSlog(log.With("migrations", "catalog")))
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	res, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate catalog: %w", err)
-	}
-	for _, r := range res {
-		applied = append(applied, fmt.Sprintf("catalog %d %s", r.Source.Version, baseName(r.Source.Path)))
-	}
-
-	rm, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: log.With("migrations", "river")})
-	if err != nil {
-		return nil, fmt.Errorf("migrate river: %w", err)
-	}
-	rres, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return nil, fmt.Errorf("migrate river: %w", err)
-	}
-	for _, v := range rres.Versions {
-		applied = append(applied, fmt.Sprintf("river %d %s", v.Version, v.Name))
-	}
-	if len(applied) > 0 {
-		log.Info("migrations applied", "migrations", applied)
-	}
-	return applied, nil
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
+	return sqlcat.Migrate(ctx, goose.DialectPostgres, sqldb, migrations.Postgres(), riverpgxv5.New(pool), log)
 }
 
 // SchemaVersions reports the catalog's goose version and River's newest

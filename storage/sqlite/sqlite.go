@@ -25,7 +25,6 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -188,33 +187,8 @@ func migrate(ctx context.Context, writer *sql.DB, log *slog.Logger) ([]string, e
 	return nil, err
 }
 
-func migrateOnce(ctx context.Context, writer *sql.DB, log *slog.Logger) (applied []string, err error) {
-	p, err := goose.NewProvider(goose.DialectSQLite3, writer, migrations.SQLite(), goose.WithSlog(log.With("migrations", "catalog")))
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	res, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate catalog: %w", err)
-	}
-	for _, r := range res {
-		applied = append(applied, fmt.Sprintf("catalog %d %s", r.Source.Version, filepath.Base(r.Source.Path)))
-	}
-	rm, err := rivermigrate.New(riversqlite.New(writer), &rivermigrate.Config{Logger: log.With("migrations", "river")})
-	if err != nil {
-		return nil, fmt.Errorf("migrate river: %w", err)
-	}
-	rres, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return nil, fmt.Errorf("migrate river: %w", err)
-	}
-	for _, v := range rres.Versions {
-		applied = append(applied, fmt.Sprintf("river %d %s", v.Version, v.Name))
-	}
-	if len(applied) > 0 {
-		log.Info("migrations applied", "migrations", applied)
-	}
-	return applied, nil
+func migrateOnce(ctx context.Context, writer *sql.DB, log *slog.Logger) ([]string, error) {
+	return sqlcat.Migrate(ctx, goose.DialectSQLite3, writer, migrations.SQLite(), riversqlite.New(writer), log)
 }
 
 // SchemaVersions reports the catalog's goose version and River's newest
