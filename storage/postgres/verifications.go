@@ -65,16 +65,8 @@ func (db *DB) FindInspections(ctx context.Context, documentID int64) ([]*sohoa.I
 }
 
 func (db *DB) LatestInspections(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Inspection, error) {
-	return sqlcat.Latest(documentIDs, func() ([]*sohoa.Inspection, error) {
-		// One index probe per document on (document_id, id DESC).
-		rows, err := db.q.Query(ctx, `SELECT `+inspectionCols+` FROM unnest($1::bigint[]) AS want(id)
-			CROSS JOIN LATERAL (SELECT * FROM inspections x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) i`, documentIDs)
-		if err != nil {
-			return nil, wrap(err, "latest inspections")
-		}
-		ins, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Inspection, error) { return scanInspection(r) })
-		return ins, wrap(err, "latest inspections")
-	}, func(in *sohoa.Inspection) int64 { return in.DocumentID })
+	return latest(ctx, db, documentIDs, inspectionCols, "inspections", "i", scanInspection,
+		func(in *sohoa.Inspection) int64 { return in.DocumentID })
 }
 
 const verificationCols = `v.id, v.document_id, v.indication, v.sub_indication, v.report, v.verifier_version,
@@ -142,13 +134,22 @@ func (db *DB) LatestVerdicts(ctx context.Context, documentIDs []int64) (map[int6
 }
 
 func (db *DB) latestVerifications(ctx context.Context, documentIDs []int64, cols string) (map[int64]*sohoa.Verification, error) {
-	return sqlcat.Latest(documentIDs, func() ([]*sohoa.Verification, error) {
+	return latest(ctx, db, documentIDs, cols, "verifications", "v", scanVerification,
+		func(v *sohoa.Verification) int64 { return v.DocumentID })
+}
+
+// latest reads the newest row of table (alias is its name in cols) for
+// each of documentIDs: one index probe per document on (document_id, id
+// DESC).
+func latest[T any](ctx context.Context, db *DB, documentIDs []int64, cols, table, alias string,
+	scan func(pgx.Row) (*T, error), documentID func(*T) int64) (map[int64]*T, error) {
+	return sqlcat.Latest(documentIDs, func() ([]*T, error) {
 		rows, err := db.q.Query(ctx, `SELECT `+cols+` FROM unnest($1::bigint[]) AS want(id)
-			CROSS JOIN LATERAL (SELECT * FROM verifications x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) v`, documentIDs)
+			CROSS JOIN LATERAL (SELECT * FROM `+table+` x WHERE x.document_id = want.id ORDER BY x.id DESC LIMIT 1) `+alias, documentIDs)
 		if err != nil {
-			return nil, wrap(err, "latest verifications")
+			return nil, wrap(err, "latest %s", table)
 		}
-		vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sohoa.Verification, error) { return scanVerification(r) })
-		return vs, wrap(err, "latest verifications")
-	}, func(v *sohoa.Verification) int64 { return v.DocumentID })
+		xs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*T, error) { return scan(r) })
+		return xs, wrap(err, "latest %s", table)
+	}, documentID)
 }

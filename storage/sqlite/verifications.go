@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/sohoa/sohoa"
@@ -15,20 +14,6 @@ import (
 func (db *DB) requireDocument(ctx context.Context, id int64) error {
 	ok, err := db.exists(ctx, `SELECT 1 FROM documents WHERE id = ?`, id)
 	return dialect.Require(ok, err, "document", sohoa.EINVALID, "unknown document %d", id)
-}
-
-// idList encodes document IDs for json_each(?).
-func idList(ids []int64) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	b.WriteByte(']')
-	return b.String()
 }
 
 const inspectionCols = `i.id, i.document_id, i.outcome, i.findings, i.policy_name, i.inspector_version, i.created_at`
@@ -82,13 +67,8 @@ func (db *DB) FindInspections(ctx context.Context, documentID int64) ([]*sohoa.I
 }
 
 func (db *DB) LatestInspections(ctx context.Context, documentIDs []int64) (map[int64]*sohoa.Inspection, error) {
-	return sqlcat.Latest(documentIDs, func() ([]*sohoa.Inspection, error) {
-		rows, err := db.r.QueryContext(ctx, `SELECT `+inspectionCols+` FROM inspections i WHERE i.id IN (
-			SELECT (SELECT x.id FROM inspections x WHERE x.document_id = want.value ORDER BY x.id DESC LIMIT 1)
-			FROM json_each(?) want)`, idList(documentIDs))
-		ins, err := collect(rows, err, scanInspections)
-		return ins, wrap(err, "latest inspections")
-	}, func(in *sohoa.Inspection) int64 { return in.DocumentID })
+	return latest(ctx, db, documentIDs, inspectionCols, "inspections", "i", scanInspection,
+		func(in *sohoa.Inspection) int64 { return in.DocumentID })
 }
 
 const verificationCols = `v.id, v.document_id, v.indication, v.sub_indication, v.report, v.verifier_version,
@@ -157,11 +137,19 @@ func (db *DB) LatestVerdicts(ctx context.Context, documentIDs []int64) (map[int6
 }
 
 func (db *DB) latestVerifications(ctx context.Context, documentIDs []int64, cols string) (map[int64]*sohoa.Verification, error) {
-	return sqlcat.Latest(documentIDs, func() ([]*sohoa.Verification, error) {
-		rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM verifications v WHERE v.id IN (
-			SELECT (SELECT x.id FROM verifications x WHERE x.document_id = want.value ORDER BY x.id DESC LIMIT 1)
-			FROM json_each(?) want)`, idList(documentIDs))
-		vs, err := collect(rows, err, scanVerifications)
-		return vs, wrap(err, "latest verifications")
-	}, func(v *sohoa.Verification) int64 { return v.DocumentID })
+	return latest(ctx, db, documentIDs, cols, "verifications", "v", scanVerification,
+		func(v *sohoa.Verification) int64 { return v.DocumentID })
+}
+
+// latest reads the newest row of table (alias is its name in cols) for
+// each of documentIDs.
+func latest[T any](ctx context.Context, db *DB, documentIDs []int64, cols, table, alias string,
+	scan func(scanner) (*T, error), documentID func(*T) int64) (map[int64]*T, error) {
+	return sqlcat.Latest(documentIDs, func() ([]*T, error) {
+		rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM `+table+` `+alias+` WHERE `+alias+`.id IN (
+			SELECT (SELECT x.id FROM `+table+` x WHERE x.document_id = want.value ORDER BY x.id DESC LIMIT 1)
+			FROM json_each(?) want)`, sqlcat.JSONIDs(documentIDs))
+		xs, err := collect(rows, err, func(r *sql.Rows) (*T, error) { return scan(r) })
+		return xs, wrap(err, "latest %s", table)
+	}, documentID)
 }

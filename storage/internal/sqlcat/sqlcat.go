@@ -90,13 +90,22 @@ func (a *Args) In(col string, xs []string) string {
 
 // JSONList encodes a list of codes for SQLite's json_each(?).
 func JSONList(xs []string) string {
+	return jsonArray(xs, strconv.Quote) // codes are ASCII without quotes or backslashes
+}
+
+// JSONIDs encodes a list of IDs for SQLite's json_each(?).
+func JSONIDs(ids []int64) string {
+	return jsonArray(ids, func(id int64) string { return strconv.FormatInt(id, 10) })
+}
+
+func jsonArray[T any](xs []T, enc func(T) string) string {
 	var b strings.Builder
 	b.WriteByte('[')
 	for i, x := range xs {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(strconv.Quote(x)) // codes are ASCII without quotes or backslashes
+		b.WriteString(enc(x))
 	}
 	b.WriteByte(']')
 	return b.String()

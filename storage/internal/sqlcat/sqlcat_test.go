@@ -122,3 +122,12 @@ func TestForEachBlobKey(t *testing.T) {
 		t.Errorf("err %v, saw %d keys in %d batches (after %q)", err, seen, len(afters), afters)
 	}
 }
+
+func TestJSONLists(t *testing.T) {
+	if got := JSONIDs([]int64{1, -2, 30}); got != "[1,-2,30]" {
+		t.Errorf("JSONIDs: %s", got)
+	}
+	if got := JSONList(nil); got != "[]" {
+		t.Errorf("JSONList(nil): %s", got)
+	}
+}
