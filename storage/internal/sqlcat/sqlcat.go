@@ -1,8 +1,10 @@
 // Package sqlcat holds what the two SQL catalogs, storage/postgres (pgx)
 // and storage/sqlite (database/sql), share: error wrapping, the query
 // builders for their filters (in either dialect's placeholders and list
-// parameters) and the steps of a write that do not touch the database.
-// Each adapter keeps its own SQL statements, connections and transactions.
+// parameters), the steps of a write that do not touch the database, the
+// loops that read in batches and the migration run. Each adapter keeps its
+// own statements, connections and transactions, and passes what differs
+// (a query, a scan, an INSERT) as a small function.
 package sqlcat
 
 import (
