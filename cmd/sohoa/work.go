@@ -77,7 +77,7 @@ func runWork(ctx context.Context, e *env, args []string) int {
 // workers (GOGC, when set, wins): every document's parse allocates a lot
 // that dies at once over little live data, so collecting half as often
 // saves CPU for a bounded cost in memory (BENCHMARKS.md: the 10,000-file
-// import peaks near 140 MiB instead of 125).
+// import peaks at 137–177 MiB instead of 125–137).
 const workerGCPercent = 200
 
 func openPipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string, base pipeline.Config) (*stores, *pipeline.Pipeline, error) {
