@@ -70,9 +70,6 @@ func runWork(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// openPipeline opens the stores and a pipeline over them, with the trust
-// anchors `sohoa verify` would use. base supplies the tuning fields
-// (Workers, ReverifyInterval, Inspect); the rest is filled in here.
 // workerGCPercent is the garbage collector's target in processes that run
 // workers (GOGC, when set, wins): every document's parse allocates a lot
 // that dies at once over little live data, so collecting half as often
@@ -80,6 +77,9 @@ func runWork(ctx context.Context, e *env, args []string) int {
 // import peaks at 137–177 MiB instead of 125–137).
 const workerGCPercent = 200
 
+// openPipeline opens the stores and a pipeline over them, with the trust
+// anchors `sohoa verify` would use. base supplies the tuning fields
+// (Workers, ReverifyInterval, Inspect); the rest is filled in here.
 func openPipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string, base pipeline.Config) (*stores, *pipeline.Pipeline, error) {
 	paths, err := trustPaths(e, trustDir, cfg.DataDir, nil)
 	if err != nil {
