@@ -139,10 +139,9 @@ func (p mdpPermissions) allows(c chgClass) (bool, string) {
 		}
 		return true, ""
 	case clsForm:
-		switch p.DocMDP {
-		case 0:
-			return false, "form filling needs a certification signature with DocMDP P=2 or P=3; an approval signature alone permits none"
-		case 1:
+		// With approval signatures only, form filling is allowed as under
+		// DocMDP P=2 (pyHanko's rule; FieldMDP locks still apply).
+		if p.DocMDP == 1 {
 			return false, "the certification signature permits no changes (DocMDP P=1)"
 		}
 		return true, ""
@@ -378,6 +377,7 @@ const (
 	roleDSS
 	roleInfo
 	roleMetadata
+	roleDR // the form's default resources and everything under them
 	roleOther
 )
 
@@ -393,7 +393,7 @@ var chgRoleKinds = []struct {
 	{roleXObject, "xobject"},
 	{roleResources | roleResFont | roleResXObj, "resources"},
 	{roleCatalog, "catalog"},
-	{roleAcroForm | roleFields, "acroform"},
+	{roleAcroForm | roleFields | roleDR, "acroform"},
 	{roleField, "form_field"},
 	{roleAnnots | roleAnnot, "annotation"},
 	{roleAP, "appearance"},
@@ -443,6 +443,10 @@ type chgAnalyzer struct {
 	fatal     error
 
 	roles    map[uint32]chgRole
+	// apOwners holds, for each object the signed revision uses as an
+	// appearance, the objects whose /AP (or appearance state dictionary)
+	// refers to it.
+	apOwners map[uint32]map[uint32]bool
 	dangling map[uint32][]chgDangling
 	// newSince holds the object numbers not in use at the signed revision
 	// that some later revision defines, with the first such revision.
@@ -500,6 +504,7 @@ func analyzeChanges(f *pdfraw.File, signedRev int, perms mdpPermissions) (*Chang
 		f: f, secs: secs, r: signedRev, perms: perms,
 		signedEnd: secs[signedRev].End,
 		roles:     map[uint32]chgRole{},
+		apOwners:  map[uint32]map[uint32]bool{},
 		dangling:  map[uint32][]chgDangling{},
 		newSince:  map[uint32]int{},
 		prior:     map[uint32]chgPrior{},
@@ -702,6 +707,14 @@ func (w *chgWalker) refine(num uint32, role chgRole, d pdfraw.Dict) chgRole {
 }
 
 func (w *chgWalker) push(from uint32, key pdfraw.Name, ref pdfraw.Ref, role chgRole, read bool) {
+	if role == roleAP {
+		o := w.a.apOwners[ref.Num]
+		if o == nil {
+			o = map[uint32]bool{}
+			w.a.apOwners[ref.Num] = o
+		}
+		o[from] = true
+	}
 	if _, ok := w.a.newSince[ref.Num]; ok {
 		if _, used := w.a.usedAt(w.a.r, ref.Num); !used {
 			w.a.dangling[ref.Num] = append(w.a.dangling[ref.Num], chgDangling{from: from, key: key, role: role})
@@ -881,12 +894,20 @@ func chgChild(role chgRole, key pdfraw.Name, d pdfraw.Dict) (chgRole, bool, bool
 		case "Fields":
 			return roleFields, true, false
 		case "DR":
-			return roleResources, true, false
+			return roleDR, true, false
 		}
 		return roleOther, true, false
+	case roleDR:
+		return roleDR, true, false
 	case roleFields:
 		return roleField, true, false
 	case roleSig:
+		// A signature reference dictionary's /Data points at the object
+		// the transform covers (the catalog, for DocMDP and FieldMDP):
+		// following it would make the whole document "signature".
+		if key == "Data" {
+			return 0, false, true
+		}
 		return roleSig, true, false
 	case roleDSS:
 		return roleDSS, true, false
@@ -928,6 +949,12 @@ type chgRev struct {
 	// sigWidgets maps widgets of new signature fields (and of signature
 	// fields signed in this revision) to the class of their field.
 	sigWidgets map[uint32]chgClass
+	// signs is set when revision k adds or fills a signature field, with
+	// the class that change needs in signCls: what signing software
+	// writes beside it (form defaults, structure tree entries for the new
+	// widget) is part of it and needs no more.
+	signs      bool
+	signCls    chgClass
 	claimSeen  map[[2]uint32]bool
 	copies     map[uint32]bool
 	allowed    []ObjectChange
@@ -958,6 +985,15 @@ func (a *chgAnalyzer) revision(k int) error {
 	}
 	rv.finish()
 	return a.fatal
+}
+
+// signing records that revision k adds or fills a signature field whose
+// change needs class cls.
+func (rv *chgRev) signing(cls chgClass) {
+	if !rv.signs || cls > rv.signCls {
+		rv.signCls = cls
+	}
+	rv.signs = true
 }
 
 func chgObjName(num uint32, gen uint16) string {
@@ -1486,7 +1522,7 @@ func (rv *chgRev) claimValue(v pdfraw.Object, cls chgClass, kind, reason string,
 		}
 	case pdfraw.Dict:
 		for _, k := range chgKeys(x) {
-			if k == "P" || k == "Parent" {
+			if chgBackLink(x, k) {
 				continue
 			}
 			rv.claimValue(x[k], cls, kind, reason, depth+1)
@@ -1494,6 +1530,20 @@ func (rv *chgRev) claimValue(v pdfraw.Object, cls chgClass, kind, reason string,
 	case *pdfraw.Stream:
 		rv.claimValue(x.Dict, cls, kind, reason, depth+1)
 	}
+}
+
+// chgBackLink reports whether d's key points back up the document rather
+// than at something d owns: /P and /Parent, and the /Data of a signature
+// reference dictionary (the catalog, for DocMDP and FieldMDP transforms).
+func chgBackLink(d pdfraw.Dict, key pdfraw.Name) bool {
+	switch key {
+	case "P", "Parent":
+		return true
+	case "Data":
+		_, ok := d["TransformMethod"]
+		return ok
+	}
+	return false
 }
 
 // chgKeys returns d's keys in order, so reports do not depend on map
@@ -1545,8 +1595,22 @@ func (rv *chgRev) catalog() {
 		case "AcroForm", "DSS":
 			// judged below with their own rules
 		case "Version", "Extensions":
+			if key == "Extensions" && !rv.extensionsValue(newCat[key]) {
+				bad = append(bad, "catalog /Extensions is not a dictionary of developer extensions")
+				continue
+			}
 			why = append(why, "/"+string(key)+" updated")
 			rv.claim(newCat[key], clsLTA, "catalog", "catalog /"+string(key)+" entry")
+		case "MarkInfo":
+			// Whether the document is tagged; paints nothing. Signing tools
+			// set it when they tag the widget they add.
+			if d, ok := a.res(k, newCat[key]).(pdfraw.Dict); newCat[key] != nil && (!ok || !chgFlagsDict(d, "Marked", "UserProperties", "Suspects")) {
+				bad = append(bad, "catalog /MarkInfo is not a mark information dictionary")
+				continue
+			}
+			cls = max(cls, clsMeta)
+			why = append(why, "/MarkInfo updated")
+			rv.claim(newCat[key], clsMeta, "catalog", "catalog /MarkInfo entry")
 		case "Metadata":
 			c, ok, reason := rv.metadata(oldCat["Metadata"], newCat["Metadata"])
 			if !ok {
@@ -1562,6 +1626,13 @@ func (rv *chgRev) catalog() {
 		default:
 			_, had := oldCat[key]
 			_, has := newCat[key]
+			if !chgCatalogKeys[key] && chgPlainValue(oldCat[key]) && chgPlainValue(newCat[key]) {
+				// A producer's private mark (iText's /ITXT version string):
+				// no conforming reader acts on it.
+				cls = max(cls, clsMeta)
+				why = append(why, fmt.Sprintf("producer entry /%s %s", key, chgVerb(had, has)))
+				continue
+			}
 			switch {
 			case !had:
 				bad = append(bad, fmt.Sprintf("catalog entry /%s added", key))
@@ -1572,6 +1643,7 @@ func (rv *chgRev) catalog() {
 			}
 		}
 	}
+	rv.extensionsInPlace(newCat["Extensions"])
 	rv.acroForm(oldCat["AcroForm"], newCat["AcroForm"], chgHasName(keys, "AcroForm"))
 	if chgHasName(keys, "DSS") {
 		why = append(why, "/DSS updated")
@@ -1595,6 +1667,139 @@ func (rv *chgRev) catalog() {
 		reason += ": " + strings.Join(why, ", ")
 	}
 	rv.approve(newRoot.Num, cls, "catalog", reason, roleCatalog)
+}
+
+// chgCatalogKeys are the document catalog entries ISO 32000-2 (Table 29)
+// and its extensions define. Any other key is private to some producer.
+var chgCatalogKeys = map[pdfraw.Name]bool{
+	"Type": true, "Version": true, "Extensions": true, "Pages": true, "PageLabels": true,
+	"Names": true, "Dests": true, "ViewerPreferences": true, "PageLayout": true, "PageMode": true,
+	"Outlines": true, "Threads": true, "OpenAction": true, "AA": true, "URI": true,
+	"AcroForm": true, "Metadata": true, "StructTreeRoot": true, "MarkInfo": true, "Lang": true,
+	"SpiderInfo": true, "OutputIntents": true, "PieceInfo": true, "OCProperties": true,
+	"Perms": true, "Legal": true, "Requirements": true, "Collection": true, "NeedsRendering": true,
+	"DSS": true, "AF": true, "DPartRoot": true,
+}
+
+// chgPlainValue reports whether v (absent included) is a number, string,
+// name, boolean or null: a value that can point at nothing.
+func chgPlainValue(v pdfraw.Object) bool {
+	switch v.(type) {
+	case nil, pdfraw.Null, pdfraw.Int, pdfraw.Real, pdfraw.String, pdfraw.Name, pdfraw.Bool:
+		return true
+	}
+	return false
+}
+
+func chgVerb(had, has bool) string {
+	switch {
+	case !had:
+		return "added"
+	case !has:
+		return "removed"
+	}
+	return "changed"
+}
+
+// chgFlagsDict reports whether d holds only the given keys (and /Type),
+// each a boolean.
+func chgFlagsDict(d pdfraw.Dict, keys ...pdfraw.Name) bool {
+	for k, v := range d {
+		if k == "Type" {
+			continue
+		}
+		if !chgHasName(keys, k) {
+			return false
+		}
+		if _, ok := v.(pdfraw.Bool); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// extensionsValue reports whether v (as of k) is a developer extensions
+// dictionary (ISO 32000-2 7.12): each value a dictionary, or an array of
+// dictionaries, with only /Type, /BaseVersion, /ExtensionLevel,
+// /ExtensionRevision and /URL, all direct plain values.
+func (rv *chgRev) extensionsValue(v pdfraw.Object) bool {
+	if v == nil {
+		return true
+	}
+	d, ok := rv.a.res(rv.k, v).(pdfraw.Dict)
+	if !ok {
+		return false
+	}
+	ext := func(o pdfraw.Object) bool {
+		e, ok := rv.a.res(rv.k, o).(pdfraw.Dict)
+		if !ok {
+			return false
+		}
+		for key, val := range e {
+			switch key {
+			case "Type", "BaseVersion", "ExtensionLevel", "ExtensionRevision", "URL":
+			default:
+				return false
+			}
+			if !chgPlainValue(val) {
+				return false
+			}
+		}
+		return true
+	}
+	for key, e := range d {
+		if key == "Type" {
+			continue
+		}
+		if arr, ok := rv.a.res(rv.k, e).(pdfraw.Array); ok {
+			for _, x := range arr {
+				if !ext(x) {
+					return false
+				}
+			}
+			continue
+		}
+		if !ext(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// extensionsInPlace judges objects of the signed revision under the
+// catalog's /Extensions redefined in place (Acrobat and iText update an
+// indirect extensions dictionary rather than write a new one).
+func (rv *chgRev) extensionsInPlace(v pdfraw.Object) {
+	var refs []pdfraw.Ref
+	if r, ok := v.(pdfraw.Ref); ok {
+		refs = append(refs, r)
+	}
+	if d, ok := rv.a.res(rv.k, v).(pdfraw.Dict); ok {
+		for _, key := range chgKeys(d) {
+			e := d[key]
+			if r, ok := e.(pdfraw.Ref); ok {
+				refs = append(refs, r)
+			}
+			if arr, ok := rv.a.res(rv.k, e).(pdfraw.Array); ok {
+				for _, x := range arr {
+					if r, ok := x.(pdfraw.Ref); ok {
+						refs = append(refs, r)
+					}
+				}
+			}
+		}
+	}
+	for _, r := range refs {
+		t := rv.touched[r.Num]
+		if t == nil || t.settled || !t.atR {
+			continue
+		}
+		if !rv.extensionsValue(v) {
+			rv.reject(r.Num, "catalog", "catalog /Extensions redefined with something other than developer extensions")
+			continue
+		}
+		rv.approve(r.Num, clsLTA, "catalog", "catalog /Extensions (developer extensions) updated in place", roleOther)
+	}
 }
 
 // metadata judges a change of the catalog's /Metadata.
@@ -1632,6 +1837,16 @@ func (rv *chgRev) acroForm(oldV, newV pdfraw.Object, changed bool) {
 	newAF := a.dict(k, newV)
 	oldRef, oldIsRef := oldV.(pdfraw.Ref)
 	newRef, newIsRef := newV.(pdfraw.Ref)
+	// The fields first: whether this revision signs decides what the
+	// form's own entries may do.
+	oldFields := rv.fieldTree(k-1, oldAF)
+	newFields := rv.fieldTree(k, newAF)
+	rv.compareFields(oldFields, newFields)
+	// Form defaults that signing software adds with a signature (/DA, /DR
+	// and /Q for the new widget's appearance) are part of signing when no
+	// existing field can be repainted from them: NeedAppearances is off
+	// and every field has its own appearance stream.
+	painted := rv.fieldsPainted(newFields)
 	// The AcroForm dictionary object itself.
 	cls := clsLTA
 	var why, bad []string
@@ -1659,6 +1874,12 @@ func (rv *chgRev) acroForm(oldV, newV pdfraw.Object, changed bool) {
 			case "DR", "DA", "Q":
 				if !has && !needApp {
 					why = append(why, fmt.Sprintf("/%s removed (existing appearance streams do not use it)", key))
+					continue
+				}
+				if rv.signs && !needApp && painted && (key != "DR" || rv.extendsValue(oldAF[key], newAF[key])) {
+					cls = max(cls, rv.signCls)
+					why = append(why, fmt.Sprintf("/%s %s with the new signature", key, chgVerb(oldAF[key] != nil, true)))
+					rv.claim(newAF[key], rv.signCls, "acroform", "form default resources")
 					continue
 				}
 				cls = max(cls, clsForm)
@@ -1718,9 +1939,105 @@ func (rv *chgRev) acroForm(oldV, newV pdfraw.Object, changed bool) {
 			}
 		}
 	}
-	oldFields := rv.fieldTree(k-1, oldAF)
-	newFields := rv.fieldTree(k, newAF)
-	rv.compareFields(oldFields, newFields)
+	rv.resourcesInPlace(oldAF, newAF, !needAppearances(a, k, newAF) && painted)
+}
+
+func needAppearances(a *chgAnalyzer, k int, af pdfraw.Dict) bool {
+	b, ok := a.res(k, af["NeedAppearances"]).(pdfraw.Bool)
+	return ok && bool(b)
+}
+
+// fieldsPainted reports whether every field's widgets carry a normal
+// appearance (/AP /N), so that no reader repaints them from the form's
+// defaults.
+func (rv *chgRev) fieldsPainted(fields map[string]*chgField) bool {
+	for _, f := range fields {
+		for _, w := range f.widgets {
+			ap := rv.a.dict(rv.k, w.dict["AP"])
+			if ap["N"] == nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// extendsValue reports whether cur (as of k) keeps everything old (as of
+// k-1) held: equal values, or for direct dictionaries, every old entry
+// kept the same way, new entries added. New objects an equal comparison
+// reaches are copies of signed values.
+func (rv *chgRev) extendsValue(old, cur pdfraw.Object) bool {
+	return rv.extends(old, cur, 0)
+}
+
+func (rv *chgRev) extends(old, cur pdfraw.Object, depth int) bool {
+	if old == nil {
+		return true
+	}
+	or, oRef := old.(pdfraw.Ref)
+	nr, nRef := cur.(pdfraw.Ref)
+	if oRef && nRef && or == nr {
+		return true // the object itself is judged where it is redefined
+	}
+	od, oDict := rv.a.res(rv.k-1, old).(pdfraw.Dict)
+	nd, nDict := rv.a.res(rv.k, cur).(pdfraw.Dict)
+	if oDict && nDict && depth < 8 {
+		for _, key := range chgKeys(od) {
+			v, ok := nd[key]
+			if !ok || !rv.extends(od[key], v, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	eq := rv.newEq()
+	ok, err := eq.eq(old, cur, 0)
+	if err != nil {
+		rv.a.soft(err)
+		return false
+	}
+	if ok {
+		eq.claimCopies()
+	}
+	return ok
+}
+
+// resourcesInPlace judges the form's default resources (/DR) and their
+// sub-dictionaries redefined in place: only extended (entries added, none
+// changed or removed), at the class of the signature this revision adds
+// when it adds one and no field can be repainted from them, else as form
+// filling.
+func (rv *chgRev) resourcesInPlace(oldAF, newAF pdfraw.Dict, quiet bool) {
+	a, k := rv.a, rv.k
+	var refs []pdfraw.Ref
+	if r, ok := newAF["DR"].(pdfraw.Ref); ok {
+		refs = append(refs, r)
+	}
+	for _, key := range chgKeys(a.dict(k, newAF["DR"])) {
+		if r, ok := a.dict(k, newAF["DR"])[key].(pdfraw.Ref); ok {
+			refs = append(refs, r)
+		}
+	}
+	for _, r := range refs {
+		t := rv.touched[r.Num]
+		if t == nil || t.settled || !t.atR || !t.prevUse {
+			continue
+		}
+		od, nd := chgDictOf(t.old), chgDictOf(t.cur)
+		if od == nil || nd == nil || chgIsStream(t.cur) || !rv.extends(od, nd, 0) {
+			continue // left to the default verdict: a signed object changed
+		}
+		cls, reason := clsForm, "form default resources (/DR) extended in place"
+		if rv.signs && quiet {
+			cls, reason = rv.signCls, reason+" with the new signature"
+		}
+		rv.approve(r.Num, cls, "acroform", reason, roleDR)
+		for _, key := range chgKeys(nd) {
+			if _, had := od[key]; !had {
+				rv.claim(nd[key], cls, "acroform", "form default resources")
+			}
+		}
+	}
 }
 
 type chgField struct {
@@ -1928,6 +2245,7 @@ func (rv *chgRev) newField(nf *chgField) {
 		what += " (visible)"
 	}
 	reason := fmt.Sprintf("%s %q", what, nf.name)
+	rv.signing(cls)
 	rv.approve(nf.ref.Num, cls, "signature_field", reason, 0)
 	rv.claim(nf.ref, cls, "signature_field", reason)
 	for _, w := range nf.widgets {
@@ -1937,9 +2255,67 @@ func (rv *chgRev) newField(nf *chgField) {
 	}
 }
 
-// valueKeys are the keys form filling may change on a field or widget.
+// chgValueKeys are the keys form filling may change on a field or widget.
 var chgValueKeys = []pdfraw.Name{"V", "RV", "AS", "AP"}
 
+// Flags that signing software sets on the fields it signs or locks and
+// that change nothing a reader sees: annotation flags Print, ReadOnly,
+// Locked and LockedContents (ISO 32000-2 Table 167; Acrobat turns a
+// signature widget's /F 4 into 132), and the field flag ReadOnly (Table
+// 227; Acrobat sets it on the fields a FieldMDP lock covers).
+var (
+	chgHarmlessAnnotFlags = []chgFlag{{4, "Print"}, {64, "ReadOnly"}, {128, "Locked"}, {512, "LockedContents"}}
+	chgHarmlessFieldFlags = []chgFlag{{1, "ReadOnly"}}
+)
+
+type chgFlag struct {
+	bit  int64
+	name string
+}
+
+// harmlessFlags reports whether key is /F or /Ff and changed from old
+// (k-1) to cur (k) only by gaining harmless flags, and names them.
+func (rv *chgRev) harmlessFlags(key pdfraw.Name, old, cur pdfraw.Dict) (string, bool) {
+	var known []chgFlag
+	switch key {
+	case "F":
+		known = chgHarmlessAnnotFlags
+	case "Ff":
+		known = chgHarmlessFieldFlags
+	default:
+		return "", false
+	}
+	o, ok := chgFlagValue(rv.a.res(rv.k-1, old[key]))
+	n, ok2 := chgFlagValue(rv.a.res(rv.k, cur[key]))
+	if !ok || !ok2 || o&^n != 0 {
+		return "", false
+	}
+	added := n &^ o
+	var names []string
+	for _, f := range known {
+		if added&f.bit != 0 {
+			added &^= f.bit
+			names = append(names, f.name)
+		}
+	}
+	if added != 0 || len(names) == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("/%s %d → %d (%s set)", key, o, n, strings.Join(names, ", ")), true
+}
+
+func chgFlagValue(o pdfraw.Object) (int64, bool) {
+	switch v := o.(type) {
+	case nil, pdfraw.Null:
+		return 0, true
+	case pdfraw.Int:
+		return int64(v), v >= 0
+	}
+	return 0, false
+}
+
+// changedField judges a field that exists in k-1 and k: filled, signed,
+// its flags set, or changed otherwise.
 func (rv *chgRev) changedField(of, nf *chgField) {
 	a := rv.a
 	kind := "form_field"
@@ -1956,6 +2332,7 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 	if !nf.merged {
 		fieldKeys = rv.diffKeys(of.dict, nf.dict, "Kids", "Parent")
 	}
+	fieldChanged := len(fieldKeys) > 0
 	inPlace := map[uint32]bool{}
 	noteInPlace := func(d pdfraw.Dict) {
 		for _, key := range chgValueKeys {
@@ -1996,24 +2373,46 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 		rv.reject(nf.ref.Num, kind, fmt.Sprintf("widgets of field %q added or removed", nf.name))
 		return
 	}
-	if len(fieldKeys) == 0 && len(wd) == 0 && len(inPlace) == 0 {
+	apInPlace := rv.appearancesInPlace(of, nf)
+	if len(fieldKeys) == 0 && len(wd) == 0 && len(inPlace) == 0 && len(apInPlace) == 0 {
 		return
+	}
+	// Harmless flags are set aside; what remains must be value keys.
+	var flags []string
+	stripFlags := func(keys []pdfraw.Name, old, cur pdfraw.Dict) []pdfraw.Name {
+		var out []pdfraw.Name
+		for _, key := range keys {
+			if note, ok := rv.harmlessFlags(key, old, cur); ok {
+				flags = append(flags, note)
+				continue
+			}
+			out = append(out, key)
+		}
+		return out
+	}
+	fieldKeys = stripFlags(fieldKeys, of.dict, nf.dict)
+	for i := range wd {
+		wd[i].keys = stripFlags(wd[i].keys, oldW[wd[i].w.ref], wd[i].w.dict)
 	}
 	allKeys := append([]pdfraw.Name(nil), fieldKeys...)
 	for _, w := range wd {
 		allKeys = append(allKeys, w.keys...)
 	}
 	var other []pdfraw.Name
+	valueChanged := len(inPlace) > 0 || len(apInPlace) > 0
 	for _, key := range allKeys {
-		if !chgHasName(chgValueKeys, key) && !chgHasName(other, key) {
+		switch {
+		case chgHasName(chgValueKeys, key):
+			valueChanged = true
+		case !chgHasName(other, key):
 			other = append(other, key)
 		}
 	}
-	fieldDict := nf.dict
 	oldV, newV := of.dict["V"], nf.dict["V"]
 	cls := clsForm
 	var reason string
 	locked := a.perms.fieldLocked(nf.name) && a.existedAtR(nf.ref.Num)
+	flagsOnly := !valueChanged && len(other) == 0
 	switch {
 	case nf.ft == "Sig" && chgIsNull(oldV) && !chgIsNull(newV):
 		if len(other) > 0 {
@@ -2038,9 +2437,14 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 			rv.reject(nf.ref.Num, kind, fmt.Sprintf("signature field %q is locked by a FieldMDP lock and cannot be signed", nf.name))
 			return
 		}
+		rv.signing(cls)
 		for _, w := range nf.widgets {
 			rv.sigWidgets[w.ref.Num] = cls
 		}
+	case flagsOnly:
+		// Allowed on locked fields too: the flags only stop interaction.
+		cls = clsSign
+		reason = fmt.Sprintf("field %q: flags set by a signing application", nf.name)
 	case nf.ft == "Sig" && !chgIsNull(oldV):
 		rv.reject(nf.ref.Num, kind, fmt.Sprintf("signature field %q was already signed and changed (%s)", nf.name, chgKeyList(allKeys)))
 		return
@@ -2055,13 +2459,16 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 		}
 		reason = fmt.Sprintf("form field %q filled", nf.name)
 	}
+	if len(flags) > 0 {
+		reason += " (" + strings.Join(flags, "; ") + ")"
+	}
 	// Approve the field, the changed widgets and in-place value objects;
 	// claim the new objects the changed values bring.
-	if len(fieldKeys) > 0 || (nf.merged && len(wd) > 0) {
+	if fieldChanged || (nf.merged && len(wd) > 0) {
 		rv.approve(nf.ref.Num, cls, kind, reason, roleField|roleAnnot)
 	}
 	for _, key := range fieldKeys {
-		rv.claim(fieldDict[key], cls, kind, reason)
+		rv.claim(nf.dict[key], cls, kind, reason)
 	}
 	for _, w := range wd {
 		rv.approve(w.w.ref.Num, cls, kind, reason, roleField|roleAnnot)
@@ -2071,11 +2478,87 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 	}
 	for num := range inPlace {
 		if _, isStream := rv.touched[num].cur.(*pdfraw.Stream); isStream {
-			continue // in-place stream redefinitions stay disallowed
+			continue // judged by appearancesInPlace when it is an appearance
 		}
 		rv.approve(num, cls, kind, reason+" (value object redefined)", roleAP|roleOther)
 		rv.claim(rv.touched[num].cur, cls, kind, reason)
 	}
+	for _, num := range apInPlace {
+		rv.approve(num, cls, kind, reason+" (appearance stream regenerated in place)", roleAP)
+		rv.claim(rv.touched[num].cur, cls, kind, reason)
+	}
+}
+
+// appearancesInPlace lists the appearance streams of nf's widgets that
+// revision k redefines in place (iText and Acrobat regenerate a filled
+// field's appearance under the same object number). Only streams that the
+// signed revision used as appearances of this field alone qualify: a
+// stream shared with another field or with page content is judged as that
+// (and disallowed) wherever it is redefined.
+func (rv *chgRev) appearancesInPlace(of, nf *chgField) []uint32 {
+	a := rv.a
+	owners := map[uint32]bool{}
+	if nf.ref.Num != 0 {
+		owners[nf.ref.Num] = true
+	}
+	streams := map[uint32]bool{}
+	collect := func(rev int, w chgWidget) {
+		if w.ref.Num != 0 {
+			owners[w.ref.Num] = true
+		}
+		ap := w.dict["AP"]
+		if r, ok := ap.(pdfraw.Ref); ok {
+			owners[r.Num] = true
+		}
+		apd, _ := a.res(rev, ap).(pdfraw.Dict)
+		for _, key := range []pdfraw.Name{"N", "R", "D"} {
+			v := apd[key]
+			r, isRef := v.(pdfraw.Ref)
+			switch x := a.res(rev, v).(type) {
+			case *pdfraw.Stream:
+				if isRef && rev == rv.k {
+					streams[r.Num] = true
+				}
+			case pdfraw.Dict: // appearance states
+				if isRef {
+					owners[r.Num] = true
+				}
+				for _, st := range chgKeys(x) {
+					if sr, ok := x[st].(pdfraw.Ref); ok && rev == rv.k {
+						if _, isStream := a.res(rev, sr).(*pdfraw.Stream); isStream {
+							streams[sr.Num] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, w := range of.widgets {
+		collect(rv.k-1, w)
+	}
+	for _, w := range nf.widgets {
+		collect(rv.k, w)
+	}
+	var out []uint32
+	for num := range streams {
+		t := rv.touched[num]
+		if t == nil || t.settled || !t.atR || !t.prevUse || !chgIsStream(t.cur) {
+			continue
+		}
+		shared := false
+		for from := range a.apOwners[num] {
+			if !owners[from] {
+				shared = true
+			}
+		}
+		if shared {
+			rv.reject(num, "appearance", fmt.Sprintf("appearance stream of field %q redefined in place, but the signed document also uses it outside this field", nf.name))
+			continue
+		}
+		out = append(out, num)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }
 
 func chgIsNull(o pdfraw.Object) bool {
@@ -2088,7 +2571,7 @@ func chgIsNull(o pdfraw.Object) bool {
 
 // dss judges the Document Security Store: only well-formed validation data
 // may be added (ETSI EN 319 142-1 5.4.2): /Type, /Certs, /CRLs, /OCSPs
-// (arrays of streams) and /VRI (entries named by a 40-digit hexadecimal
+// (arrays of streams) and /VRI (entries named by a hexadecimal SHA-1 or SHA-2
 // hash with /Cert, /CRL, /OCSP arrays, /TS stream and /TU date).
 //
 // The DSS is judged when the catalog's /DSS entry changed or when this
@@ -2168,7 +2651,7 @@ func (rv *chgRev) dss(oldV, newV pdfraw.Object, keyChanged bool) {
 					continue
 				}
 				if !chgHexName(string(hk)) {
-					bad = append(bad, fmt.Sprintf("/VRI key /%s is not a 40-digit hexadecimal hash", hk))
+					bad = append(bad, fmt.Sprintf("/VRI key /%s is not a hexadecimal SHA-1 or SHA-2 hash", hk))
 					continue
 				}
 				if r, ok := ev.(pdfraw.Ref); ok {
@@ -2251,8 +2734,13 @@ func (rv *chgRev) dssTouched(v pdfraw.Object) bool {
 	return false
 }
 
+// chgHexName reports whether s can name a /VRI entry: the hexadecimal
+// hash of a signature value. ETSI EN 319 142-1 says SHA-1 (40 digits);
+// writers also use SHA-2 (SHA-256 most often), which is no less specific.
 func chgHexName(s string) bool {
-	if len(s) != 40 {
+	switch len(s) {
+	case 40, 56, 64, 96, 128: // SHA-1, SHA-224, SHA-256, SHA-384, SHA-512
+	default:
 		return false
 	}
 	for _, c := range s {
@@ -2760,7 +3248,7 @@ func chgRefs(o pdfraw.Object, fn func(r pdfraw.Ref, key, parent pdfraw.Name)) {
 			}
 		case pdfraw.Dict:
 			for _, k := range chgKeys(v) {
-				if k == "P" || k == "Parent" {
+				if chgBackLink(v, k) {
 					continue
 				}
 				rec(v[k], k, key, depth+1)

@@ -439,7 +439,8 @@ func TestChangesFormFilling(t *testing.T) {
 		{"certification P=2", testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 2}, true, ""},
 		{"certification P=3", testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 3}, true, ""},
 		{"certification P=1", testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 1}, false, "P=1"},
-		{"approval only", testpdf.SignOptions{}, false, "approval signature alone"},
+		// As pyHanko: approval signatures alone allow what P=2 allows.
+		{"approval only", testpdf.SignOptions{}, true, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

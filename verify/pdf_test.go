@@ -227,7 +227,9 @@ func TestPDFCertificationFormChanges(t *testing.T) {
 	}{
 		{"P2 fill field", testpdf.Certification, 2, func(t *testing.T, p []byte) []byte { return testpdf.FillField(t, p, "ho_ten", "Lê Văn C") }, TotalPassed},
 		{"P1 fill field", testpdf.Certification, 1, func(t *testing.T, p []byte) []byte { return testpdf.FillField(t, p, "ho_ten", "Lê Văn C") }, TotalFailed},
-		{"approval fill field", testpdf.Approval, 0, func(t *testing.T, p []byte) []byte { return testpdf.FillField(t, p, "ho_ten", "Lê Văn C") }, TotalFailed},
+		// With approval signatures only, form filling is allowed as under P=2 (pyHanko's rule), and listed.
+		{"approval fill field", testpdf.Approval, 0, func(t *testing.T, p []byte) []byte { return testpdf.FillField(t, p, "ho_ten", "Lê Văn C") }, TotalPassed},
+		{"approval add annotation", testpdf.Approval, 0, func(t *testing.T, p []byte) []byte { return testpdf.AddAnnotation(t, p, 1, "ghi chú") }, TotalFailed},
 		{"P3 add annotation", testpdf.Certification, 3, func(t *testing.T, p []byte) []byte { return testpdf.AddAnnotation(t, p, 1, "ghi chú") }, TotalPassed},
 		{"P2 add annotation", testpdf.Certification, 2, func(t *testing.T, p []byte) []byte { return testpdf.AddAnnotation(t, p, 1, "ghi chú") }, TotalFailed},
 		{"P2 rewrite page", testpdf.Certification, 2, func(t *testing.T, p []byte) []byte {
