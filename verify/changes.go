@@ -442,7 +442,7 @@ type chgAnalyzer struct {
 	visits    int
 	fatal     error
 
-	roles    map[uint32]chgRole
+	roles map[uint32]chgRole
 	// apOwners holds, for each object the signed revision uses as an
 	// appearance, the objects whose /AP (or appearance state dictionary)
 	// refers to it.
