@@ -11,38 +11,63 @@ package verify
 //
 // The model is pyHanko's (every change is disallowed unless a rule clears
 // it, and a rule clears it at a level the signature's permissions must
-// allow), made stricter where the issue asks: an approval signature alone
-// permits no form filling and no annotations, and any object of the signed
-// revision that changes is disallowed unless one of the rules below
-// explains the change.
+// allow). An approval signature with no certification signature permits
+// what DocMDP P=2 permits (pyHanko's rule): new signatures, validation
+// data, document timestamps and filling existing fields, unless a FieldMDP
+// lock forbids the field; annotations only under P=3. Every allowed change
+// is listed in the report. Any object of the signed revision that changes
+// is disallowed unless one of the rules below explains the change.
 //
 // Change classes, from least to most restricted:
 //
 //	lta        always allowed, even under DocMDP P=1 (ISO 32000-2 12.8.2.2:
 //	           DSS and document timestamps are not changes): /DSS and /VRI
-//	           additions, invisible document timestamp fields and their
-//	           /DocTimeStamp dictionaries, /AcroForm /SigFlags, catalog
-//	           /Version and /Extensions, /Root moved to a new catalog object
-//	           that differs only in allowed entries, new xref and object
-//	           streams as containers, trailer /Info dropped, unchanged
+//	           additions (/VRI keys as SHA-1 or SHA-2 hex), invisible
+//	           document timestamp fields and their /DocTimeStamp
+//	           dictionaries with what the timestamping tool writes beside
+//	           them (below), /AcroForm /SigFlags, catalog /Version and
+//	           /Extensions (an indirect extensions dictionary updated in
+//	           place included), /Root moved to a new catalog object that
+//	           differs only in allowed entries, new xref and object streams
+//	           as containers, trailer /Info dropped, unchanged
 //	           redefinitions, new objects nothing refers to.
 //	metadata   allowed at every level, P=1 included, and always listed:
 //	           trailer /Info and catalog /Metadata pointing at new objects
 //	           (or the Info dictionary or XMP stream redefined in place, when
-//	           the signed document uses that object for nothing else). They
-//	           paint nothing, and LTA tools rewrite them with every update
+//	           the signed document uses that object for nothing else),
+//	           catalog /MarkInfo, and catalog keys no standard defines with
+//	           plain values (iText's /ITXT version string). They paint
+//	           nothing, and LTA tools rewrite them with every update
 //	           (pyHanko updates /ModDate and XMP on each incremental write),
 //	           so refusing them under P=1 would fail every such B-LTA file.
 //	sign       allowed unless P=1: new signature fields with their widgets,
 //	           appearance streams and resources (new objects only), a
 //	           signature dictionary filling an unsigned signature field's
-//	           /V, the widget added to its page's /Annots.
-//	form       allowed with P>=2 for fields not locked by FieldMDP: /V,
-//	           /RV, /AS and /AP of existing fields and widgets (new
-//	           appearance objects only), /AcroForm /DR, /DA, /Q,
+//	           /V (its appearance stream may be regenerated in place), the
+//	           widget added to its page's /Annots. With them, what signing
+//	           software writes beside a signature: /AcroForm /DA, /DR and /Q
+//	           added or changed (/DR only extended, an indirect /DR too) when
+//	           no field is repainted from them (NeedAppearances off, every
+//	           visible field has its appearance); the structure tree of a
+//	           tagged PDF extended for the new widget (a new element with an
+//	           object reference, the /ParentTree entry, /ParentTreeNextKey);
+//	           annotation flags Print, ReadOnly, Locked, LockedContents and
+//	           the field flag ReadOnly set on any field (Acrobat turns /F 4
+//	           into 132 on the widget it signs and marks locked fields
+//	           read-only). A signature reference dictionary's /Data (the
+//	           catalog, for DocMDP and FieldMDP) is a back-link, not
+//	           something the signature owns. A document timestamp's
+//	           companions need only its class (lta).
+//	form       allowed with P>=2, or approval signatures only, for fields
+//	           not locked by FieldMDP: /V, /RV, /AS and /AP of existing
+//	           fields and widgets (new appearance objects, or the field's
+//	           own appearance streams regenerated in place when the signed
+//	           document uses them for that field alone), /AcroForm /DR,
+//	           /DA, /Q (not when locked fields are repainted from them),
 //	           /NeedAppearances, /CO.
 //	annot      allowed with P=3 only: non-widget annotations added to,
-//	           removed from, reordered in or modified in a page's /Annots.
+//	           removed from, reordered in or modified in a page's /Annots;
+//	           the structure tree extended without a new signature.
 //
 // Everything else is disallowed: page dictionaries, content streams,
 // resources, fonts, XObjects and the page tree; catalog entries other than
@@ -51,8 +76,10 @@ package verify
 // (other than signature fields), removed or renamed; objects of the signed
 // revision deleted, freed and reused, or given a new generation; object
 // streams of the signed revision redefined; in-place redefinitions of
-// existing streams (appearance streams included: too easy to share with
-// page content); a trailer /Root switched to another object that existed at
+// existing streams other than a field's own appearance (an appearance
+// stream the signed document also uses as page content, as an XObject or
+// for another field is judged as that); the structure tree changed
+// otherwise than extended; a trailer /Root switched to another object that existed at
 // signing; a cross-reference entry pointing into the signed bytes for an
 // object with other content (a shadow version) or for a number that did not
 // exist at signing (a hidden object made visible); an object number that
@@ -75,8 +102,8 @@ package verify
 //
 // Report kinds: page, page_tree, content_stream, resources, font, xobject,
 // catalog, acroform, form_field, signature_field, signature, annotation,
-// appearance, dss, info, metadata, xref_stream, object_stream, trailer,
-// unknown.
+// appearance, dss, info, metadata, structure, xref_stream, object_stream,
+// trailer, unknown.
 
 import (
 	"bytes"
@@ -957,6 +984,7 @@ type chgRev struct {
 	signCls    chgClass
 	claimSeen  map[[2]uint32]bool
 	copies     map[uint32]bool
+	notes      []string
 	allowed    []ObjectChange
 	disallowed []ObjectChange
 }
@@ -976,6 +1004,7 @@ func (a *chgAnalyzer) revision(k int) error {
 		return a.fatal
 	}
 	rv.catalog()
+	rv.structTree()
 	rv.info()
 	rv.pages()
 	rv.containers()
@@ -985,6 +1014,15 @@ func (a *chgAnalyzer) revision(k int) error {
 	}
 	rv.finish()
 	return a.fatal
+}
+
+// note records an allowed change an auditor should read (a field filled,
+// a signature added, metadata rewritten), once per revision.
+func (rv *chgRev) note(reason string) {
+	line := fmt.Sprintf("revision %d: %s", rv.k+1, reason)
+	if len(rv.notes) < chgMaxListed && !chgContains(rv.notes, line) {
+		rv.notes = append(rv.notes, line)
+	}
 }
 
 // signing records that revision k adds or fills a signature field whose
@@ -1619,6 +1657,14 @@ func (rv *chgRev) catalog() {
 				why = append(why, reason)
 				cls = max(cls, c)
 			}
+		case "StructTreeRoot":
+			// judged by structTree, which rejects the new root when it
+			// changes more than signing software adds
+			if newCat[key] == nil {
+				bad = append(bad, "catalog /StructTreeRoot removed")
+				continue
+			}
+			why = append(why, "/StructTreeRoot updated")
 		case "Type":
 			bad = append(bad, "catalog /Type changed")
 		case "Perms":
@@ -1882,6 +1928,12 @@ func (rv *chgRev) acroForm(oldV, newV pdfraw.Object, changed bool) {
 					rv.claim(newAF[key], rv.signCls, "acroform", "form default resources")
 					continue
 				}
+				if (needApp || !painted) && len(a.perms.FieldLocks) > 0 {
+					// Fields repainted from the new defaults would change
+					// the look of fields a FieldMDP lock protects.
+					bad = append(bad, fmt.Sprintf("/%s changed while fields locked by FieldMDP are painted from it", key))
+					continue
+				}
 				cls = max(cls, clsForm)
 				why = append(why, fmt.Sprintf("/%s changed", key))
 				rv.claim(newAF[key], clsForm, "acroform", "form default resources")
@@ -1923,7 +1975,7 @@ func (rv *chgRev) acroForm(oldV, newV pdfraw.Object, changed bool) {
 			if root, ok := a.f.Trailer(k)["Root"].(pdfraw.Ref); ok {
 				rv.reject(root.Num, "acroform", strings.Join(bad, "; "))
 			}
-		} else if cls > clsLTA {
+		} else if len(why) > 0 {
 			if root, ok := a.f.Trailer(k)["Root"].(pdfraw.Ref); ok {
 				rv.approve(root.Num, cls, "catalog", "AcroForm updated: "+strings.Join(why, ", "), roleCatalog)
 			}
@@ -1947,12 +1999,19 @@ func needAppearances(a *chgAnalyzer, k int, af pdfraw.Dict) bool {
 	return ok && bool(b)
 }
 
-// fieldsPainted reports whether every field's widgets carry a normal
-// appearance (/AP /N), so that no reader repaints them from the form's
-// defaults.
+// fieldsPainted reports whether every visible widget of a field a reader
+// would paint from the form's defaults carries a normal appearance (/AP
+// /N), so that none is repainted from them. Signature fields are never
+// painted from /DA.
 func (rv *chgRev) fieldsPainted(fields map[string]*chgField) bool {
 	for _, f := range fields {
+		if f.ft == "Sig" {
+			continue
+		}
 		for _, w := range f.widgets {
+			if !rv.visibleWidget(w.dict) {
+				continue
+			}
 			ap := rv.a.dict(rv.k, w.dict["AP"])
 			if ap["N"] == nil {
 				return false
@@ -3102,6 +3161,9 @@ func (rv *chgRev) finish() {
 			reason := strings.Join(j.reasons, "; ")
 			if ok {
 				rv.allowed = append(rv.allowed, ObjectChange{Object: chgObjName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason})
+				if j.cls >= clsMeta {
+					rv.note(reason)
+				}
 			} else {
 				rv.disallowed = append(rv.disallowed, ObjectChange{Object: chgObjName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason + ": " + why})
 				badSet[num] = true
@@ -3198,6 +3260,7 @@ func (rv *chgRev) finish() {
 			a.notePrior(num, chgPrior{cls: clsLTA, kind: rv.kindOf(num), rev: k})
 		}
 	}
+	a.rep.Notes = append(a.rep.Notes, rv.notes...)
 	a.rep.Allowed = append(a.rep.Allowed, chgCap(rv.allowed, k, "allowed")...)
 	a.rep.Disallowed = append(a.rep.Disallowed, chgCap(rv.disallowed, k, "disallowed")...)
 }
@@ -3313,4 +3376,345 @@ func chgJoinName(parent, name string) string {
 		return name
 	}
 	return parent + "." + name
+}
+
+// ---------------------------------------------------------------------
+// The structure tree (tagged PDF).
+
+// structTree judges changes to the document's structure tree. Signing
+// software that adds a widget to a tagged PDF tags it: a new structure
+// element (often /S /Form) holding an object reference (/OBJR) to the
+// widget is added to the /K of the root or of an existing element, the
+// widget's /StructParent key is entered in the /ParentTree, and
+// /ParentTreeNextKey grows. Those additions paint nothing and are allowed
+// at the class of the signature added in the same revision (annotations'
+// class otherwise). Every other change to the tree (an element's kids
+// removed or reordered, marked content moved, /Alt or /ActualText
+// rewritten, role or class maps changed) stays disallowed.
+//
+// The tree is walked only when the revision redefines an object of the
+// signed revision that has no other role, or the catalog's entry changed.
+func (rv *chgRev) structTree() {
+	a, k := rv.a, rv.k
+	oldCat := a.dict(k-1, a.f.Trailer(k-1)["Root"])
+	newCat := a.dict(k, a.f.Trailer(k)["Root"])
+	oldV, newV := oldCat["StructTreeRoot"], newCat["StructTreeRoot"]
+	if newV == nil {
+		return
+	}
+	rootRef, ok := newV.(pdfraw.Ref)
+	if !ok {
+		return // a direct root is compared as part of the catalog
+	}
+	interesting := false
+	if or, _ := oldV.(pdfraw.Ref); or != rootRef {
+		interesting = true
+	}
+	for _, num := range rv.sortedTouched() {
+		if t := rv.touched[num]; !t.settled && t.atR && a.roles[num]&^roleOther == 0 {
+			interesting = true
+			break
+		}
+	}
+	if !interesting {
+		return
+	}
+	cls, why := clsAnnot, "structure tree extended"
+	if rv.signs {
+		cls, why = rv.signCls, "structure tree extended for the new signature's widget"
+	}
+	st := &chgStruct{rv: rv, cls: cls, why: why, seen: map[uint32]bool{}}
+	if or, _ := oldV.(pdfraw.Ref); or != rootRef {
+		if a.existedAtR(rootRef.Num) {
+			rv.reject(rootRef.Num, "structure", fmt.Sprintf("catalog /StructTreeRoot now points at object %d, which existed at signing", rootRef.Num))
+			return
+		}
+		if oldV == nil {
+			rv.reject(rootRef.Num, "structure", "structure tree added after signing")
+			return
+		}
+	}
+	st.root(oldV, rootRef)
+}
+
+type chgStruct struct {
+	rv   *chgRev
+	cls  chgClass
+	why  string
+	seen map[uint32]bool
+}
+
+// changed returns the k-1 and k versions of object num when revision k
+// redefines it and no rule settled it yet.
+func (st *chgStruct) changed(num uint32) (old, cur pdfraw.Dict, ok bool) {
+	t := st.rv.touched[num]
+	if t == nil || t.settled {
+		return nil, nil, false
+	}
+	return chgDictOf(t.old), chgDictOf(t.cur), true
+}
+
+// root judges the structure tree root (oldV as of k-1, ref as of k: the
+// same object redefined, or a new object standing in for it).
+func (st *chgStruct) root(oldV pdfraw.Object, ref pdfraw.Ref) {
+	rv, a, k := st.rv, st.rv.a, st.rv.k
+	oldD := a.dict(k-1, oldV)
+	newD := a.dict(k, ref)
+	if newD == nil {
+		rv.reject(ref.Num, "structure", "structure tree root is not a dictionary")
+		return
+	}
+	var bad []string
+	for _, key := range rv.diffKeys(oldD, newD) {
+		switch key {
+		case "K":
+			if p := st.kids(oldD["K"], newD["K"]); p != "" {
+				bad = append(bad, p)
+			}
+		case "ParentTree":
+			// compared entry by entry below
+		case "ParentTreeNextKey":
+			o, _ := a.res(k-1, oldD[key]).(pdfraw.Int)
+			n, ok := a.res(k, newD[key]).(pdfraw.Int)
+			if !ok || n < o {
+				bad = append(bad, "/ParentTreeNextKey decreased")
+			}
+		default:
+			bad = append(bad, fmt.Sprintf("structure tree root /%s changed", key))
+		}
+	}
+	if p := st.parentTree(oldD["ParentTree"], newD["ParentTree"]); p != "" {
+		bad = append(bad, p)
+	}
+	if len(bad) > 0 {
+		rv.reject(ref.Num, "structure", strings.Join(bad, "; "))
+	} else if _, _, ok := st.changed(ref.Num); ok {
+		rv.approve(ref.Num, st.cls, "structure", st.why, roleOther)
+	}
+	oldRoot, _ := oldV.(pdfraw.Ref)
+	st.elements(oldRoot.Num)
+}
+
+// elements judges the structure elements of the signed tree that
+// revision k redefines: objects with no other role whose /P chain (as of
+// k-1) reaches the tree root. Only the touched objects are looked at, so a
+// large tagged document costs nothing per revision.
+func (st *chgStruct) elements(rootNum uint32) {
+	rv, a := st.rv, st.rv.a
+	for _, num := range rv.sortedTouched() {
+		t := rv.touched[num]
+		if t.settled || !t.atR || a.roles[num]&^roleOther != 0 || num == rootNum {
+			continue
+		}
+		old, cur := chgDictOf(t.old), chgDictOf(t.cur)
+		if old == nil || cur == nil || chgIsStream(t.cur) || !st.inTree(old, rootNum) {
+			continue
+		}
+		var bad []string
+		for _, key := range rv.diffKeys(old, cur) {
+			if key != "K" {
+				bad = append(bad, fmt.Sprintf("structure element /%s changed", key))
+				continue
+			}
+			if p := st.kids(old["K"], cur["K"]); p != "" {
+				bad = append(bad, p)
+			}
+		}
+		if len(bad) > 0 {
+			rv.reject(num, "structure", strings.Join(bad, "; "))
+		} else {
+			rv.approve(num, st.cls, "structure", st.why, roleOther)
+		}
+	}
+}
+
+// inTree reports whether d (as of k-1) is a structure element whose
+// parent chain reaches the structure tree root.
+func (st *chgStruct) inTree(d pdfraw.Dict, rootNum uint32) bool {
+	a, k := st.rv.a, st.rv.k
+	if typ, _ := d["Type"].(pdfraw.Name); typ != "StructElem" && typ != "" {
+		return false
+	}
+	if _, ok := d["S"].(pdfraw.Name); !ok {
+		return false
+	}
+	for i := 0; i < 64; i++ {
+		p, ok := d["P"].(pdfraw.Ref)
+		if !ok {
+			return false
+		}
+		if p.Num == rootNum {
+			return true
+		}
+		if d = a.dict(k-1, p); d == nil {
+			return false
+		}
+	}
+	return false
+}
+
+// kids checks that an element's (or the root's) /K kept every kid in
+// order and gained only new structure elements or object references to
+// objects created after signing. It returns the problem, if any, and
+// claims what was added.
+func (st *chgStruct) kids(oldK, newK pdfraw.Object) string {
+	rv, a, k := st.rv, st.rv.a, st.rv.k
+	list := func(rev int, v pdfraw.Object) pdfraw.Array {
+		if arr, ok := a.res(rev, v).(pdfraw.Array); ok {
+			return arr
+		}
+		if v == nil {
+			return nil
+		}
+		return pdfraw.Array{v}
+	}
+	oldL, newL := list(k-1, oldK), list(k, newK)
+	i := 0
+	for _, e := range newL {
+		if i < len(oldL) {
+			eq := rv.newEq()
+			if ok, err := eq.eq(oldL[i], e, 0); err == nil && ok {
+				i++
+				continue
+			}
+		}
+		// An addition.
+		switch x := e.(type) {
+		case pdfraw.Ref:
+			if !a.isNew(x.Num) {
+				return fmt.Sprintf("structure kid %d %d R, which existed at signing, added", x.Num, x.Gen)
+			}
+		case pdfraw.Dict:
+			typ, _ := x["Type"].(pdfraw.Name)
+			obj, _ := x["Obj"].(pdfraw.Ref)
+			if typ != "OBJR" || obj.Num == 0 || !a.isNew(obj.Num) {
+				return "structure kid added that is neither a new element nor a reference to a new object"
+			}
+		default:
+			return "marked content added to an existing structure element"
+		}
+		rv.claim(e, st.cls, "structure", st.why)
+	}
+	if i < len(oldL) {
+		return "structure kids removed or reordered"
+	}
+	return ""
+}
+
+// parentTree compares the /ParentTree number trees entry by entry: every
+// old key keeps its value, new keys map to structure elements. Nodes the
+// revision redefines or adds are approved, new values claimed.
+func (st *chgStruct) parentTree(oldV, newV pdfraw.Object) string {
+	rv, k := st.rv, st.rv.k
+	if newV == nil {
+		if oldV != nil {
+			return "/ParentTree removed"
+		}
+		return ""
+	}
+	oldE, _, err := st.numberTree(k-1, oldV)
+	if err != "" {
+		return err
+	}
+	newE, nodes, err := st.numberTree(k, newV)
+	if err != "" {
+		return err
+	}
+	var bad []string
+	for _, key := range chgSortedInts(oldE) {
+		nv, ok := newE[key]
+		if !ok {
+			bad = append(bad, fmt.Sprintf("/ParentTree entry %d removed", key))
+			continue
+		}
+		eq := rv.newEq()
+		if ok, err := eq.eq(oldE[key], nv, 0); err != nil || !ok {
+			bad = append(bad, fmt.Sprintf("/ParentTree entry %d changed", key))
+		}
+	}
+	for _, key := range chgSortedInts(newE) {
+		if _, had := oldE[key]; had {
+			continue
+		}
+		if _, ok := newE[key].(pdfraw.Ref); !ok {
+			bad = append(bad, fmt.Sprintf("/ParentTree entry %d added with a direct value", key))
+			continue
+		}
+		rv.claim(newE[key], st.cls, "structure", st.why)
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		if len(bad) > 5 {
+			bad = append(bad[:5], fmt.Sprintf("… %d more", len(bad)-5))
+		}
+		return strings.Join(bad, "; ")
+	}
+	for _, n := range nodes {
+		if _, _, ok := st.changed(n); ok {
+			rv.approve(n, st.cls, "structure", st.why+" (/ParentTree)", roleOther)
+		}
+	}
+	return ""
+}
+
+// numberTree flattens the number tree at v as of rev; it returns its
+// entries and the objects of its nodes, or a problem.
+func (st *chgStruct) numberTree(rev int, v pdfraw.Object) (map[int64]pdfraw.Object, []uint32, string) {
+	a := st.rv.a
+	out := map[int64]pdfraw.Object{}
+	var nodes []uint32
+	seen := map[uint32]bool{}
+	var walk func(o pdfraw.Object, depth int) string
+	walk = func(o pdfraw.Object, depth int) string {
+		if depth > 32 || !a.visit() {
+			return "/ParentTree nested too deeply"
+		}
+		if r, ok := o.(pdfraw.Ref); ok {
+			if seen[r.Num] {
+				return "/ParentTree has a loop"
+			}
+			seen[r.Num] = true
+			nodes = append(nodes, r.Num)
+		}
+		d := a.dict(rev, o)
+		if d == nil {
+			return "/ParentTree node is not a dictionary"
+		}
+		if nums, ok := a.res(rev, d["Nums"]).(pdfraw.Array); ok {
+			if len(nums)%2 != 0 {
+				return "/ParentTree /Nums has an odd number of elements"
+			}
+			for i := 0; i < len(nums); i += 2 {
+				key, ok := a.res(rev, nums[i]).(pdfraw.Int)
+				if !ok {
+					return "/ParentTree key is not an integer"
+				}
+				if _, dup := out[int64(key)]; dup {
+					return fmt.Sprintf("/ParentTree key %d appears twice", key)
+				}
+				out[int64(key)] = nums[i+1]
+			}
+		}
+		if kids, ok := a.res(rev, d["Kids"]).(pdfraw.Array); ok {
+			for _, kid := range kids {
+				if p := walk(kid, depth+1); p != "" {
+					return p
+				}
+			}
+		}
+		return ""
+	}
+	if p := walk(v, 0); p != "" {
+		return nil, nil, p
+	}
+	return out, nodes, ""
+}
+
+func chgSortedInts(m map[int64]pdfraw.Object) []int64 {
+	keys := make([]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
 }

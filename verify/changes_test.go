@@ -455,6 +455,8 @@ func TestChangesFormFilling(t *testing.T) {
 				requireClean(t, rep)
 				requireAllowed(t, rep, d.Fields["ho_ten"], `form field "ho_ten" filled`)
 				requireAllowed(t, rep, 0+testpdf.NextObject(t, pdf)-1, `"ho_ten"`)
+				// An auditor reads it without looking at objects.
+				require.Contains(t, rep.Notes, fmt.Sprintf(`revision %d: form field "ho_ten" filled`, rev+2))
 				return
 			}
 			requireDisallowed(t, rep, d.Fields["ho_ten"], "form_field", c.reason)

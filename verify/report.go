@@ -186,9 +186,13 @@ type RevocationReport struct {
 
 // ChangesReport lists what later revisions changed after a signature.
 type ChangesReport struct {
-	LaterRevisions int            `json:"later_revisions"`
-	Allowed        []ObjectChange `json:"allowed"`
-	Disallowed     []ObjectChange `json:"disallowed"`
+	LaterRevisions int `json:"later_revisions"`
+	// Notes say in a line each what the allowed changes did (fields
+	// filled, signatures added, metadata updated), by revision (1 is the
+	// file's first), so an auditor sees them without reading objects.
+	Notes      []string       `json:"notes,omitempty"`
+	Allowed    []ObjectChange `json:"allowed"`
+	Disallowed []ObjectChange `json:"disallowed"`
 }
 
 // ObjectChange is one object added or redefined after signing.

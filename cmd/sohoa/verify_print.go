@@ -120,6 +120,9 @@ func printSignature(w io.Writer, n int, s *verify.SignatureReport) {
 	}
 	if ch := s.Changes; ch != nil {
 		fmt.Fprintf(w, "    Changes after signing: %d later revision(s), %d allowed, %d disallowed change(s)\n", ch.LaterRevisions, len(ch.Allowed), len(ch.Disallowed))
+		for _, n := range ch.Notes {
+			fmt.Fprintf(w, "      allowed: %s\n", n)
+		}
 	}
 	for _, kv := range [][2]string{{"Reason", s.Reason}, {"Location", s.Location}, {"Name", s.Name}} {
 		if kv[1] != "" {

@@ -106,6 +106,18 @@ type SignOptions struct {
 	// ContentsSize is the /Contents placeholder size in bytes (default:
 	// measured, plus slack).
 	ContentsSize int
+	// Tweak, when set, may change the signature's incremental update
+	// before it is written, to imitate what other signing software writes
+	// beside a signature (form defaults, structure tree entries, flags):
+	// objs maps object numbers to the bodies the signer wrote (field,
+	// widget, page, AcroForm, catalog) and takes more, next is the first
+	// free object number, in the signed file.
+	Tweak func(in []byte, objs map[int]string, next *int)
+	// ReferenceData gives the signature reference dictionary a /Data entry
+	// pointing at the catalog and a /DigestMethod, as Acrobat (FieldMDP)
+	// and iText (DocMDP) write them; an approval signature then carries a
+	// FieldMDP reference with /Action /All.
+	ReferenceData bool
 }
 
 // Sign adds a signature to pdf and returns the new file; pdf's bytes are an
@@ -152,7 +164,7 @@ func Sign(t testpki.TB, pdf []byte, signer *testpki.Cert, pki *testpki.PKI, o Si
 	if engine == EngineAuto {
 		engine = EnginePDFSign
 		if o.SubFilter == SubFilterCAdES || o.FieldName != "" || o.Kind == Certification ||
-			o.ByteRange != nil || o.ByteRangeAfterContents || o.ContentsSize != 0 || hasNonSigFields(pdf) {
+			o.ByteRange != nil || o.ByteRangeAfterContents || o.ContentsSize != 0 || o.Tweak != nil || o.ReferenceData || hasNonSigFields(pdf) {
 			engine = EngineNative
 		}
 	}
@@ -474,7 +486,10 @@ func signNative(t testpki.TB, in []byte, signer *testpki.Cert, pki *testpki.PKI,
 		}
 		size = len(probe) + 1024
 	}
-	objs[sigNum] = sigDict(signer, pki, o, size)
+	if o.Tweak != nil {
+		o.Tweak(in, objs, &next)
+	}
+	objs[sigNum] = sigDict(signer, pki, o, size, tr.Root)
 	out, err := appendUpdate(in, Update{Objects: objs})
 	if err != nil {
 		return nil, err
@@ -520,7 +535,7 @@ func signerName(signer *testpki.Cert, o SignOptions) string {
 
 const byteRangeSlot = 68 // characters between the brackets of the placeholder
 
-func sigDict(signer *testpki.Cert, pki *testpki.PKI, o SignOptions, size int) string {
+func sigDict(signer *testpki.Cert, pki *testpki.PKI, o SignOptions, size, root int) string {
 	var b strings.Builder
 	typ := "/Sig"
 	if o.Kind == DocTimestamp {
@@ -553,8 +568,15 @@ func sigDict(signer *testpki.Cert, pki *testpki.PKI, o SignOptions, size int) st
 			fmt.Fprintf(&b, " /ContactInfo %s", TextString(o.ContactInfo))
 		}
 	}
-	if o.Kind == Certification {
-		fmt.Fprintf(&b, "\n /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", o.DocMDP)
+	data := ""
+	if o.ReferenceData {
+		data = " /Data " + Ref(root) + " /DigestMethod /SHA256"
+	}
+	switch {
+	case o.Kind == Certification:
+		fmt.Fprintf(&b, "\n /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >>%s >>]", o.DocMDP, data)
+	case o.ReferenceData && o.Kind == Approval:
+		fmt.Fprintf(&b, "\n /Reference [<< /Type /SigRef /TransformMethod /FieldMDP /TransformParams << /Type /TransformParams /Action /All /V /1.2 >>%s >>]", data)
 	}
 	b.WriteString("\n /Prop_Build << /App << /Name /sohoa#20testpdf >> >> >>")
 	return b.String()
