@@ -3396,7 +3396,7 @@ func chgJoinName(parent, name string) string {
 // signed revision that has no other role, or the catalog's entry changed.
 func (rv *chgRev) structTree() {
 	a, k := rv.a, rv.k
-	oldCat := a.dict(k-1, a.f.Trailer(k-1)["Root"])
+	oldCat := a.dict(k-1, a.f.Trailer(k - 1)["Root"])
 	newCat := a.dict(k, a.f.Trailer(k)["Root"])
 	oldV, newV := oldCat["StructTreeRoot"], newCat["StructTreeRoot"]
 	if newV == nil {
