@@ -1174,9 +1174,23 @@ func (rv *chgRev) trailer() {
 		rv.disallowed = append(rv.disallowed, ObjectChange{Object: "trailer", Revision: k, Kind: "trailer",
 			Reason: fmt.Sprintf("cross-reference section at %d lies inside the previous revision (ends at %d)", cur.XrefOffset, prev.End)})
 	}
-	if _, ok := cur.Trailer["Encrypt"]; ok {
+	// An encrypted file repeats its /Encrypt in every trailer; adding,
+	// dropping or replacing it changes how every string and stream reads.
+	oldEnc, hadEnc := prev.Trailer["Encrypt"]
+	newEnc, hasEnc := cur.Trailer["Encrypt"]
+	switch {
+	case hasEnc && !hadEnc:
 		rv.disallowed = append(rv.disallowed, ObjectChange{Object: "trailer", Revision: k, Kind: "trailer",
 			Reason: "/Encrypt added after signing"})
+	case hadEnc && !hasEnc:
+		rv.disallowed = append(rv.disallowed, ObjectChange{Object: "trailer", Revision: k, Kind: "trailer",
+			Reason: "/Encrypt removed after signing"})
+	case hasEnc:
+		eq := rv.newEq()
+		if same, err := eq.eq(oldEnc, newEnc, 0); err != nil || !same {
+			rv.disallowed = append(rv.disallowed, ObjectChange{Object: "trailer", Revision: k, Kind: "trailer",
+				Reason: "/Encrypt replaced after signing"})
+		}
 	}
 }
 
