@@ -18,6 +18,8 @@
 #   small   one ~100 KB file, one process per verification, RUNS times
 #   batch   BATCH distinct small files: one `sohoa verify` call vs BATCH pdfsig runs
 #   large   one >= 100 MB file (ENTIRE_FILE): sohoa verify vs pdfsig vs sha256sum
+#   multi   one small file carrying SIGS (25) signatures in sequence, each an
+#           incremental update: one process per verification, MULTI_RUNS times
 #
 # pdfsig runs with -no-ocsp: the files carry their revocation data, the test
 # PKI's OCSP responder no longer exists, and sohoa is offline by default, so
@@ -34,6 +36,8 @@ BATCH=${BATCH:-1000}       # files in the batch row
 BATCH_RUNS=${BATCH_RUNS:-3}
 LARGE_MB=${LARGE_MB:-110}  # large file: pages, each carrying a 1 MiB image
 LARGE_RUNS=${LARGE_RUNS:-5}
+SIGS=${SIGS:-25}           # multi: signatures on the one file
+MULTI_RUNS=${MULTI_RUNS:-20}
 
 die() { echo "bench/verify.sh: $*" >&2; exit 1; }
 
@@ -83,13 +87,14 @@ else
 fi
 
 echo "generating signed files (1 PKI, $BATCH small, 1 large of ${LARGE_MB} MB)..." >&2
-go run ./bench/mkpdf -out "$OUT/files" -pki "$OUT/pki" -size small,large \
-	-count "$BATCH" -large-mb "$LARGE_MB" >"$RAW/mkpdf.txt"
+go run ./bench/mkpdf -out "$OUT/files" -pki "$OUT/pki" -size small,large,multi \
+	-count "$BATCH" -large-mb "$LARGE_MB" -sigs "$SIGS" >"$RAW/mkpdf.txt"
 ROOT_PEM=$OUT/pki/root.pem
 [ -s "$ROOT_PEM" ] || die "mkpdf wrote no $ROOT_PEM"
 SMALL=$OUT/files/small-0001.pdf
 LARGE=$OUT/files/large.pdf
-[ -s "$SMALL" ] && [ -s "$LARGE" ] || die "mkpdf did not write $SMALL and $LARGE"
+MULTI=$OUT/files/multi.pdf
+[ -s "$SMALL" ] && [ -s "$LARGE" ] && [ -s "$MULTI" ] || die "mkpdf did not write $SMALL, $LARGE and $MULTI"
 mapfile -t BATCH_FILES < <(ls "$OUT"/files/small-*.pdf)
 [ "${#BATCH_FILES[@]}" = "$BATCH" ] || die "expected $BATCH small files, found ${#BATCH_FILES[@]}"
 
@@ -127,6 +132,9 @@ check_sohoa "$RAW/sohoa-small.txt" "$SMALL"
 check_pdfsig "$RAW/pdfsig-small.txt" "$SMALL"
 check_sohoa "$RAW/sohoa-large.txt" "$LARGE"
 check_pdfsig "$RAW/pdfsig-large.txt" "$LARGE"
+check_sohoa "$RAW/sohoa-multi.txt" "$MULTI"
+check_pdfsig "$RAW/pdfsig-multi.txt" "$MULTI"
+[ "$(grep -c 'Signature is Valid' "$RAW/pdfsig-multi.txt")" = "$SIGS" ] || die "pdfsig does not report all $SIGS signatures of $MULTI valid"
 
 # ---------------------------------------------------------------- measuring
 # Timings from a busy machine mean little: WAIT_QUIET=SECONDS waits up to that
@@ -228,6 +236,12 @@ row pdfsig-large "large ($LARGE_MIB MiB, ENTIRE_FILE)" "pdfsig" "$LARGE_RUNS run
 time_cmd sha256-large "$LARGE_RUNS" 1 sha256sum "$LARGE"; rss_cmd sha256-large 3 sha256sum "$LARGE"
 row sha256-large "large ($LARGE_MIB MiB, ENTIRE_FILE)" "sha256sum" "$LARGE_RUNS runs"
 
+echo "multi: $SIGS signatures on one file, $MULTI_RUNS runs per tool..." >&2
+time_cmd sohoa-multi "$MULTI_RUNS" 2 "$SOHOA" "${SOHOA_ARGS[@]}" "$MULTI"; rss_cmd sohoa-multi 3 "$SOHOA" "${SOHOA_ARGS[@]}" "$MULTI"
+row sohoa-multi "$SIGS signatures ($(du -k "$MULTI" | cut -f1) KiB), 1 process" "sohoa verify" "$MULTI_RUNS runs"
+time_cmd pdfsig-multi "$MULTI_RUNS" 2 pdfsig "${PDFSIG_ARGS[@]}" "$MULTI"; rss_cmd pdfsig-multi 3 pdfsig "${PDFSIG_ARGS[@]}" "$MULTI"
+row pdfsig-multi "$SIGS signatures ($(du -k "$MULTI" | cut -f1) KiB), 1 process" "pdfsig" "$MULTI_RUNS runs"
+
 # ---------------------------------------------------------------- table
 fmt_time() { # fmt_time SECONDS [SD]
 	awk -v t="$1" -v sd="${2:-}" 'BEGIN { u = t < 1 ? 1000 : 1; f = t < 1 ? "%.1f" : "%.2f"
@@ -235,7 +249,7 @@ fmt_time() { # fmt_time SECONDS [SD]
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a/b }'; } # a/b
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k/1024 }'; }
-pdfsig_of() { case $1 in *-small) echo pdfsig-small ;; *-batch) echo pdfsig-batch ;; *-large) echo pdfsig-large ;; esac; }
+pdfsig_of() { case $1 in *-small) echo pdfsig-small ;; *-batch) echo pdfsig-batch ;; *-large) echo pdfsig-large ;; *-multi) echo pdfsig-multi ;; esac; }
 
 {
 	echo "Verdicts on the small file ($(basename "$SMALL")) and the large one, before timing:"
@@ -273,6 +287,7 @@ pdfsig_of() { case $1 in *-small) echo pdfsig-small ;; *-batch) echo pdfsig-batc
 	echo "- batch of $BATCH in one call >= 20× faster than $BATCH pdfsig runs: $t_batch ($(ratio "${TIME[pdfsig-batch]}" "${TIME[sohoa-batch]}"))"
 	echo "- large file faster than pdfsig: $t_large ($(ratio "${TIME[pdfsig-large]}" "${TIME[sohoa-large]}"))"
 	echo "- large file peak memory < 64 MiB: $t_lmem ($(mib "${MEM[sohoa-large]}"))"
+	echo "- $SIGS-signature file (issue 7, no target; recorded): $(ratio "${TIME[pdfsig-multi]}" "${TIME[sohoa-multi]}") pdfsig's speed"
 } | tee "$OUT/table.md"
 
 {

@@ -3175,8 +3175,11 @@ func (rv *chgRev) finish() {
 			reason := strings.Join(j.reasons, "; ")
 			if ok {
 				rv.allowed = append(rv.allowed, ObjectChange{Object: chgObjName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason})
-				if j.cls >= clsMeta {
-					rv.note(reason)
+				switch j.kind {
+				case "form_field", "signature_field", "annotation", "info", "metadata":
+					if j.cls >= clsMeta {
+						rv.note(reason)
+					}
 				}
 			} else {
 				rv.disallowed = append(rv.disallowed, ObjectChange{Object: chgObjName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason + ": " + why})

@@ -5,11 +5,14 @@
 // input a verifier needs: the signature timestamp, the certificates and the
 // OCSP responses and CRLs for the signer and the TSA are all in the file.
 //
-//	go run ./bench/mkpdf -out DIR -pki DIR -size small,large [-count N] [-large-mb N]
+//	go run ./bench/mkpdf -out DIR -pki DIR -size small,large,multi [-count N] [-large-mb N] [-sigs N]
 //
 // It writes DIR/small-0001.pdf … small-NNNN.pdf (each with its own page
-// content, so the files are distinct), DIR/large.pdf and PKI/root.pem. Ask
-// for both sizes in one run: every run makes a new PKI and overwrites
+// content, so the files are distinct), DIR/large.pdf, DIR/multi.pdf (a
+// small document signed -sigs times in sequence, each signature an
+// incremental update over the previous ones, every other one visible: the
+// shape of a dossier that passes through many hands) and PKI/root.pem. Ask
+// for every size in one run: every run makes a new PKI and overwrites
 // root.pem.
 //
 // Each page is a text header (testpdf.PageText) over an uncompressed RGB
@@ -79,7 +82,8 @@ func main() {
 	log.SetPrefix("mkpdf: ")
 	out := flag.String("out", "", "directory for the PDF files")
 	pkiDir := flag.String("pki", "", "directory for root.pem (the trust anchor)")
-	sizes := flag.String("size", "small,large", "what to write: small, large or small,large")
+	sizes := flag.String("size", "small,large", "what to write, comma-separated: small, large, multi")
+	sigs := flag.Int("sigs", 25, "multi: signatures on the file")
 	count := flag.Int("count", 1, "number of distinct small files")
 	largeMB := flag.Int("large-mb", 110, "large file: number of pages, each carrying a 1 MiB image")
 	smallKB := flag.Int("small-kb", 64, "small file: image bytes on its one page, in KiB")
@@ -90,15 +94,17 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	var small, large bool
+	var small, large, multi bool
 	for s := range strings.SplitSeq(*sizes, ",") {
 		switch s {
 		case "small":
 			small = true
 		case "large":
 			large = true
+		case "multi":
+			multi = true
 		default:
-			log.Fatalf("-size: %q is neither small nor large", s)
+			log.Fatalf("-size: %q is not small, large or multi", s)
 		}
 	}
 	for _, d := range []string{*out, *pkiDir} {
@@ -173,6 +179,26 @@ func main() {
 		close(jobs)
 		wg.Wait()
 		fmt.Printf("small: %d files, %s\n", *count, sizeOf(filepath.Join(*out, "small-0001.pdf")))
+	}
+
+	if multi {
+		var b strings.Builder
+		if err := writeUnsigned(&b, "Hồ sơ nhiều chữ ký", 1, *smallKB<<10, 2_000_000); err != nil {
+			t.Fatalf("multi: %v", err)
+		}
+		doc := sign([]byte(b.String()))
+		for i := 2; i <= *sigs; i++ {
+			o := opts
+			o.Visible = i%2 == 0
+			x := float64(40 + 20*(i%20))
+			o.Rect = [4]float64{x, 40, x + 150, 90}
+			doc = testpdf.Sign(t, doc, signer, pki, o)
+		}
+		path := filepath.Join(*out, "multi.pdf")
+		if err := os.WriteFile(path, doc, 0o644); err != nil {
+			t.Fatalf("%v", err)
+		}
+		fmt.Printf("multi: %s (%d signatures)\n", sizeOf(path), *sigs)
 	}
 
 	if large {
