@@ -2328,8 +2328,12 @@ func (rv *chgRev) newField(nf *chgField) {
 	}
 }
 
-// chgValueKeys are the keys form filling may change on a field or widget.
-var chgValueKeys = []pdfraw.Name{"V", "RV", "AS", "AP"}
+// chgValueKeys are the keys form filling (or signing a signature field)
+// may change on a field or widget: its value and how that value is drawn
+// (/DA, /Q, /MK: the field's own default appearance, quadding and
+// appearance characteristics, which iText and Acrobat rewrite when they
+// fill a field or draw a signature; pyHanko accepts them too).
+var chgValueKeys = []pdfraw.Name{"V", "RV", "AS", "AP", "DA", "Q", "MK"}
 
 // Flags that signing software sets on the fields it signs or locks and
 // that change nothing a reader sees: annotation flags Print, ReadOnly,
@@ -2523,7 +2527,7 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 		return
 	default:
 		if len(other) > 0 {
-			rv.reject(nf.ref.Num, kind, fmt.Sprintf("field %q: %s changed (form filling may change only /V, /RV, /AS and /AP)", nf.name, chgKeyList(other)))
+			rv.reject(nf.ref.Num, kind, fmt.Sprintf("field %q: %s changed (form filling may change only /V, /RV, /AS, /AP, /DA, /Q and /MK)", nf.name, chgKeyList(other)))
 			return
 		}
 		if locked {

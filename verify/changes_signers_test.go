@@ -317,6 +317,22 @@ func TestChangesSignerFlags(t *testing.T) {
 		requireAllowed(t, rep, firstSig, "flags set by a signing application")
 		requireAllowed(t, rep, d.Fields["ho_ten"], "/Ff 0 → 1 (ReadOnly set)")
 	})
+	t.Run("Acrobat draws the signature: /MK and /DA on the widget", func(t *testing.T) {
+		out := testpdf.Sign(t, pdf, b.signer, b.pki, testpdf.SignOptions{FieldName: "Ký duyệt", Visible: true, Tweak: func(in []byte, objs map[int]string, next *int) {
+			objs[d.SigField] = testpdf.DictSet(testpdf.DictSet(objs[d.SigField], "MK", "<< /BG [1 1 1] >>"), "DA", "(/Helv 0 Tf 0 g)")
+		}})
+		rep, _ := analyze(t, out, rev)
+		requireClean(t, rep)
+		requireAllowed(t, rep, d.SigField, `signature field "Ký duyệt" signed`)
+	})
+	t.Run("iText fills a field and sets its /DA", func(t *testing.T) {
+		text := chgObject(t, pdf, d.Fields["ho_ten"])
+		text = testpdf.DictSet(testpdf.DictSet(text, "V", testpdf.TextString("Lê Văn C")), "DA", "(/Helv 9 Tf 0 g)")
+		out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{d.Fields["ho_ten"]: text}})
+		rep, _ := analyze(t, out, rev)
+		requireClean(t, rep)
+		requireAllowed(t, rep, d.Fields["ho_ten"], `form field "ho_ten" filled`)
+	})
 	t.Run("widget hidden while signing", func(t *testing.T) {
 		out := testpdf.Sign(t, pdf, b.signer, b.pki, testpdf.SignOptions{FieldName: "Ký duyệt", Visible: true, Tweak: flags("6", "", nil)})
 		rep, _ := analyze(t, out, rev)
