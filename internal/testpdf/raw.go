@@ -317,13 +317,20 @@ func parseXref(pdf []byte) (*xref, error) {
 			break
 		}
 		seen[off] = true
+		// Readers skip whitespace before a section, and some writers rely
+		// on it: @signpdf's placeholder-plain points startxref and /Prev at
+		// the newline before "xref".
+		at := off
+		for at < int64(len(pdf)) && isWS(pdf[at]) {
+			at++
+		}
 		var trailer string
 		var isStream bool
-		if bytes.HasPrefix(pdf[off:], []byte("xref")) {
-			trailer, err = x.readTable(pdf, off)
+		if bytes.HasPrefix(pdf[at:], []byte("xref")) {
+			trailer, err = x.readTable(pdf, at)
 		} else {
 			isStream = true
-			trailer, err = x.readStream(pdf, off)
+			trailer, err = x.readStream(pdf, at)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("xref section at %d: %w", off, err)
