@@ -106,6 +106,12 @@ func revisionEndingAt(f *pdfraw.File, end int64) int {
 		if e == end {
 			return i
 		}
+		// Signed up to "%%EOF" itself, without its end-of-line (@signpdf
+		// strips the newline before it computes the range): the line end
+		// left out means nothing.
+		if end < e && e-end <= 2 && end >= 5 && onlyWhitespace(f, end, e) && hasBytesAt(f, end-5, "%%EOF") {
+			return i
+		}
 		if e < end && end-e <= maxTrailingEOLBytes && onlyWhitespace(f, e, end) {
 			// The bytes belong to revision i only if no later revision starts
 			// inside them.
@@ -143,4 +149,12 @@ func onlyWhitespace(f *pdfraw.File, from, to int64) bool {
 		}
 	}
 	return true
+}
+
+func hasBytesAt(f *pdfraw.File, at int64, want string) bool {
+	buf := make([]byte, len(want))
+	if _, err := f.ReaderAt().ReadAt(buf, at); err != nil {
+		return false
+	}
+	return string(buf) == want
 }

@@ -374,3 +374,20 @@ func TestPDFSignatureWrappingReportsHiddenBytes(t *testing.T) {
 	require.Equal(t, CoverageAnomalous, s.ByteRange.Coverage)
 	require.True(t, s.DigestMatches, "the wrapped bytes still hash correctly; only the structure betrays the attack")
 }
+
+// @signpdf signs up to "%%EOF" without the newline after it: the line end
+// left out means nothing. One byte more left out is an uncovered tail.
+func TestPDFByteRangeEndsAtEOFMarker(t *testing.T) {
+	b := setupPDF(t)
+	upTo := func(n int64) func(a, c, L int64) []int64 {
+		return func(a, c, L int64) []int64 { return []int64{0, a, c, L - c - n} }
+	}
+	pdf := testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT, ByteRange: upTo(1)})
+	require.True(t, bytes.HasSuffix(pdf, []byte("%%EOF\n")))
+	s := requireSig(t, b.verify(t, pdf), 0, TotalPassed, NoSubIndication)
+	require.Equal(t, CoverageEntireFile, s.ByteRange.Coverage)
+
+	pdf = testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT, ByteRange: upTo(2)})
+	s = requireSig(t, b.verify(t, pdf), 0, TotalFailed, FormatFailure)
+	require.Equal(t, CoverageAnomalous, s.ByteRange.Coverage)
+}
