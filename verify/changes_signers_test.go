@@ -532,3 +532,30 @@ func requireAllowedReason(t testing.TB, rep *ChangesReport, substr string) {
 	}
 	t.Fatalf("no allowed change with reason ~ %q:\n%s", substr, dumpChanges(rep))
 }
+
+// A Reader-extended form: Acrobat's usage rights signature grants Reader
+// users form filling and commenting; using them keeps it valid.
+func TestChangesSignerUsageRights(t *testing.T) {
+	b := chgSetup(t)
+	d := testpdf.Base(testpdf.BaseOptions{FormFields: []string{"ho_ten"}})
+	pdf := testpdf.Sign(t, d.Bytes, b.signer, b.pki, testpdf.SignOptions{Kind: testpdf.UsageRights, Level: testpdf.LevelBLT})
+	pdf = testpdf.FillField(t, pdf, "ho_ten", "Lê Văn C")
+	pdf = testpdf.AddAnnotation(t, pdf, 1, "Đã xem")
+	pdf = testpdf.Sign(t, pdf, b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT, Visible: true})
+	v, err := New(Config{TrustAnchors: []*x509.Certificate{b.pki.Root.Cert}, Now: b.pki.Now})
+	require.NoError(t, err)
+	rep, err := v.Verify(context.Background(), bytes.NewReader(pdf), int64(len(pdf)))
+	require.NoError(t, err)
+	require.Len(t, rep.Signatures, 2)
+	ur := rep.Signatures[0]
+	require.Equal(t, KindUsageRights, ur.Kind)
+	require.Equal(t, TotalPassed, ur.Indication, "%v", ur.Problems)
+	require.Contains(t, strings.Join(ur.Changes.Notes, "\n"), `form field "ho_ten" filled`)
+	require.Contains(t, strings.Join(ur.Changes.Notes, "\n"), "annotation")
+	// What the usage rights do not grant still fails it.
+	bad := testpdf.RewritePageContents(t, pdf, 1, testpdf.PageText("Quyết định giả"))
+	rep, err = v.Verify(context.Background(), bytes.NewReader(bad), int64(len(bad)))
+	require.NoError(t, err)
+	require.Equal(t, TotalFailed, rep.Signatures[0].Indication)
+	require.Equal(t, DisallowedChanges, rep.Signatures[0].SubIndication)
+}

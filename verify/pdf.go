@@ -392,14 +392,14 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 		sr.degrade(TotalFailed, FormatFailure, p, true)
 	}
 	if br.Revision >= 0 {
-		v.checkChanges(f, &sr, br.Revision)
+		v.checkChanges(f, &sr, fld, br.Revision)
 	}
 	sr.PAdESLevel = padesLevel(&sr)
 	return sr
 }
 
 // checkChanges compares the signed revision with every later one.
-func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, signedRev int) {
+func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, fld *sigField, signedRev int) {
 	perms, err := readMDPPermissions(f, signedRev)
 	if err != nil {
 		sr.degrade(TotalFailed, FormatFailure, "cannot read the signature's modification permissions: "+err.Error(), true)
@@ -407,6 +407,9 @@ func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, signedRev i
 	}
 	if sr.Kind == KindCertification {
 		sr.DocMDPPermissions = perms.DocMDP
+	}
+	if sr.Kind == KindUsageRights {
+		perms = usageRightsPermissions(f, fld.sig, perms)
 	}
 	ch, err := analyzeChanges(f, signedRev, perms)
 	if err != nil {
@@ -474,4 +477,32 @@ func certStrings(f *pdfraw.File, o pdfraw.Object) [][]byte {
 		return out
 	}
 	return nil
+}
+
+// usageRightsPermissions widens perms for a usage rights (UR3) signature:
+// Adobe grants Reader users the features its /TransformParams list, and
+// using them (filling the form, commenting, signing) keeps that signature
+// valid by design. A certification signature's stricter DocMDP stays.
+func usageRightsPermissions(f *pdfraw.File, sig pdfraw.Dict, perms mdpPermissions) mdpPermissions {
+	if perms.DocMDP != 0 {
+		return perms
+	}
+	last := len(f.Sections()) - 1
+	refs, _ := f.Resolve(last, sig["Reference"])
+	arr, _ := refs.(pdfraw.Array)
+	perms.DocMDP = 2
+	for _, e := range arr {
+		ref, _ := f.Resolve(last, e)
+		rd, _ := ref.(pdfraw.Dict)
+		if m, _ := rd["TransformMethod"].(pdfraw.Name); m != "UR3" && m != "UR" {
+			continue
+		}
+		tp, _ := f.Resolve(last, rd["TransformParams"])
+		params, _ := tp.(pdfraw.Dict)
+		annots, _ := f.Resolve(last, params["Annots"])
+		if a, ok := annots.(pdfraw.Array); ok && len(a) > 0 {
+			perms.DocMDP = 3
+		}
+	}
+	return perms
 }

@@ -24,6 +24,11 @@ const (
 	Approval      Kind = iota // an approval (recipient) signature; the default
 	Certification             // a certification (author) signature with DocMDP
 	DocTimestamp              // a document timestamp (ETSI.RFC3161); needs no signer
+	// UsageRights is an Adobe usage rights (UR3) signature, as Acrobat
+	// writes for Reader-extended forms: referenced only from the catalog's
+	// /Perms /UR3, no field, a UR3 transform granting form filling and
+	// commenting (native only).
+	UsageRights
 )
 
 // Level is the PAdES baseline level to produce.
@@ -164,7 +169,7 @@ func Sign(t testpki.TB, pdf []byte, signer *testpki.Cert, pki *testpki.PKI, o Si
 	if engine == EngineAuto {
 		engine = EnginePDFSign
 		if o.SubFilter == SubFilterCAdES || o.FieldName != "" || o.Kind == Certification ||
-			o.ByteRange != nil || o.ByteRangeAfterContents || o.ContentsSize != 0 || o.Tweak != nil || o.ReferenceData || hasNonSigFields(pdf) {
+			o.ByteRange != nil || o.ByteRangeAfterContents || o.ContentsSize != 0 || o.Tweak != nil || o.ReferenceData || o.Kind == UsageRights || hasNonSigFields(pdf) {
 			engine = EngineNative
 		}
 	}
@@ -370,10 +375,13 @@ func signNative(t testpki.TB, in []byte, signer *testpki.Cert, pki *testpki.PKI,
 	sigNum := next
 	next++
 
-	// The field: an existing unsigned one, or a new merged field/widget.
+	// The field: an existing unsigned one, or a new merged field/widget
+	// (none for a usage rights signature).
 	var fieldNum int
 	var fieldBody string
-	if o.FieldName != "" {
+	switch {
+	case o.Kind == UsageRights:
+	case o.FieldName != "":
 		for _, f := range fields {
 			n, ok := RefNum(f)
 			if !ok {
@@ -399,7 +407,7 @@ func signNative(t testpki.TB, in []byte, signer *testpki.Cert, pki *testpki.PKI,
 				pageNum = n
 			}
 		}
-	} else {
+	default:
 		fieldNum = next
 		next++
 		rect := "[0 0 0 0]"
@@ -427,8 +435,10 @@ func signNative(t testpki.TB, in []byte, signer *testpki.Cert, pki *testpki.PKI,
 			objs[pageNum] = DictSet(page, "Annots", appendToArray(annots, Ref(fieldNum)))
 		}
 	}
-	fieldBody = DictSet(fieldBody, "V", Ref(sigNum))
-	if o.Visible {
+	if fieldNum != 0 {
+		fieldBody = DictSet(fieldBody, "V", Ref(sigNum))
+	}
+	if o.Visible && fieldNum != 0 {
 		apNum := next
 		next++
 		w, h := o.Rect[2]-o.Rect[0], o.Rect[3]-o.Rect[1]
@@ -440,22 +450,26 @@ func signNative(t testpki.TB, in []byte, signer *testpki.Cert, pki *testpki.PKI,
 		objs[apNum] = signatureAppearance(w, h, signerName(signer, o))
 		fieldBody = DictSet(fieldBody, "AP", "<< /N "+Ref(apNum)+" >>")
 	}
-	objs[fieldNum] = fieldBody
-
-	// AcroForm: the new field listed, SigFlags SignaturesExist|AppendOnly.
-	if af == "" {
-		af = "<< >>"
-	}
-	af = DictSet(af, "Fields", "["+strings.Join(fields, " ")+"]")
-	af = DictSet(af, "SigFlags", "3")
 	newCat := cat
-	if afNum != 0 {
-		objs[afNum] = af
-	} else {
-		newCat = DictSet(newCat, "AcroForm", af)
+	if fieldNum != 0 {
+		objs[fieldNum] = fieldBody
+		// AcroForm: the new field listed, SigFlags SignaturesExist|AppendOnly.
+		if af == "" {
+			af = "<< >>"
+		}
+		af = DictSet(af, "Fields", "["+strings.Join(fields, " ")+"]")
+		af = DictSet(af, "SigFlags", "3")
+		if afNum != 0 {
+			objs[afNum] = af
+		} else {
+			newCat = DictSet(newCat, "AcroForm", af)
+		}
 	}
-	if o.Kind == Certification {
+	switch o.Kind {
+	case Certification:
 		newCat = DictSet(newCat, "Perms", "<< /DocMDP "+Ref(sigNum)+" >>")
+	case UsageRights:
+		newCat = DictSet(newCat, "Perms", "<< /UR3 "+Ref(sigNum)+" >>")
 	}
 	if newCat != cat {
 		objs[tr.Root] = newCat
@@ -575,6 +589,8 @@ func sigDict(signer *testpki.Cert, pki *testpki.PKI, o SignOptions, size, root i
 	switch {
 	case o.Kind == Certification:
 		fmt.Fprintf(&b, "\n /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >>%s >>]", o.DocMDP, data)
+	case o.Kind == UsageRights:
+		b.WriteString("\n /Reference [<< /Type /SigRef /TransformMethod /UR3 /TransformParams << /Type /TransformParams /V /2.2 /Document [/FullSave] /Form [/FillIn /Import /Export] /Annots [/Create /Delete /Modify /Copy /Import /Export] /Signature [/Modify] >> >>]")
 	case o.ReferenceData && o.Kind == Approval:
 		fmt.Fprintf(&b, "\n /Reference [<< /Type /SigRef /TransformMethod /FieldMDP /TransformParams << /Type /TransformParams /Action /All /V /1.2 >>%s >>]", data)
 	}
