@@ -54,7 +54,11 @@ const (
 	// certificate of the path).
 	maxRevocationItems = 512
 	revocationTimeout  = 20 * time.Second
-	clockSkew          = 5 * time.Minute
+	// maxFetchURLs bounds the OCSP responders and, separately, the CRL
+	// locations asked per certificate: a hostile certificate may list
+	// many, and each costs up to revocationTimeout.
+	maxFetchURLs = 2
+	clockSkew    = 5 * time.Minute
 )
 
 var (
@@ -491,10 +495,16 @@ func (v *Verifier) fetchOCSP(ctx context.Context, store *revStore, cert, issuer 
 	if err != nil {
 		return nil
 	}
-	for i, u := range cert.OCSPServer {
-		if i == 2 || !webURL(u) {
+	tried := 0
+	for _, u := range cert.OCSPServer {
+		if !webURL(u) {
 			continue
 		}
+		if tried == maxFetchURLs {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("only the first %d of the certificate's OCSP locations were asked", maxFetchURLs))
+			break
+		}
+		tried++
 		key := "ocsp " + u + " " + string(req)
 		it, err := v.fetchOnce(ctx, store, key, "ocsp", func(ctx context.Context) ([]byte, error) {
 			return v.revHTTP(ctx, http.MethodPost, u, req, "application/ocsp-request")
@@ -511,10 +521,16 @@ func (v *Verifier) fetchOCSP(ctx context.Context, store *revStore, cert, issuer 
 // fetchCRLs downloads the certificate's CRLs (http and https only).
 func (v *Verifier) fetchCRLs(ctx context.Context, store *revStore, cert *x509.Certificate, rep *RevocationReport) []*revItem {
 	var out []*revItem
-	for i, u := range cert.CRLDistributionPoints {
-		if i == 2 || !webURL(u) {
+	tried := 0
+	for _, u := range cert.CRLDistributionPoints {
+		if !webURL(u) {
 			continue
 		}
+		if tried == maxFetchURLs {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("only the first %d of the certificate's CRL locations were tried", maxFetchURLs))
+			break
+		}
+		tried++
 		it, err := v.fetchOnce(ctx, store, "crl "+u, "crl", func(ctx context.Context) ([]byte, error) {
 			return v.revHTTP(ctx, http.MethodGet, u, nil, "")
 		})
