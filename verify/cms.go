@@ -29,11 +29,15 @@ type evidence struct {
 // ETSI EN 319 102-1 mapping decisions made in this file and in chain.go,
 // revocation.go and timestamp.go (one line each; the report's Problems say
 // the same in words):
-//   - unparseable, truncated or trailing non-zero data, not SignedData,
-//     not exactly one SignerInfo: TOTAL_FAILED/FORMAT_FAILURE.
-//   - signed attributes without content-type or message-digest, duplicate
-//     signed attributes, content-type not id-data (PDF) or not matching the
-//     encapsulated type, encapsulated content in a detached signature,
+//   - unparseable or truncated, not SignedData, not exactly one
+//     SignerInfo: TOTAL_FAILED/FORMAT_FAILURE. Bytes after the first
+//     complete DER element (besides zero padding) are ignored with a
+//     warning: they are outside the signed range and the CMS.
+//   - signed attributes without content-type or message-digest, a repeated
+//     content-type, message-digest, signing-time, ESS signing-certificate
+//     (-v2) or CMSAlgorithmProtection attribute (a repeated attribute sohoa
+//     does not interpret is only a warning), content-type not id-data (PDF)
+//     or not matching the encapsulated type, encapsulated content in a detached signature,
 //     CAdES or timestamp token without signed attributes or without an ESS
 //     signing-certificate(-v2) attribute: TOTAL_FAILED/FORMAT_FAILURE.
 //   - message digest (or adbe.pkcs7.sha1 encapsulated digest, or a
@@ -219,6 +223,9 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 	}
 	for _, e := range sd.certErrs {
 		vd.warn("%s", e)
+	}
+	if sd.trailing > 0 {
+		vd.warn("%s", sd.trailingWarning("signature"))
 	}
 	si := &sd.signers[0]
 	dc := &digestCache{content: content}
@@ -439,13 +446,17 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 			vd.fail(TotalFailed, FormatFailure, "the %s has no signed attributes, which %s requires", c.what, c.standard)
 		}
 	} else {
-		seen := map[string]bool{}
+		seen := map[string]int{}
 		for _, a := range si.signedAttrs {
 			k := a.oid.String()
-			if seen[k] {
-				vd.fail(TotalFailed, FormatFailure, "the %s's signed attribute %s appears more than once", c.what, k)
+			if seen[k]++; seen[k] != 2 {
+				continue
 			}
-			seen[k] = true
+			if name, ok := singleInstanceAttrs[k]; ok {
+				vd.fail(TotalFailed, FormatFailure, "the %s's signed attribute %s (%s) appears more than once, which RFC 5652 forbids: it would be ambiguous which one was meant", c.what, k, name)
+			} else {
+				vd.warn("the %s's signed attribute %s appears more than once; sohoa does not interpret it, so the repetition changes nothing it checks", c.what, k)
+			}
 		}
 		single := func(oid asn1.ObjectIdentifier, name string) []byte {
 			a := si.attr(oid, true)
@@ -505,12 +516,20 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 				vd.fail(TotalFailed, SigCryptoFailure, "the %s's CMSAlgorithmProtection attribute %s: the algorithm identifiers were altered", c.what, msg)
 			}
 		}
-		if val := single(oidAttrAdbeRevocation, "adbe-revocationInfoArchival"); val != nil {
-			crls, ocsps, err := parseRevocationArchival(val)
-			if err != nil {
-				vd.warn("the %s's embedded revocation data (adbe-revocationInfoArchival) cannot be read: %v", c.what, err)
+		// adbe-revocationInfoArchival is only evidence, each item checked
+		// where it is used, so every instance and value is read.
+		for _, a := range si.signedAttrs {
+			if !a.oid.Equal(oidAttrAdbeRevocation) {
+				continue
 			}
-			c.revCRLs, c.revOCSPs = crls, ocsps
+			for _, val := range a.values {
+				crls, ocsps, err := parseRevocationArchival(val)
+				if err != nil {
+					vd.warn("the %s's embedded revocation data (adbe-revocationInfoArchival) cannot be read: %v", c.what, err)
+				}
+				c.revCRLs = append(c.revCRLs, crls...)
+				c.revOCSPs = append(c.revOCSPs, ocsps...)
+			}
 		}
 		if si.attr(oidAttrCounterSignature, true) != nil {
 			vd.fail(TotalFailed, FormatFailure, "the %s has a countersignature among its signed attributes, which RFC 5652 forbids", c.what)
@@ -630,6 +649,22 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 	if p := v.policy.keyProblem(c.signer.PublicKey); p != "" {
 		vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s was made with a key the policy rejects: %s", c.what, p)
 	}
+}
+
+// singleInstanceAttrs are the signed attributes that must not appear more
+// than once (RFC 5652 section 11: content-type, message-digest,
+// signing-time, countersignature; RFC 5035 and RFC 2634 section 5.4: ESS
+// signing-certificate(-v2); RFC 6211 section 2: CMSAlgorithmProtection).
+// A repetition of any other attribute only earns a warning: sohoa reads
+// none of them (adbe-revocationInfoArchival is read in every instance).
+var singleInstanceAttrs = map[string]string{
+	oidAttrContentType.String():         "content-type",
+	oidAttrMessageDigest.String():       "message-digest",
+	oidAttrSigningTime.String():         "signing-time",
+	oidAttrCounterSignature.String():    "countersignature",
+	oidAttrSigningCertificate.String():  "ESS signing-certificate",
+	oidAttrSigningCertV2.String():       "ESS signing-certificate-v2",
+	oidAttrAlgorithmProtection.String(): "CMSAlgorithmProtection",
 }
 
 // cmsSignerCandidates returns the certificates the SignerInfo's sid
@@ -1336,11 +1371,18 @@ type cmsSignedData struct {
 	crls         [][]byte // from the SignedData crls field
 	ocsps        [][]byte // id-ri-ocsp-response entries of the crls field
 	signers      []cmsSignerInfo
+	// trailing counts the bytes after the DER structure up to the last
+	// non-zero one (0 when only zero padding follows).
+	trailing int
 }
 
-// parseCMS reads a ContentInfo holding SignedData. Bytes after the
-// structure are allowed only when they are zeros (a PDF /Contents string
-// is zero-padded after the DER).
+// trailingWarning is the report line for bytes after the CMS structure.
+func (sd *cmsSignedData) trailingWarning(what string) string {
+	return fmt.Sprintf("%d bytes that are not zero padding follow the %s's CMS structure inside the signature value; they were ignored (they are outside the signed bytes and cannot change what was signed)", sd.trailing, what)
+}
+
+// parseCMS reads a ContentInfo holding SignedData: the first complete
+// BER element of der. What follows it is counted in trailing.
 func parseCMS(der []byte) (*cmsSignedData, error) {
 	if len(der) == 0 {
 		return nil, errors.New("it is empty")
@@ -1352,8 +1394,13 @@ func parseCMS(der []byte) (*cmsSignedData, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Signers zero-pad a PDF's /Contents; some leave other bytes after the
+	// SignedData. They lie outside the signed byte range and outside the
+	// CMS, so they cannot change what was signed: the first complete
+	// element is read and the rest only reported.
+	var trailing int
 	if !zerosOnly(der[n:]) {
-		return nil, fmt.Errorf("%d bytes of other data follow the CMS structure", len(der)-n)
+		trailing = len(bytes.TrimRight(der[n:], "\x00"))
 	}
 	s := cryptobyte.String(norm)
 	var ci, content cryptobyte.String
@@ -1369,7 +1416,7 @@ func parseCMS(der []byte) (*cmsSignedData, error) {
 		!content.ReadASN1(&sdSeq, cbasn1.SEQUENCE) || !content.Empty() {
 		return nil, errors.New("malformed ContentInfo")
 	}
-	sd := &cmsSignedData{}
+	sd := &cmsSignedData{trailing: trailing}
 	var version int64
 	var digestAlgs, eci cryptobyte.String
 	if !sdSeq.ReadASN1Int64WithTag(&version, cbasn1.INTEGER) ||

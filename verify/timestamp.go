@@ -139,6 +139,9 @@ func (v *Verifier) checkTimestampToken(ctx context.Context, token []byte, imprin
 	for _, e := range sd.certErrs {
 		vd.warn("%s", e)
 	}
+	if sd.trailing > 0 {
+		vd.warn("%s", sd.trailingWarning(what))
+	}
 	v.verifySignerInfo(vd, sd, si, chk)
 	out.sigName, out.signatureValid = chk.sigName, chk.signatureValid
 	signer := chk.signer
