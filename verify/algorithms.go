@@ -333,9 +333,9 @@ func (a cmsSigAlg) verifyWithKey(pub crypto.PublicKey, h crypto.Hash, digest, ms
 			if salt == 0 {
 				salt = rsa.PSSSaltLengthAuto // Go reads 0 as "auto"; both accept an empty salt
 			}
-			return rsa.VerifyPSS(k, h, digest, sig, &rsa.PSSOptions{SaltLength: salt, Hash: h})
+			return rsaVerifyPSS(k, h, digest, sig, salt)
 		}
-		return rsa.VerifyPKCS1v15(k, h, digest, sig)
+		return rsaVerifyPKCS1v15(k, h, digest, sig)
 	case sigECDSA:
 		k, ok := pub.(*ecdsa.PublicKey)
 		if !ok {

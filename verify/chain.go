@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -274,9 +275,10 @@ func (v *Verifier) buildPath(leaf *x509.Certificate, pool []*x509.Certificate, a
 			firstErr = err
 		}
 	}
-	// crypto/x509 refuses SHA-1 certificate signatures outright. Find such
-	// a path by hand so the policy can judge it (CRYPTO_CONSTRAINTS_FAILURE
-	// by default, accepted with AllowSHA1) instead of "no path".
+	// crypto/x509 refuses SHA-1 certificate signatures outright, and RSA
+	// issuer keys crypto/rsa cannot use (an exponent above 2^31-1, a
+	// modulus under 1024 bits). Find such a path by hand so the policy can
+	// judge it instead of "no path".
 	if ch := v.legacyPath(leaf, pool); ch != nil {
 		return ch, nil
 	}
@@ -287,11 +289,12 @@ func (v *Verifier) buildPath(leaf *x509.Certificate, pool []*x509.Certificate, a
 }
 
 // legacyPath builds a path that crypto/x509 would refuse only because a
-// certificate on it is signed with SHA-1 (or MD5). It checks names, key
-// identifiers, signatures, CA basic constraints, certSign key usage, path
-// length and unhandled critical extensions; not name or policy
-// constraints. It returns nil when there is no such path or the path has
-// no weak signature (then crypto/x509's refusal stands).
+// certificate on it is signed with SHA-1 or under an RSA key crypto/rsa
+// refuses (see checkSignatureBy). It checks names, key identifiers,
+// signatures, CA basic constraints, certSign key usage, path length and
+// unhandled critical extensions; not name or policy constraints. It
+// returns nil when there is no such path or the path has neither (then
+// crypto/x509's refusal stands).
 func (v *Verifier) legacyPath(leaf *x509.Certificate, pool []*x509.Certificate) []*x509.Certificate {
 	if len(v.anchors) == 0 {
 		return nil
@@ -324,7 +327,7 @@ func (v *Verifier) legacyPath(leaf *x509.Certificate, pool []*x509.Certificate) 
 				return nil
 			}
 			budget--
-			if cand.CheckSignature(cur.SignatureAlgorithm, cur.RawTBSCertificate, cur.Signature) != nil {
+			if checkSignatureBy(cand, cur.SignatureAlgorithm, cur.RawTBSCertificate, cur.Signature) != nil {
 				return nil
 			}
 			next := append(append([]*x509.Certificate(nil), path...), cand)
@@ -354,8 +357,11 @@ func (v *Verifier) legacyPath(leaf *x509.Certificate, pool []*x509.Certificate) 
 	if path == nil {
 		return nil
 	}
-	for _, c := range path[:len(path)-1] {
+	for i, c := range path[:len(path)-1] {
 		if h := certSigHash(c.SignatureAlgorithm); h != 0 && h.Size() <= 20 {
+			return path
+		}
+		if k, ok := path[i+1].PublicKey.(*rsa.PublicKey); ok && !goRSAAccepts(k) {
 			return path
 		}
 	}

@@ -936,7 +936,7 @@ func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, co
 		vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
 		return
 	}
-	if err := rsa.VerifyPKCS1v15(pub, h, sum, sig); err != nil {
+	if err := rsaVerifyPKCS1v15(pub, h, sum, sig); err != nil {
 		if rec, ok := rsaRecoveredDigest(pub, sig); ok && len(rec) == len(sum) {
 			vd.fail(TotalFailed, HashFailure, "the document was changed after signing: the signed %s digest does not match the signed bytes", hashName(h))
 		} else {

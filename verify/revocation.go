@@ -294,7 +294,7 @@ func (v *Verifier) evalCRL(it *revItem, cert, issuer *x509.Certificate, now time
 			return nil, true, fmt.Errorf("it has an unsupported critical extension %s", e.Id)
 		}
 	}
-	if err := v.sigCheck('c', it.der, issuer.Raw, func() error { return crl.CheckSignatureFrom(issuer) }); err != nil {
+	if err := v.sigCheck('c', it.der, issuer.Raw, func() error { return crlSignedBy(crl, issuer) }); err != nil {
 		return nil, true, fmt.Errorf("its signature does not verify with the key of the issuer %s: %v", certName(issuer), err)
 	}
 	if prob := v.policy.hashProblem(certSigHash(crl.SignatureAlgorithm)); prob != "" {
@@ -464,14 +464,27 @@ func (v *Verifier) delegatedResponder(c, issuer *x509.Certificate) bool {
 		}
 	}
 	return eku && v.sigCheck('d', c.Raw, issuer.Raw, func() error {
-		return issuer.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
+		return checkSignatureBy(issuer, c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
 	}) == nil
 }
 
 // ocspSignedBy says whether the OCSP response resp, parsed from der,
 // verifies under the key of c.
 func (v *Verifier) ocspSignedBy(der []byte, resp *ocsp.Response, c *x509.Certificate) bool {
-	return v.sigCheck('r', der, c.Raw, func() error { return resp.CheckSignatureFrom(c) }) == nil
+	return v.sigCheck('r', der, c.Raw, func() error {
+		return checkSignatureBy(c, resp.SignatureAlgorithm, resp.TBSResponseData, resp.Signature)
+	}) == nil
+}
+
+// crlSignedBy is crl.CheckSignatureFrom(issuer) (which also checks that
+// the issuer may sign CRLs), extended to the RSA keys crypto/rsa refuses.
+func crlSignedBy(crl *x509.RevocationList, issuer *x509.Certificate) error {
+	err := crl.CheckSignatureFrom(issuer)
+	var cve x509.ConstraintViolationError
+	if err == nil || errors.As(err, &cve) {
+		return err
+	}
+	return checkSignatureBy(issuer, crl.SignatureAlgorithm, crl.RawTBSRevocationList, crl.Signature)
 }
 
 func revLabel(it *revItem) string {

@@ -51,6 +51,13 @@ issue bp512 "/C=VN/O=Sohoa OpenSSL Vectors/CN=brainpoolP512r1 signer" bpca384 40
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:4294967297 -out bigexp.key
 issue bigexp "/C=VN/O=Sohoa OpenSSL Vectors/CN=RSA big exponent signer" root 4099 leaf sha256
 
+# A CA whose RSA key has that exponent, and an ordinary signer it issues:
+# the path needs the CA's signature on the signer checked with math/big.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:4294967297 -out bigexpca.key
+issue bigexpca "/C=VN/O=Sohoa OpenSSL Vectors/CN=RSA big exponent CA" root 4101 ca sha256
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out underbigexp.key
+issue underbigexp "/C=VN/O=Sohoa OpenSSL Vectors/CN=Signer under the big exponent CA" bigexpca 4102 leaf sha256
+
 # A certificate with a negative serial number (-12345), which Go's
 # crypto/x509 refuses unless GODEBUG x509negativeserial=1.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out negserial.key
@@ -70,6 +77,7 @@ sign bp256-sha256 bp256 sha256
 sign bp512-sha512 bp512 sha512 -certfile bpca384.pem
 sign bigexp-pkcs1-sha256 bigexp sha256
 sign bigexp-pss-sha256 bigexp sha256 -keyopt rsa_padding_mode:pss -keyopt rsa_pss_saltlen:32
+sign underbigexp-sha256 underbigexp sha256 -certfile bigexpca.pem
 sign negserial-sha256 negserial sha256
 # OpenSSL 3.0 cannot make an Ed448 CMS signature; the test builds one around
 # ed448.pem.
