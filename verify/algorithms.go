@@ -200,7 +200,8 @@ func parseSigAlg(alg cmsAlgID) (cmsSigAlg, error) {
 		return cmsSigAlg{kind: sigRSAPKCS1}, nil
 	case oid.Equal(oidRSASSAPSS):
 		return parsePSSParams(alg.params)
-	case oid.Equal(oidECPublicKey), oid.Equal(oidCurveP256), oid.Equal(oidCurveP384), oid.Equal(oidCurveP521):
+	case oid.Equal(oidECPublicKey), oid.Equal(oidCurveP256), oid.Equal(oidCurveP384), oid.Equal(oidCurveP521),
+		brainpoolByOID(oid) != nil:
 		// Seen in the wild (and written by digitorus/pkcs7 for curve
 		// OIDs): the hash is then the SignerInfo's digestAlgorithm.
 		return cmsSigAlg{kind: sigECDSA}, nil

@@ -1460,7 +1460,7 @@ func parseCMS(der []byte) (*cmsSignedData, error) {
 		if tag != cbasn1.SEQUENCE {
 			continue // attribute certificates and other formats are not used here
 		}
-		c, err := parseCert(el)
+		c, err := parseCertAny(el)
 		if err != nil {
 			sd.certErrs = append(sd.certErrs, fmt.Sprintf("certificate %d in the signature cannot be read: %v", count, err))
 			continue
