@@ -145,6 +145,9 @@ func (v *Verifier) checkPath(ctx context.Context, vd *cmsVerdict, p *pathCheck) 
 		switch {
 		case len(v.anchors) == 0:
 			vd.fail(Indeterminate, NoCertificateChainFound, "no trust anchors are configured, so the %s (%s) cannot be trusted; add the issuing root with --trust", p.who, certName(p.leaf))
+		case v.unusableIssuerKey(p.leaf, p.pool) != nil:
+			ca := v.unusableIssuerKey(p.leaf, p.pool)
+			vd.fail(Indeterminate, CryptoConstraintsFailure, "the certificate path of the %s (%s) goes through %s, whose %s key sohoa cannot verify signatures with: the path is unknown, not disproved", p.who, certName(p.leaf), certName(ca), spkiAlgName(ca))
 		case errors.As(err, &cie) || errors.As(err, &uce):
 			vd.fail(Indeterminate, ChainConstraintsFailure, "the certificate path of the %s (%s) violates a constraint: %v", p.who, certName(p.leaf), err)
 		case errors.As(err, &uae):
@@ -366,6 +369,58 @@ func (v *Verifier) legacyPath(leaf *x509.Certificate, pool []*x509.Certificate) 
 		}
 	}
 	return nil
+}
+
+// unusableIssuerKey follows issuer names (without checking signatures)
+// from leaf through pool and the anchors and returns the first issuer
+// whose key no signature can be checked with (Ed448, which crypto/x509
+// does not read, or DSA, which it does not verify), or nil.
+func (v *Verifier) unusableIssuerKey(leaf *x509.Certificate, pool []*x509.Certificate) *x509.Certificate {
+	cur := leaf
+	for range 8 {
+		if bytes.Equal(cur.RawIssuer, cur.RawSubject) {
+			return nil
+		}
+		var next *x509.Certificate
+		for _, list := range [][]*x509.Certificate{v.anchors, pool} {
+			for _, c := range list {
+				if next == nil && bytes.Equal(c.RawSubject, cur.RawIssuer) && !c.Equal(cur) {
+					next = c
+				}
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		if next.PublicKey == nil || next.PublicKeyAlgorithm == x509.DSA {
+			return next
+		}
+		cur = next
+	}
+	return nil
+}
+
+// spkiAlgName names a certificate's key algorithm from its
+// SubjectPublicKeyInfo, for keys crypto/x509 does not parse.
+func spkiAlgName(c *x509.Certificate) string {
+	var spki struct {
+		Algorithm struct {
+			Algorithm asn1.ObjectIdentifier
+			Params    asn1.RawValue `asn1:"optional"`
+		}
+		Key asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki); err != nil {
+		return "unreadable"
+	}
+	switch oid := spki.Algorithm.Algorithm; {
+	case oid.Equal(oidEd448):
+		return "Ed448"
+	case oid.Equal(oidDSA):
+		return "DSA"
+	default:
+		return oid.String()
+	}
 }
 
 // partialChain follows issuer names from leaf through pool, for display

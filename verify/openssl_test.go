@@ -3,13 +3,17 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sohoa/sohoa/internal/testpki"
 )
 
 // Vectors made by OpenSSL (verify/testdata/openssl/gen.sh): certificates
@@ -69,4 +73,43 @@ func TestNegativeSerialCertificate(t *testing.T) {
 	rep = opensslVerify(t, "negserial-sha256.p7s", changed)
 	require.Equal(t, TotalFailed, rep.Signatures[0].Indication)
 	require.Equal(t, HashFailure, rep.Signatures[0].SubIndication)
+}
+
+// Ed448 cannot be verified: a signature made with it, or a path through
+// an Ed448 CA, is INDETERMINATE with that reason, never a failure.
+func TestEd448(t *testing.T) {
+	e := newCMSEnv(t)
+	ed := opensslCert(t, "ed448.pem")
+	require.Nil(t, ed.PublicKey)
+	require.Equal(t, "Ed448", certInfo(ed).KeyAlgorithm)
+	// A CMS around the OpenSSL Ed448 certificate (OpenSSL 3.0 cannot make
+	// an Ed448 CMS): the signature value is never looked at.
+	signer := &testpki.Cert{Cert: ed, Key: e.pki.NewSigner(t, "", testpki.Options{}).Key}
+	anchor := opensslCert(t, "root.pem")
+	v, err := New(Config{TrustAnchors: []*x509.Certificate{anchor}})
+	require.NoError(t, err)
+	shake256 := asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 12}
+	for name, b := range map[string]cmsBuild{
+		"sha512":   {sigAlg: oidEd448, hash: crypto.SHA512},
+		"shake256": {sigAlg: oidEd448, hash: crypto.SHA512, digestAlgOID: shake256},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b.signer, b.content, b.certs = signer, e.data, []*x509.Certificate{ed}
+			sr := SignatureReport{Indication: TotalPassed}
+			v.checkCMS(context.Background(), &sr, b.build(t), e.content(), evidence{}, "ETSI.CAdES.detached")
+			requireResult(t, sr, Indeterminate, CryptoConstraintsFailure)
+			problemsContain(t, sr, "sohoa cannot verify Ed448")
+			require.Equal(t, "Ed448 signer", sr.Signer.CommonName)
+		})
+	}
+
+	// An RSA signer under an Ed448 CA.
+	data := opensslFile(t, "data.txt")
+	rep := opensslVerify(t, "undered448-sha256.p7s", data)
+	s := rep.Signatures[0]
+	require.Equal(t, Indeterminate, s.Indication, "problems: %q", s.Problems)
+	require.Equal(t, CryptoConstraintsFailure, s.SubIndication)
+	require.True(t, s.SignatureValid, "the RSA signature itself verifies")
+	require.Contains(t, s.Problems[0], `"Ed448 CA"`)
+	require.Contains(t, s.Problems[0], "Ed448 key sohoa cannot verify signatures with")
 }

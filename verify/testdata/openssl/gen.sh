@@ -63,9 +63,16 @@ issue underbigexp "/C=VN/O=Sohoa OpenSSL Vectors/CN=Signer under the big exponen
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out negserial.key
 issue negserial "/C=VN/O=Sohoa OpenSSL Vectors/CN=Negative serial signer" root -12345 leaf sha256
 
-# Ed448 signer.
+# Ed448 signer, and an Ed448 CA issuing an ordinary RSA signer.
 openssl genpkey -algorithm ED448 -out ed448.key
 issue ed448 "/C=VN/O=Sohoa OpenSSL Vectors/CN=Ed448 signer" root 4100 leaf sha256
+openssl genpkey -algorithm ED448 -out ed448ca.key
+issue ed448ca "/C=VN/O=Sohoa OpenSSL Vectors/CN=Ed448 CA" root 4103 ca sha256
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out undered448.key
+openssl req -new -key undered448.key -subj "/C=VN/O=Sohoa OpenSSL Vectors/CN=Signer under the Ed448 CA" -out undered448.csr
+openssl x509 -req -in undered448.csr -CA ed448ca.pem -CAkey ed448ca.key -set_serial 4104 \
+	-days $DAYS -extfile ext.cnf -extensions leaf -out undered448.pem
+rm undered448.csr
 
 # Detached CMS signatures over data.txt (DER).
 sign() { # OUT SIGNER DIGEST [CERTFILE] [extra options...]
@@ -79,6 +86,7 @@ sign bigexp-pkcs1-sha256 bigexp sha256
 sign bigexp-pss-sha256 bigexp sha256 -keyopt rsa_padding_mode:pss -keyopt rsa_pss_saltlen:32
 sign underbigexp-sha256 underbigexp sha256 -certfile bigexpca.pem
 sign negserial-sha256 negserial sha256
+sign undered448-sha256 undered448 sha256 -certfile ed448ca.pem
 # OpenSSL 3.0 cannot make an Ed448 CMS signature; the test builds one around
 # ed448.pem.
 
