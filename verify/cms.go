@@ -208,8 +208,13 @@ func hashBytes(h crypto.Hash, b []byte) ([]byte, error) {
 // .p7s file (subFilter ""). It fills sr and never returns an error: every
 // problem becomes an indication, a sub-indication and a Problems line.
 func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte, content signedContent, ev evidence, subFilter string) {
-	vd := &cmsVerdict{}
-	defer vd.applyTo(sr)
+	v.runCMS(ctx, sr, der, content, ev, subFilter).applyTo(sr)
+}
+
+// runCMS is checkCMS without merging the verdict into sr (every other
+// field is filled).
+func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, content signedContent, ev evidence, subFilter string) (vd *cmsVerdict) {
+	vd = &cmsVerdict{}
 	sr.ValidationTime, sr.ValidationTimeSource = v.defaultValidationTime()
 
 	sd, err := parseCMS(der)
@@ -368,6 +373,47 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 	}
 	sr.ChainTrusted = pc.trusted
 	sr.Revocation = append(pc.revocation, sr.Revocation...)
+	return vd
+}
+
+// checkUnsupportedSubFilter handles a PDF signature whose /SubFilter sohoa
+// does not implement, or that has none. The format's own rules cannot be
+// checked, so the verdict is INDETERMINATE, never TOTAL_FAILED for that
+// alone. When the value is a CMS SignedData (as for PBAD.PAdES and most
+// vendor formats) it is still checked as a detached signature over the
+// byte range: evidence of tampering or a cryptographic failure found that
+// way (anything TOTAL_FAILED but FORMAT_FAILURE, which may only mean the
+// format differs) decides the verdict as usual, so renaming the
+// /SubFilter of a tampered signature cannot turn TOTAL_FAILED into
+// INDETERMINATE (the /SubFilter is inside the signed bytes anyway).
+func (v *Verifier) checkUnsupportedSubFilter(ctx context.Context, sr *SignatureReport, der []byte, content signedContent, ev evidence, subFilter string) {
+	reason := fmt.Sprintf("sohoa does not support the signature format /SubFilter /%s, so the format's own rules cannot be checked", subFilter)
+	if subFilter == "" {
+		reason = "the signature dictionary has no /SubFilter, so sohoa does not know how the signature value is encoded and cannot check the format's rules"
+	}
+	if _, err := parseCMS(der); err != nil {
+		sr.degrade(Indeterminate, SigConstraintsFailure, reason+"; its value is not a CMS signature sohoa can read either, so nothing about it could be checked", false)
+		return
+	}
+	tmp := *sr
+	vd := v.runCMS(ctx, &tmp, der, content, ev, "adbe.pkcs7.detached")
+	tampered := false
+	for _, f := range vd.findings {
+		if f.ind == TotalFailed && f.sub != FormatFailure {
+			tampered = true
+		}
+	}
+	*sr = tmp
+	if tampered {
+		vd.applyTo(sr)
+		sr.Warnings = append(sr.Warnings, reason+"; the value was checked as a detached CMS signature (adbe.pkcs7.detached)")
+		return
+	}
+	sr.degrade(Indeterminate, SigConstraintsFailure, reason+"; read as a detached CMS signature (adbe.pkcs7.detached), it shows no sign of tampering", false)
+	for _, f := range vd.findings {
+		sr.Warnings = append(sr.Warnings, "read as adbe.pkcs7.detached: "+f.msg)
+	}
+	sr.Warnings = append(sr.Warnings, vd.warnings...)
 }
 
 // cmsCertPool joins the CMS certificates and the document's, without

@@ -30,6 +30,7 @@ const (
 	OutOfBoundsNoPOE          SubIndication = "OUT_OF_BOUNDS_NO_POE"
 	RevokedNoPOE              SubIndication = "REVOKED_NO_POE"
 	ChainConstraintsFailure   SubIndication = "CHAIN_CONSTRAINTS_FAILURE"
+	SigConstraintsFailure     SubIndication = "SIG_CONSTRAINTS_FAILURE"
 	SignedDataNotFound        SubIndication = "SIGNED_DATA_NOT_FOUND"
 	NoSigningCertificateFound SubIndication = "NO_SIGNING_CERTIFICATE_FOUND"
 	DisallowedChanges         SubIndication = "DISALLOWED_CHANGES"
