@@ -371,41 +371,6 @@ func keyTypeName(pub crypto.PublicKey) string {
 	return fmt.Sprintf("%T", pub)
 }
 
-// hashProblem returns why the policy rejects h, or "". MD5 (and
-// anything older) is always rejected; SHA-1 unless AllowSHA1.
-func (p Policy) hashProblem(h crypto.Hash) string {
-	switch h {
-	case crypto.MD4, crypto.MD5, crypto.MD5SHA1, crypto.RIPEMD160:
-		return hashName(h) + " is broken and never accepted"
-	case crypto.SHA1:
-		if !p.AllowSHA1 {
-			return "SHA-1 is no longer accepted (collisions are practical); the policy allows it only when SHA-1 is explicitly enabled"
-		}
-	}
-	return ""
-}
-
-// keyProblem returns why the policy rejects a public key, or "".
-func (p Policy) keyProblem(pub crypto.PublicKey) string {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		if bits := k.N.BitLen(); bits < p.MinRSABits {
-			return fmt.Sprintf("its RSA key has %d bits, below the %d-bit minimum", bits, p.MinRSABits)
-		}
-	case *ecdsa.PublicKey:
-		if bits := k.Curve.Params().BitSize; bits < p.MinECBits {
-			return fmt.Sprintf("its elliptic-curve key (%s) has %d bits, below the %d-bit minimum", k.Curve.Params().Name, bits, p.MinECBits)
-		}
-	case ed25519.PublicKey:
-		if p.MinECBits > 256 {
-			return fmt.Sprintf("its Ed25519 key is below the %d-bit minimum", p.MinECBits)
-		}
-	default:
-		return fmt.Sprintf("its key type %s is not supported", keyTypeName(pub))
-	}
-	return ""
-}
-
 // certSigHash is the hash of an X.509 signature algorithm (0 for
 // Ed25519 and unknown algorithms).
 func certSigHash(a x509.SignatureAlgorithm) crypto.Hash {

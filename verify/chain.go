@@ -159,19 +159,24 @@ func (v *Verifier) checkPath(ctx context.Context, vd *cmsVerdict, p *pathCheck) 
 	}
 	p.chain, p.trusted = chain, true
 
-	// Algorithm policy on the path. The anchor's own signature does not
-	// matter (it is trusted by configuration), its key does.
+	// Algorithm policy on the path, judged with the signature's proof of
+	// existence (resolveWeak). The anchor's own signature does not matter
+	// (it is trusted by configuration), its key does.
 	for i, c := range chain {
 		anchor := i == len(chain)-1
 		if !anchor {
 			h := certSigHash(c.SignatureAlgorithm)
-			if prob := v.policy.hashProblem(h); prob != "" {
-				vd.fail(TotalFailed, CryptoConstraintsFailure, "the certificate %s is signed with %s: %s", certName(c), c.SignatureAlgorithm, prob)
+			if isMD5(h) {
+				vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the certificate %s is signed with %s, %s since %s (sohoa does not check MD5 signatures at all)", certName(c), c.SignatureAlgorithm, tooWeak, fmtDate(md5Sunset))
+			} else if sunset, weak := v.policy.hashWeak(h); weak {
+				vd.weakAlg(fmt.Sprintf("the certificate %s is signed with %s", certName(c), c.SignatureAlgorithm), sunset)
 			}
 		}
 		if i > 0 { // the leaf's key was judged with the signature
-			if prob := v.policy.keyProblem(c.PublicKey); prob != "" {
-				vd.fail(TotalFailed, CryptoConstraintsFailure, "the certificate %s is rejected: %s", certName(c), prob)
+			if desc, sunset, weak := v.policy.keyWeak(c.PublicKey); weak {
+				vd.weakAlg(fmt.Sprintf("the certificate %s has %s", certName(c), desc), sunset)
+			} else if prob := keyUnsupported(c.PublicKey); prob != "" {
+				vd.fail(Indeterminate, CryptoConstraintsFailure, "the certificate %s cannot be used: %s", certName(c), prob)
 			}
 		}
 	}

@@ -37,9 +37,14 @@ type evidence struct {
 //     content-type, message-digest, signing-time, ESS signing-certificate
 //     (-v2) or CMSAlgorithmProtection attribute (a repeated attribute sohoa
 //     does not interpret is only a warning), content-type not id-data (PDF)
-//     or not matching the encapsulated type, encapsulated content in a detached signature,
-//     CAdES or timestamp token without signed attributes or without an ESS
-//     signing-certificate(-v2) attribute: TOTAL_FAILED/FORMAT_FAILURE.
+//     or not matching the encapsulated type, encapsulated content in a
+//     detached signature, CAdES or timestamp token without signed
+//     attributes or without an ESS signing-certificate(-v2) attribute:
+//     TOTAL_FAILED/FORMAT_FAILURE.
+//   - a PDF /SubFilter sohoa does not implement, or none:
+//     INDETERMINATE/SIG_CONSTRAINTS_FAILURE unless the value, read as a
+//     detached CMS, shows a TOTAL_FAILED finding other than FORMAT_FAILURE
+//     (checkUnsupportedSubFilter).
 //   - message digest (or adbe.pkcs7.sha1 encapsulated digest, or a
 //     timestamp's message imprint) differs: TOTAL_FAILED/HASH_FAILURE.
 //   - signature value does not verify, or the signature algorithm does
@@ -48,15 +53,18 @@ type evidence struct {
 //     TOTAL_FAILED/SIG_CRYPTO_FAILURE, because RFC 6211 section 3 says the
 //     signature validation fails (the attribute exists to catch algorithm
 //     substitution).
-//   - an algorithm sohoa does not implement (Ed448, DSA, unknown OIDs):
+//   - an algorithm sohoa does not implement (Ed448, DSA, unknown OIDs), or
+//     a path through a CA key it cannot check signatures with:
 //     INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE, because nothing shows the
 //     signature is bad; sohoa just cannot evaluate it.
-//   - MD5, SHA-1 (unless Policy.AllowSHA1) or a key below the policy's
-//     minimum, in the signature or any non-anchor certificate of the path:
-//     TOTAL_FAILED/CRYPTO_CONSTRAINTS_FAILURE. EU DSS would say
-//     INDETERMINATE (no proof the signature predates the algorithm
-//     becoming unreliable); sohoa's policy is stricter on purpose: the
-//     ministry wants SHA-1 and short RSA keys refused, not left pending.
+//   - SHA-1 (unless Policy.AllowSHA1) or a key below the policy's minimum,
+//     in the signature, its timestamps, any certificate of the path or the
+//     revocation data: accepted with a warning when a verified timestamp
+//     proves the material existed before the algorithm's sunset
+//     (Policy.Sunsets), otherwise
+//     INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE (EN 319 102-1
+//     5.2.8, as EU DSS does); see sunset.go. MD5 is never computed and
+//     always INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
 //   - no certificate matches the signer identifier, or an ESS
 //     signing-certificate(-v2) attribute names a different certificate:
 //     INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND (EN 319 102-1 5.2.3).
@@ -87,19 +95,58 @@ type cmsFinding struct {
 	ind Indication
 	sub SubIndication
 	msg string
+	// weak marks a CRYPTO_CONSTRAINTS_FAILURE_NO_POE finding from weak
+	// material (resolveWeak), which a later proof of existence may lift.
+	weak bool
 }
 
 // cmsVerdict collects the findings of one signature or timestamp in the
 // order the checks run (EN 319 102-1's order: format, signing certificate,
-// cryptography, path); the first finding of the worst severity decides
-// the sub-indication.
+// cryptography, path, then the signature acceptance checks, where weak
+// algorithms are judged against the proof of existence); the first finding
+// of the worst severity decides the sub-indication.
 type cmsVerdict struct {
 	findings []cmsFinding
 	warnings []string
+	// weak is material using an algorithm the policy rejects, judged by
+	// resolveWeak once the proof of existence is known; pending is what
+	// no proof covered.
+	weak    []weakAlg
+	pending []weakPending
+}
+
+// weakPending is weak material no proof of existence covered, with the
+// problem line reported for it.
+type weakPending struct {
+	weakAlg
+	problem string
+}
+
+// weakAlg records material that uses an algorithm or key the policy
+// rejects; what names it and ends with the algorithm ("the signature
+// digests with SHA-1").
+func (vd *cmsVerdict) weakAlg(what string, sunset time.Time) {
+	vd.weak = append(vd.weak, weakAlg{what: what, sunset: sunset})
+}
+
+// resolveWeak judges the weak material against the earliest proof of
+// existence poe (zero: none), given by by: covered material is a warning,
+// the rest INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
+func (vd *cmsVerdict) resolveWeak(poe time.Time, by string) {
+	for _, w := range vd.weak {
+		if w.coveredBy(poe) {
+			vd.warn("%s", w.accepted(poe, by))
+			continue
+		}
+		msg := w.rejected(poe, by)
+		vd.findings = append(vd.findings, cmsFinding{Indeterminate, CryptoConstraintsFailureNoPOE, msg, true})
+		vd.pending = append(vd.pending, weakPending{w, msg})
+	}
+	vd.weak = nil
 }
 
 func (vd *cmsVerdict) fail(ind Indication, sub SubIndication, format string, args ...any) {
-	vd.findings = append(vd.findings, cmsFinding{ind, sub, fmt.Sprintf(format, args...)})
+	vd.findings = append(vd.findings, cmsFinding{ind: ind, sub: sub, msg: fmt.Sprintf(format, args...)})
 }
 
 func (vd *cmsVerdict) warn(format string, args ...any) {
@@ -118,9 +165,15 @@ func cmsSeverity(i Indication) int {
 
 // result is the verdict's indication: TOTAL_PASSED when nothing failed.
 func (vd *cmsVerdict) result() (Indication, SubIndication) {
+	return vd.resultOf(true)
+}
+
+// resultOf is result, leaving out the weak-material findings unless
+// withWeak.
+func (vd *cmsVerdict) resultOf(withWeak bool) (Indication, SubIndication) {
 	ind, sub := TotalPassed, NoSubIndication
 	for _, f := range vd.findings {
-		if cmsSeverity(f.ind) > cmsSeverity(ind) {
+		if (withWeak || !f.weak) && cmsSeverity(f.ind) > cmsSeverity(ind) {
 			ind, sub = f.ind, f.sub
 		}
 	}
@@ -141,17 +194,31 @@ func (vd *cmsVerdict) problems() []string {
 }
 
 // applyTo merges the verdict into a signature report without raising an
-// indication the caller already lowered.
+// indication the caller already lowered. Weak material no proof covered
+// is kept in the report, with the verdict without it, for a document
+// timestamp to cover later (coverWithDocTimestamps).
 func (vd *cmsVerdict) applyTo(sr *SignatureReport) {
+	base := sr.Indication
+	if base == "" {
+		base = TotalPassed
+	}
+	baseSub := sr.SubIndication
 	for _, f := range vd.findings {
 		sr.Problems = append(sr.Problems, f.msg)
 		if cmsSeverity(f.ind) > cmsSeverity(sr.Indication) {
 			sr.Indication, sr.SubIndication = f.ind, f.sub
 		}
+		if !f.weak && cmsSeverity(f.ind) > cmsSeverity(base) {
+			base, baseSub = f.ind, f.sub
+		}
 	}
 	sr.Warnings = append(sr.Warnings, vd.warnings...)
 	if sr.Indication == "" {
 		sr.Indication, sr.SubIndication = TotalPassed, NoSubIndication
+	}
+	if len(vd.pending) > 0 {
+		sr.weak = append(sr.weak, vd.pending...)
+		sr.weakBase, sr.weakBaseSub = base, baseSub
 	}
 }
 
@@ -216,6 +283,10 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, content signedContent, ev evidence, subFilter string) (vd *cmsVerdict) {
 	vd = &cmsVerdict{}
 	sr.ValidationTime, sr.ValidationTimeSource = v.defaultValidationTime()
+	// Weak algorithms are judged last, against the signature timestamp
+	// that verified, if any.
+	var poe time.Time
+	defer func() { vd.resolveWeak(poe, "the signature timestamp") }()
 
 	sd, err := parseCMS(der)
 	if err != nil {
@@ -270,8 +341,8 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 		if !bytes.Equal(enc, sum) {
 			vd.fail(TotalFailed, HashFailure, "the document was changed after signing: the SHA-1 digest encapsulated in the adbe.pkcs7.sha1 signature does not match the signed bytes")
 		}
-		if p := v.policy.hashProblem(crypto.SHA1); p != "" {
-			defer vd.fail(TotalFailed, CryptoConstraintsFailure, "the adbe.pkcs7.sha1 format digests the document with SHA-1: %s", p)
+		if sunset, weak := v.policy.hashWeak(crypto.SHA1); weak {
+			vd.weakAlg("the adbe.pkcs7.sha1 format digests the document with SHA-1", sunset)
 		}
 		econtent := sd.eContent
 		chk.contentDigest = func(h crypto.Hash) ([]byte, error) { return hashBytes(h, econtent) }
@@ -307,8 +378,8 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 	sr.Signer = &ci
 
 	store := &revStore{}
-	store.add("cms", "crl", chk.revCRLs...)
-	store.add("cms", "ocsp", chk.revOCSPs...)
+	store.addSigned("cms", "crl", chk.revCRLs...)
+	store.addSigned("cms", "ocsp", chk.revOCSPs...)
 	store.add("cms", "crl", sd.crls...)
 	store.add("cms", "ocsp", sd.ocsps...)
 	store.add("dss", "crl", ev.CRLs...)
@@ -335,10 +406,11 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 		}
 	}
 	valTime, source := v.defaultValidationTime()
-	poe := false
+	hasPOE := false
 	switch {
 	case best != nil:
-		valTime, source, poe = best.genTime, "signature_timestamp", true
+		valTime, source, hasPOE = best.genTime, "signature_timestamp", true
+		poe = best.genTime
 		sr.Timestamp = &best.report
 		sr.Revocation = append(sr.Revocation, best.revocation...)
 		for _, w := range best.vd.warnings {
@@ -361,7 +433,7 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 		leaf:    chk.signer,
 		pool:    chk.certs,
 		at:      valTime,
-		poe:     poe,
+		poe:     hasPOE,
 		claimed: sr.ClaimedSigningTime,
 		who:     "signer's certificate",
 		store:   store,
@@ -481,12 +553,12 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 	if sloppy {
 		vd.warn("the %s names a signature algorithm (%s) as its digest algorithm; %s is assumed", c.what, si.digestAlg.oid, hashName(h))
 	}
+	if isMD5(h) {
+		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the %s digests with %s, %s since %s; sohoa does not check MD5 signatures at all, as no proof of existence from before then can be shown", c.what, hashName(h), tooWeak, fmtDate(md5Sunset))
+		return
+	}
 	if !h.Available() {
-		if p := v.policy.hashProblem(h); p != "" {
-			vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s digests with %s: %s", c.what, hashName(h), p)
-		} else {
-			vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses %s, which sohoa cannot compute", c.what, hashName(h))
-		}
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses %s, which sohoa cannot compute", c.what, hashName(h))
 		return
 	}
 
@@ -650,6 +722,10 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 	if alg.kind == sigEd25519 {
 		c.sigName = alg.name(0)
 	}
+	if isMD5(sigHash) {
+		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the %s's signature algorithm uses %s, %s since %s; sohoa does not check MD5 signatures at all, as no proof of existence from before then can be shown", c.what, hashName(sigHash), tooWeak, fmtDate(md5Sunset))
+		return
+	}
 	if !sigHash.Available() {
 		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s's signature uses %s, which sohoa cannot compute", c.what, hashName(sigHash))
 		return
@@ -689,17 +765,19 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 		}
 	}
 
-	// The algorithm policy.
-	if p := v.policy.hashProblem(h); p != "" {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s digests with %s: %s", c.what, hashName(h), p)
+	// The algorithm policy, judged later against the proof of existence.
+	if sunset, weak := v.policy.hashWeak(h); weak {
+		vd.weakAlg(fmt.Sprintf("the %s digests with %s", c.what, hashName(h)), sunset)
 	}
 	if sigHash != h && alg.kind != sigEd25519 {
-		if p := v.policy.hashProblem(sigHash); p != "" {
-			vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s's signature algorithm uses %s: %s", c.what, hashName(sigHash), p)
+		if sunset, weak := v.policy.hashWeak(sigHash); weak {
+			vd.weakAlg(fmt.Sprintf("the %s's signature algorithm hashes with %s", c.what, hashName(sigHash)), sunset)
 		}
 	}
-	if p := v.policy.keyProblem(c.signer.PublicKey); p != "" {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s was made with a key the policy rejects: %s", c.what, p)
+	if desc, sunset, weak := v.policy.keyWeak(c.signer.PublicKey); weak {
+		vd.weakAlg(fmt.Sprintf("the %s was made with %s", c.what, desc), sunset)
+	} else if prob := keyUnsupported(c.signer.PublicKey); prob != "" {
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s cannot be checked: %s", c.what, prob)
 	}
 }
 
@@ -937,7 +1015,12 @@ func parseRevocationArchival(der []byte) (crls, ocsps [][]byte, err error) {
 // SHA-256 variants Acrobat writes under the same name verify too.
 func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, contents []byte, certs [][]byte, content signedContent, ev evidence) {
 	vd := &cmsVerdict{}
-	defer vd.applyTo(sr)
+	defer func() {
+		// The format has no signature timestamp; a later document
+		// timestamp may still prove existence (coverWithDocTimestamps).
+		vd.resolveWeak(time.Time{}, "")
+		vd.applyTo(sr)
+	}()
 	sr.ValidationTime, sr.ValidationTimeSource = v.defaultValidationTime()
 
 	sig, err := readRSASHA1Contents(contents)
@@ -979,8 +1062,12 @@ func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, co
 	}
 	sr.DigestAlgorithm = hashName(h)
 	sr.SignatureAlgorithm = cmsSigAlg{kind: sigRSAPKCS1}.name(h)
-	if p := v.policy.hashProblem(h); p != "" && !h.Available() {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the signature digests with %s: %s", hashName(h), p)
+	if isMD5(h) {
+		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the signature digests with %s, %s since %s; sohoa does not check MD5 signatures at all", hashName(h), tooWeak, fmtDate(md5Sunset))
+		return
+	}
+	if !h.Available() {
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the signature digests with %s, which sohoa cannot compute", hashName(h))
 		return
 	}
 	sum, err := content.digest(h)
@@ -997,11 +1084,11 @@ func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, co
 	} else {
 		sr.DigestMatches, sr.SignatureValid = true, true
 	}
-	if p := v.policy.hashProblem(h); p != "" {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the signature digests with %s: %s", hashName(h), p)
+	if sunset, weak := v.policy.hashWeak(h); weak {
+		vd.weakAlg("the signature digests with "+hashName(h), sunset)
 	}
-	if p := v.policy.keyProblem(pub); p != "" {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the signature was made with a key the policy rejects: %s", p)
+	if desc, sunset, weak := v.policy.keyWeak(pub); weak {
+		vd.weakAlg("the signature was made with "+desc, sunset)
 	}
 
 	valTime, _ := v.defaultValidationTime()

@@ -532,9 +532,12 @@ func TestCMSSHA1Policy(t *testing.T) {
 	signer := e.pki.NewSigner(t, "", testpki.Options{})
 	der := pkcs7Sign(t, signer, e.data, pkcs7.OIDDigestAlgorithmSHA1)
 	sr := e.check(der, e.fresh(), "adbe.pkcs7.detached")
-	requireResult(t, sr, TotalFailed, CryptoConstraintsFailure)
-	problemsContain(t, sr, "SHA-1")
+	requireResult(t, sr, Indeterminate, CryptoConstraintsFailureNoPOE)
+	problemsContain(t, sr, "the signature digests with SHA-1, which is too weak under the policy: it is acceptable only for material proven to exist before 2009-01-01, and nothing proves that")
 	require.True(t, sr.SignatureValid, "the signature itself is sound; only the policy rejects it")
+	for _, p := range sr.Problems {
+		require.NotContains(t, strings.ToLower(p), "forg")
+	}
 
 	e2 := newCMSEnv(t, func(c *Config) { c.Policy = DefaultPolicy(); c.Policy.AllowSHA1 = true })
 	signer2 := e2.pki.NewSigner(t, "", testpki.Options{})
@@ -547,8 +550,8 @@ func TestCMSRSA1024(t *testing.T) {
 	e := newCMSEnv(t)
 	signer := e.pki.NewSigner(t, "", testpki.Options{KeyType: testpki.RSA1024})
 	sr := e.check(pkcs7Sign(t, signer, e.data, pkcs7.OIDDigestAlgorithmSHA256), e.fresh(), "adbe.pkcs7.detached")
-	requireResult(t, sr, TotalFailed, CryptoConstraintsFailure)
-	problemsContain(t, sr, "1024 bits")
+	requireResult(t, sr, Indeterminate, CryptoConstraintsFailureNoPOE)
+	problemsContain(t, sr, "the signature was made with a 1024-bit RSA key (the policy's minimum is 2048 bits), which is too weak under the policy: it is acceptable only for material proven to exist before 2009-01-01")
 
 	e2 := newCMSEnv(t, func(c *Config) { c.Policy = DefaultPolicy(); c.Policy.MinRSABits = 1024 })
 	signer2 := e2.pki.NewSigner(t, "", testpki.Options{KeyType: testpki.RSA1024})
@@ -817,7 +820,8 @@ func TestCMSAdbePKCS7SHA1(t *testing.T) {
 	signer = d.pki.NewSigner(t, "", testpki.Options{})
 	sum = sha1.Sum(d.data)
 	sr = d.check(cmsBuild{signer: signer, content: d.data, eContent: sum[:], noESS: true}.build(t), d.fresh(), "adbe.pkcs7.sha1")
-	requireResult(t, sr, TotalFailed, CryptoConstraintsFailure)
+	requireResult(t, sr, Indeterminate, CryptoConstraintsFailureNoPOE)
+	problemsContain(t, sr, "the adbe.pkcs7.sha1 format digests the document with SHA-1, which is too weak under the policy")
 }
 
 func TestCMSDetachedP7S(t *testing.T) {
@@ -855,7 +859,11 @@ func TestX509RSASHA1(t *testing.T) {
 	require.True(t, sr.ChainTrusted)
 
 	sr = run(rsaSHA1Sig(t, signer.Key, crypto.SHA1, e.data), certs)
-	requireResult(t, sr, TotalFailed, CryptoConstraintsFailure)
+	requireResult(t, sr, Indeterminate, CryptoConstraintsFailureNoPOE)
+	require.Len(t, sr.weak, 1, "kept for a later document timestamp")
+	// Tampering is still a failure, whatever the algorithm.
+	sr = run(rsaSHA1Sig(t, signer.Key, crypto.SHA1, []byte("other data")), certs)
+	requireResult(t, sr, TotalFailed, HashFailure)
 
 	sr = run(rsaSHA1Sig(t, signer.Key, crypto.SHA256, []byte("other data")), certs)
 	requireResult(t, sr, TotalFailed, HashFailure)
