@@ -142,11 +142,11 @@ func (v *Verifier) checkPath(ctx context.Context, vd *cmsVerdict, p *pathCheck) 
 		var uae x509.UnknownAuthorityError
 		var cie x509.CertificateInvalidError
 		var uce x509.UnhandledCriticalExtension
+		ca := v.unusableIssuerKey(p.leaf, p.pool)
 		switch {
 		case len(v.anchors) == 0:
 			vd.fail(Indeterminate, NoCertificateChainFound, "no trust anchors are configured, so the %s (%s) cannot be trusted; add the issuing root with --trust", p.who, certName(p.leaf))
-		case v.unusableIssuerKey(p.leaf, p.pool) != nil:
-			ca := v.unusableIssuerKey(p.leaf, p.pool)
+		case ca != nil:
 			vd.fail(Indeterminate, CryptoConstraintsFailure, "the certificate path of the %s (%s) goes through %s, whose %s key sohoa cannot verify signatures with: the path is unknown, not disproved", p.who, certName(p.leaf), certName(ca), spkiAlgName(ca))
 		case errors.As(err, &cie) || errors.As(err, &uce):
 			vd.fail(Indeterminate, ChainConstraintsFailure, "the certificate path of the %s (%s) violates a constraint: %v", p.who, certName(p.leaf), err)

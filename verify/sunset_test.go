@@ -1,8 +1,10 @@
 package verify
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"math/big"
 	"strings"
@@ -302,4 +304,45 @@ func TestRSA512Signer(t *testing.T) {
 
 	sr = e.check(cmsBuild{signer: signer, content: e.data, tamper: true}.build(t), e.fresh(), "ETSI.CAdES.detached")
 	requireResult(t, sr, TotalFailed, SigCryptoFailure)
+}
+
+// A timestamp token whose TSA signed with SHA-1 is no proof of existence:
+// a token cannot prove its own existence, so its weak material is
+// INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE (for a document
+// timestamp, a later one may still cover it).
+func TestWeakTimestampToken(t *testing.T) {
+	e := newCMSEnv(t)
+	at := e.now.Add(-time.Hour)
+	sum := sha256.Sum256(e.data)
+	var info tstInfo
+	info.Version = 1
+	info.Policy = testpki.OIDTSAPolicy
+	info.MessageImprint.HashAlgorithm.Algorithm = oidSHA256
+	info.MessageImprint.HashedMessage = sum[:]
+	info.SerialNumber = big.NewInt(7)
+	info.GenTime = at
+	tst := mustDER(t, info)
+	token := cmsBuild{signer: e.pki.TSA, hash: crypto.SHA1, eContentType: oidTSTInfo, eContent: tst, content: tst,
+		certs: []*x509.Certificate{e.pki.TSA.Cert, e.pki.Intermediate.Cert}}.build(t)
+	sr := SignatureReport{Indication: TotalPassed}
+	e.v.checkDocTimestamp(context.Background(), &sr, token, e.content(), e.fresh())
+	requireResult(t, sr, Indeterminate, CryptoConstraintsFailureNoPOE)
+	require.True(t, sr.SignatureValid)
+	problemsContain(t, sr, "the document timestamp digests with SHA-1, which is too weak under the policy")
+	require.Len(t, sr.weak, 1)
+
+	// Used as a signature timestamp, it proves nothing: the signature is
+	// validated at the current time and still passes on its own.
+	signer := e.pki.NewSigner(t, "", testpki.Options{})
+	tok := func(sig []byte) []tAttr {
+		s := sha256.Sum256(sig)
+		info.MessageImprint.HashedMessage = s[:]
+		tst := mustDER(t, info)
+		return []tAttr{{oidAttrSigTimeStampToken, [][]byte{cmsBuild{signer: e.pki.TSA, hash: crypto.SHA1, eContentType: oidTSTInfo, eContent: tst, content: tst,
+			certs: []*x509.Certificate{e.pki.TSA.Cert, e.pki.Intermediate.Cert}}.build(t)}}}
+	}
+	sr = e.check(cmsBuild{signer: signer, content: e.data, unsigned: tok}.build(t), e.fresh(), "ETSI.CAdES.detached")
+	requireResult(t, sr, TotalPassed, NoSubIndication)
+	require.Equal(t, CryptoConstraintsFailureNoPOE, sr.Timestamp.SubIndication)
+	require.Equal(t, "current_time", sr.ValidationTimeSource)
 }
