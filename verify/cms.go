@@ -165,15 +165,9 @@ func cmsSeverity(i Indication) int {
 
 // result is the verdict's indication: TOTAL_PASSED when nothing failed.
 func (vd *cmsVerdict) result() (Indication, SubIndication) {
-	return vd.resultOf(true)
-}
-
-// resultOf is result, leaving out the weak-material findings unless
-// withWeak.
-func (vd *cmsVerdict) resultOf(withWeak bool) (Indication, SubIndication) {
 	ind, sub := TotalPassed, NoSubIndication
 	for _, f := range vd.findings {
-		if (withWeak || !f.weak) && cmsSeverity(f.ind) > cmsSeverity(ind) {
+		if cmsSeverity(f.ind) > cmsSeverity(ind) {
 			ind, sub = f.ind, f.sub
 		}
 	}
