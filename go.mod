@@ -2,6 +2,11 @@ module github.com/sohoa/sohoa
 
 go 1.26.8
 
+// Some CAs issued certificates with negative serial numbers (a DER
+// encoding mistake); crypto/x509 refuses them since Go 1.23 unless this
+// setting is on. sohoa must read them to verify such signatures.
+godebug x509negativeserial=1
+
 require (
 	github.com/digitorus/pdf v0.1.2
 	github.com/digitorus/pdfsign v0.0.0-20250819064552-5f74f69dda1d

@@ -200,7 +200,8 @@ func parseSigAlg(alg cmsAlgID) (cmsSigAlg, error) {
 		return cmsSigAlg{kind: sigRSAPKCS1}, nil
 	case oid.Equal(oidRSASSAPSS):
 		return parsePSSParams(alg.params)
-	case oid.Equal(oidECPublicKey), oid.Equal(oidCurveP256), oid.Equal(oidCurveP384), oid.Equal(oidCurveP521):
+	case oid.Equal(oidECPublicKey), oid.Equal(oidCurveP256), oid.Equal(oidCurveP384), oid.Equal(oidCurveP521),
+		brainpoolByOID(oid) != nil:
 		// Seen in the wild (and written by digitorus/pkcs7 for curve
 		// OIDs): the hash is then the SignerInfo's digestAlgorithm.
 		return cmsSigAlg{kind: sigECDSA}, nil
@@ -333,9 +334,9 @@ func (a cmsSigAlg) verifyWithKey(pub crypto.PublicKey, h crypto.Hash, digest, ms
 			if salt == 0 {
 				salt = rsa.PSSSaltLengthAuto // Go reads 0 as "auto"; both accept an empty salt
 			}
-			return rsa.VerifyPSS(k, h, digest, sig, &rsa.PSSOptions{SaltLength: salt, Hash: h})
+			return rsaVerifyPSS(k, h, digest, sig, salt)
 		}
-		return rsa.VerifyPKCS1v15(k, h, digest, sig)
+		return rsaVerifyPKCS1v15(k, h, digest, sig)
 	case sigECDSA:
 		k, ok := pub.(*ecdsa.PublicKey)
 		if !ok {
@@ -368,41 +369,6 @@ func keyTypeName(pub crypto.PublicKey) string {
 		return "Ed25519"
 	}
 	return fmt.Sprintf("%T", pub)
-}
-
-// hashProblem returns why the policy rejects h, or "". MD5 (and
-// anything older) is always rejected; SHA-1 unless AllowSHA1.
-func (p Policy) hashProblem(h crypto.Hash) string {
-	switch h {
-	case crypto.MD4, crypto.MD5, crypto.MD5SHA1, crypto.RIPEMD160:
-		return hashName(h) + " is broken and never accepted"
-	case crypto.SHA1:
-		if !p.AllowSHA1 {
-			return "SHA-1 is no longer accepted (collisions are practical); the policy allows it only when SHA-1 is explicitly enabled"
-		}
-	}
-	return ""
-}
-
-// keyProblem returns why the policy rejects a public key, or "".
-func (p Policy) keyProblem(pub crypto.PublicKey) string {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		if bits := k.N.BitLen(); bits < p.MinRSABits {
-			return fmt.Sprintf("its RSA key has %d bits, below the %d-bit minimum", bits, p.MinRSABits)
-		}
-	case *ecdsa.PublicKey:
-		if bits := k.Curve.Params().BitSize; bits < p.MinECBits {
-			return fmt.Sprintf("its elliptic-curve key (%s) has %d bits, below the %d-bit minimum", k.Curve.Params().Name, bits, p.MinECBits)
-		}
-	case ed25519.PublicKey:
-		if p.MinECBits > 256 {
-			return fmt.Sprintf("its Ed25519 key is below the %d-bit minimum", p.MinECBits)
-		}
-	default:
-		return fmt.Sprintf("its key type %s is not supported", keyTypeName(pub))
-	}
-	return ""
 }
 
 // certSigHash is the hash of an X.509 signature algorithm (0 for

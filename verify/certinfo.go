@@ -85,6 +85,8 @@ func certInfo(c *x509.Certificate) CertInfo {
 		ci.KeyAlgorithm, ci.KeyBits = "ECDSA "+k.Curve.Params().Name, k.Curve.Params().BitSize
 	case ed25519.PublicKey:
 		ci.KeyAlgorithm, ci.KeyBits = "Ed25519", 256
+	case nil:
+		ci.KeyAlgorithm = spkiAlgName(c)
 	default:
 		ci.KeyAlgorithm = c.PublicKeyAlgorithm.String()
 	}

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -141,9 +142,12 @@ func (v *Verifier) checkPath(ctx context.Context, vd *cmsVerdict, p *pathCheck) 
 		var uae x509.UnknownAuthorityError
 		var cie x509.CertificateInvalidError
 		var uce x509.UnhandledCriticalExtension
+		ca := v.unusableIssuerKey(p.leaf, p.pool)
 		switch {
 		case len(v.anchors) == 0:
 			vd.fail(Indeterminate, NoCertificateChainFound, "no trust anchors are configured, so the %s (%s) cannot be trusted; add the issuing root with --trust", p.who, certName(p.leaf))
+		case ca != nil:
+			vd.fail(Indeterminate, CryptoConstraintsFailure, "the certificate path of the %s (%s) goes through %s, whose %s key sohoa cannot verify signatures with: the path is unknown, not disproved", p.who, certName(p.leaf), certName(ca), spkiAlgName(ca))
 		case errors.As(err, &cie) || errors.As(err, &uce):
 			vd.fail(Indeterminate, ChainConstraintsFailure, "the certificate path of the %s (%s) violates a constraint: %v", p.who, certName(p.leaf), err)
 		case errors.As(err, &uae):
@@ -155,19 +159,24 @@ func (v *Verifier) checkPath(ctx context.Context, vd *cmsVerdict, p *pathCheck) 
 	}
 	p.chain, p.trusted = chain, true
 
-	// Algorithm policy on the path. The anchor's own signature does not
-	// matter (it is trusted by configuration), its key does.
+	// Algorithm policy on the path, judged with the signature's proof of
+	// existence (resolveWeak). The anchor's own signature does not matter
+	// (it is trusted by configuration), its key does.
 	for i, c := range chain {
 		anchor := i == len(chain)-1
 		if !anchor {
 			h := certSigHash(c.SignatureAlgorithm)
-			if prob := v.policy.hashProblem(h); prob != "" {
-				vd.fail(TotalFailed, CryptoConstraintsFailure, "the certificate %s is signed with %s: %s", certName(c), c.SignatureAlgorithm, prob)
+			if isMD5(h) {
+				vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the certificate %s is signed with %s, %s since %s (sohoa does not check MD5 signatures at all)", certName(c), c.SignatureAlgorithm, tooWeak, fmtDate(md5Sunset))
+			} else if sunset, weak := v.policy.hashWeak(h); weak {
+				vd.weakAlg(fmt.Sprintf("the certificate %s is signed with %s", certName(c), c.SignatureAlgorithm), sunset)
 			}
 		}
 		if i > 0 { // the leaf's key was judged with the signature
-			if prob := v.policy.keyProblem(c.PublicKey); prob != "" {
-				vd.fail(TotalFailed, CryptoConstraintsFailure, "the certificate %s is rejected: %s", certName(c), prob)
+			if desc, sunset, weak := v.policy.keyWeak(c.PublicKey); weak {
+				vd.weakAlg(fmt.Sprintf("the certificate %s has %s", certName(c), desc), sunset)
+			} else if prob := keyUnsupported(c.PublicKey); prob != "" {
+				vd.fail(Indeterminate, CryptoConstraintsFailure, "the certificate %s cannot be used: %s", certName(c), prob)
 			}
 		}
 	}
@@ -274,9 +283,10 @@ func (v *Verifier) buildPath(leaf *x509.Certificate, pool []*x509.Certificate, a
 			firstErr = err
 		}
 	}
-	// crypto/x509 refuses SHA-1 certificate signatures outright. Find such
-	// a path by hand so the policy can judge it (CRYPTO_CONSTRAINTS_FAILURE
-	// by default, accepted with AllowSHA1) instead of "no path".
+	// crypto/x509 refuses SHA-1 certificate signatures outright, and RSA
+	// issuer keys crypto/rsa cannot use (an exponent above 2^31-1, a
+	// modulus under 1024 bits). Find such a path by hand so the policy can
+	// judge it instead of "no path".
 	if ch := v.legacyPath(leaf, pool); ch != nil {
 		return ch, nil
 	}
@@ -287,11 +297,12 @@ func (v *Verifier) buildPath(leaf *x509.Certificate, pool []*x509.Certificate, a
 }
 
 // legacyPath builds a path that crypto/x509 would refuse only because a
-// certificate on it is signed with SHA-1 (or MD5). It checks names, key
-// identifiers, signatures, CA basic constraints, certSign key usage, path
-// length and unhandled critical extensions; not name or policy
-// constraints. It returns nil when there is no such path or the path has
-// no weak signature (then crypto/x509's refusal stands).
+// certificate on it is signed with SHA-1 or under an RSA key crypto/rsa
+// refuses (see checkSignatureBy). It checks names, key identifiers,
+// signatures, CA basic constraints, certSign key usage, path length and
+// unhandled critical extensions; not name or policy constraints. It
+// returns nil when there is no such path or the path has neither (then
+// crypto/x509's refusal stands).
 func (v *Verifier) legacyPath(leaf *x509.Certificate, pool []*x509.Certificate) []*x509.Certificate {
 	if len(v.anchors) == 0 {
 		return nil
@@ -324,7 +335,7 @@ func (v *Verifier) legacyPath(leaf *x509.Certificate, pool []*x509.Certificate) 
 				return nil
 			}
 			budget--
-			if cand.CheckSignature(cur.SignatureAlgorithm, cur.RawTBSCertificate, cur.Signature) != nil {
+			if checkSignatureBy(cand, cur.SignatureAlgorithm, cur.RawTBSCertificate, cur.Signature) != nil {
 				return nil
 			}
 			next := append(append([]*x509.Certificate(nil), path...), cand)
@@ -354,12 +365,67 @@ func (v *Verifier) legacyPath(leaf *x509.Certificate, pool []*x509.Certificate) 
 	if path == nil {
 		return nil
 	}
-	for _, c := range path[:len(path)-1] {
+	for i, c := range path[:len(path)-1] {
 		if h := certSigHash(c.SignatureAlgorithm); h != 0 && h.Size() <= 20 {
+			return path
+		}
+		if k, ok := path[i+1].PublicKey.(*rsa.PublicKey); ok && !goRSAAccepts(k) {
 			return path
 		}
 	}
 	return nil
+}
+
+// unusableIssuerKey follows issuer names (without checking signatures)
+// from leaf through pool and the anchors and returns the first issuer
+// whose key no signature can be checked with (Ed448, which crypto/x509
+// does not read, or DSA, which it does not verify), or nil.
+func (v *Verifier) unusableIssuerKey(leaf *x509.Certificate, pool []*x509.Certificate) *x509.Certificate {
+	cur := leaf
+	for range 8 {
+		if bytes.Equal(cur.RawIssuer, cur.RawSubject) {
+			return nil
+		}
+		var next *x509.Certificate
+		for _, list := range [][]*x509.Certificate{v.anchors, pool} {
+			for _, c := range list {
+				if next == nil && bytes.Equal(c.RawSubject, cur.RawIssuer) && !c.Equal(cur) {
+					next = c
+				}
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		if next.PublicKey == nil || next.PublicKeyAlgorithm == x509.DSA {
+			return next
+		}
+		cur = next
+	}
+	return nil
+}
+
+// spkiAlgName names a certificate's key algorithm from its
+// SubjectPublicKeyInfo, for keys crypto/x509 does not parse.
+func spkiAlgName(c *x509.Certificate) string {
+	var spki struct {
+		Algorithm struct {
+			Algorithm asn1.ObjectIdentifier
+			Params    asn1.RawValue `asn1:"optional"`
+		}
+		Key asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki); err != nil {
+		return "unreadable"
+	}
+	switch oid := spki.Algorithm.Algorithm; {
+	case oid.Equal(oidEd448):
+		return "Ed448"
+	case oid.Equal(oidDSA):
+		return "DSA"
+	default:
+		return oid.String()
+	}
 }
 
 // partialChain follows issuer names from leaf through pool, for display

@@ -29,13 +29,22 @@ type evidence struct {
 // ETSI EN 319 102-1 mapping decisions made in this file and in chain.go,
 // revocation.go and timestamp.go (one line each; the report's Problems say
 // the same in words):
-//   - unparseable, truncated or trailing non-zero data, not SignedData,
-//     not exactly one SignerInfo: TOTAL_FAILED/FORMAT_FAILURE.
-//   - signed attributes without content-type or message-digest, duplicate
-//     signed attributes, content-type not id-data (PDF) or not matching the
-//     encapsulated type, encapsulated content in a detached signature,
-//     CAdES or timestamp token without signed attributes or without an ESS
-//     signing-certificate(-v2) attribute: TOTAL_FAILED/FORMAT_FAILURE.
+//   - unparseable or truncated, not SignedData, not exactly one
+//     SignerInfo: TOTAL_FAILED/FORMAT_FAILURE. Bytes after the first
+//     complete DER element (besides zero padding) are ignored with a
+//     warning: they are outside the signed range and the CMS.
+//   - signed attributes without content-type or message-digest, a repeated
+//     content-type, message-digest, signing-time, ESS signing-certificate
+//     (-v2) or CMSAlgorithmProtection attribute (a repeated attribute sohoa
+//     does not interpret is only a warning), content-type not id-data (PDF)
+//     or not matching the encapsulated type, encapsulated content in a
+//     detached signature, CAdES or timestamp token without signed
+//     attributes or without an ESS signing-certificate(-v2) attribute:
+//     TOTAL_FAILED/FORMAT_FAILURE.
+//   - a PDF /SubFilter sohoa does not implement, or none:
+//     INDETERMINATE/SIG_CONSTRAINTS_FAILURE unless the value, read as a
+//     detached CMS, shows a TOTAL_FAILED finding other than FORMAT_FAILURE
+//     (checkUnsupportedSubFilter).
 //   - message digest (or adbe.pkcs7.sha1 encapsulated digest, or a
 //     timestamp's message imprint) differs: TOTAL_FAILED/HASH_FAILURE.
 //   - signature value does not verify, or the signature algorithm does
@@ -44,15 +53,18 @@ type evidence struct {
 //     TOTAL_FAILED/SIG_CRYPTO_FAILURE, because RFC 6211 section 3 says the
 //     signature validation fails (the attribute exists to catch algorithm
 //     substitution).
-//   - an algorithm sohoa does not implement (Ed448, DSA, unknown OIDs):
+//   - an algorithm sohoa does not implement (Ed448, DSA, unknown OIDs), or
+//     a path through a CA key it cannot check signatures with:
 //     INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE, because nothing shows the
 //     signature is bad; sohoa just cannot evaluate it.
-//   - MD5, SHA-1 (unless Policy.AllowSHA1) or a key below the policy's
-//     minimum, in the signature or any non-anchor certificate of the path:
-//     TOTAL_FAILED/CRYPTO_CONSTRAINTS_FAILURE. EU DSS would say
-//     INDETERMINATE (no proof the signature predates the algorithm
-//     becoming unreliable); sohoa's policy is stricter on purpose: the
-//     ministry wants SHA-1 and short RSA keys refused, not left pending.
+//   - SHA-1 (unless Policy.AllowSHA1) or a key below the policy's minimum,
+//     in the signature, its timestamps, any certificate of the path or the
+//     revocation data: accepted with a warning when a verified timestamp
+//     proves the material existed before the algorithm's sunset
+//     (Policy.Sunsets), otherwise
+//     INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE (EN 319 102-1
+//     5.2.8, as EU DSS does); see sunset.go. MD5 is never computed and
+//     always INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
 //   - no certificate matches the signer identifier, or an ESS
 //     signing-certificate(-v2) attribute names a different certificate:
 //     INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND (EN 319 102-1 5.2.3).
@@ -83,19 +95,58 @@ type cmsFinding struct {
 	ind Indication
 	sub SubIndication
 	msg string
+	// weak marks a CRYPTO_CONSTRAINTS_FAILURE_NO_POE finding from weak
+	// material (resolveWeak), which a later proof of existence may lift.
+	weak bool
 }
 
 // cmsVerdict collects the findings of one signature or timestamp in the
 // order the checks run (EN 319 102-1's order: format, signing certificate,
-// cryptography, path); the first finding of the worst severity decides
-// the sub-indication.
+// cryptography, path, then the signature acceptance checks, where weak
+// algorithms are judged against the proof of existence); the first finding
+// of the worst severity decides the sub-indication.
 type cmsVerdict struct {
 	findings []cmsFinding
 	warnings []string
+	// weak is material using an algorithm the policy rejects, judged by
+	// resolveWeak once the proof of existence is known; pending is what
+	// no proof covered.
+	weak    []weakAlg
+	pending []weakPending
+}
+
+// weakPending is weak material no proof of existence covered, with the
+// problem line reported for it.
+type weakPending struct {
+	weakAlg
+	problem string
+}
+
+// weakAlg records material that uses an algorithm or key the policy
+// rejects; what names it and ends with the algorithm ("the signature
+// digests with SHA-1").
+func (vd *cmsVerdict) weakAlg(what string, sunset time.Time) {
+	vd.weak = append(vd.weak, weakAlg{what: what, sunset: sunset})
+}
+
+// resolveWeak judges the weak material against the earliest proof of
+// existence poe (zero: none), given by by: covered material is a warning,
+// the rest INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
+func (vd *cmsVerdict) resolveWeak(poe time.Time, by string) {
+	for _, w := range vd.weak {
+		if w.coveredBy(poe) {
+			vd.warn("%s", w.accepted(poe, by))
+			continue
+		}
+		msg := w.rejected(poe, by)
+		vd.findings = append(vd.findings, cmsFinding{Indeterminate, CryptoConstraintsFailureNoPOE, msg, true})
+		vd.pending = append(vd.pending, weakPending{w, msg})
+	}
+	vd.weak = nil
 }
 
 func (vd *cmsVerdict) fail(ind Indication, sub SubIndication, format string, args ...any) {
-	vd.findings = append(vd.findings, cmsFinding{ind, sub, fmt.Sprintf(format, args...)})
+	vd.findings = append(vd.findings, cmsFinding{ind: ind, sub: sub, msg: fmt.Sprintf(format, args...)})
 }
 
 func (vd *cmsVerdict) warn(format string, args ...any) {
@@ -137,17 +188,31 @@ func (vd *cmsVerdict) problems() []string {
 }
 
 // applyTo merges the verdict into a signature report without raising an
-// indication the caller already lowered.
+// indication the caller already lowered. Weak material no proof covered
+// is kept in the report, with the verdict without it, for a document
+// timestamp to cover later (coverWithDocTimestamps).
 func (vd *cmsVerdict) applyTo(sr *SignatureReport) {
+	base := sr.Indication
+	if base == "" {
+		base = TotalPassed
+	}
+	baseSub := sr.SubIndication
 	for _, f := range vd.findings {
 		sr.Problems = append(sr.Problems, f.msg)
 		if cmsSeverity(f.ind) > cmsSeverity(sr.Indication) {
 			sr.Indication, sr.SubIndication = f.ind, f.sub
 		}
+		if !f.weak && cmsSeverity(f.ind) > cmsSeverity(base) {
+			base, baseSub = f.ind, f.sub
+		}
 	}
 	sr.Warnings = append(sr.Warnings, vd.warnings...)
 	if sr.Indication == "" {
 		sr.Indication, sr.SubIndication = TotalPassed, NoSubIndication
+	}
+	if len(vd.pending) > 0 {
+		sr.weak = append(sr.weak, vd.pending...)
+		sr.weakBase, sr.weakBaseSub = base, baseSub
 	}
 }
 
@@ -204,9 +269,18 @@ func hashBytes(h crypto.Hash, b []byte) ([]byte, error) {
 // .p7s file (subFilter ""). It fills sr and never returns an error: every
 // problem becomes an indication, a sub-indication and a Problems line.
 func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte, content signedContent, ev evidence, subFilter string) {
-	vd := &cmsVerdict{}
-	defer vd.applyTo(sr)
+	v.runCMS(ctx, sr, der, content, ev, subFilter).applyTo(sr)
+}
+
+// runCMS is checkCMS without merging the verdict into sr (every other
+// field is filled).
+func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, content signedContent, ev evidence, subFilter string) (vd *cmsVerdict) {
+	vd = &cmsVerdict{}
 	sr.ValidationTime, sr.ValidationTimeSource = v.defaultValidationTime()
+	// Weak algorithms are judged last, against the signature timestamp
+	// that verified, if any.
+	var poe time.Time
+	defer func() { vd.resolveWeak(poe, "the signature timestamp") }()
 
 	sd, err := parseCMS(der)
 	if err != nil {
@@ -219,6 +293,9 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 	}
 	for _, e := range sd.certErrs {
 		vd.warn("%s", e)
+	}
+	if sd.trailing > 0 {
+		vd.warn("%s", sd.trailingWarning("signature"))
 	}
 	si := &sd.signers[0]
 	dc := &digestCache{content: content}
@@ -258,8 +335,8 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 		if !bytes.Equal(enc, sum) {
 			vd.fail(TotalFailed, HashFailure, "the document was changed after signing: the SHA-1 digest encapsulated in the adbe.pkcs7.sha1 signature does not match the signed bytes")
 		}
-		if p := v.policy.hashProblem(crypto.SHA1); p != "" {
-			defer vd.fail(TotalFailed, CryptoConstraintsFailure, "the adbe.pkcs7.sha1 format digests the document with SHA-1: %s", p)
+		if sunset, weak := v.policy.hashWeak(crypto.SHA1); weak {
+			vd.weakAlg("the adbe.pkcs7.sha1 format digests the document with SHA-1", sunset)
 		}
 		econtent := sd.eContent
 		chk.contentDigest = func(h crypto.Hash) ([]byte, error) { return hashBytes(h, econtent) }
@@ -295,8 +372,8 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 	sr.Signer = &ci
 
 	store := &revStore{}
-	store.add("cms", "crl", chk.revCRLs...)
-	store.add("cms", "ocsp", chk.revOCSPs...)
+	store.addSigned("cms", "crl", chk.revCRLs...)
+	store.addSigned("cms", "ocsp", chk.revOCSPs...)
 	store.add("cms", "crl", sd.crls...)
 	store.add("cms", "ocsp", sd.ocsps...)
 	store.add("dss", "crl", ev.CRLs...)
@@ -323,10 +400,11 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 		}
 	}
 	valTime, source := v.defaultValidationTime()
-	poe := false
+	hasPOE := false
 	switch {
 	case best != nil:
-		valTime, source, poe = best.genTime, "signature_timestamp", true
+		valTime, source, hasPOE = best.genTime, "signature_timestamp", true
+		poe = best.genTime
 		sr.Timestamp = &best.report
 		sr.Revocation = append(sr.Revocation, best.revocation...)
 		for _, w := range best.vd.warnings {
@@ -349,7 +427,7 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 		leaf:    chk.signer,
 		pool:    chk.certs,
 		at:      valTime,
-		poe:     poe,
+		poe:     hasPOE,
 		claimed: sr.ClaimedSigningTime,
 		who:     "signer's certificate",
 		store:   store,
@@ -361,6 +439,47 @@ func (v *Verifier) checkCMS(ctx context.Context, sr *SignatureReport, der []byte
 	}
 	sr.ChainTrusted = pc.trusted
 	sr.Revocation = append(pc.revocation, sr.Revocation...)
+	return vd
+}
+
+// checkUnsupportedSubFilter handles a PDF signature whose /SubFilter sohoa
+// does not implement, or that has none. The format's own rules cannot be
+// checked, so the verdict is INDETERMINATE, never TOTAL_FAILED for that
+// alone. When the value is a CMS SignedData (as for PBAD.PAdES and most
+// vendor formats) it is still checked as a detached signature over the
+// byte range: evidence of tampering or a cryptographic failure found that
+// way (anything TOTAL_FAILED but FORMAT_FAILURE, which may only mean the
+// format differs) decides the verdict as usual, so renaming the
+// /SubFilter of a tampered signature cannot turn TOTAL_FAILED into
+// INDETERMINATE (the /SubFilter is inside the signed bytes anyway).
+func (v *Verifier) checkUnsupportedSubFilter(ctx context.Context, sr *SignatureReport, der []byte, content signedContent, ev evidence, subFilter string) {
+	reason := fmt.Sprintf("sohoa does not support the signature format /SubFilter /%s, so the format's own rules cannot be checked", subFilter)
+	if subFilter == "" {
+		reason = "the signature dictionary has no /SubFilter, so sohoa does not know how the signature value is encoded and cannot check the format's rules"
+	}
+	if _, err := parseCMS(der); err != nil {
+		sr.degrade(Indeterminate, SigConstraintsFailure, reason+"; its value is not a CMS signature sohoa can read either, so nothing about it could be checked", false)
+		return
+	}
+	tmp := *sr
+	vd := v.runCMS(ctx, &tmp, der, content, ev, "adbe.pkcs7.detached")
+	tampered := false
+	for _, f := range vd.findings {
+		if f.ind == TotalFailed && f.sub != FormatFailure {
+			tampered = true
+		}
+	}
+	*sr = tmp
+	if tampered {
+		vd.applyTo(sr)
+		sr.Warnings = append(sr.Warnings, reason+"; the value was checked as a detached CMS signature (adbe.pkcs7.detached)")
+		return
+	}
+	sr.degrade(Indeterminate, SigConstraintsFailure, reason+"; read as a detached CMS signature (adbe.pkcs7.detached), it shows no sign of tampering", false)
+	for _, f := range vd.findings {
+		sr.Warnings = append(sr.Warnings, "read as adbe.pkcs7.detached: "+f.msg)
+	}
+	sr.Warnings = append(sr.Warnings, vd.warnings...)
 }
 
 // cmsCertPool joins the CMS certificates and the document's, without
@@ -412,6 +531,12 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 	if len(candidates) > 0 {
 		c.shownSigner = candidates[0]
 	}
+	if si.sigAlg.oid.Equal(oidEd448) {
+		// Checked first: Ed448 signers digest with SHAKE256 (RFC 8419),
+		// which would otherwise be reported as the reason.
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s is made with Ed448, and sohoa cannot verify Ed448 signatures: its validity is unknown, not disproved", c.what)
+		return
+	}
 
 	h, sloppy, ok := digestHash(si.digestAlg.oid)
 	if !ok {
@@ -422,12 +547,12 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 	if sloppy {
 		vd.warn("the %s names a signature algorithm (%s) as its digest algorithm; %s is assumed", c.what, si.digestAlg.oid, hashName(h))
 	}
+	if isMD5(h) {
+		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the %s digests with %s, %s since %s; sohoa does not check MD5 signatures at all, as no proof of existence from before then can be shown", c.what, hashName(h), tooWeak, fmtDate(md5Sunset))
+		return
+	}
 	if !h.Available() {
-		if p := v.policy.hashProblem(h); p != "" {
-			vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s digests with %s: %s", c.what, hashName(h), p)
-		} else {
-			vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses %s, which sohoa cannot compute", c.what, hashName(h))
-		}
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses %s, which sohoa cannot compute", c.what, hashName(h))
 		return
 	}
 
@@ -439,13 +564,17 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 			vd.fail(TotalFailed, FormatFailure, "the %s has no signed attributes, which %s requires", c.what, c.standard)
 		}
 	} else {
-		seen := map[string]bool{}
+		seen := map[string]int{}
 		for _, a := range si.signedAttrs {
 			k := a.oid.String()
-			if seen[k] {
-				vd.fail(TotalFailed, FormatFailure, "the %s's signed attribute %s appears more than once", c.what, k)
+			if seen[k]++; seen[k] != 2 {
+				continue
 			}
-			seen[k] = true
+			if name, ok := singleInstanceAttrs[k]; ok {
+				vd.fail(TotalFailed, FormatFailure, "the %s's signed attribute %s (%s) appears more than once, which RFC 5652 forbids: it would be ambiguous which one was meant", c.what, k, name)
+			} else {
+				vd.warn("the %s's signed attribute %s appears more than once; sohoa does not interpret it, so the repetition changes nothing it checks", c.what, k)
+			}
 		}
 		single := func(oid asn1.ObjectIdentifier, name string) []byte {
 			a := si.attr(oid, true)
@@ -505,12 +634,20 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 				vd.fail(TotalFailed, SigCryptoFailure, "the %s's CMSAlgorithmProtection attribute %s: the algorithm identifiers were altered", c.what, msg)
 			}
 		}
-		if val := single(oidAttrAdbeRevocation, "adbe-revocationInfoArchival"); val != nil {
-			crls, ocsps, err := parseRevocationArchival(val)
-			if err != nil {
-				vd.warn("the %s's embedded revocation data (adbe-revocationInfoArchival) cannot be read: %v", c.what, err)
+		// adbe-revocationInfoArchival is only evidence, each item checked
+		// where it is used, so every instance and value is read.
+		for _, a := range si.signedAttrs {
+			if !a.oid.Equal(oidAttrAdbeRevocation) {
+				continue
 			}
-			c.revCRLs, c.revOCSPs = crls, ocsps
+			for _, val := range a.values {
+				crls, ocsps, err := parseRevocationArchival(val)
+				if err != nil {
+					vd.warn("the %s's embedded revocation data (adbe-revocationInfoArchival) cannot be read: %v", c.what, err)
+				}
+				c.revCRLs = append(c.revCRLs, crls...)
+				c.revOCSPs = append(c.revOCSPs, ocsps...)
+			}
 		}
 		if si.attr(oidAttrCounterSignature, true) != nil {
 			vd.fail(TotalFailed, FormatFailure, "the %s has a countersignature among its signed attributes, which RFC 5652 forbids", c.what)
@@ -579,6 +716,10 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 	if alg.kind == sigEd25519 {
 		c.sigName = alg.name(0)
 	}
+	if isMD5(sigHash) {
+		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the %s's signature algorithm uses %s, %s since %s; sohoa does not check MD5 signatures at all, as no proof of existence from before then can be shown", c.what, hashName(sigHash), tooWeak, fmtDate(md5Sunset))
+		return
+	}
 	if !sigHash.Available() {
 		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s's signature uses %s, which sohoa cannot compute", c.what, hashName(sigHash))
 		return
@@ -618,18 +759,36 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 		}
 	}
 
-	// The algorithm policy.
-	if p := v.policy.hashProblem(h); p != "" {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s digests with %s: %s", c.what, hashName(h), p)
+	// The algorithm policy, judged later against the proof of existence.
+	if sunset, weak := v.policy.hashWeak(h); weak {
+		vd.weakAlg(fmt.Sprintf("the %s digests with %s", c.what, hashName(h)), sunset)
 	}
 	if sigHash != h && alg.kind != sigEd25519 {
-		if p := v.policy.hashProblem(sigHash); p != "" {
-			vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s's signature algorithm uses %s: %s", c.what, hashName(sigHash), p)
+		if sunset, weak := v.policy.hashWeak(sigHash); weak {
+			vd.weakAlg(fmt.Sprintf("the %s's signature algorithm hashes with %s", c.what, hashName(sigHash)), sunset)
 		}
 	}
-	if p := v.policy.keyProblem(c.signer.PublicKey); p != "" {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s was made with a key the policy rejects: %s", c.what, p)
+	if desc, sunset, weak := v.policy.keyWeak(c.signer.PublicKey); weak {
+		vd.weakAlg(fmt.Sprintf("the %s was made with %s", c.what, desc), sunset)
+	} else if prob := keyUnsupported(c.signer.PublicKey); prob != "" {
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s cannot be checked: %s", c.what, prob)
 	}
+}
+
+// singleInstanceAttrs are the signed attributes that must not appear more
+// than once (RFC 5652 section 11: content-type, message-digest,
+// signing-time, countersignature; RFC 5035 and RFC 2634 section 5.4: ESS
+// signing-certificate(-v2); RFC 6211 section 2: CMSAlgorithmProtection).
+// A repetition of any other attribute only earns a warning: sohoa reads
+// none of them (adbe-revocationInfoArchival is read in every instance).
+var singleInstanceAttrs = map[string]string{
+	oidAttrContentType.String():         "content-type",
+	oidAttrMessageDigest.String():       "message-digest",
+	oidAttrSigningTime.String():         "signing-time",
+	oidAttrCounterSignature.String():    "countersignature",
+	oidAttrSigningCertificate.String():  "ESS signing-certificate",
+	oidAttrSigningCertV2.String():       "ESS signing-certificate-v2",
+	oidAttrAlgorithmProtection.String(): "CMSAlgorithmProtection",
 }
 
 // cmsSignerCandidates returns the certificates the SignerInfo's sid
@@ -850,7 +1009,12 @@ func parseRevocationArchival(der []byte) (crls, ocsps [][]byte, err error) {
 // SHA-256 variants Acrobat writes under the same name verify too.
 func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, contents []byte, certs [][]byte, content signedContent, ev evidence) {
 	vd := &cmsVerdict{}
-	defer vd.applyTo(sr)
+	defer func() {
+		// The format has no signature timestamp; a later document
+		// timestamp may still prove existence (coverWithDocTimestamps).
+		vd.resolveWeak(time.Time{}, "")
+		vd.applyTo(sr)
+	}()
 	sr.ValidationTime, sr.ValidationTimeSource = v.defaultValidationTime()
 
 	sig, err := readRSASHA1Contents(contents)
@@ -892,8 +1056,12 @@ func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, co
 	}
 	sr.DigestAlgorithm = hashName(h)
 	sr.SignatureAlgorithm = cmsSigAlg{kind: sigRSAPKCS1}.name(h)
-	if p := v.policy.hashProblem(h); p != "" && !h.Available() {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the signature digests with %s: %s", hashName(h), p)
+	if isMD5(h) {
+		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the signature digests with %s, %s since %s; sohoa does not check MD5 signatures at all", hashName(h), tooWeak, fmtDate(md5Sunset))
+		return
+	}
+	if !h.Available() {
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the signature digests with %s, which sohoa cannot compute", hashName(h))
 		return
 	}
 	sum, err := content.digest(h)
@@ -901,7 +1069,7 @@ func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, co
 		vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
 		return
 	}
-	if err := rsa.VerifyPKCS1v15(pub, h, sum, sig); err != nil {
+	if err := rsaVerifyPKCS1v15(pub, h, sum, sig); err != nil {
 		if rec, ok := rsaRecoveredDigest(pub, sig); ok && len(rec) == len(sum) {
 			vd.fail(TotalFailed, HashFailure, "the document was changed after signing: the signed %s digest does not match the signed bytes", hashName(h))
 		} else {
@@ -910,11 +1078,11 @@ func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, co
 	} else {
 		sr.DigestMatches, sr.SignatureValid = true, true
 	}
-	if p := v.policy.hashProblem(h); p != "" {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the signature digests with %s: %s", hashName(h), p)
+	if sunset, weak := v.policy.hashWeak(h); weak {
+		vd.weakAlg("the signature digests with "+hashName(h), sunset)
 	}
-	if p := v.policy.keyProblem(pub); p != "" {
-		vd.fail(TotalFailed, CryptoConstraintsFailure, "the signature was made with a key the policy rejects: %s", p)
+	if desc, sunset, weak := v.policy.keyWeak(pub); weak {
+		vd.weakAlg("the signature was made with "+desc, sunset)
 	}
 
 	valTime, _ := v.defaultValidationTime()
@@ -1336,11 +1504,18 @@ type cmsSignedData struct {
 	crls         [][]byte // from the SignedData crls field
 	ocsps        [][]byte // id-ri-ocsp-response entries of the crls field
 	signers      []cmsSignerInfo
+	// trailing counts the bytes after the DER structure up to the last
+	// non-zero one (0 when only zero padding follows).
+	trailing int
 }
 
-// parseCMS reads a ContentInfo holding SignedData. Bytes after the
-// structure are allowed only when they are zeros (a PDF /Contents string
-// is zero-padded after the DER).
+// trailingWarning is the report line for bytes after the CMS structure.
+func (sd *cmsSignedData) trailingWarning(what string) string {
+	return fmt.Sprintf("%d bytes that are not zero padding follow the %s's CMS structure inside the signature value; they were ignored (they are outside the signed bytes and cannot change what was signed)", sd.trailing, what)
+}
+
+// parseCMS reads a ContentInfo holding SignedData: the first complete
+// BER element of der. What follows it is counted in trailing.
 func parseCMS(der []byte) (*cmsSignedData, error) {
 	if len(der) == 0 {
 		return nil, errors.New("it is empty")
@@ -1352,8 +1527,13 @@ func parseCMS(der []byte) (*cmsSignedData, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Signers zero-pad a PDF's /Contents; some leave other bytes after the
+	// SignedData. They lie outside the signed byte range and outside the
+	// CMS, so they cannot change what was signed: the first complete
+	// element is read and the rest only reported.
+	var trailing int
 	if !zerosOnly(der[n:]) {
-		return nil, fmt.Errorf("%d bytes of other data follow the CMS structure", len(der)-n)
+		trailing = len(bytes.TrimRight(der[n:], "\x00"))
 	}
 	s := cryptobyte.String(norm)
 	var ci, content cryptobyte.String
@@ -1369,7 +1549,7 @@ func parseCMS(der []byte) (*cmsSignedData, error) {
 		!content.ReadASN1(&sdSeq, cbasn1.SEQUENCE) || !content.Empty() {
 		return nil, errors.New("malformed ContentInfo")
 	}
-	sd := &cmsSignedData{}
+	sd := &cmsSignedData{trailing: trailing}
 	var version int64
 	var digestAlgs, eci cryptobyte.String
 	if !sdSeq.ReadASN1Int64WithTag(&version, cbasn1.INTEGER) ||
@@ -1413,7 +1593,7 @@ func parseCMS(der []byte) (*cmsSignedData, error) {
 		if tag != cbasn1.SEQUENCE {
 			continue // attribute certificates and other formats are not used here
 		}
-		c, err := parseCert(el)
+		c, err := parseCertAny(el)
 		if err != nil {
 			sd.certErrs = append(sd.certErrs, fmt.Sprintf("certificate %d in the signature cannot be read: %v", count, err))
 			continue

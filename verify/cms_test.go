@@ -532,9 +532,12 @@ func TestCMSSHA1Policy(t *testing.T) {
 	signer := e.pki.NewSigner(t, "", testpki.Options{})
 	der := pkcs7Sign(t, signer, e.data, pkcs7.OIDDigestAlgorithmSHA1)
 	sr := e.check(der, e.fresh(), "adbe.pkcs7.detached")
-	requireResult(t, sr, TotalFailed, CryptoConstraintsFailure)
-	problemsContain(t, sr, "SHA-1")
+	requireResult(t, sr, Indeterminate, CryptoConstraintsFailureNoPOE)
+	problemsContain(t, sr, "the signature digests with SHA-1, which is too weak under the policy: it is acceptable only for material proven to exist before 2009-01-01, and nothing proves that")
 	require.True(t, sr.SignatureValid, "the signature itself is sound; only the policy rejects it")
+	for _, p := range sr.Problems {
+		require.NotContains(t, strings.ToLower(p), "forg")
+	}
 
 	e2 := newCMSEnv(t, func(c *Config) { c.Policy = DefaultPolicy(); c.Policy.AllowSHA1 = true })
 	signer2 := e2.pki.NewSigner(t, "", testpki.Options{})
@@ -547,8 +550,8 @@ func TestCMSRSA1024(t *testing.T) {
 	e := newCMSEnv(t)
 	signer := e.pki.NewSigner(t, "", testpki.Options{KeyType: testpki.RSA1024})
 	sr := e.check(pkcs7Sign(t, signer, e.data, pkcs7.OIDDigestAlgorithmSHA256), e.fresh(), "adbe.pkcs7.detached")
-	requireResult(t, sr, TotalFailed, CryptoConstraintsFailure)
-	problemsContain(t, sr, "1024 bits")
+	requireResult(t, sr, Indeterminate, CryptoConstraintsFailureNoPOE)
+	problemsContain(t, sr, "the signature was made with a 1024-bit RSA key (the policy's minimum is 2048 bits), which is too weak under the policy: it is acceptable only for material proven to exist before 2009-01-01")
 
 	e2 := newCMSEnv(t, func(c *Config) { c.Policy = DefaultPolicy(); c.Policy.MinRSABits = 1024 })
 	signer2 := e2.pki.NewSigner(t, "", testpki.Options{KeyType: testpki.RSA1024})
@@ -580,7 +583,6 @@ func TestCMSGarbage(t *testing.T) {
 		"zeros":           make([]byte, 64),
 		"text":            []byte("hello, this is not a signature"),
 		"truncated":       good[:len(good)/2],
-		"trailing":        append(append([]byte{}, good...), 0, 0, 'x', 0),
 		"not-signed-data": notSignedData,
 		"two-signers":     twoSigners,
 		"deep-nesting":    deep,
@@ -593,6 +595,84 @@ func TestCMSGarbage(t *testing.T) {
 			requireResult(t, sr, TotalFailed, FormatFailure)
 		})
 	}
+}
+
+// Bytes after the SignedData inside the signature value are ignored with
+// a warning: they are outside the signed range. Tampering still fails.
+func TestCMSTrailingJunk(t *testing.T) {
+	e := newCMSEnv(t)
+	signer := e.pki.NewSigner(t, "", testpki.Options{})
+	good := pkcs7Sign(t, signer, e.data, pkcs7.OIDDigestAlgorithmSHA256)
+	junk := append(append(append([]byte{}, good...), 0, 0, 'x', 0x30, 0x82, 0xff), make([]byte, 300)...)
+	sr := e.check(junk, e.fresh(), "adbe.pkcs7.detached")
+	requireResult(t, sr, TotalPassed, NoSubIndication)
+	problemsContain(t, sr, "6 bytes that are not zero padding follow the signature's CMS structure")
+
+	// Zero padding alone says nothing.
+	sr = e.check(append(append([]byte{}, good...), make([]byte, 64)...), e.fresh(), "adbe.pkcs7.detached")
+	requireResult(t, sr, TotalPassed, NoSubIndication)
+	require.Empty(t, sr.Warnings)
+
+	// A second complete CMS after the first is junk too; the first decides.
+	other := pkcs7Sign(t, signer, []byte("other content"), pkcs7.OIDDigestAlgorithmSHA256)
+	sr = e.check(append(append([]byte{}, other...), good...), e.fresh(), "adbe.pkcs7.detached")
+	requireResult(t, sr, TotalFailed, HashFailure)
+	problemsContain(t, sr, "follow the signature's CMS structure")
+
+	e.data = append([]byte("changed "), e.data...)
+	sr = e.check(junk, e.fresh(), "adbe.pkcs7.detached")
+	requireResult(t, sr, TotalFailed, HashFailure)
+
+	// The same for a document timestamp token.
+	d := newCMSEnv(t)
+	sum := sha256.Sum256(d.data)
+	tok := append(d.pki.Timestamp(t, sum[:], crypto.SHA256, d.now.Add(-time.Hour)), 'j', 'u', 'n', 'k')
+	ts := SignatureReport{Indication: TotalPassed}
+	d.v.checkDocTimestamp(context.Background(), &ts, tok, d.content(), d.fresh())
+	requireResult(t, ts, TotalPassed, NoSubIndication)
+	problemsContain(t, ts, "follow the document timestamp's CMS structure")
+}
+
+// A repeated signed attribute is an error only for the attributes that
+// must be unique (RFC 5652 section 11, ESS, RFC 6211); others are warned
+// about.
+func TestCMSRepeatedSignedAttributes(t *testing.T) {
+	e := newCMSEnv(t)
+	signer := e.pki.NewSigner(t, "", testpki.Options{})
+	md := sha256.Sum256(e.data)
+	ct := tAttr{oidAttrContentType, [][]byte{mustDER(t, oidData)}}
+	mdA := tAttr{oidAttrMessageDigest, [][]byte{mustDER(t, md[:])}}
+	ess := tAttr{oidAttrSigningCertV2, [][]byte{essV2DER(t, signer.Cert)}}
+	unknown := tAttr{asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 7}, [][]byte{mustDER(t, "a vendor's note")}}
+	st := tAttr{oidAttrSigningTime, [][]byte{mustDER(t, e.now.Add(-time.Minute))}}
+	ok := cmsBuild{signer: signer, content: e.data, attrs: []tAttr{ct, mdA, ess, unknown, unknown}}
+	sr := e.check(ok.build(t), e.fresh(), "ETSI.CAdES.detached")
+	requireResult(t, sr, TotalPassed, NoSubIndication)
+	problemsContain(t, sr, "signed attribute 1.3.6.1.4.1.99999.7 appears more than once")
+
+	for name, attrs := range map[string][]tAttr{
+		"message-digest":             {ct, mdA, ess, mdA},
+		"content-type":               {ct, ct, mdA, ess},
+		"signing-time":               {ct, mdA, ess, st, st},
+		"ESS signing-certificate-v2": {ct, mdA, ess, ess},
+		"CMSAlgorithmProtection": {ct, mdA, ess,
+			algProtection(t, oidSHA256, oidSHA256WithRSA, []byte{5, 0}),
+			algProtection(t, oidSHA256, oidSHA256WithRSA, []byte{5, 0})},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sr := e.check(cmsBuild{signer: signer, content: e.data, attrs: attrs}.build(t), e.fresh(), "ETSI.CAdES.detached")
+			requireResult(t, sr, TotalFailed, FormatFailure)
+			problemsContain(t, sr, "("+name+") appears more than once")
+		})
+	}
+
+	// Two adbe-revocationInfoArchival attributes: both are read.
+	crls := e.crls(e.now.Add(-time.Hour))
+	two := cmsBuild{signer: signer, content: e.data, extra: []tAttr{archivalAttr(crls[:1], nil), archivalAttr(crls[1:], nil)}}
+	sr = e.check(two.build(t), evidence{}, "ETSI.CAdES.detached")
+	requireResult(t, sr, TotalPassed, NoSubIndication)
+	requireSources(t, sr, "cms", "crl")
+	problemsContain(t, sr, "appears more than once")
 }
 
 func TestCMSBER(t *testing.T) {
@@ -740,7 +820,8 @@ func TestCMSAdbePKCS7SHA1(t *testing.T) {
 	signer = d.pki.NewSigner(t, "", testpki.Options{})
 	sum = sha1.Sum(d.data)
 	sr = d.check(cmsBuild{signer: signer, content: d.data, eContent: sum[:], noESS: true}.build(t), d.fresh(), "adbe.pkcs7.sha1")
-	requireResult(t, sr, TotalFailed, CryptoConstraintsFailure)
+	requireResult(t, sr, Indeterminate, CryptoConstraintsFailureNoPOE)
+	problemsContain(t, sr, "the adbe.pkcs7.sha1 format digests the document with SHA-1, which is too weak under the policy")
 }
 
 func TestCMSDetachedP7S(t *testing.T) {
@@ -778,7 +859,11 @@ func TestX509RSASHA1(t *testing.T) {
 	require.True(t, sr.ChainTrusted)
 
 	sr = run(rsaSHA1Sig(t, signer.Key, crypto.SHA1, e.data), certs)
-	requireResult(t, sr, TotalFailed, CryptoConstraintsFailure)
+	requireResult(t, sr, Indeterminate, CryptoConstraintsFailureNoPOE)
+	require.Len(t, sr.weak, 1, "kept for a later document timestamp")
+	// Tampering is still a failure, whatever the algorithm.
+	sr = run(rsaSHA1Sig(t, signer.Key, crypto.SHA1, []byte("other data")), certs)
+	requireResult(t, sr, TotalFailed, HashFailure)
 
 	sr = run(rsaSHA1Sig(t, signer.Key, crypto.SHA256, []byte("other data")), certs)
 	requireResult(t, sr, TotalFailed, HashFailure)

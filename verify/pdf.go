@@ -382,10 +382,18 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 			v.checkDocTimestamp(ctx, &sr, der, content, ev)
 		case "adbe.x509.rsa_sha1":
 			v.checkX509RSASHA1(ctx, &sr, der, certStrings(f, sig["Cert"]), content, ev)
-		case "":
-			sr.degrade(TotalFailed, FormatFailure, "signature dictionary has no /SubFilter", true)
 		default:
-			sr.degrade(TotalFailed, FormatFailure, fmt.Sprintf("unsupported signature format /SubFilter /%s", subFilter), true)
+			// An unknown /SubFilter (PBAD.PAdES, a vendor's) or none at
+			// all: INDETERMINATE/SIG_CONSTRAINTS_FAILURE (EN 319 102-1
+			// Table 5: the signature does not match the validation
+			// constraints, and sohoa's constraints are the SubFilters it
+			// implements). Not FORMAT_FAILURE, a TOTAL_FAILED
+			// sub-indication for a signature that does not conform to its
+			// standard: an unknown format is not shown to be broken, and
+			// ISO 32000-1 Table 252 makes /SubFilter optional, so its
+			// absence is not malformed either. A CMS value is still checked
+			// and tampering it shows stays TOTAL_FAILED.
+			v.checkUnsupportedSubFilter(ctx, &sr, der, content, ev, string(subFilter))
 		}
 	}
 	for _, p := range brProblems {

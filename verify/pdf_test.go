@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/sha1"
 	"crypto/x509"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitorus/pkcs7"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa/internal/testpdf"
@@ -138,8 +140,8 @@ func TestPDFCertificateProblems(t *testing.T) {
 		sub  SubIndication
 		at   time.Time // PKI clock while signing, zero = now
 	}{
-		{name: "sha1", sign: testpdf.SignOptions{Level: testpdf.LevelBLT, Digest: crypto.SHA1}, ind: TotalFailed, sub: CryptoConstraintsFailure},
-		{name: "rsa1024", opts: testpki.Options{KeyType: testpki.RSA1024}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: TotalFailed, sub: CryptoConstraintsFailure},
+		{name: "sha1", sign: testpdf.SignOptions{Level: testpdf.LevelBLT, Digest: crypto.SHA1}, ind: Indeterminate, sub: CryptoConstraintsFailureNoPOE},
+		{name: "rsa1024", opts: testpki.Options{KeyType: testpki.RSA1024}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: Indeterminate, sub: CryptoConstraintsFailureNoPOE},
 		{name: "ecdsa-p256", opts: testpki.Options{KeyType: testpki.ECDSAP256}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: TotalPassed},
 		{name: "ecdsa-p384", opts: testpki.Options{KeyType: testpki.ECDSAP384}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: TotalPassed},
 		{name: "wrong key usage", opts: testpki.Options{KeyUsage: x509.KeyUsageKeyEncipherment}, sign: testpdf.SignOptions{Level: testpdf.LevelBLT}, ind: Indeterminate, sub: ChainConstraintsFailure},
@@ -390,4 +392,68 @@ func TestPDFByteRangeEndsAtEOFMarker(t *testing.T) {
 	pdf = testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT, ByteRange: upTo(2)})
 	s = requireSig(t, b.verify(t, pdf), 0, TotalFailed, FormatFailure)
 	require.Equal(t, CoverageAnomalous, s.ByteRange.Coverage)
+}
+
+// A /SubFilter sohoa does not implement (or none) is INDETERMINATE with
+// the reason, while a CMS value is still checked: tampering it reveals,
+// including renaming the /SubFilter of a signed document, stays
+// TOTAL_FAILED.
+func TestPDFUnsupportedSubFilter(t *testing.T) {
+	b := setupPDF(t)
+	doc := base(t, testpdf.BaseOptions{})
+	pbad := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{SubFilter: "PBAD.PAdES", Engine: testpdf.EngineNative, Level: testpdf.LevelBT})
+	rep := b.verify(t, pbad)
+	require.Equal(t, Indeterminate, rep.Indication)
+	s := requireSig(t, rep, 0, Indeterminate, SigConstraintsFailure)
+	require.Equal(t, "PBAD.PAdES", s.SubFilter)
+	require.Contains(t, s.Problems[0], "sohoa does not support the signature format /SubFilter /PBAD.PAdES")
+	require.Contains(t, s.Problems[0], "no sign of tampering")
+	require.True(t, s.DigestMatches)
+	require.True(t, s.SignatureValid)
+	require.Equal(t, "Nguyễn Văn A", s.Signer.CommonName)
+	require.Empty(t, s.PAdESLevel)
+
+	// The same signature after the page was rewritten.
+	tampered := testpdf.RewritePageContents(t, pbad, 1, testpdf.PageText("Số tiền: 999.999.999 đồng"))
+	requireSig(t, b.verify(t, tampered), 0, TotalFailed, DisallowedChanges)
+
+	// Renaming the /SubFilter of a valid signature changes signed bytes.
+	signed := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT})
+	requireSig(t, b.verify(t, signed), 0, TotalPassed, NoSubIndication)
+	renamed := bytes.Replace(signed, []byte("/SubFilter /adbe.pkcs7.detached"), []byte("/SubFilter /adbe.pkcs7.detacheX"), 1)
+	require.NotEqual(t, signed, renamed)
+	s = requireSig(t, b.verify(t, renamed), 0, TotalFailed, HashFailure)
+	require.Contains(t, strings.Join(s.Warnings, "\n"), "/SubFilter /adbe.pkcs7.detacheX")
+
+	// A value that is not a CMS at all: nothing can be checked.
+	garbage := testpdf.GarbageContents(t, pbad, 0)
+	s = requireSig(t, b.verify(t, garbage), 0, Indeterminate, SigConstraintsFailure)
+	require.Contains(t, s.Problems[0], "not a CMS signature")
+}
+
+// Without /SubFilter (optional in ISO 32000-1) the value is read as a
+// detached CMS the same way.
+func TestNoSubFilter(t *testing.T) {
+	e := newCMSEnv(t)
+	signer := e.pki.NewSigner(t, "", testpki.Options{})
+	run := func(der []byte) SignatureReport {
+		sr := SignatureReport{Indication: TotalPassed}
+		e.v.checkUnsupportedSubFilter(context.Background(), &sr, der, e.content(), e.fresh(), "")
+		return sr
+	}
+	good := pkcs7Sign(t, signer, e.data, pkcs7.OIDDigestAlgorithmSHA256)
+	sr := run(good)
+	requireResult(t, sr, Indeterminate, SigConstraintsFailure)
+	require.Contains(t, sr.Problems[0], "has no /SubFilter")
+
+	// A format failure as a detached CMS (here: encapsulated content) may
+	// only mean the format differs: still INDETERMINATE, the finding shown.
+	sum := sha1.Sum(e.data)
+	sr = run(cmsBuild{signer: signer, content: e.data, eContent: sum[:], hash: crypto.SHA256}.build(t))
+	requireResult(t, sr, Indeterminate, SigConstraintsFailure)
+	require.Contains(t, strings.Join(sr.Warnings, "\n"), "read as adbe.pkcs7.detached: the CMS encapsulates")
+
+	e.data = append([]byte("changed "), e.data...)
+	requireResult(t, run(good), TotalFailed, HashFailure)
+	requireResult(t, run(cmsBuild{signer: signer, content: e.data, tamper: true}.build(t)), TotalFailed, SigCryptoFailure)
 }

@@ -17,23 +17,28 @@ const (
 type SubIndication string
 
 const (
-	NoSubIndication           SubIndication = ""
-	FormatFailure             SubIndication = "FORMAT_FAILURE"
-	HashFailure               SubIndication = "HASH_FAILURE"
-	SigCryptoFailure          SubIndication = "SIG_CRYPTO_FAILURE"
-	Revoked                   SubIndication = "REVOKED"
-	Expired                   SubIndication = "EXPIRED"
-	NotYetValid               SubIndication = "NOT_YET_VALID"
-	NoCertificateChainFound   SubIndication = "NO_CERTIFICATE_CHAIN_FOUND"
-	TryLater                  SubIndication = "TRY_LATER"
-	CryptoConstraintsFailure  SubIndication = "CRYPTO_CONSTRAINTS_FAILURE"
-	OutOfBoundsNoPOE          SubIndication = "OUT_OF_BOUNDS_NO_POE"
-	RevokedNoPOE              SubIndication = "REVOKED_NO_POE"
-	ChainConstraintsFailure   SubIndication = "CHAIN_CONSTRAINTS_FAILURE"
-	SignedDataNotFound        SubIndication = "SIGNED_DATA_NOT_FOUND"
-	NoSigningCertificateFound SubIndication = "NO_SIGNING_CERTIFICATE_FOUND"
-	DisallowedChanges         SubIndication = "DISALLOWED_CHANGES"
-	NoSignature               SubIndication = "NO_SIGNATURE"
+	NoSubIndication          SubIndication = ""
+	FormatFailure            SubIndication = "FORMAT_FAILURE"
+	HashFailure              SubIndication = "HASH_FAILURE"
+	SigCryptoFailure         SubIndication = "SIG_CRYPTO_FAILURE"
+	Revoked                  SubIndication = "REVOKED"
+	Expired                  SubIndication = "EXPIRED"
+	NotYetValid              SubIndication = "NOT_YET_VALID"
+	NoCertificateChainFound  SubIndication = "NO_CERTIFICATE_CHAIN_FOUND"
+	TryLater                 SubIndication = "TRY_LATER"
+	CryptoConstraintsFailure SubIndication = "CRYPTO_CONSTRAINTS_FAILURE"
+	// CryptoConstraintsFailureNoPOE: an algorithm or key the policy no
+	// longer accepts, and no proof that the material existed before its
+	// sunset date (see Policy.Sunsets).
+	CryptoConstraintsFailureNoPOE SubIndication = "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
+	OutOfBoundsNoPOE              SubIndication = "OUT_OF_BOUNDS_NO_POE"
+	RevokedNoPOE                  SubIndication = "REVOKED_NO_POE"
+	ChainConstraintsFailure       SubIndication = "CHAIN_CONSTRAINTS_FAILURE"
+	SigConstraintsFailure         SubIndication = "SIG_CONSTRAINTS_FAILURE"
+	SignedDataNotFound            SubIndication = "SIGNED_DATA_NOT_FOUND"
+	NoSigningCertificateFound     SubIndication = "NO_SIGNING_CERTIFICATE_FOUND"
+	DisallowedChanges             SubIndication = "DISALLOWED_CHANGES"
+	NoSignature                   SubIndication = "NO_SIGNATURE"
 )
 
 // SignatureKind says what a PDF signature field holds.
@@ -129,6 +134,12 @@ type SignatureReport struct {
 	// structural is set once a structural finding (byte range, changes)
 	// decided the sub-indication, so later findings do not replace it.
 	structural bool
+	// weak is weak material no proof of existence covered yet (each also
+	// a Problems line); weakBase and weakBaseSub are the verdict without
+	// it. A later document timestamp may still cover it.
+	weak        []weakPending
+	weakBase    Indication
+	weakBaseSub SubIndication
 }
 
 // ByteRangeReport describes a PDF signature's /ByteRange.

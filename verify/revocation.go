@@ -29,7 +29,9 @@ import (
 // which must have cRLSign; an OCSP response: by the issuer or by a
 // responder certificate the issuer issued with the OCSPSigning EKU, valid
 // when the response was produced), its signature algorithm must satisfy
-// the policy, it must not be dated in the future, and a CRL must be
+// the policy (a weak one only when a timestamp from before its sunset
+// covers it, see revAlgorithm), it must not be dated in the future, and a
+// CRL must be
 // complete for the certificate (no delta CRL, no partition for other
 // certificates, no indirect or reason-limited CRL).
 //
@@ -54,7 +56,11 @@ const (
 	// certificate of the path).
 	maxRevocationItems = 512
 	revocationTimeout  = 20 * time.Second
-	clockSkew          = 5 * time.Minute
+	// maxFetchURLs bounds the OCSP responders and, separately, the CRL
+	// locations asked per certificate: a hostile certificate may list
+	// many, and each costs up to revocationTimeout.
+	maxFetchURLs = 2
+	clockSkew    = 5 * time.Minute
 )
 
 var (
@@ -71,6 +77,10 @@ type revItem struct {
 	source string // "cms", "dss", "online"
 	kind   string // "crl", "ocsp"
 	der    []byte
+	// signed says the item came from the signed attributes
+	// (adbe-revocationInfoArchival), so the signature's timestamp
+	// proves it existed.
+	signed bool
 
 	parsed bool
 	crl    *x509.RevocationList
@@ -86,7 +96,14 @@ type revStore struct {
 	fetchFailed map[string]error
 }
 
-func (s *revStore) add(source, kind string, ders ...[]byte) {
+func (s *revStore) add(source, kind string, ders ...[]byte) { s.addItems(source, kind, false, ders) }
+
+// addSigned adds items from the signed attributes.
+func (s *revStore) addSigned(source, kind string, ders ...[]byte) {
+	s.addItems(source, kind, true, ders)
+}
+
+func (s *revStore) addItems(source, kind string, signed bool, ders [][]byte) {
 	if s.seen == nil {
 		s.seen = map[string]bool{}
 	}
@@ -96,7 +113,7 @@ func (s *revStore) add(source, kind string, ders ...[]byte) {
 			continue
 		}
 		s.seen[k] = true
-		s.items = append(s.items, &revItem{source: source, kind: kind, der: d})
+		s.items = append(s.items, &revItem{source: source, kind: kind, der: d, signed: signed})
 	}
 }
 
@@ -110,6 +127,10 @@ type revResult struct {
 	expiredKept bool      // CRL with expiredCertsOnCRL
 	source      string
 	kind        string
+	// note is a warning to report when the result is used (a signature
+	// algorithm too weak under the policy, covered by a proof of
+	// existence).
+	note string
 }
 
 // checkRevocation finds and judges the revocation status of cert (issued
@@ -123,9 +144,9 @@ func (v *Verifier) checkRevocation(ctx context.Context, vd *cmsVerdict, p *pathC
 		var applicable bool
 		var err error
 		if it.kind == "crl" {
-			r, applicable, err = v.evalCRL(it, cert, issuer, now)
+			r, applicable, err = v.evalCRL(it, p, cert, issuer, now)
 		} else {
-			r, applicable, err = v.evalOCSP(it, cert, issuer, p.pool, now)
+			r, applicable, err = v.evalOCSP(it, p, cert, issuer, now)
 		}
 		if !applicable {
 			return
@@ -134,6 +155,9 @@ func (v *Verifier) checkRevocation(ctx context.Context, vd *cmsVerdict, p *pathC
 		if err != nil {
 			rep.Problems = append(rep.Problems, label+": "+err.Error())
 			return
+		}
+		if r.note != "" {
+			r.note = label + ": " + r.note
 		}
 		switch r.status {
 		case "revoked":
@@ -188,9 +212,15 @@ func (v *Verifier) checkRevocation(ctx context.Context, vd *cmsVerdict, p *pathC
 	switch {
 	case revoked != nil:
 		fill(revoked)
+		if revoked.note != "" {
+			vd.warn("%s", revoked.note)
+		}
 		v.judgeRevoked(vd, p, who, cert, revoked)
 	case good != nil:
 		fill(good)
+		if good.note != "" {
+			vd.warn("%s", good.note)
+		}
 	default:
 		hasURLs := len(cert.OCSPServer) > 0 || len(cert.CRLDistributionPoints) > 0
 		switch {
@@ -256,7 +286,7 @@ func (v *Verifier) revFresh(r *revResult, cert *x509.Certificate, at time.Time) 
 
 // evalCRL reads what a CRL says about cert. applicable is false when the
 // CRL is not about cert at all (another issuer or scope).
-func (v *Verifier) evalCRL(it *revItem, cert, issuer *x509.Certificate, now time.Time) (*revResult, bool, error) {
+func (v *Verifier) evalCRL(it *revItem, p *pathCheck, cert, issuer *x509.Certificate, now time.Time) (*revResult, bool, error) {
 	if !it.parsed {
 		it.crl, it.crlErr = x509.ParseRevocationList(it.der)
 		it.parsed = true
@@ -290,12 +320,14 @@ func (v *Verifier) evalCRL(it *revItem, cert, issuer *x509.Certificate, now time
 			return nil, true, fmt.Errorf("it has an unsupported critical extension %s", e.Id)
 		}
 	}
-	if err := v.sigCheck('c', it.der, issuer.Raw, func() error { return crl.CheckSignatureFrom(issuer) }); err != nil {
+	if err := v.sigCheck('c', it.der, issuer.Raw, func() error { return crlSignedBy(crl, issuer) }); err != nil {
 		return nil, true, fmt.Errorf("its signature does not verify with the key of the issuer %s: %v", certName(issuer), err)
 	}
-	if prob := v.policy.hashProblem(certSigHash(crl.SignatureAlgorithm)); prob != "" {
-		return nil, true, fmt.Errorf("it is signed with %s: %s", crl.SignatureAlgorithm, prob)
+	note, err := v.revAlgorithm(it, p, "it is", crl.SignatureAlgorithm)
+	if err != nil {
+		return nil, true, err
 	}
+	r.note = note
 	if crl.ThisUpdate.After(now.Add(clockSkew)) {
 		return nil, true, fmt.Errorf("it is dated %s, in the future", fmtTime(crl.ThisUpdate))
 	}
@@ -309,6 +341,33 @@ func (v *Verifier) evalCRL(it *revItem, cert, issuer *x509.Certificate, now time
 		}
 	}
 	return r, true, nil
+}
+
+// revAlgorithm applies the algorithm policy to the signature algorithm of
+// a CRL, an OCSP response or a responder certificate (what: "it is", "its
+// responder certificate is"). A weak algorithm is acceptable, with the
+// returned note, only for data the signature's signed attributes embed
+// (adbe-revocationInfoArchival) when a verified timestamp from before the
+// algorithm's sunset covers the signature; otherwise the data cannot be
+// used and the error says why.
+func (v *Verifier) revAlgorithm(it *revItem, p *pathCheck, what string, alg x509.SignatureAlgorithm) (string, error) {
+	h := certSigHash(alg)
+	if isMD5(h) {
+		return "", fmt.Errorf("%s signed with %s, %s since %s, so it cannot be used", what, alg, tooWeak, fmtDate(md5Sunset))
+	}
+	sunset, weak := v.policy.hashWeak(h)
+	if !weak {
+		return "", nil
+	}
+	w := weakAlg{what: fmt.Sprintf("%s signed with %s", what, alg), sunset: sunset}
+	if it.signed && p.poe && w.coveredBy(p.at) {
+		return w.accepted(p.at, "the timestamp over the signature that embeds it"), nil
+	}
+	why := "it is not covered by a timestamp from before then"
+	if !it.signed {
+		why = "only data embedded in the signed attributes can be covered by the signature's timestamp"
+	}
+	return "", fmt.Errorf("%s signed with %s, %s (acceptable only for data proven to exist before %s; %s), so it cannot be used", what, alg, tooWeak, fmtDate(sunset), why)
 }
 
 // idpCovers reads a CRL's IssuingDistributionPoint and says whether the
@@ -385,7 +444,8 @@ func idpCovers(der []byte, cert *x509.Certificate) (bool, error) {
 }
 
 // evalOCSP reads what an OCSP response says about cert.
-func (v *Verifier) evalOCSP(it *revItem, cert, issuer *x509.Certificate, pool []*x509.Certificate, now time.Time) (*revResult, bool, error) {
+func (v *Verifier) evalOCSP(it *revItem, p *pathCheck, cert, issuer *x509.Certificate, now time.Time) (*revResult, bool, error) {
+	pool := p.pool
 	resp, err := v.parseOCSPForCert(it.der, cert)
 	if err != nil {
 		var pe ocsp.ParseError
@@ -425,17 +485,29 @@ func (v *Verifier) evalOCSP(it *revItem, cert, issuer *x509.Certificate, pool []
 		if resp.ProducedAt.Before(responder.NotBefore) || resp.ProducedAt.After(responder.NotAfter) {
 			return nil, true, fmt.Errorf("its responder certificate %s was not valid when the response was produced (%s)", certName(responder), fmtTime(resp.ProducedAt))
 		}
-		if prob := v.policy.hashProblem(certSigHash(responder.SignatureAlgorithm)); prob != "" {
-			return nil, true, fmt.Errorf("its responder certificate is signed with %s: %s", responder.SignatureAlgorithm, prob)
+	}
+	var notes []string
+	if responder != issuer {
+		note, err := v.revAlgorithm(it, p, "its responder certificate is", responder.SignatureAlgorithm)
+		if err != nil {
+			return nil, true, err
+		}
+		if note != "" {
+			notes = append(notes, note)
 		}
 	}
-	if prob := v.policy.hashProblem(certSigHash(resp.SignatureAlgorithm)); prob != "" {
-		return nil, true, fmt.Errorf("it is signed with %s: %s", resp.SignatureAlgorithm, prob)
+	note, err := v.revAlgorithm(it, p, "it is", resp.SignatureAlgorithm)
+	if err != nil {
+		return nil, true, err
+	}
+	if note != "" {
+		notes = append(notes, note)
 	}
 	if resp.ThisUpdate.After(now.Add(clockSkew)) {
 		return nil, true, fmt.Errorf("it is dated %s, in the future", fmtTime(resp.ThisUpdate))
 	}
 	r := &revResult{thisUpdate: resp.ThisUpdate, nextUpdate: resp.NextUpdate, source: it.source, kind: "ocsp"}
+	r.note = strings.Join(notes, "; ")
 	switch resp.Status {
 	case ocsp.Good:
 		r.status = "good"
@@ -460,14 +532,27 @@ func (v *Verifier) delegatedResponder(c, issuer *x509.Certificate) bool {
 		}
 	}
 	return eku && v.sigCheck('d', c.Raw, issuer.Raw, func() error {
-		return issuer.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
+		return checkSignatureBy(issuer, c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
 	}) == nil
 }
 
 // ocspSignedBy says whether the OCSP response resp, parsed from der,
 // verifies under the key of c.
 func (v *Verifier) ocspSignedBy(der []byte, resp *ocsp.Response, c *x509.Certificate) bool {
-	return v.sigCheck('r', der, c.Raw, func() error { return resp.CheckSignatureFrom(c) }) == nil
+	return v.sigCheck('r', der, c.Raw, func() error {
+		return checkSignatureBy(c, resp.SignatureAlgorithm, resp.TBSResponseData, resp.Signature)
+	}) == nil
+}
+
+// crlSignedBy is crl.CheckSignatureFrom(issuer) (which also checks that
+// the issuer may sign CRLs), extended to the RSA keys crypto/rsa refuses.
+func crlSignedBy(crl *x509.RevocationList, issuer *x509.Certificate) error {
+	err := crl.CheckSignatureFrom(issuer)
+	var cve x509.ConstraintViolationError
+	if err == nil || errors.As(err, &cve) {
+		return err
+	}
+	return checkSignatureBy(issuer, crl.SignatureAlgorithm, crl.RawTBSRevocationList, crl.Signature)
 }
 
 func revLabel(it *revItem) string {
@@ -491,10 +576,16 @@ func (v *Verifier) fetchOCSP(ctx context.Context, store *revStore, cert, issuer 
 	if err != nil {
 		return nil
 	}
-	for i, u := range cert.OCSPServer {
-		if i == 2 || !webURL(u) {
+	tried := 0
+	for _, u := range cert.OCSPServer {
+		if !webURL(u) {
 			continue
 		}
+		if tried == maxFetchURLs {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("only the first %d of the certificate's OCSP locations were asked", maxFetchURLs))
+			break
+		}
+		tried++
 		key := "ocsp " + u + " " + string(req)
 		it, err := v.fetchOnce(ctx, store, key, "ocsp", func(ctx context.Context) ([]byte, error) {
 			return v.revHTTP(ctx, http.MethodPost, u, req, "application/ocsp-request")
@@ -511,10 +602,16 @@ func (v *Verifier) fetchOCSP(ctx context.Context, store *revStore, cert, issuer 
 // fetchCRLs downloads the certificate's CRLs (http and https only).
 func (v *Verifier) fetchCRLs(ctx context.Context, store *revStore, cert *x509.Certificate, rep *RevocationReport) []*revItem {
 	var out []*revItem
-	for i, u := range cert.CRLDistributionPoints {
-		if i == 2 || !webURL(u) {
+	tried := 0
+	for _, u := range cert.CRLDistributionPoints {
+		if !webURL(u) {
 			continue
 		}
+		if tried == maxFetchURLs {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("only the first %d of the certificate's CRL locations were tried", maxFetchURLs))
+			break
+		}
+		tried++
 		it, err := v.fetchOnce(ctx, store, "crl "+u, "crl", func(ctx context.Context) ([]byte, error) {
 			return v.revHTTP(ctx, http.MethodGet, u, nil, "")
 		})

@@ -4,6 +4,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -264,4 +269,61 @@ func TestRevocationOnlineCRL(t *testing.T) {
 	requireResult(t, sr, Indeterminate, TryLater)
 	require.NotEmpty(t, sr.Revocation[0].Problems)
 	require.Contains(t, sr.Revocation[0].Problems[0], "failed")
+}
+
+// TestRevocationOnlineFetchBound: a certificate listing four OCSP
+// responders and four CRL locations makes at most two requests of each
+// kind, however many locations it names.
+func TestRevocationOnlineFetchBound(t *testing.T) {
+	var ocspHits, crlHits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/ocsp") {
+			ocspHits.Add(1)
+		} else {
+			crlHits.Add(1)
+		}
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+
+	var aia cryptobyte.Builder
+	aia.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		for i := range 4 {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1})
+				b.AddASN1(cbasn1.Tag(6).ContextSpecific(), func(b *cryptobyte.Builder) {
+					b.AddBytes(fmt.Appendf(nil, "%s/ocsp%d", srv.URL, i))
+				})
+			})
+		}
+	})
+	var cdp cryptobyte.Builder
+	cdp.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		for i := range 4 {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+						b.AddASN1(cbasn1.Tag(6).ContextSpecific(), func(b *cryptobyte.Builder) {
+							b.AddBytes(fmt.Appendf(nil, "%s/crl%d.crl", srv.URL, i))
+						})
+					})
+				})
+			})
+		}
+	})
+	e := newCMSEnv(t, func(c *Config) { c.HTTPClient = &httpClientForTests })
+	signer := e.pki.NewSigner(t, "", testpki.Options{ExtraExtensions: []pkix.Extension{
+		{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 1}, Value: aia.BytesOrPanic()},
+		{Id: asn1.ObjectIdentifier{2, 5, 29, 31}, Value: cdp.BytesOrPanic()},
+	}})
+	require.Len(t, signer.Cert.OCSPServer, 4)
+	require.Len(t, signer.Cert.CRLDistributionPoints, 4)
+
+	sr := e.check(cmsBuild{signer: signer, content: e.data}.build(t), evidence{}, "ETSI.CAdES.detached")
+	requireResult(t, sr, Indeterminate, TryLater)
+	require.EqualValues(t, 2, ocspHits.Load(), "OCSP requests")
+	require.EqualValues(t, 2, crlHits.Load(), "CRL requests")
+	probs := strings.Join(sr.Revocation[0].Problems, "\n")
+	require.Contains(t, probs, "only the first 2 of the certificate's OCSP locations")
+	require.Contains(t, probs, "only the first 2 of the certificate's CRL locations")
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"fmt"
 	"math/big"
 	"time"
 )
@@ -67,6 +68,10 @@ func (v *Verifier) checkTimestampToken(ctx context.Context, token []byte, imprin
 	vd := &cmsVerdict{}
 	out := &tsOutcome{vd: vd}
 	defer func() {
+		// A token is not its own proof of existence: weak material in it
+		// stays unproven here (a later document timestamp may cover a
+		// document timestamp's, see coverWithDocTimestamps).
+		vd.resolveWeak(time.Time{}, "")
 		out.report.Indication, out.report.SubIndication = vd.result()
 		out.report.Problems = vd.problems()
 		out.passed = out.report.Indication == TotalPassed
@@ -102,12 +107,12 @@ func (v *Verifier) checkTimestampToken(ctx context.Context, token []byte, imprin
 
 	// The message imprint binds the token to the signature or document.
 	ih, _, ok := digestHash(info.MessageImprint.HashAlgorithm.Algorithm)
+	if ok && isMD5(ih) {
+		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the %s's message imprint uses %s, %s since %s (sohoa does not check MD5 at all)", what, hashName(ih), tooWeak, fmtDate(md5Sunset))
+		return out
+	}
 	if !ok || !ih.Available() {
-		if ok && v.policy.hashProblem(ih) != "" {
-			vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s's message imprint uses %s: %s", what, hashName(ih), v.policy.hashProblem(ih))
-		} else {
-			vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s's message imprint uses the hash algorithm %s, which sohoa does not support", what, info.MessageImprint.HashAlgorithm.Algorithm)
-		}
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s's message imprint uses the hash algorithm %s, which sohoa does not support", what, info.MessageImprint.HashAlgorithm.Algorithm)
 		return out
 	}
 	out.report.HashAlgorithm = hashName(ih)
@@ -121,8 +126,8 @@ func (v *Verifier) checkTimestampToken(ctx context.Context, token []byte, imprin
 	} else {
 		vd.fail(TotalFailed, HashFailure, "the %s was issued for other data: its message imprint does not match the %s it is attached to", what, map[bool]string{true: "signature value", false: "signed bytes"}[what == "signature timestamp"])
 	}
-	if p := v.policy.hashProblem(ih); p != "" {
-		defer vd.fail(TotalFailed, CryptoConstraintsFailure, "the %s's message imprint uses %s: %s", what, hashName(ih), p)
+	if sunset, weak := v.policy.hashWeak(ih); weak {
+		vd.weakAlg(fmt.Sprintf("the %s's message imprint uses %s", what, hashName(ih)), sunset)
 	}
 
 	si := &sd.signers[0]
@@ -138,6 +143,9 @@ func (v *Verifier) checkTimestampToken(ctx context.Context, token []byte, imprin
 	}
 	for _, e := range sd.certErrs {
 		vd.warn("%s", e)
+	}
+	if sd.trailing > 0 {
+		vd.warn("%s", sd.trailingWarning(what))
 	}
 	v.verifySignerInfo(vd, sd, si, chk)
 	out.sigName, out.signatureValid = chk.sigName, chk.signatureValid

@@ -103,9 +103,11 @@ func TestSignatureTimestamp(t *testing.T) {
 			return []tAttr{{oidAttrSigTimeStampToken, [][]byte{e.pki.Timestamp(t, sum[:], crypto.SHA1, at)}}}
 		}
 		sr := e.check(cmsBuild{signer: signer, content: e.data, unsigned: tok}.build(t), e.fresh(), "ETSI.CAdES.detached")
-		require.Equal(t, TotalFailed, sr.Timestamp.Indication)
-		require.Equal(t, CryptoConstraintsFailure, sr.Timestamp.SubIndication)
+		require.Equal(t, Indeterminate, sr.Timestamp.Indication)
+		require.Equal(t, CryptoConstraintsFailureNoPOE, sr.Timestamp.SubIndication)
 		require.True(t, sr.Timestamp.ImprintValid)
+		require.Equal(t, "current_time", sr.ValidationTimeSource, "a weak timestamp proves nothing")
+		requireResult(t, sr, TotalPassed, NoSubIndication)
 	})
 	t.Run("future", func(t *testing.T) {
 		sr := e.check(cmsBuild{signer: signer, content: e.data, unsigned: e.tsAttr(e.now.Add(time.Hour))}.build(t), e.fresh(), "ETSI.CAdES.detached")

@@ -20,12 +20,19 @@ const Version = "0.1.0"
 // start from DefaultPolicy.
 type Policy struct {
 	// AllowSHA1 accepts SHA-1 message digests and SHA-1 based signature
-	// algorithms (off by default: CRYPTO_CONSTRAINTS_FAILURE).
+	// algorithms. Off by default: SHA-1 material is then accepted only
+	// with a proof of existence from before Sunsets.SHA1, otherwise it is
+	// INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
 	AllowSHA1 bool
-	// MinRSABits is the smallest RSA modulus accepted (2048 by default).
+	// MinRSABits is the smallest RSA modulus accepted (2048 by default);
+	// smaller keys are judged like SHA-1, with Sunsets.RSA.
 	MinRSABits int
-	// MinECBits is the smallest elliptic curve accepted (256 by default).
+	// MinECBits is the smallest elliptic curve accepted (256 by default);
+	// smaller keys are judged like SHA-1, with Sunsets.EC.
 	MinECBits int
+	// Sunsets are the dates until which the algorithms above were
+	// acceptable (DefaultSunsets: EU DSS's).
+	Sunsets AlgorithmSunsets
 	// RequireRevocation makes a missing revocation status for a
 	// certificate that advertises a CRL or OCSP location INDETERMINATE
 	// (TRY_LATER). On by default.
@@ -40,6 +47,7 @@ func DefaultPolicy() Policy {
 	return Policy{
 		MinRSABits:        2048,
 		MinECBits:         256,
+		Sunsets:           DefaultSunsets(),
 		RequireRevocation: true,
 		MaxRevocationAge:  7 * 24 * time.Hour,
 	}

@@ -114,14 +114,14 @@ func readCertFile(name string) ([]*x509.Certificate, error) {
 		if b.Type != "CERTIFICATE" {
 			continue
 		}
-		c, err := x509.ParseCertificate(b.Bytes)
+		c, err := parseCertAny(b.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("trust anchors: %s: %w", name, err)
 		}
 		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
-		c, err := x509.ParseCertificate(data)
+		c, err := parseCertAny(data)
 		if err != nil {
 			return nil, fmt.Errorf("trust anchors: %s holds no PEM or DER certificate", name)
 		}
