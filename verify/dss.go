@@ -58,7 +58,7 @@ func readDSS(f *pdfraw.File) (evidence, []string) {
 		}
 	}
 	certs := func(b []byte) {
-		c, err := parseCert(b)
+		c, err := parseCertAny(b)
 		if err != nil {
 			problems = append(problems, "/DSS certificate unparsable: "+err.Error())
 			return
