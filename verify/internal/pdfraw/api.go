@@ -48,6 +48,7 @@ package pdfraw
 import (
 	"errors"
 	"io"
+	"sync"
 )
 
 // Object is one of: Null, Bool, Int, Real, Name, String, Array, Dict, *Stream, Ref.
@@ -95,6 +96,10 @@ type Stream struct {
 	// indirect /Filter and /DecodeParms values; 0 means the latest, and
 	// noXrefRev none (cross-reference streams).
 	xrefRev int
+	// sec decrypts the data of an encrypted stream (object ref); nil when
+	// the data is not encrypted.
+	sec *security
+	ref Ref
 }
 
 // Ref is an indirect reference "Num Gen R".
@@ -136,6 +141,17 @@ type Section struct {
 	// hybrid file's /XRefStm entries).
 	Entries map[uint32]XrefEntry
 	Prev    int64 // /Prev or -1
+
+	// Repaired is set when Open could not read this revision as its
+	// pointers say (startxref, the next revision's /Prev, the entries) and
+	// recovered it from the revision's own bytes; Repair says what was
+	// repaired. Entries then still holds exactly the objects this
+	// revision's bytes define.
+	Repaired bool
+	Repair   string
+	// Encryption describes how this revision's objects are encrypted; nil
+	// when they are not.
+	Encryption *EncryptionInfo
 }
 
 // Limits bounds the resources used to read one file. A zero field means the
@@ -184,9 +200,20 @@ type File struct {
 	version   string
 	headerOff int64
 	sections  []*Section
-	// anomalies found while opening (see Anomalies).
+	// anomalies found while opening, and later while reading objects
+	// (see Anomalies), guarded by mu.
+	mu        sync.Mutex
 	anomalies []string
+	noted     map[string]bool
+	dups      []DuplicateKey
 	cache     *caches
+	// secs is the decryption state of each section (nil entries: not
+	// encrypted); encRefs the encryption dictionaries, never decrypted.
+	secs    []*security
+	encRefs map[Ref]bool
+	// repairs holds, between repair and finishRepair, what repair did to
+	// each section.
+	repairs []*repairInfo
 }
 
 // Size returns the file size given to Open.
