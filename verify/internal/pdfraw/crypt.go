@@ -128,7 +128,7 @@ func (f *File) setupEncryption() error {
 		eo := s.Trailer["Encrypt"]
 		if isNull(eo) {
 			if prev != nil {
-				f.anomalies = append(f.anomalies, fmt.Sprintf("revision %d: the trailer has no /Encrypt; its objects are read with the encryption of revision %d", i, i-1))
+				f.note(fmt.Sprintf("revision %d: the trailer has no /Encrypt; its objects are read with the encryption of revision %d", i, i-1))
 				s.Encryption = prev.info
 			}
 			f.secs[i] = prev
@@ -154,15 +154,15 @@ func (f *File) setupEncryption() error {
 		}
 		switch {
 		case prev != nil:
-			f.anomalies = append(f.anomalies, fmt.Sprintf("revision %d changes the encryption (its /Encrypt dictionary or first /ID string differs from revision %d's)", i, i-1))
+			f.note(fmt.Sprintf("revision %d changes the encryption (its /Encrypt dictionary or first /ID string differs from revision %d's)", i, i-1))
 		case i > 0:
-			f.anomalies = append(f.anomalies, fmt.Sprintf("revision %d adds /Encrypt; the revisions before it are not encrypted", i))
+			f.note(fmt.Sprintf("revision %d adds /Encrypt; the revisions before it are not encrypted", i))
 		}
 		if sc.info.OwnerPassword {
-			f.anomalies = append(f.anomalies, fmt.Sprintf("revision %d: decrypted with the empty owner password (the user password is not empty)", i))
+			f.note(fmt.Sprintf("revision %d: decrypted with the empty owner password (the user password is not empty)", i))
 		}
 		if sc.perms != "" {
-			f.anomalies = append(f.anomalies, fmt.Sprintf("revision %d: %s", i, sc.perms))
+			f.note(fmt.Sprintf("revision %d: %s", i, sc.perms))
 		}
 		n++
 		sc.id = n

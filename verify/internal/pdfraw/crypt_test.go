@@ -109,6 +109,11 @@ func TestEncryptedQPDF(t *testing.T) {
 				KeyBits: c.bits, P: -4, EncryptMetadata: !c.clearMeta, Decrypted: true, OwnerPassword: c.owner,
 			}, *info)
 			require.Same(t, info, f.Sections()[0].Encryption)
+			if c.owner {
+				require.Equal(t, []string{"revision 0: decrypted with the empty owner password (the user password is not empty)"}, f.Anomalies())
+			} else {
+				require.Empty(t, f.Anomalies()) // /Perms checks out (R5, R6)
+			}
 			s := readSample(t, f)
 			require.True(t, s.content.Encrypted())
 
@@ -437,4 +442,23 @@ func TestEncryptionRules(t *testing.T) {
 	raw.ReadAt(r6, s6.DataOffset)
 	raw.ReadAt(r14, s14.DataOffset)
 	require.NotEqual(t, r6, r14)
+}
+
+func TestEncryptedTamperedPermissions(t *testing.T) {
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join("testdata", "encrypted", name))
+		require.NoError(t, err)
+		require.Equal(t, 1, bytes.Count(data, []byte("/P -4 ")), name)
+		return bytes.Replace(data, []byte("/P -4 "), []byte("/P -8 "), 1)
+	}
+	// R6: /P is not part of the key; /Perms no longer matches it.
+	data := read("aes-256.pdf")
+	f := open(t, data)
+	require.True(t, f.Encryption().Decrypted)
+	require.Equal(t, int32(-8), f.Encryption().P)
+	require.Equal(t, []string{"revision 0: the permissions in /Perms (-4) differ from /P (-8)"}, f.Anomalies())
+	// R4: /P is part of the key; the empty password no longer opens it.
+	f = open(t, read("aes-128.pdf"))
+	require.False(t, f.Encryption().Decrypted)
+	require.Equal(t, "needs a user password", f.Encryption().Reason)
 }

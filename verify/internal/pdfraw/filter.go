@@ -13,9 +13,10 @@ import (
 // maxFilters bounds a stream's filter chain (each decoder holds buffers).
 const maxFilters = 8
 
-// StreamData returns the decoded data of s: FlateDecode (with PNG and TIFF
-// predictors), ASCIIHexDecode, ASCII85Decode and RunLengthDecode, in
-// chains; no filter means the raw bytes. Other filters are an error naming
+// StreamData returns the decoded data of s: decrypted first when its
+// revision is encrypted (ErrEncrypted when it cannot be), then FlateDecode
+// (with PNG and TIFF predictors), ASCIIHexDecode, ASCII85Decode and
+// RunLengthDecode, in chains; no filter means the raw bytes. Other filters are an error naming
 // them and wrapping ErrUnsupported. Decoded data larger than max (or than MaxDecodedStream, whichever is
 // smaller; max <= 0 means MaxDecodedStream) is ErrLimit: decoding stops
 // after max+1 bytes, so a deflate bomb costs no more than that.

@@ -89,7 +89,7 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*File, error) {
 		f.sections, f.anomalies, f.noted, f.dups = nil, nil, nil, nil
 		f.cache = newCaches()
 		if rerr := f.repair(); rerr != nil {
-			return nil, fmt.Errorf("%w (rebuilding the revisions from their %%%%EOF markers failed too: %v)", err, rerr)
+			return nil, fmt.Errorf("%w (rebuilding the revisions from their %%%%EOF markers failed too: %w)", err, rerr)
 		}
 	}
 	if badHeader != "" {

@@ -35,9 +35,9 @@ import (
 // Each repaired revision has Section.Repaired set and an anomaly saying
 // what was done.
 
-// repairBudget bounds the bytes read while repairing, against inputs
-// crafted to make the scan re-read the file many times.
-const repairSlack = 256 << 20
+// A repair reads at most four times the file plus repairSlack, against
+// inputs crafted to make the scan re-read the file many times.
+const repairSlack = 128 << 20
 
 var errRepairBudget = fmt.Errorf("%w: repair read more than four times the file", ErrLimit)
 
