@@ -99,6 +99,10 @@ func (sc *security) ident() int {
 	return sc.id
 }
 
+// maxSecurities bounds the distinct encryption dictionaries of a file: each
+// costs a few milliseconds of key derivation (revision 6).
+const maxSecurities = 8
+
 // setupEncryption reads the /Encrypt dictionary of every revision that has
 // one. A revision whose trailer lacks /Encrypt keeps the encryption of the
 // revision before it (ISO 32000-2, 7.5.6: an update's trailer repeats the
@@ -147,6 +151,9 @@ func (f *File) setupEncryption() error {
 			f.secs[i] = prev
 			s.Encryption = prev.info
 			continue
+		}
+		if n == maxSecurities {
+			return fmt.Errorf("%w: %s: more than %d different encryption dictionaries", ErrLimit, what, maxSecurities)
 		}
 		sc, err := newSecurity(d, id0, what)
 		if err != nil {
@@ -635,15 +642,17 @@ func hashV5(r int, pw, salt, udata []byte) []byte {
 	if r == 5 {
 		return k
 	}
-	var e []byte
+	// K1 is (password, K, udata) 64 times; K is 32, 48 or 64 bytes.
+	maxSeq := len(pw) + 64 + len(udata)
+	k1 := make([]byte, 0, 64*maxSeq)
+	e := make([]byte, 64*maxSeq)
 	for round := 1; ; round++ {
-		seq := make([]byte, 0, len(pw)+len(k)+len(udata))
-		seq = append(append(append(seq, pw...), k...), udata...)
-		k1 := bytes.Repeat(seq, 64)
-		block, _ := aes.NewCipher(k[:16])
-		if cap(e) < len(k1) {
-			e = make([]byte, len(k1))
+		k1 = append(append(append(k1[:0], pw...), k...), udata...)
+		seq := len(k1)
+		for range 63 {
+			k1 = append(k1, k1[:seq]...)
 		}
+		block, _ := aes.NewCipher(k[:16])
 		e = e[:len(k1)]
 		cipher.NewCBCEncrypter(block, k[16:32]).CryptBlocks(e, k1)
 		// The first 16 bytes as a big-endian number, modulo 3, is the

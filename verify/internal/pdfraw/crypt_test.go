@@ -462,3 +462,19 @@ func TestEncryptedTamperedPermissions(t *testing.T) {
 	require.False(t, f.Encryption().Decrypted)
 	require.Equal(t, "needs a user password", f.Encryption().Reason)
 }
+
+func TestEncryptionChangesBound(t *testing.T) {
+	o32 := fmt.Sprintf("<%x>", bytes.Repeat([]byte{1}, 32))
+	build := func(n int) []byte {
+		b := classic()
+		for i := range n {
+			b.obj(uint32(10+i), fmt.Sprintf("<</Filter/Standard/V 2/R 3/P %d/O %s/U %s>>", -4-i, o32, o32))
+			b.table(fmt.Sprintf("/Root 1 0 R/Encrypt %d 0 R", 10+i))
+		}
+		return b.bytes()
+	}
+	f := open(t, build(maxSecurities))
+	require.Contains(t, f.Anomalies(), "revision 2 changes the encryption (its /Encrypt dictionary or first /ID string differs from revision 1's)")
+	require.NotSame(t, f.Sections()[1].Encryption, f.Sections()[2].Encryption)
+	require.ErrorIs(t, openErr(build(maxSecurities+1), Limits{}), ErrLimit)
+}
