@@ -714,8 +714,23 @@ func TestLinearized(t *testing.T) {
 	copy(off[i:], fmt.Sprintf("startxref\n%d\n", firstXref+1))
 	f = open(t, off)
 	require.Len(t, f.Sections(), 1)
-	require.Len(t, f.Sections()[0].Entries, 5)
+	s0 = f.Sections()[0]
+	require.Len(t, s0.Entries, 5)
+	require.Equal(t, int64(firstXref), s0.XrefOffset)
+	require.Equal(t, Ref{Num: 11}, s0.Trailer["Root"])
+	require.Equal(t, fmt.Sprintf("startxref %d points at no cross-reference section; the cross-reference section at offset %d was used", firstXref+1, firstXref), s0.Repair)
 	require.Equal(t, "page 1", string(obj(t, f, 0, 12).(String).Bytes))
+
+	// And with both sections unreadable: rebuilt, with the first-page
+	// trailer's /Root.
+	copy(off[firstXref:], "xreX")
+	copy(off[mainXref:], "xreX")
+	f = open(t, off)
+	require.Len(t, f.Sections(), 1)
+	s0 = f.Sections()[0]
+	require.Equal(t, []uint32{1, 10, 11, 12}, sortedNums(s0.Entries))
+	require.Equal(t, Ref{Num: 11}, s0.Trailer["Root"])
+	require.Contains(t, s0.Repair, "rebuilt from its 4 objects")
 }
 
 func sortedNums(m map[uint32]XrefEntry) []uint32 {

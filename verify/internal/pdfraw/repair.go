@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -206,14 +207,22 @@ func (f *File) repair() error {
 			}
 			slices.Sort(cs)
 			cs = slices.DeleteFunc(cs, func(x int64) bool { return x == rg.value })
+			var try []int64
+			if rg.lin && len(cs) > 0 {
+				// A linearized file's first-page section comes first.
+				try = append(try, cs[0])
+			}
 			for k := len(cs) - 1; k >= 0 && k >= len(cs)-2; k-- {
+				try = append(try, cs[k])
+			}
+			for _, c := range try {
 				t = total
-				s, _, _, err := f.sectionIn(cs[k], rg.start, rg.end, &t, false)
+				s, alt, _, err := f.sectionIn(c, rg.start, rg.end, &t, rg.lin)
 				if err != nil && !errors.Is(err, ErrMalformed) {
 					return err
 				}
 				if s != nil && f.entriesPointAtObjects(s, objs, rg.start, rg.end) {
-					sec = s
+					sec, info.alt = s, alt
 					info.reasons = append(info.reasons, fmt.Sprintf("%s; the cross-reference section at offset %d was used", why, s.XrefOffset))
 					break
 				}
@@ -382,6 +391,36 @@ func (f *File) rebuild(sc *scanned, objs []scanObj, start, end int64) *Section {
 		}
 	default:
 		return nil
+	}
+	// The document-level entries a last trailer lacks (the main section of
+	// a linearized file has no /Root) come from the revision's earlier
+	// trailers or cross-reference streams, the latest first.
+	var earlier []Dict
+	for i := range sc.trailers {
+		if t := &sc.trailers[i]; t.at >= start && t.at < sec.XrefOffset {
+			earlier = append(earlier, t.dict)
+		}
+	}
+	for i := range objs {
+		if objs[i].typ == "XRef" && objs[i].dict != nil && objs[i].off < sec.XrefOffset {
+			earlier = append(earlier, objs[i].dict)
+		}
+	}
+	copied := false
+	for _, key := range []Name{"Root", "Info", "ID", "Encrypt"} {
+		if _, ok := sec.Trailer[key]; ok {
+			continue
+		}
+		for i := len(earlier) - 1; i >= 0; i-- {
+			if v, ok := earlier[i][key]; ok {
+				if !copied {
+					sec.Trailer = maps.Clone(sec.Trailer)
+					copied = true
+				}
+				sec.Trailer[key] = v
+				break
+			}
+		}
 	}
 	if p, ok := sec.Trailer["Prev"].(Int); ok && p >= 0 {
 		sec.Prev = int64(p)
