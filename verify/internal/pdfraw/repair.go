@@ -123,10 +123,12 @@ const (
 	cXref
 )
 
-type cand struct {
-	off  int64
-	kind candKind
-}
+// cand is a candidate's offset and kind, packed (offset<<2 | kind) so that
+// a million candidates take 8 MB and sort by offset.
+type cand int64
+
+func (c cand) off() int64     { return int64(c) >> 2 }
+func (c cand) kind() candKind { return candKind(c & 3) }
 
 // repairInfo is what repair knows about a section until finishRepair.
 type repairInfo struct {
@@ -598,12 +600,12 @@ func (f *File) scan(sr *scanReader) (*scanned, error) {
 	sc := &scanned{}
 	skip := int64(0)
 	for _, c := range cands {
-		if c.off < skip {
+		if c.off() < skip {
 			continue
 		}
-		switch c.kind {
+		switch c.kind() {
 		case cObj:
-			o, err := f.scanObject(c.off, endstreams)
+			o, err := f.scanObject(c.off(), endstreams)
 			if err != nil {
 				return nil, err
 			}
@@ -616,27 +618,27 @@ func (f *File) scan(sr *scanReader) (*scanned, error) {
 			sc.objs = append(sc.objs, *o)
 			skip = max(skip, o.end)
 		case cStartxref:
-			lx := newFileLexer(f.r, f.size, c.off, c.off+256, &f.lim)
+			lx := newFileLexer(f.r, f.size, c.off(), c.off()+256, &f.lim)
 			v, end, err := parseEOFMarker(lx)
 			if errors.Is(lx.ioErr, errRepairBudget) {
 				return nil, errRepairBudget
 			}
 			if err == nil {
-				sc.marks = append(sc.marks, eofMark{at: c.off, value: v, end: end})
+				sc.marks = append(sc.marks, eofMark{at: c.off(), value: v, end: end})
 				skip = end
 			}
 		case cTrailer:
-			lx := newFileLexer(f.r, f.size, c.off+int64(len("trailer")), c.off+f.lim.MaxObjectBytes, &f.lim)
+			lx := newFileLexer(f.r, f.size, c.off()+int64(len("trailer")), c.off()+f.lim.MaxObjectBytes, &f.lim)
 			o, err := newParser(lx, &f.lim).object(0)
 			if errors.Is(lx.ioErr, errRepairBudget) {
 				return nil, errRepairBudget
 			}
 			if d, ok := o.(Dict); ok && err == nil {
-				sc.trailers = append(sc.trailers, scanTrailer{at: c.off, end: lx.pos, dict: d})
+				sc.trailers = append(sc.trailers, scanTrailer{at: c.off(), end: lx.pos, dict: d})
 				skip = lx.pos
 			}
 		case cXref:
-			sc.xrefs = append(sc.xrefs, c.off)
+			sc.xrefs = append(sc.xrefs, c.off())
 		}
 	}
 	return sc, nil
@@ -731,7 +733,7 @@ func (f *File) scanCandidates(sr *scanReader) ([]cand, []int64, error) {
 	buf := make([]byte, back+chunk+ahead)
 	var cands []cand
 	var endstreams []int64
-	maxCands := 2*f.lim.MaxXrefEntries + 4*f.lim.MaxRevisions + 1024
+	maxCands := f.lim.MaxXrefEntries + 4*f.lim.MaxRevisions + 1024
 	for base := int64(0); base < f.size; base += chunk {
 		from := max(base-back, 0)
 		to := min(base+chunk+ahead, f.size)
@@ -769,7 +771,7 @@ func (f *File) scanCandidates(sr *scanReader) ([]cand, []int64, error) {
 			}
 		}
 		add := func(off int64, k candKind) {
-			cands = append(cands, cand{off, k})
+			cands = append(cands, cand(off<<2|int64(k)))
 		}
 		find("obj", func(i int) {
 			if !after(i+3) || (i >= 3 && string(b[i-3:i]) == "end") {
@@ -799,11 +801,11 @@ func (f *File) scanCandidates(sr *scanReader) ([]cand, []int64, error) {
 				endstreams = append(endstreams, from+int64(i))
 			}
 		})
-		if len(cands)+len(endstreams) > maxCands {
+		if len(cands) > maxCands || len(endstreams) > f.lim.MaxXrefEntries {
 			return nil, nil, fmt.Errorf("%w: repair: more than %d objects and keywords", ErrLimit, maxCands)
 		}
 	}
-	sort.Slice(cands, func(i, j int) bool { return cands[i].off < cands[j].off })
+	slices.Sort(cands)
 	return cands, endstreams, nil
 }
 

@@ -362,3 +362,18 @@ func TestOpenIntactDoesNotScan(t *testing.T) {
 	require.Less(t, cr.n, 3*int64(len(data)))
 	require.True(t, strings.HasPrefix(f.Anomalies()[0], "revision 2: startxref"), "%q", f.Anomalies())
 }
+
+func TestRepairObjectLimit(t *testing.T) {
+	b := newBuilder()
+	for i := uint32(1); i <= 300; i++ {
+		b.obj(i, "null")
+	}
+	b.table("")
+	data := b.bytes()
+	setStartxref(t, data, int64(len(data)), func(v int64) int64 { return v + 1 })
+	f, err := Open(bytes.NewReader(data), int64(len(data)), Limits{MaxXrefEntries: 400})
+	require.NoError(t, err)
+	require.Len(t, f.Sections()[0].Entries, 301)
+	_, err = Open(bytes.NewReader(data), int64(len(data)), Limits{MaxXrefEntries: 200})
+	require.ErrorIs(t, err, ErrLimit)
+}
