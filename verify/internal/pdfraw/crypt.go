@@ -808,7 +808,10 @@ func (f *File) decryptObject(sc *security, o Object, ref Ref) Object {
 	return o
 }
 
-// Encrypted reports whether StreamData and StreamHash decrypt s's data.
+// Encrypted reports whether s belongs to an encrypted revision (and is not
+// a cross-reference stream): StreamData and StreamHash then decrypt its
+// data, unless a crypt filter (/Identity, or clear-text metadata) leaves it
+// unencrypted, and fail with ErrEncrypted when it cannot be decrypted.
 func (s *Stream) Encrypted() bool { return s.sec != nil }
 
 // streamCrypt returns the decryption method and key of stream s, and the
