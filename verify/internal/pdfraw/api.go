@@ -2,30 +2,79 @@
 // io.ReaderAt, for the signature verifier. It owns the low-level PDF syntax:
 // the header, every cross-reference section (classic tables, hybrid
 // /XRefStm files and cross-reference streams), every trailer, object
-// streams, stream decoding, and the indirect objects a caller asks for. It
-// keeps each incremental-update revision as its own Section, so that
-// signature verification can compare revisions.
+// streams, stream decoding, decryption, and the indirect objects a caller
+// asks for. It keeps each incremental-update revision as its own Section,
+// so that signature verification can compare revisions.
 //
-// It never reads the whole file: Open reads the first 1 KiB (header), the
-// last 16 KiB (the last startxref) and the cross-reference sections; Object
-// reads only the bytes of the object asked for (and of the object stream
-// holding it). It never repairs a broken file: a wrong offset, a wrong
-// /Length, a broken /Prev chain or a missing %%EOF is an error. It is
-// lenient only about white space (end-of-line variants around stream data,
-// xref entries and %%EOF), comments before startxref, and free entries with
-// generation 65536. Offsets are absolute: files with data before the header
-// whose offsets are relative to it are rejected.
+// An intact file is never read whole: Open reads the first 1 KiB (header),
+// the last 16 KiB (the last startxref) and the cross-reference sections;
+// Object reads only the bytes of the object asked for (and of the object
+// stream holding it).
 //
-// A repeated dictionary key takes its last value (as Acrobat, pdf.js and
-// PDFium do; digitorus/pdfsign repeats /Version in the catalog), except that
-// keys deciding which bytes are read or signed (/ByteRange, /Contents,
-// /Length, /Filter, /Type, /Prev, /Root, ...) repeated with different values
-// are ErrMalformed.
+// What it tolerates. White space: end-of-line variants around stream data,
+// xref entries and %%EOF; comments before startxref; free entries with
+// generation 65536. Bytes between a trailer and its startxref that belong
+// to no object (an anomaly). And, each recorded as an anomaly (see
+// Anomalies) that a verifier must show:
+//
+//   - A damaged header (no "%PDF-x.y" in the first 1 KiB, or a malformed
+//     version) in a file whose cross-reference structure is intact:
+//     Version is "". Without an intact structure such a file is ErrNotPDF.
+//   - A broken cross-reference structure: when following startxref and
+//     /Prev fails (an offset a few bytes off or pointing at nothing, a
+//     /Prev loop, a startxref that is not its revision's), Open scans the
+//     file once and rebuilds it revision by revision. A revision is the
+//     bytes up to a "startxref N %%EOF" marker lying outside every object
+//     (a marker inside stream data does not count); bytes never move from
+//     one revision to another. Its section is the one N points at if that
+//     lies inside the revision, else the last one found inside it whose
+//     entries point at the objects they name, else it is rebuilt from the
+//     "N G obj" headers and object streams in the revision's bytes, with
+//     the revision's last trailer. Entries then hold every object the
+//     revision's bytes define (the latest definition wins, as in viewers
+//     that reconstruct), so a change hidden behind a broken table is still
+//     a later revision defining that object. Such sections have Repaired
+//     set and Repair saying what was done.
+//   - A repeated dictionary key: the last value wins (as in qpdf, Acrobat,
+//     pdf.js and PDFium; digitorus/pdfsign repeats /Version in the catalog).
+//     When a key deciding which bytes are read or signed (/ByteRange,
+//     /Contents, /Length, /Filter, /Type, /Prev, /Root, ...) repeats with a
+//     different value, DuplicateKeys and Anomalies report the object and
+//     key, once read.
+//
+// What it still refuses: a file with neither a header nor an intact
+// structure, or no PDF syntax at all (ErrNotPDF); a damaged file with no
+// "startxref N %%EOF" marker outside its objects, or no trailer or
+// cross-reference stream in any revision (ErrMalformed). Reading an object
+// fails (ErrMalformed) for a wrong /Length, a cross-reference entry that
+// points at another object, an object placed after the end of the revision
+// that defines it, and a file with data before the header whose offsets
+// are relative to it.
+//
+// Encrypted files (ISO 32000-2, 7.6) open. With the standard security
+// handler (RC4 of 40 to 128 bits, V1 and V2; crypt filters /V2, /AESV2 and
+// /Identity, V4; AES-256, V5 with R5 or R6) and the empty user password, or
+// the empty owner password, the strings and streams read through Object,
+// Resolve, StreamData and StreamHash are decrypted with the key of the
+// object holding them, as the revision defining the object encrypted it.
+// Not decrypted, as the standard says: a signature dictionary's /Contents
+// (a dictionary with /Type /Sig or /DocTimeStamp, or with both /ByteRange
+// and /Contents), cross-reference streams, the encryption dictionary,
+// trailers (/ID), the objects inside an object stream (the object stream
+// is decrypted instead), /Metadata streams when /EncryptMetadata is false
+// and data under the /Identity crypt filter; a stream's own /Crypt filter
+// overrides the default one. String.Start and End remain the offsets of
+// the token in the file. When no empty password opens the file, or its
+// handler is not /Standard (public-key /Adobe.PubSec), dictionaries,
+// arrays, names and numbers are still read and strings come back as
+// stored, but reading stream data or an object inside an object stream
+// fails with ErrEncrypted. Encryption says which case applies.
 //
 // Every allocation is bounded by Limits (see DefaultLimits):
 //
-//	MaxRevisions      1000        cross-reference sections in the /Prev chain
-//	MaxXrefEntries    4_000_000   xref entries summed over all sections (also caps /N of an object stream)
+//	MaxRevisions      1000        cross-reference sections in the /Prev chain (revisions, when repairing)
+//	MaxXrefEntries    4_000_000   xref entries summed over all sections (also caps /N of an object stream
+//	                              and the objects a repair records)
 //	MaxDecodedStream  64 MiB      one decoded stream (xref/object streams, StreamData)
 //	MaxDepth          64          nesting of arrays and dictionaries
 //	MaxTokenBytes     32 MiB      one string, name or number token
@@ -38,7 +87,8 @@
 // predictor rows of 16 MiB. Decoded object streams are kept in an LRU cache
 // of at most 32 MiB, parsed objects in one of at most 16384 objects and
 // 8 MiB of source bytes, so memory use for a valid file stays far below
-// 64 MiB whatever its size.
+// 64 MiB whatever its size. A repair reads at most four times the file
+// plus 128 MiB, and at most 200 anomalies are kept.
 //
 // Errors wrap ErrNotPDF, ErrMalformed, ErrEncrypted, ErrLimit or
 // ErrUnsupported (or an I/O error of the reader) and say what and where
@@ -48,6 +98,7 @@ package pdfraw
 import (
 	"errors"
 	"io"
+	"sync"
 )
 
 // Object is one of: Null, Bool, Int, Real, Name, String, Array, Dict, *Stream, Ref.
@@ -95,6 +146,10 @@ type Stream struct {
 	// indirect /Filter and /DecodeParms values; 0 means the latest, and
 	// noXrefRev none (cross-reference streams).
 	xrefRev int
+	// sec decrypts the data of an encrypted stream (object ref); nil when
+	// the data is not encrypted.
+	sec *security
+	ref Ref
 }
 
 // Ref is an indirect reference "Num Gen R".
@@ -136,6 +191,17 @@ type Section struct {
 	// hybrid file's /XRefStm entries).
 	Entries map[uint32]XrefEntry
 	Prev    int64 // /Prev or -1
+
+	// Repaired is set when Open could not read this revision as its
+	// pointers say (startxref, the next revision's /Prev, the entries) and
+	// recovered it from the revision's own bytes; Repair says what was
+	// repaired. Entries then still holds exactly the objects this
+	// revision's bytes define.
+	Repaired bool
+	Repair   string
+	// Encryption describes how this revision's objects are encrypted; nil
+	// when they are not.
+	Encryption *EncryptionInfo
 }
 
 // Limits bounds the resources used to read one file. A zero field means the
@@ -168,6 +234,8 @@ func DefaultLimits() Limits {
 var (
 	ErrNotPDF    = errors.New("pdfraw: not a PDF file")
 	ErrMalformed = errors.New("pdfraw: malformed PDF")
+	// ErrEncrypted is returned when reading encrypted data that cannot be
+	// decrypted (see EncryptionInfo).
 	ErrEncrypted = errors.New("pdfraw: encrypted PDF")
 	ErrLimit     = errors.New("pdfraw: limit exceeded")
 	// ErrUnsupported is returned by StreamData for a filter it does not
@@ -184,9 +252,20 @@ type File struct {
 	version   string
 	headerOff int64
 	sections  []*Section
-	// anomalies found while opening (see Anomalies).
+	// anomalies found while opening, and later while reading objects
+	// (see Anomalies), guarded by mu.
+	mu        sync.Mutex
 	anomalies []string
+	noted     map[string]bool
+	dups      []DuplicateKey
 	cache     *caches
+	// secs is the decryption state of each section (nil entries: not
+	// encrypted); encRefs the encryption dictionaries, never decrypted.
+	secs    []*security
+	encRefs map[Ref]bool
+	// repairs holds, between repair and finishRepair, what repair did to
+	// each section.
+	repairs []*repairInfo
 }
 
 // Size returns the file size given to Open.

@@ -13,9 +13,10 @@ import (
 // maxFilters bounds a stream's filter chain (each decoder holds buffers).
 const maxFilters = 8
 
-// StreamData returns the decoded data of s: FlateDecode (with PNG and TIFF
-// predictors), ASCIIHexDecode, ASCII85Decode and RunLengthDecode, in
-// chains; no filter means the raw bytes. Other filters are an error naming
+// StreamData returns the decoded data of s: decrypted first when its
+// revision is encrypted (ErrEncrypted when it cannot be), then FlateDecode
+// (with PNG and TIFF predictors), ASCIIHexDecode, ASCII85Decode and
+// RunLengthDecode, in chains; no filter means the raw bytes. Other filters are an error naming
 // them and wrapping ErrUnsupported. Decoded data larger than max (or than MaxDecodedStream, whichever is
 // smaller; max <= 0 means MaxDecodedStream) is ErrLimit: decoding stops
 // after max+1 bytes, so a deflate bomb costs no more than that.
@@ -59,11 +60,20 @@ func (f *File) streamData(s *Stream, limit int64, rev int, rc rctx) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	if len(names) == 0 && s.Length > limit {
+	m, key, names, parms, err := f.streamCrypt(s, names, parms, what)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 && s.Length > limit && (m == cmNone || s.Length-32 > limit) {
 		return nil, fmt.Errorf("%w: %s: data larger than %d bytes", ErrLimit, what, limit)
 	}
 	bufSize := int(min(max(s.Length, 16), 32<<10))
 	var rd io.Reader = bufio.NewReaderSize(io.NewSectionReader(f.r, s.DataOffset, s.Length), bufSize)
+	if m != cmNone {
+		if rd, err = decryptReader(m, key, rd); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, what, err)
+		}
+	}
 	for i, name := range names {
 		rd, err = newDecoder(name, parms[i], rd)
 		if err != nil {
@@ -220,8 +230,12 @@ func byteReader(rd io.Reader) io.ByteReader {
 	return bufio.NewReaderSize(rd, 4096)
 }
 
-// StreamHash returns the SHA-256 of the raw (encoded) bytes of s, read in
-// chunks.
+// StreamHash returns the SHA-256 of the data of s as stored, except that
+// the data of an encrypted stream is decrypted first (and not otherwise
+// decoded): the same content encrypted under another object number, or
+// with another AES initialisation vector, has the same hash. It reads in
+// chunks, without a size bound. For a stream that cannot be decrypted it
+// fails with ErrEncrypted.
 func (f *File) StreamHash(s *Stream) ([32]byte, error) {
 	var sum [32]byte
 	if s == nil {
@@ -231,9 +245,27 @@ func (f *File) StreamHash(s *Stream) ([32]byte, error) {
 	if err != nil {
 		return sum, err
 	}
+	var rd io.Reader = io.NewSectionReader(f.r, s.DataOffset, s.Length)
+	if s.sec != nil {
+		// Only a leading /Crypt filter matters here.
+		names, parms, err := f.filterChain(s, s.rev(), newRctx(), what)
+		if err != nil {
+			return sum, err
+		}
+		m, key, _, _, err := f.streamCrypt(s, names, parms, what)
+		if err != nil {
+			return sum, err
+		}
+		if rd, err = decryptReader(m, key, rd); err != nil {
+			return sum, fmt.Errorf("%w: %s: %w", ErrMalformed, what, err)
+		}
+	}
 	h := sha256.New()
 	buf := make([]byte, min(max(s.Length, 1), 64<<10))
-	if _, err := io.CopyBuffer(h, io.NewSectionReader(f.r, s.DataOffset, s.Length), buf); err != nil {
+	if _, err := io.CopyBuffer(h, rd, buf); err != nil {
+		if errors.Is(err, errAESLength) {
+			return sum, fmt.Errorf("%w: %s: %w", ErrMalformed, what, err)
+		}
 		return sum, fmt.Errorf("%s: %w", what, err)
 	}
 	copy(sum[:], h.Sum(nil))

@@ -134,7 +134,10 @@ func (f *File) object(rev int, ref Ref, rc rctx) (Object, error) {
 		if end := f.sections[sec].End; e.Offset >= end {
 			return nil, fmt.Errorf("%w: object %d %d: revision %d puts it at offset %d, after the revision's end at %d", ErrMalformed, ref.Num, ref.Gen, sec, e.Offset, end)
 		}
-		key := objKey{off: e.Offset, idx: -1, num: ref.Num, gen: ref.Gen}
+		// The object is decrypted as the revision that defines it was
+		// encrypted.
+		sc := f.secOf(sec)
+		key := objKey{off: e.Offset, idx: -1, num: ref.Num, gen: ref.Gen, sec: sc.ident()}
 		if o, ok := f.cache.getObj(key); ok {
 			return o, nil
 		}
@@ -142,6 +145,7 @@ func (f *File) object(rev int, ref Ref, rc rctx) (Object, error) {
 		if err != nil {
 			return nil, err
 		}
+		o = f.decryptObject(sc, o, ref)
 		if !revDep {
 			cost := end - e.Offset
 			if s, ok := o.(*Stream); ok {
@@ -158,11 +162,11 @@ func (f *File) object(rev int, ref Ref, rc rctx) (Object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("object %d 0 in object stream %d: %w", ref.Num, e.StmNum, err)
 		}
-		key := objKey{off: stm.dataOff, len: stm.length, idx: e.StmIndex, num: ref.Num}
+		key := objKey{off: stm.dataOff, len: stm.length, idx: e.StmIndex, num: ref.Num, sec: stm.sec}
 		if o, ok := f.cache.getObj(key); ok {
 			return o, nil
 		}
-		o, cost, err := stm.object(e.StmIndex, ref.Num, &f.lim)
+		o, cost, err := stm.object(e.StmIndex, ref.Num, f)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +194,7 @@ func (f *File) readIndirect(off int64, ref Ref, anyRef bool, rev int, rc rctx) (
 	lx := newFileLexer(f.r, f.size, off, off+f.lim.MaxObjectBytes, &f.lim)
 	defer lx.release()
 	lx.what = what
-	p := newParser(lx, &f.lim)
+	p := f.newParser(lx)
 	lx.skipWhite()
 	num, err := p.expectInt("object number")
 	if err != nil {
@@ -290,6 +294,7 @@ func (f *File) readIndirect(off int64, ref Ref, anyRef bool, rev int, rc rctx) (
 // objStream is a decoded object stream.
 type objStream struct {
 	num     uint32
+	sec     int // ident of the security that decrypted it
 	dataOff int64
 	length  int64
 	data    []byte
@@ -325,7 +330,8 @@ func (f *File) objStream(rev int, num uint32, rc rctx) (*objStream, error) {
 	if t, _ := s.Dict["Type"].(Name); t != "ObjStm" {
 		return nil, fmt.Errorf("%w: %s: /Type is not /ObjStm", ErrMalformed, what)
 	}
-	if stm, ok := f.cache.getStm(stmKey{s.DataOffset, s.Length}); ok {
+	skey := stmKey{s.DataOffset, s.Length, s.sec.ident()}
+	if stm, ok := f.cache.getStm(skey); ok {
 		return stm, nil
 	}
 	n, ok1 := s.Dict["N"].(Int)
@@ -346,7 +352,7 @@ func (f *File) objStream(rev int, num uint32, rc rctx) (*objStream, error) {
 	if int64(n) > int64(first)/3+1 || int64(n) > int64(f.lim.MaxXrefEntries) {
 		return nil, fmt.Errorf("%w: %s: /N %d pairs cannot fit in /First %d bytes", ErrMalformed, what, n, first)
 	}
-	stm := &objStream{num: num, dataOff: s.DataOffset, length: s.Length, data: data, first: int(first),
+	stm := &objStream{num: num, sec: s.sec.ident(), dataOff: s.DataOffset, length: s.Length, data: data, first: int(first),
 		nums: make([]uint32, n), offs: make([]uint32, n)}
 	lx := newMemLexer(data[:first], &f.lim)
 	lx.what = what + " header"
@@ -365,12 +371,13 @@ func (f *File) objStream(rev int, num uint32, rc rctx) (*objStream, error) {
 		}
 		stm.nums[i], stm.offs[i] = uint32(on), uint32(oo)
 	}
-	f.cache.putStm(stmKey{s.DataOffset, s.Length}, stm)
+	f.cache.putStm(skey, stm)
 	return stm, nil
 }
 
 // object parses the idx-th object of the stream, which must be object num.
-func (s *objStream) object(idx int, num uint32, lim *Limits) (Object, int64, error) {
+func (s *objStream) object(idx int, num uint32, f *File) (Object, int64, error) {
+	lim := &f.lim
 	what := fmt.Sprintf("object %d 0 (index %d in object stream %d)", num, idx, s.num)
 	if idx < 0 || idx >= len(s.nums) {
 		return nil, 0, fmt.Errorf("%w: %s: the stream has %d objects", ErrMalformed, what, len(s.nums))
@@ -385,7 +392,7 @@ func (s *objStream) object(idx int, num uint32, lim *Limits) (Object, int64, err
 	}
 	lx := newMemLexer(s.data[start:end], lim)
 	lx.what = what
-	p := newParser(lx, lim)
+	p := f.newParser(lx)
 	o, err := p.object(0)
 	if err != nil {
 		return nil, 0, err
@@ -410,9 +417,13 @@ type objKey struct {
 	idx      int
 	num      uint32
 	gen      uint16
+	sec      int // ident of the security that decrypted it
 }
 
-type stmKey struct{ off, len int64 }
+type stmKey struct {
+	off, len int64
+	sec      int
+}
 
 type caches struct {
 	mu   sync.Mutex

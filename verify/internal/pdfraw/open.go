@@ -53,16 +53,19 @@ type rawSection struct {
 }
 
 // Open reads the header and every cross-reference section of the PDF in r,
-// and nothing else.
+// and nothing else when the file is intact.
 //
 // The /Prev chain must strictly decrease, with one exception: the
 // first-page cross-reference section of a linearized file points forward to
 // the main section, which must end the chain; the two are reported as one
-// Section (the file's original revision). A chain that revisits an offset or
-// does not decrease is ErrMalformed; a chain longer than MaxRevisions is
-// ErrLimit. Either way the walk stops at once, so a loop can never hang.
+// Section (the file's original revision). A chain that revisits an offset,
+// does not decrease, or leads to no cross-reference section, and a
+// startxref that does not point at its revision's section, make Open
+// rebuild the revisions from their %%EOF markers (see repair); a chain
+// longer than MaxRevisions is ErrLimit. Either way the walk stops at once,
+// so a loop can never hang.
 //
-// An /Encrypt entry in any trailer makes Open return ErrEncrypted.
+// An encrypted file opens; see Encryption.
 func Open(r io.ReaderAt, size int64, lim Limits) (*File, error) {
 	if r == nil {
 		return nil, errors.New("pdfraw: nil reader")
@@ -71,22 +74,43 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*File, error) {
 		return nil, fmt.Errorf("%w: empty file", ErrNotPDF)
 	}
 	f := &File{r: r, size: size, lim: lim.withDefaults(), cache: newCaches()}
-	if err := f.readHeader(); err != nil {
-		return nil, err
-	}
-	start, err := f.findStartxref()
+	badHeader, err := f.readHeader()
 	if err != nil {
 		return nil, err
+	}
+	if err := f.openStrict(); err != nil {
+		if badHeader != "" {
+			// Neither a header nor an intact structure: not a PDF.
+			return nil, fmt.Errorf("%w: %s", ErrNotPDF, badHeader)
+		}
+		if !errors.Is(err, ErrMalformed) {
+			return nil, err
+		}
+		f.sections, f.anomalies, f.noted, f.dups = nil, nil, nil, nil
+		f.cache = newCaches()
+		if rerr := f.repair(); rerr != nil {
+			return nil, fmt.Errorf("%w (rebuilding the revisions from their %%%%EOF markers failed too: %w)", err, rerr)
+		}
+	}
+	if badHeader != "" {
+		f.note(badHeader + "; read as PDF anyway")
+	}
+	if err := f.setupEncryption(); err != nil {
+		return nil, err
+	}
+	f.finishRepair()
+	return f, nil
+}
+
+// openStrict reads the sections by following startxref and /Prev.
+func (f *File) openStrict() error {
+	start, err := f.findStartxref()
+	if err != nil {
+		return err
 	}
 	chain, lin, err := f.walk(start)
 	if err != nil {
-		return nil, err
-	}
-	// chain is newest first.
-	for _, rs := range chain {
-		if _, ok := rs.sec.Trailer["Encrypt"]; ok {
-			return nil, fmt.Errorf("%w: trailer of the cross-reference section at offset %d has /Encrypt", ErrEncrypted, rs.sec.XrefOffset)
-		}
+		return err
 	}
 	// Oldest first.
 	for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {
@@ -95,62 +119,80 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*File, error) {
 	if lin {
 		// chain[0] is the main section, chain[1] the first-page section.
 		main, first := chain[0], chain[1]
-		merged := &Section{
-			XrefOffset: first.sec.XrefOffset,
-			IsStream:   first.sec.IsStream,
-			Trailer:    first.sec.Trailer,
-			Entries:    make(map[uint32]XrefEntry, len(main.sec.Entries)+len(first.sec.Entries)),
-			Prev:       -1,
-		}
-		for k, v := range main.sec.Entries {
-			merged.Entries[k] = v
-		}
-		for k, v := range first.sec.Entries {
-			merged.Entries[k] = v
-		}
-		end, sx, err := f.findEOF(main.bodyEnd, main.sec.XrefOffset)
+		merged := mergeLinearized(main.sec, first.sec)
+		end, sx, junk, err := f.findEOF(main.bodyEnd, main.sec.XrefOffset)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if sx != first.ptr && sx != main.ptr {
-			return nil, fmt.Errorf("%w: linearized file: startxref %d after the main cross-reference section at offset %d points to neither it nor the first-page section at %d", ErrMalformed, sx, main.sec.XrefOffset, first.sec.XrefOffset)
+			return fmt.Errorf("%w: linearized file: startxref %d after the main cross-reference section at offset %d points to neither it nor the first-page section at %d", ErrMalformed, sx, main.sec.XrefOffset, first.sec.XrefOffset)
 		}
+		f.noteJunk(junk)
 		merged.End = end
 		f.sections = append(f.sections, merged)
 		chain = chain[2:]
 	}
 	for _, rs := range chain {
-		end, sx, err := f.findEOF(rs.bodyEnd, rs.sec.XrefOffset)
+		end, sx, junk, err := f.findEOF(rs.bodyEnd, rs.sec.XrefOffset)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if sx != rs.ptr {
-			return nil, fmt.Errorf("%w: cross-reference section at offset %d: the startxref after it says %d", ErrMalformed, rs.sec.XrefOffset, sx)
+			return fmt.Errorf("%w: cross-reference section at offset %d: the startxref after it says %d", ErrMalformed, rs.sec.XrefOffset, sx)
 		}
+		f.noteJunk(junk)
 		rs.sec.End = end
 		f.sections = append(f.sections, rs.sec)
 	}
 	for i, s := range f.sections {
 		s.Index = i
 		if i > 0 && f.sections[i-1].End > s.XrefOffset {
-			return nil, fmt.Errorf("%w: cross-reference section at offset %d lies inside the previous revision (which ends at %d)", ErrMalformed, s.XrefOffset, f.sections[i-1].End)
+			return fmt.Errorf("%w: cross-reference section at offset %d lies inside the previous revision (which ends at %d)", ErrMalformed, s.XrefOffset, f.sections[i-1].End)
 		}
 	}
-	return f, nil
+	return nil
 }
 
-func (f *File) readHeader() error {
+func (f *File) noteJunk(junk string) {
+	if junk != "" {
+		f.note(junk)
+	}
+}
+
+// mergeLinearized makes one Section of a linearized file's main and
+// first-page cross-reference sections.
+func mergeLinearized(main, first *Section) *Section {
+	merged := &Section{
+		XrefOffset: first.XrefOffset,
+		IsStream:   first.IsStream,
+		Trailer:    first.Trailer,
+		Entries:    make(map[uint32]XrefEntry, len(main.Entries)+len(first.Entries)),
+		Prev:       -1,
+	}
+	for k, v := range main.Entries {
+		merged.Entries[k] = v
+	}
+	for k, v := range first.Entries {
+		merged.Entries[k] = v
+	}
+	return merged
+}
+
+// readHeader reads the %PDF-x.y header. A missing or malformed header is
+// not an error yet: badHeader says what is wrong, and Open decides (the
+// file opens only if its cross-reference structure is intact).
+func (f *File) readHeader() (badHeader string, err error) {
 	n := int64(headerWindow)
 	if n > f.size {
 		n = f.size
 	}
 	buf := make([]byte, n)
 	if _, err := f.r.ReadAt(buf, 0); err != nil && !(errors.Is(err, io.EOF) && int64(len(buf)) == n) {
-		return fmt.Errorf("reading header: %w", err)
+		return "", fmt.Errorf("reading header: %w", err)
 	}
 	i := bytes.Index(buf, []byte("%PDF-"))
 	if i < 0 {
-		return fmt.Errorf("%w: no %%PDF- header in the first %d bytes", ErrNotPDF, headerWindow)
+		return fmt.Sprintf("no %%PDF- header in the first %d bytes", headerWindow), nil
 	}
 	v := buf[i+5:]
 	j := 0
@@ -158,18 +200,18 @@ func (f *File) readHeader() error {
 		j++
 	}
 	if j == 0 || j >= len(v) || v[j] != '.' {
-		return fmt.Errorf("%w: malformed version in header at offset %d", ErrNotPDF, i)
+		return fmt.Sprintf("malformed version in the %%PDF- header at offset %d", i), nil
 	}
 	k := j + 1
 	for k < len(v) && isDigit(int(v[k])) {
 		k++
 	}
 	if k == j+1 || (k < len(v) && isRegular(int(v[k]))) {
-		return fmt.Errorf("%w: malformed version in header at offset %d", ErrNotPDF, i)
+		return fmt.Sprintf("malformed version in the %%PDF- header at offset %d", i), nil
 	}
 	f.version = string(v[:k])
 	f.headerOff = int64(i)
-	return nil
+	return "", nil
 }
 
 // findStartxref finds the last "startxref N %%EOF" in the tail of the file.
@@ -196,6 +238,19 @@ func (f *File) findStartxref() (int64, error) {
 // eofMarker parses "startxref N %%EOF" and the one end-of-line after it at
 // the lexer position; it returns N and the position just past it all.
 func (f *File) eofMarker(lx *lexer) (int64, int64, error) {
+	at := lx.pos
+	v, end, err := parseEOFMarker(lx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if v >= f.size {
+		return 0, 0, lx.errAt(at, "startxref %d beyond the end of the file (%d bytes)", v, f.size)
+	}
+	return v, end, nil
+}
+
+// parseEOFMarker is eofMarker without the check that N lies in the file.
+func parseEOFMarker(lx *lexer) (int64, int64, error) {
 	at := lx.pos
 	if !lx.keywordAt("startxref") {
 		return 0, 0, lx.errf("expected startxref")
@@ -228,16 +283,15 @@ func (f *File) eofMarker(lx *lexer) (int64, int64, error) {
 	case '\n':
 		lx.pos++
 	}
-	if v >= f.size {
-		return 0, 0, lx.errAt(at, "startxref %d beyond the end of the file (%d bytes)", v, f.size)
-	}
 	return v, lx.pos, nil
 }
 
 // findEOF reads the "startxref N %%EOF" that must follow a section's trailer
-// (or xref stream object) at pos, allowing only white space before it.
-func (f *File) findEOF(pos, xref int64) (end, startxref int64, err error) {
+// (or xref stream object) at pos, allowing only white space before it. junk
+// describes bytes between the two that belong to no object.
+func (f *File) findEOF(pos, xref int64) (end, startxref int64, junk string, err error) {
 	lx := newFileLexer(f.r, f.size, pos, pos+(1<<20), &f.lim)
+	defer lx.release()
 	lx.what = fmt.Sprintf("xref at offset %d: end of revision", xref)
 	// White space and comments (some writers sign their work there) may
 	// come before startxref; "%%EOF" is not a comment here.
@@ -251,30 +305,25 @@ func (f *File) findEOF(pos, xref int64) (end, startxref int64, err error) {
 		}
 	}
 	if lx.peek() < 0 {
-		return 0, 0, lx.eofErr("expected startxref")
+		return 0, 0, "", lx.eofErr("expected startxref")
 	}
 	if !lx.keywordAt("startxref") {
 		// Bytes that no cross-reference section accounts for sit between
 		// the trailer and startxref. Viewers ignore them, and attacks
 		// (signature wrapping) hide signed bytes there, so they are not an
 		// error: the section records them and the verifier reports them.
-		junk := lx.pos
+		at := lx.pos
 		for lx.peek() >= 0 && !lx.hasPrefix("startxref") {
 			lx.pos++
 		}
 		if lx.peek() < 0 {
-			return 0, 0, lx.errAt(junk, "expected startxref")
+			return 0, 0, "", lx.errAt(at, "expected startxref")
 		}
-		f.anomalies = append(f.anomalies, fmt.Sprintf("%d bytes at offset %d between the trailer of the cross-reference section at offset %d and its startxref belong to no object", lx.pos-junk, junk, xref))
+		junk = fmt.Sprintf("%d bytes at offset %d between the trailer of the cross-reference section at offset %d and its startxref belong to no object", lx.pos-at, at, xref)
 	}
 	sx, end, err := f.eofMarker(lx)
-	return end, sx, err
+	return end, sx, junk, err
 }
-
-// Anomalies lists structural oddities that did not prevent reading the
-// file but that a signature verifier must show (unaccounted bytes inside a
-// revision).
-func (f *File) Anomalies() []string { return f.anomalies }
 
 // walk follows startxref and /Prev, newest section first.
 func (f *File) walk(start int64) (chain []*rawSection, linearized bool, err error) {
@@ -434,6 +483,7 @@ func (f *File) parseTable(lx *lexer, ptr, at int64, total *int) (*rawSection, er
 	if lx.limit > f.size || lx.limit < 0 {
 		lx.limit = f.size
 	}
+	p.dup = f.newParser(lx).dup
 	o, err := p.object(0)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,9 @@ type parser struct {
 	lim      *Limits
 	elems    int
 	maxElems int
+	// dup, when set, is told about a critical key repeated with a
+	// different value (at: the offset of the repeated key).
+	dup func(key Name, at int64)
 }
 
 // maxElementsFor bounds the number of objects built while parsing one
@@ -134,13 +137,13 @@ func (p *parser) dict(open token, depth int) (Dict, error) {
 		if err != nil {
 			return nil, err
 		}
-		// A repeated key: the last value wins, as in Acrobat, pdf.js and
-		// PDFium (digitorus/pdfsign writes a second /Version into the
+		// A repeated key: the last value wins, as in qpdf, Acrobat, pdf.js
+		// and PDFium (digitorus/pdfsign writes a second /Version into the
 		// catalog). For the keys that decide which bytes are read or
 		// signed, differing values are an ambiguity a signature verifier
-		// must not resolve silently.
-		if old, dup := d[key]; dup && criticalKeys[key] && !Equal(old, v) {
-			return nil, p.lx.errAt(k.start, "dictionary key /%s repeated with a different value", key)
+		// must not resolve silently: it is reported.
+		if old, dup := d[key]; dup && criticalKeys[key] && p.dup != nil && !Equal(old, v) {
+			p.dup(key, k.start)
 		}
 		d[key] = v
 	}
@@ -221,7 +224,8 @@ func (p *parser) expectInt(what string) (int64, error) {
 	return t.i, nil
 }
 
-// criticalKeys may be repeated in a dictionary only with equal values.
+// criticalKeys repeated in a dictionary with different values are
+// reported (parser.dup).
 var criticalKeys = map[Name]bool{
 	"ByteRange": true, "Contents": true, "Length": true, "Filter": true, "DecodeParms": true,
 	"Type": true, "SubFilter": true, "Prev": true, "XRefStm": true, "Root": true, "Size": true,

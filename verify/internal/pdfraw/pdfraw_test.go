@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -328,12 +329,36 @@ func TestStreamEOLVariants(t *testing.T) {
 }
 
 func TestPrevLoopAndOrder(t *testing.T) {
+	// Broken /Prev chains do not stop Open any more: the revisions are
+	// found by their %%EOF markers, and the sections that carry a wrong
+	// /Prev are marked repaired.
+	type want struct {
+		xref, prev int
+		repair     string
+	}
+	check := func(data []byte, ws []want) {
+		t.Helper()
+		f := open(t, data)
+		require.Len(t, f.Sections(), len(ws))
+		var notes []string
+		for i, w := range ws {
+			s := f.Sections()[i]
+			require.Equal(t, int64(w.xref), s.XrefOffset, "revision %d", i)
+			require.Equal(t, int64(w.prev), s.Prev, "revision %d", i)
+			require.Equal(t, w.repair, s.Repair, "revision %d", i)
+			require.Equal(t, w.repair != "", s.Repaired, "revision %d", i)
+			if w.repair != "" {
+				notes = append(notes, fmt.Sprintf("revision %d: %s", i, w.repair))
+			}
+		}
+		require.Equal(t, notes, f.Anomalies())
+	}
+
 	// A /Prev that points to itself.
 	data := []byte("%PDF-1.4\n")
 	xref := len(data)
 	data = fmt.Appendf(data, "xref\n0 1\n0000000000 65535 f \ntrailer\n<</Size 1/Prev %d>>\nstartxref\n%d\n%%%%EOF\n", xref, xref)
-	err := openErr(data, Limits{})
-	require.ErrorIs(t, err, ErrMalformed)
+	check(data, []want{{xref, xref, "/Prev 9 points at no cross-reference section of an earlier revision"}})
 
 	// Two sections pointing to each other.
 	data = []byte("%PDF-1.4\n")
@@ -347,9 +372,7 @@ func TestPrevLoopAndOrder(t *testing.T) {
 	require.Equal(t, x2, len(data))
 	data = append(data, sec(x1)...)
 	data = fmt.Appendf(data, "startxref\n%d\n%%%%EOF\n", x2)
-	err = openErr(data, Limits{})
-	require.ErrorIs(t, err, ErrMalformed)
-	require.Contains(t, err.Error(), "loop")
+	check(data, []want{{x1, x2, "/Prev 92 points at no cross-reference section of an earlier revision"}, {x2, x1, ""}})
 
 	// Newest section -> oldest -> a section in between: not backwards.
 	data = []byte("%PDF-1.4\n")
@@ -364,9 +387,11 @@ func TestPrevLoopAndOrder(t *testing.T) {
 	data = fmt.Appendf(data, "startxref\n%d\n%%%%EOF\n", x3)
 	copy(data[x1:], sec(x2))
 	copy(data[x2:], strings.Replace(sec(0), "/Prev 0000000000", "               ", 1))
-	err = openErr(data, Limits{})
-	require.ErrorIs(t, err, ErrMalformed)
-	require.Contains(t, err.Error(), "does not point backwards")
+	check(data, []want{
+		{x1, x2, "/Prev 92 points at no cross-reference section of an earlier revision"},
+		{x2, -1, "it has no /Prev"},
+		{x3, x1, "/Prev 9 does not point at revision 1's cross-reference section (at offset 92)"},
+	})
 }
 
 func TestMaxRevisions(t *testing.T) {
@@ -545,15 +570,6 @@ func TestDeepNesting(t *testing.T) {
 	require.ErrorIs(t, openErr(b.bytes(), Limits{}), ErrLimit)
 }
 
-func TestEncrypted(t *testing.T) {
-	b := classic()
-	b.obj(9, "<</Filter/Standard/V 2/R 3>>")
-	b.table("/Root 1 0 R/Encrypt 9 0 R")
-	err := openErr(b.bytes(), Limits{})
-	require.ErrorIs(t, err, ErrEncrypted)
-	require.Contains(t, err.Error(), "offset")
-}
-
 func TestNotPDF(t *testing.T) {
 	require.ErrorIs(t, openErr(nil, Limits{}), ErrNotPDF)
 	require.ErrorIs(t, openErr([]byte("hello world, this is not a PDF"), Limits{}), ErrNotPDF)
@@ -675,10 +691,57 @@ func TestLinearized(t *testing.T) {
 	require.Equal(t, "page 1", string(obj(t, f, 0, 12).(String).Bytes))
 	require.Equal(t, "page 1 v2", string(obj(t, f, 1, 12).(String).Bytes))
 
-	// Without the linearization dictionary the forward /Prev is an error.
+	// Without the linearization dictionary the forward /Prev is not
+	// followed: each %%EOF marker ends a revision, each revision holds the
+	// objects its bytes define.
 	bad := bytes.Clone(data)
 	copy(bad[lin:], "10 0 obj\n<</Linearizex 1/L 0>>")
-	require.ErrorIs(t, openErr(bad, Limits{}), ErrMalformed)
+	f = open(t, bad)
+	require.Len(t, f.Sections(), 2)
+	s0, s1 := f.Sections()[0], f.Sections()[1]
+	require.True(t, s0.Repaired)
+	require.Contains(t, s0.Repair, "rebuilt from its 1 objects")
+	require.Equal(t, map[uint32]XrefEntry{10: {Type: EntryInUse, Offset: int64(lin)}}, s0.Entries)
+	require.True(t, s1.Repaired)
+	require.Contains(t, s1.Repair, "the cross-reference section at offset")
+	require.Equal(t, []uint32{1, 11, 12}, sortedNums(s1.Entries))
+	require.Equal(t, "page 1", string(obj(t, f, 1, 12).(String).Bytes))
+
+	// A linearized file whose main section's startxref is off: repaired
+	// as one revision.
+	off := bytes.Clone(data)
+	i := bytes.LastIndex(off, []byte(fmt.Sprintf("startxref\n%d\n", firstXref)))
+	copy(off[i:], fmt.Sprintf("startxref\n%d\n", firstXref+1))
+	f = open(t, off)
+	require.Len(t, f.Sections(), 1)
+	s0 = f.Sections()[0]
+	require.Len(t, s0.Entries, 5)
+	require.Equal(t, int64(firstXref), s0.XrefOffset)
+	require.Equal(t, Ref{Num: 11}, s0.Trailer["Root"])
+	require.Equal(t, fmt.Sprintf("startxref %d points at no cross-reference section; the cross-reference section at offset %d was used", firstXref+1, firstXref), s0.Repair)
+	require.Equal(t, "page 1", string(obj(t, f, 0, 12).(String).Bytes))
+
+	// And with both sections unreadable: rebuilt, with the first-page
+	// trailer's /Root.
+	copy(off[firstXref:], "xreX")
+	copy(off[mainXref:], "xreX")
+	f = open(t, off)
+	require.Len(t, f.Sections(), 1)
+	s0 = f.Sections()[0]
+	require.Equal(t, []uint32{1, 10, 11, 12}, sortedNums(s0.Entries))
+	require.Equal(t, Ref{Num: 11}, s0.Trailer["Root"])
+	require.Contains(t, s0.Repair, "rebuilt from its 4 objects")
+}
+
+func sortedNums(m map[uint32]XrefEntry) []uint32 {
+	var ns []uint32
+	for n, e := range m {
+		if e.Type != EntryFree {
+			ns = append(ns, n)
+		}
+	}
+	slices.Sort(ns)
+	return ns
 }
 
 func TestLexer(t *testing.T) {
@@ -716,6 +779,7 @@ func TestLexer(t *testing.T) {
 		{"[1 2 0 R 3]", Array{Int(1), Ref{Num: 2}, Int(3)}},
 		{"<</Version/1.5/Version/1.4>>", Dict{"Version": Name("1.4")}},
 		{"<</Length 5/Length 5>>", Dict{"Length": Int(5)}},
+		{"<</ByteRange[0 1 2 3]/ByteRange[0 1 2 4]>>", Dict{"ByteRange": Array{Int(0), Int(1), Int(2), Int(4)}}},
 		{"<</A 1/B[/C]/D<</E null>>>>", Dict{"A": Int(1), "B": Array{Name("C")}, "D": Dict{"E": Null{}}}},
 		{"[5 70000 R]", Array{Int(5), Int(70000), Keyword("R")}},
 		{"[4294967296 0 R]", Array{Int(4294967296), Int(0), Keyword("R")}},
@@ -735,7 +799,7 @@ func TestLexer(t *testing.T) {
 		}
 		require.Equal(t, c.want, o, c.in)
 	}
-	for _, bad := range []string{"(abc", "<41", "<4x>", "1.2.3", "--5", ".", "-", ">", ")", "{", "<</A>>", "<<1 2>>", "[1 2", "/A#00", "<</ByteRange[0 1 2 3]/ByteRange[0 1 2 4]>>", "R", "obj", "1e5"} {
+	for _, bad := range []string{"(abc", "<41", "<4x>", "1.2.3", "--5", ".", "-", ">", ")", "{", "<</A>>", "<<1 2>>", "[1 2", "/A#00", "R", "obj", "1e5"} {
 		_, err := parse(bad)
 		require.Error(t, err, bad)
 		require.ErrorIs(t, err, ErrMalformed, bad)
