@@ -319,7 +319,9 @@ const (
 // is shared and must not be modified.
 func dssStreamData(f *pdfraw.File, st *pdfraw.Stream, limit int64) ([]byte, error) {
 	_, hasParms := st.Dict["DecodeParms"]
-	if st.Dict["Filter"] != pdfraw.Name("FlateDecode") || hasParms || st.Length <= 0 || st.Length > dssMemoItem {
+	// Encrypted data decodes differently under each object's key: the raw
+	// bytes are not a key for the result.
+	if st.Dict["Filter"] != pdfraw.Name("FlateDecode") || hasParms || st.Length <= 0 || st.Length > dssMemoItem || st.Encrypted() {
 		return f.StreamData(st, limit)
 	}
 	raw := make([]byte, st.Length)

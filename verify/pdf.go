@@ -31,8 +31,18 @@ const (
 
 // Verify verifies every signature of the PDF read from r. It returns an
 // error wrapping ErrUnreadable when r is not a readable PDF (not a PDF,
-// truncated beyond use, encrypted); every other problem becomes a verdict
-// in the Report.
+// truncated beyond use, or password-protected without any signature sohoa
+// can find); every other problem becomes a verdict in the Report.
+//
+// Encrypted files the empty password opens (owner-password "permissions
+// only" protection) are verified like any other. In a file that needs a
+// password, or uses a security handler sohoa does not implement, each
+// signature found is checked as far as the raw bytes allow (byte range,
+// CMS, certificates) but what the document says cannot be read, so a
+// signature that passes those checks is INDETERMINATE/SIGNED_DATA_NOT_FOUND
+// with the reason; tampering they reveal is still TOTAL_FAILED. A file
+// whose cross-reference data had to be rebuilt says so (Report.Repaired)
+// and is analysed on the rebuilt revisions.
 func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *Report, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -50,10 +60,23 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	}
 	rep = v.newReport("pdf", size)
 	rep.Revisions = len(f.Sections())
-	rep.Problems = append(rep.Problems, f.Anomalies()...)
+	for _, s := range f.Sections() {
+		rep.Repaired = rep.Repaired || s.Repaired
+	}
+	enc := f.Encryption()
+	locked := enc != nil && !enc.Decrypted
+	if enc != nil {
+		rep.Encryption = &EncryptionReport{Handler: string(enc.Filter), Algorithm: enc.Algorithm, KeyBits: enc.KeyBits,
+			V: enc.V, R: enc.R, Permissions: enc.P, Decrypted: enc.Decrypted, Reason: enc.Reason}
+	}
 
 	fields, problems := collectSignatureFields(f)
 	rep.Problems = append(rep.Problems, problems...)
+	if locked {
+		for _, fld := range fields {
+			fld.name = "(name encrypted, signature " + fld.key + ")"
+		}
+	}
 	ev, evProblems := readDSS(f)
 	rep.Problems = append(rep.Problems, evProblems...)
 	for _, fld := range fields {
@@ -64,12 +87,51 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 			rep.UnsignedFields = append(rep.UnsignedFields, fld.name)
 			continue
 		}
-		sr := v.verifyPDFSignature(ctx, f, fld, ev)
+		sr := v.verifyPDFSignature(ctx, f, fld, ev, locked)
 		rep.Signatures = append(rep.Signatures, sr)
 	}
+	if locked && len(rep.Signatures) == 0 {
+		if !hasSignatureDictionary(f) {
+			return nil, fmt.Errorf("%w: the file is encrypted and %s; it has no signature sohoa can find", ErrUnreadable, lockedReason(enc))
+		}
+		rep.Problems = append(rep.Problems, fmt.Sprintf("the file is encrypted and %s: it holds a signature whose field cannot be read", lockedReason(enc)))
+	}
+	// Anomalies grow as objects are read (repeated keys): take them last.
+	rep.Problems = append(f.Anomalies(), rep.Problems...)
 	assignDocTimestampLevels(rep)
 	rep.finish()
+	if locked && len(rep.Signatures) == 0 && rep.SubIndication == NoSignature && hasSignatureDictionary(f) {
+		rep.SubIndication = SignedDataNotFound
+		rep.Summary = "signed, but the file is encrypted and " + lockedReason(enc)
+	}
 	return rep, nil
+}
+
+func lockedReason(enc *pdfraw.EncryptionInfo) string {
+	if enc.Reason != "" {
+		return enc.Reason
+	}
+	return "cannot be decrypted"
+}
+
+// hasSignatureDictionary reports whether the file's bytes hold a
+// signature dictionary (a /ByteRange key), for encrypted files whose form
+// sits in object streams sohoa cannot decrypt. A signature dictionary is
+// never in an object stream: its /Contents offsets must be the file's.
+func hasSignatureDictionary(f *pdfraw.File) bool {
+	const chunk = 1 << 20
+	pat := []byte("/ByteRange")
+	buf := make([]byte, chunk+len(pat))
+	for off := int64(0); off < f.Size(); off += chunk {
+		n, _ := f.ReaderAt().ReadAt(buf, off)
+		if n <= 0 {
+			return false
+		}
+		if bytes.Contains(buf[:n], pat) {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *Verifier) newReport(format string, size int64) *Report {
@@ -314,7 +376,7 @@ func decodeTextString(b []byte) string {
 
 // verifyPDFSignature checks one signature; a panic in any check fails that
 // signature only, never the process or the other signatures.
-func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *sigField, ev evidence) (sr SignatureReport) {
+func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *sigField, ev evidence, locked bool) (sr SignatureReport) {
 	sr = SignatureReport{Field: fld.name, Kind: KindApproval, Indication: TotalPassed, revision: -1}
 	defer func() {
 		if p := recover(); p != nil {
@@ -332,21 +394,24 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 	case subFilter == "ETSI.RFC3161" || typ == "DocTimeStamp":
 		sr.Kind = KindDocumentTimestamp
 	}
-	if s, ok := sig["Name"].(pdfraw.String); ok {
-		sr.Name = decodeTextString(s.Bytes)
-	}
-	if s, ok := sig["Reason"].(pdfraw.String); ok {
-		sr.Reason = decodeTextString(s.Bytes)
-	}
-	if s, ok := sig["Location"].(pdfraw.String); ok {
-		sr.Location = decodeTextString(s.Bytes)
-	}
-	// The claimed time (/M) is set before the CMS checks so that a signer
-	// who claims to have signed after a revocation is judged by that claim;
-	// a signingTime attribute, when present, replaces it.
-	if s, ok := sig["M"].(pdfraw.String); ok {
-		if t, err := parsePDFDate(string(s.Bytes)); err == nil {
-			sr.ClaimedSigningTime = &t
+	// In a file sohoa cannot decrypt these strings are ciphertext.
+	if !locked {
+		if s, ok := sig["Name"].(pdfraw.String); ok {
+			sr.Name = decodeTextString(s.Bytes)
+		}
+		if s, ok := sig["Reason"].(pdfraw.String); ok {
+			sr.Reason = decodeTextString(s.Bytes)
+		}
+		if s, ok := sig["Location"].(pdfraw.String); ok {
+			sr.Location = decodeTextString(s.Bytes)
+		}
+		// The claimed time (/M) is set before the CMS checks so that a
+		// signer who claims to have signed after a revocation is judged by
+		// that claim; a signingTime attribute, when present, replaces it.
+		if s, ok := sig["M"].(pdfraw.String); ok {
+			if t, err := parsePDFDate(string(s.Bytes)); err == nil {
+				sr.ClaimedSigningTime = &t
+			}
 		}
 	}
 
@@ -399,8 +464,17 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 	for _, p := range brProblems {
 		sr.degrade(TotalFailed, FormatFailure, p, true)
 	}
-	if br.Revision >= 0 {
+	switch {
+	case locked && br.Revision >= 0 && encryptionChangedAfter(f, br.Revision):
+		sr.degrade(TotalFailed, DisallowedChanges, "the file's encryption was added or replaced after signing", true)
+	case locked:
+		enc := f.Encryption()
+		sr.degrade(Indeterminate, SignedDataNotFound, fmt.Sprintf("the file is encrypted (%s) and %s: the signed bytes and the signature were checked, but what the document says, and any change made after signing, cannot be read", enc.Algorithm, lockedReason(enc)), false)
+	case br.Revision >= 0:
 		v.checkChanges(f, &sr, fld, br.Revision)
+	}
+	if rs := repairedFrom(f, br.Revision); rs != "" {
+		sr.Warnings = append(sr.Warnings, "the file's cross-reference data was repaired: "+rs+"; the changes after signing were analysed on the rebuilt revisions")
 	}
 	sr.PAdESLevel = padesLevel(&sr)
 	return sr
@@ -513,4 +587,29 @@ func usageRightsPermissions(f *pdfraw.File, sig pdfraw.Dict, perms mdpPermission
 		}
 	}
 	return perms
+}
+
+// repairedFrom says which revisions from signedRev on had their
+// cross-reference data rebuilt, or "".
+func repairedFrom(f *pdfraw.File, signedRev int) string {
+	var out []string
+	for i, s := range f.Sections() {
+		if s.Repaired && i >= signedRev {
+			out = append(out, fmt.Sprintf("revision %d (%s)", i+1, s.Repair))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// encryptionChangedAfter reports whether a revision after signedRev is
+// encrypted otherwise than the signed one (revisions under the same
+// /Encrypt dictionary and file identifier share one EncryptionInfo).
+func encryptionChangedAfter(f *pdfraw.File, signedRev int) bool {
+	secs := f.Sections()
+	for _, s := range secs[signedRev+1:] {
+		if s.Encryption != secs[signedRev].Encryption {
+			return true
+		}
+	}
+	return false
 }

@@ -6,7 +6,10 @@ import (
 	"crypto"
 	"crypto/sha1"
 	"crypto/x509"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -456,4 +459,121 @@ func TestNoSubFilter(t *testing.T) {
 	e.data = append([]byte("changed "), e.data...)
 	requireResult(t, run(good), TotalFailed, HashFailure)
 	requireResult(t, run(cmsBuild{signer: signer, content: e.data, tamper: true}.build(t)), TotalFailed, SigCryptoFailure)
+}
+
+// Encrypted files: the empty user password ("permissions only") is read and
+// verified; a file that needs a password is INDETERMINATE when signed, with
+// what could be checked still checked, and unreadable otherwise.
+func TestPDFEncrypted(t *testing.T) {
+	b := setupPDF(t)
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join("testdata", "encrypted", name))
+		require.NoError(t, err)
+		return data
+	}
+	t.Run("owner password only, signed after encryption", func(t *testing.T) {
+		pdf := testpdf.Sign(t, read("owner-only-unsigned.pdf"), b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
+		rep := b.verify(t, pdf)
+		require.NotNil(t, rep.Encryption)
+		require.True(t, rep.Encryption.Decrypted)
+		require.Equal(t, "AES-256", rep.Encryption.Algorithm)
+		requireSig(t, rep, 0, TotalPassed, NoSubIndication)
+	})
+	t.Run("user password, signed", func(t *testing.T) {
+		pdf := testpdf.Sign(t, read("locked-unsigned.pdf"), b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT, Reason: "Phê duyệt"})
+		rep := b.verify(t, pdf)
+		require.False(t, rep.Encryption.Decrypted)
+		require.Contains(t, rep.Encryption.Reason, "user password")
+		s := requireSig(t, rep, 0, Indeterminate, SignedDataNotFound)
+		require.True(t, s.DigestMatches)
+		require.True(t, s.SignatureValid)
+		require.True(t, s.ChainTrusted)
+		require.Empty(t, s.Reason, "strings of a file sohoa cannot decrypt are not shown")
+		require.Contains(t, strings.Join(s.Problems, "\n"), "needs a user password")
+
+		// Tampering the raw bytes still shows.
+		i := bytes.Index(pdf, []byte("/MediaBox"))
+		bad := bytes.Clone(pdf)
+		bad[i+2] ^= 1
+		requireSig(t, b.verify(t, bad), 0, TotalFailed, HashFailure)
+	})
+	t.Run("user password, unsigned", func(t *testing.T) {
+		data := read("locked-unsigned.pdf")
+		_, err := b.v.Verify(context.Background(), bytes.NewReader(data), int64(len(data)))
+		require.ErrorIs(t, err, ErrUnreadable)
+		require.ErrorContains(t, err, "needs a user password")
+	})
+	t.Run("encryption added after signing", func(t *testing.T) {
+		signed := testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
+		// An update that adds an /Encrypt dictionary needing a password,
+		// copied from a qpdf-encrypted file.
+		locked := read("locked-unsigned.pdf")
+		ltr, err := testpdf.ReadTrailer(locked)
+		require.NoError(t, err)
+		encRef, _ := testpdf.DictGet(ltr.Dict, "Encrypt")
+		encNum, ok := testpdf.RefNum(encRef)
+		require.True(t, ok)
+		encBody, err := testpdf.Object(locked, encNum)
+		require.NoError(t, err)
+		str, err := testpdf.ReadTrailer(signed)
+		require.NoError(t, err)
+		n := str.Size
+		var u bytes.Buffer
+		u.Write(signed)
+		off := u.Len()
+		fmt.Fprintf(&u, "%d 0 obj\n%s\nendobj\n", n, encBody)
+		xref := u.Len()
+		fmt.Fprintf(&u, "xref\n%d 1\n%010d 00000 n\r\ntrailer\n<< /Size %d /Root %d 0 R /Encrypt %d 0 R /ID %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n",
+			n, off, n+1, str.Root, n, ltr.ID, str.StartXRef, xref)
+		rep := b.verify(t, u.Bytes())
+		requireSig(t, rep, 0, TotalFailed, DisallowedChanges)
+	})
+}
+
+// Broken cross-reference data in a later revision is rebuilt from the
+// revision's bytes and analysed like any other: a sloppy writer's honest
+// signature passes (with a warning), a change hidden behind a broken table
+// fails, and a damaged header fails the signature that covers it.
+func TestPDFRepairedRevisions(t *testing.T) {
+	b := setupPDF(t)
+	signed := testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
+	// breakXref points the last startxref a few bytes off.
+	breakXref := func(pdf []byte) []byte {
+		i := bytes.LastIndex(pdf, []byte("startxref\n"))
+		require.Positive(t, i)
+		j := i + len("startxref\n")
+		k := j + bytes.IndexByte(pdf[j:], '\n')
+		var off int
+		_, err := fmt.Sscanf(string(pdf[j:k]), "%d", &off)
+		require.NoError(t, err)
+		return append(append(bytes.Clone(pdf[:j]), fmt.Sprintf("%d", off+3)...), pdf[k:]...)
+	}
+	t.Run("second signature with a broken startxref", func(t *testing.T) {
+		pdf := testpdf.Sign(t, signed, b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT, Visible: true})
+		// The second signature covers its startxref: break the xref of an
+		// update after it instead, made by a sloppy DSS writer.
+		pdf = breakXref(testpdf.AddDSS(t, pdf, testpdf.ValidationData(t, b.pki, b.pki.Now(), b.signer)))
+		rep := b.verify(t, pdf)
+		require.True(t, rep.Repaired)
+		require.Contains(t, strings.Join(rep.Problems, "\n"), "revision 4")
+		s := requireSig(t, rep, 0, TotalPassed, NoSubIndication)
+		require.Contains(t, strings.Join(s.Warnings, "\n"), "repaired")
+		requireSig(t, rep, 1, TotalPassed, NoSubIndication)
+	})
+	t.Run("page rewritten behind a broken table", func(t *testing.T) {
+		pdf := breakXref(testpdf.RewritePageContents(t, signed, 1, testpdf.PageText("Số tiền: 999.999.999 đồng")))
+		rep := b.verify(t, pdf)
+		require.True(t, rep.Repaired)
+		require.Equal(t, TotalFailed, rep.Indication)
+		s := requireSig(t, rep, 0, TotalFailed, DisallowedChanges)
+		require.Contains(t, strings.Join(s.Problems, "\n"), "page")
+	})
+	t.Run("damaged header", func(t *testing.T) {
+		pdf := bytes.Clone(signed)
+		require.True(t, bytes.HasPrefix(pdf, []byte("%PDF-1.7")))
+		copy(pdf, "%PDX-1.7")
+		rep := b.verify(t, pdf)
+		require.Contains(t, strings.Join(rep.Problems, "\n"), "header")
+		requireSig(t, rep, 0, TotalFailed, HashFailure)
+	})
 }

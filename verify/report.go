@@ -68,19 +68,39 @@ type Report struct {
 	File string `json:"file,omitempty"`
 	// Error is set, and nothing else is meaningful, when the file could not
 	// be read as a PDF or CMS at all.
-	Error              string            `json:"error,omitempty"`
-	Format             string            `json:"format"` // "pdf" or "cms"
-	Size               int64             `json:"size"`
-	Indication         Indication        `json:"indication"`
-	SubIndication      SubIndication     `json:"sub_indication,omitempty"`
-	Summary            string            `json:"summary"`
-	Revisions          int               `json:"revisions,omitempty"`
+	Error         string        `json:"error,omitempty"`
+	Format        string        `json:"format"` // "pdf" or "cms"
+	Size          int64         `json:"size"`
+	Indication    Indication    `json:"indication"`
+	SubIndication SubIndication `json:"sub_indication,omitempty"`
+	Summary       string        `json:"summary"`
+	Revisions     int           `json:"revisions,omitempty"`
+	// Repaired is set when some revision's cross-reference data was broken
+	// and rebuilt from the revision's bytes (Problems says which and how).
+	Repaired bool `json:"repaired,omitempty"`
+	// Encryption is set for an encrypted PDF.
+	Encryption         *EncryptionReport `json:"encryption,omitempty"`
 	Signatures         []SignatureReport `json:"signatures"`
 	UnsignedFields     []string          `json:"unsigned_fields"`
 	Problems           []string          `json:"problems,omitempty"`
 	VerifiedAt         time.Time         `json:"verified_at"`
 	VerifierVersion    string            `json:"verifier_version"`
 	TrustAnchorsSHA256 string            `json:"trust_anchors_sha256"`
+}
+
+// EncryptionReport says how a PDF is encrypted and whether sohoa could
+// read it: the standard security handler with the empty user password
+// (owner-password "permissions only" protection) is decrypted; a file
+// that needs a password, or another handler, is not (Reason says why).
+type EncryptionReport struct {
+	Handler     string `json:"handler"`             // "Standard", "Adobe.PubSec", ...
+	Algorithm   string `json:"algorithm,omitempty"` // "RC4-40", "RC4-128", "AES-128", "AES-256"
+	KeyBits     int    `json:"key_bits,omitempty"`
+	V           int    `json:"v"`
+	R           int    `json:"r"`
+	Permissions int32  `json:"permissions"`
+	Decrypted   bool   `json:"decrypted"`
+	Reason      string `json:"reason,omitempty"`
 }
 
 // SignatureReport is the outcome for one signature (or one unsigned field).

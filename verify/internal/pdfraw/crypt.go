@@ -132,13 +132,13 @@ func (f *File) setupEncryption() error {
 		eo := s.Trailer["Encrypt"]
 		if isNull(eo) {
 			if prev != nil {
-				f.note(fmt.Sprintf("revision %d: the trailer has no /Encrypt; its objects are read with the encryption of revision %d", i, i-1))
+				f.note(fmt.Sprintf("revision %d: the trailer has no /Encrypt; its objects are read with the encryption of revision %d", i+1, i))
 				s.Encryption = prev.info
 			}
 			f.secs[i] = prev
 			continue
 		}
-		what := fmt.Sprintf("revision %d: /Encrypt", i)
+		what := fmt.Sprintf("revision %d: /Encrypt", i+1)
 		d, err := f.encryptDict(i, eo, what)
 		if err != nil {
 			return err
@@ -161,15 +161,15 @@ func (f *File) setupEncryption() error {
 		}
 		switch {
 		case prev != nil:
-			f.note(fmt.Sprintf("revision %d changes the encryption (its /Encrypt dictionary or first /ID string differs from revision %d's)", i, i-1))
+			f.note(fmt.Sprintf("revision %d changes the encryption (its /Encrypt dictionary or first /ID string differs from revision %d's)", i+1, i))
 		case i > 0:
-			f.note(fmt.Sprintf("revision %d adds /Encrypt; the revisions before it are not encrypted", i))
+			f.note(fmt.Sprintf("revision %d adds /Encrypt; the revisions before it are not encrypted", i+1))
 		}
 		if sc.info.OwnerPassword {
-			f.note(fmt.Sprintf("revision %d: decrypted with the empty owner password (the user password is not empty)", i))
+			f.note(fmt.Sprintf("revision %d: decrypted with the empty owner password (the user password is not empty)", i+1))
 		}
 		if sc.perms != "" {
-			f.note(fmt.Sprintf("revision %d: %s", i, sc.perms))
+			f.note(fmt.Sprintf("revision %d: %s", i+1, sc.perms))
 		}
 		n++
 		sc.id = n

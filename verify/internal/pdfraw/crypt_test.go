@@ -110,7 +110,7 @@ func TestEncryptedQPDF(t *testing.T) {
 			}, *info)
 			require.Same(t, info, f.Sections()[0].Encryption)
 			if c.owner {
-				require.Equal(t, []string{"revision 0: decrypted with the empty owner password (the user password is not empty)"}, f.Anomalies())
+				require.Equal(t, []string{"revision 1: decrypted with the empty owner password (the user password is not empty)"}, f.Anomalies())
 			} else {
 				require.Empty(t, f.Anomalies()) // /Perms checks out (R5, R6)
 			}
@@ -230,7 +230,7 @@ func TestEncryptDictMalformed(t *testing.T) {
 		b.table("/Root 1 0 R/Encrypt 9 0 R")
 		err := openErr(b.bytes(), Limits{})
 		require.ErrorIs(t, err, ErrMalformed, enc)
-		require.ErrorContains(t, err, "revision 1: /Encrypt", enc)
+		require.ErrorContains(t, err, "revision 2: /Encrypt", enc)
 	}
 	// A direct value that is not a dictionary, and an encryption
 	// dictionary inside an object stream.
@@ -267,7 +267,7 @@ func TestEncryptUnsupported(t *testing.T) {
 		require.Contains(t, info.Reason, c.reason)
 		require.Nil(t, f.Sections()[0].Encryption)
 		require.Same(t, info, f.Sections()[1].Encryption)
-		require.Contains(t, f.Anomalies(), "revision 1 adds /Encrypt; the revisions before it are not encrypted")
+		require.Contains(t, f.Anomalies(), "revision 2 adds /Encrypt; the revisions before it are not encrypted")
 		// Revision 0 is not encrypted; revision 1 sees object 4 (defined
 		// in revision 0) as revision 0 wrote it.
 		page := obj(t, f, 1, 3).(Dict)
@@ -422,7 +422,7 @@ func TestEncryptionRules(t *testing.T) {
 	require.Len(t, f.Sections(), 3)
 	require.Same(t, f.Sections()[0].Encryption, f.Sections()[1].Encryption)
 	require.Same(t, f.Sections()[0].Encryption, f.Sections()[2].Encryption)
-	require.Contains(t, f.Anomalies(), "revision 2: the trailer has no /Encrypt; its objects are read with the encryption of revision 1")
+	require.Contains(t, f.Anomalies(), "revision 3: the trailer has no /Encrypt; its objects are read with the encryption of revision 2")
 	require.Equal(t, "catalog", str(obj(t, f, 0, 1).(Dict)["T"]))
 	require.Equal(t, "catalog v1", str(obj(t, f, 1, 1).(Dict)["T"]))
 	require.Equal(t, "catalog v2", str(obj(t, f, 2, 1).(Dict)["T"]))
@@ -456,7 +456,7 @@ func TestEncryptedTamperedPermissions(t *testing.T) {
 	f := open(t, data)
 	require.True(t, f.Encryption().Decrypted)
 	require.Equal(t, int32(-8), f.Encryption().P)
-	require.Equal(t, []string{"revision 0: the permissions in /Perms (-4) differ from /P (-8)"}, f.Anomalies())
+	require.Equal(t, []string{"revision 1: the permissions in /Perms (-4) differ from /P (-8)"}, f.Anomalies())
 	// R4: /P is part of the key; the empty password no longer opens it.
 	f = open(t, read("aes-128.pdf"))
 	require.False(t, f.Encryption().Decrypted)
@@ -474,7 +474,7 @@ func TestEncryptionChangesBound(t *testing.T) {
 		return b.bytes()
 	}
 	f := open(t, build(maxSecurities))
-	require.Contains(t, f.Anomalies(), "revision 2 changes the encryption (its /Encrypt dictionary or first /ID string differs from revision 1's)")
+	require.Contains(t, f.Anomalies(), "revision 3 changes the encryption (its /Encrypt dictionary or first /ID string differs from revision 2's)")
 	require.NotSame(t, f.Sections()[1].Encryption, f.Sections()[2].Encryption)
 	require.ErrorIs(t, openErr(build(maxSecurities+1), Limits{}), ErrLimit)
 }

@@ -24,7 +24,8 @@ const maxNotes = 200
 // revision, repaired revisions, a damaged header, encryption changes, and
 // dictionaries that repeat a critical key. Those found while reading
 // objects are added as they are read, so call it after reading what is
-// needed. At most 200 are kept.
+// needed. At most 200 are kept. Revisions are counted from 1, the
+// original document, as users count them.
 func (f *File) Anomalies() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -348,7 +348,7 @@ func TestPrevLoopAndOrder(t *testing.T) {
 			require.Equal(t, w.repair, s.Repair, "revision %d", i)
 			require.Equal(t, w.repair != "", s.Repaired, "revision %d", i)
 			if w.repair != "" {
-				notes = append(notes, fmt.Sprintf("revision %d: %s", i, w.repair))
+				notes = append(notes, fmt.Sprintf("revision %d: %s", i+1, w.repair))
 			}
 		}
 		require.Equal(t, notes, f.Anomalies())

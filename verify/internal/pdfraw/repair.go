@@ -540,7 +540,7 @@ func (f *File) finishRepair() {
 		if len(info.reasons) > 0 {
 			s.Repaired = true
 			s.Repair = strings.Join(info.reasons, "; ")
-			f.note(fmt.Sprintf("revision %d: %s", i, s.Repair))
+			f.note(fmt.Sprintf("revision %d: %s", i+1, s.Repair))
 		}
 	}
 	f.repairs = nil

@@ -66,7 +66,7 @@ func TestRepairStartxrefOff(t *testing.T) {
 			}
 			s := f.Sections()[rev]
 			require.Contains(t, s.Repair, fmt.Sprintf("the cross-reference section at offset %d was used", old))
-			require.Contains(t, f.Anomalies(), fmt.Sprintf("revision %d: %s", rev, s.Repair))
+			require.Contains(t, f.Anomalies(), fmt.Sprintf("revision %d: %s", rev+1, s.Repair))
 			o, err := f.Object(2, Ref{Num: 3, Gen: 1})
 			require.NoError(t, err)
 			require.Equal(t, "three again", string(o.(String).Bytes))
@@ -86,7 +86,7 @@ func TestRepairWrongPrev(t *testing.T) {
 	require.False(t, f.Sections()[1].Repaired)
 	require.True(t, f.Sections()[2].Repaired)
 	require.Equal(t, fmt.Sprintf("/Prev 20 does not point at revision 1's cross-reference section (at offset %d)", x1), f.Sections()[2].Repair)
-	require.Equal(t, []string{"revision 2: " + f.Sections()[2].Repair}, f.Anomalies())
+	require.Equal(t, []string{"revision 3: " + f.Sections()[2].Repair}, f.Anomalies())
 }
 
 func TestRepairRebuildsTable(t *testing.T) {
@@ -360,7 +360,7 @@ func TestOpenIntactDoesNotScan(t *testing.T) {
 	require.Len(t, f.Sections(), 3)
 	require.True(t, f.Sections()[2].Repaired)
 	require.Less(t, cr.n, 3*int64(len(data)))
-	require.True(t, strings.HasPrefix(f.Anomalies()[0], "revision 2: startxref"), "%q", f.Anomalies())
+	require.True(t, strings.HasPrefix(f.Anomalies()[0], "revision 3: startxref"), "%q", f.Anomalies())
 }
 
 func TestRepairObjectLimit(t *testing.T) {
