@@ -415,6 +415,16 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 		}
 	}
 
+	// A reader that takes the first of two values would check other bytes
+	// or another signature value than sohoa, which takes the last.
+	for _, d := range f.DuplicateKeys() {
+		if strings.HasPrefix(d.Where, "object "+fld.key+" ") {
+			switch d.Key {
+			case "ByteRange", "Contents", "SubFilter", "Filter", "Cert":
+				sr.degrade(TotalFailed, FormatFailure, fmt.Sprintf("the signature dictionary gives /%s twice with different values: readers disagree on what is signed", d.Key), true)
+			}
+		}
+	}
 	contents, _ := sig["Contents"].(pdfraw.String)
 	br, ranges, brProblems := checkByteRange(f, sig, contents)
 	sr.ByteRange = br

@@ -577,3 +577,21 @@ func TestPDFRepairedRevisions(t *testing.T) {
 		requireSig(t, rep, 0, TotalFailed, HashFailure)
 	})
 }
+
+// Readers take the first or the last of a repeated key: a signature
+// dictionary that gives /ByteRange twice is ambiguous even when the value
+// sohoa reads (the last, as qpdf) verifies.
+func TestPDFDuplicateSignatureKeys(t *testing.T) {
+	b := setupPDF(t)
+	pdf := testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{
+		Level: testpdf.LevelBLT, SigDictPrefix: "/ByteRange[0 100 200 300] "})
+	rep := b.verify(t, pdf)
+	s := requireSig(t, rep, 0, TotalFailed, FormatFailure)
+	require.True(t, s.DigestMatches, "the last /ByteRange is the one really signed")
+	require.Contains(t, strings.Join(s.Problems, "\n"), "/ByteRange twice")
+
+	// A repeated key of no consequence (pdfsign repeats /Version in the
+	// catalog) changes nothing.
+	requireSig(t, b.verify(t, testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{
+		Level: testpdf.LevelBLT, SigDictPrefix: "/Name (x) "})), 0, TotalPassed, NoSubIndication)
+}

@@ -123,6 +123,11 @@ type SignOptions struct {
 	// and iText (DocMDP) write them; an approval signature then carries a
 	// FieldMDP reference with /Action /All.
 	ReferenceData bool
+	// SigDictPrefix is written first in the signature dictionary, before
+	// the entries the signer writes: a decoy for duplicate-key attacks
+	// (spell its keys without a space before "[" or "<", so the signer's
+	// own placeholders are still found).
+	SigDictPrefix string
 }
 
 // Sign adds a signature to pdf and returns the new file; pdf's bytes are an
@@ -169,7 +174,7 @@ func Sign(t testpki.TB, pdf []byte, signer *testpki.Cert, pki *testpki.PKI, o Si
 	if engine == EngineAuto {
 		engine = EnginePDFSign
 		if o.SubFilter == SubFilterCAdES || o.FieldName != "" || o.Kind == Certification ||
-			o.ByteRange != nil || o.ByteRangeAfterContents || o.ContentsSize != 0 || o.Tweak != nil || o.ReferenceData || o.Kind == UsageRights || hasNonSigFields(pdf) {
+			o.ByteRange != nil || o.ByteRangeAfterContents || o.ContentsSize != 0 || o.Tweak != nil || o.ReferenceData || o.SigDictPrefix != "" || o.Kind == UsageRights || hasNonSigFields(pdf) {
 			engine = EngineNative
 		}
 	}
@@ -555,7 +560,7 @@ func sigDict(signer *testpki.Cert, pki *testpki.PKI, o SignOptions, size, root i
 	if o.Kind == DocTimestamp {
 		typ = "/DocTimeStamp"
 	}
-	fmt.Fprintf(&b, "<< /Type %s /Filter /Adobe.PPKLite /SubFilter /%s", typ, o.SubFilter)
+	fmt.Fprintf(&b, "<< %s/Type %s /Filter /Adobe.PPKLite /SubFilter /%s", o.SigDictPrefix, typ, o.SubFilter)
 	br := " /ByteRange [" + strings.Repeat(" ", byteRangeSlot) + "]"
 	contents := " /Contents <" + strings.Repeat("0", 2*size) + ">"
 	if o.ByteRangeAfterContents {
