@@ -31,6 +31,16 @@ func printReport(w io.Writer, r *verify.Report) {
 		verdict += "/" + string(r.SubIndication)
 	}
 	fmt.Fprintf(w, "%s: %s — %s\n", r.File, verdict, r.Summary)
+	if e := r.Encryption; e != nil {
+		state := "read with the empty password (permissions only)"
+		if !e.Decrypted {
+			state = "NOT readable: " + e.Reason
+		}
+		fmt.Fprintf(w, "  Encrypted: %s (/%s, V%d R%d), %s\n", e.Algorithm, e.Handler, e.V, e.R, state)
+	}
+	if r.Repaired {
+		fmt.Fprintf(w, "  Repaired: the cross-reference data of some revisions was broken and rebuilt from their bytes (below)\n")
+	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  ! %s\n", p)
 	}
