@@ -10,12 +10,15 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa/internal/testpdf"
+	"github.com/sohoa/sohoa/verify/internal/pdfraw"
 )
 
 // tweakAcroForm returns a SignOptions.Tweak that rewrites the AcroForm
@@ -558,4 +561,51 @@ func TestChangesSignerUsageRights(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, TotalFailed, rep.Signatures[0].Indication)
 	require.Equal(t, DisallowedChanges, rep.Signatures[0].SubIndication)
+}
+
+// The change analysis on what real signing software wrote (the files of
+// testdata/interop, made by PDFBox 2.0.27 and iText 5.5.13.3): the first
+// signature against everything after it, with the rule each tool's
+// objects fall under.
+func TestChangesSignerInterop(t *testing.T) {
+	for _, c := range []struct {
+		file   string
+		reason string // an allowed change the analysis must name
+	}{
+		// PDFBox's visible-signature template puts its /FRM XObject into the
+		// form's /DR, inline in the catalog's /AcroForm.
+		{"pdfbox-2-two-signatures.pdf", "/DR added with the new signature"},
+		// PDFBox's form filling extends the /DR /Font dictionary in place
+		// (/ZaDb added).
+		{"pdfbox-3-certified-filled-signed.pdf", "form default resources (/DR) extended in place"},
+		// iText's visible signature extends the form's /DR (fonts and /FRM).
+		{"itext-2-two-signatures.pdf", "/DR changed with the new signature"},
+		// iText's DocMDP reference points /Data at the catalog.
+		{"itext-3-certified-filled-signed.pdf", `form field "ho_ten" filled`},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			pdf, err := os.ReadFile(filepath.Join(interopDir, c.file))
+			require.NoError(t, err)
+			f := chgOpen(t, pdf)
+			signed := -1
+			for _, fld := range mustFields(t, f) {
+				if fld.sig != nil {
+					br, _, _ := checkByteRange(f, fld.sig, fld.sig["Contents"].(pdfraw.String))
+					signed = br.Revision
+					break
+				}
+			}
+			require.GreaterOrEqual(t, signed, 0)
+			rep, _ := analyze(t, pdf, signed)
+			requireClean(t, rep)
+			requireAllowedReason(t, rep, c.reason)
+		})
+	}
+}
+
+func mustFields(t *testing.T, f *pdfraw.File) []*sigField {
+	t.Helper()
+	fields, _ := collectSignatureFields(f)
+	require.NotEmpty(t, fields)
+	return fields
 }
