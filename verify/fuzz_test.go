@@ -16,6 +16,10 @@ import (
 // must never panic or hang; every input ends in an error or a verdict.
 func FuzzVerify(f *testing.F) {
 	seeds, _ := filepath.Glob("../testdata/samples/*.pdf")
+	// Real signing software's output, encrypted files among them.
+	interop, _ := filepath.Glob("../testdata/interop/*.pdf")
+	encrypted, _ := filepath.Glob("testdata/encrypted/*.pdf")
+	seeds = append(append(seeds, interop...), encrypted...)
 	for _, s := range seeds {
 		if b, err := os.ReadFile(s); err == nil && len(b) < 256<<10 {
 			f.Add(b)
