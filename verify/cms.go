@@ -687,7 +687,11 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 			c.essV2 = essV2 != nil
 		}
 	} else if c.requireESS {
-		vd.fail(TotalFailed, FormatFailure, "the %s has no ESS signing-certificate-v2 attribute, which %s requires to bind the signer's certificate", c.what, c.standard)
+		// Not evidence of tampering: the signer is still named by the
+		// signer identifier and the signature verified with its key
+		// (pyHanko and poppler accept such signatures; the PAdES level,
+		// which needs the binding, is not given).
+		vd.warn("the %s has no ESS signing-certificate-v2 attribute, which %s requires to bind the signer's certificate: the certificate is taken from the signer identifier alone", c.what, c.standard)
 	}
 	if len(candidates) == 0 {
 		vd.fail(Indeterminate, NoSigningCertificateFound, "the %s's certificate (%s) is not in the signature or the document's validation data", c.what, si.sidString())

@@ -718,7 +718,6 @@ func TestCMSSignedAttributeFormat(t *testing.T) {
 		{"econtent-type-not-data", cmsBuild{eContentType: oidTSTInfo}, FormatFailure, TotalFailed, "must sign id-data"},
 		{"encapsulated-in-detached", cmsBuild{eContent: e.data}, FormatFailure, TotalFailed, "encapsulates"},
 		{"cades-without-attrs", cmsBuild{noAttrs: true}, FormatFailure, TotalFailed, "no signed attributes"},
-		{"cades-without-ess", cmsBuild{noESS: true}, FormatFailure, TotalFailed, "signing-certificate-v2"},
 		{"ess-names-other-cert", cmsBuild{essCert: e.pki.TSA.Cert}, NoSigningCertificateFound, Indeterminate, "substituted"},
 		{"ess-v1-names-other-cert", cmsBuild{essV1: true, essCert: e.pki.Intermediate.Cert}, NoSigningCertificateFound, Indeterminate, "substituted"},
 		{"signer-cert-missing", cmsBuild{noCerts: true}, NoSigningCertificateFound, Indeterminate, "not in the signature"},
@@ -734,8 +733,15 @@ func TestCMSSignedAttributeFormat(t *testing.T) {
 			problemsContain(t, sr, tc.msg)
 		})
 	}
+	// A CAdES signature without ESS signing-certificate-v2 lacks the
+	// binding PAdES requires, which is no evidence of tampering: a warning,
+	// and no PAdES level.
+	sr := e.check(cmsBuild{signer: signer, content: e.data, noESS: true}.build(t), e.fresh(), "ETSI.CAdES.detached")
+	requireResult(t, sr, TotalPassed, NoSubIndication)
+	require.Contains(t, strings.Join(sr.Warnings, "\n"), "signing-certificate-v2")
+	require.Empty(t, padesLevel(&sr))
 	// adbe.pkcs7.detached may omit signed attributes and ESS.
-	sr := e.check(cmsBuild{signer: signer, content: e.data, noAttrs: true}.build(t), e.fresh(), "adbe.pkcs7.detached")
+	sr = e.check(cmsBuild{signer: signer, content: e.data, noAttrs: true}.build(t), e.fresh(), "adbe.pkcs7.detached")
 	requireResult(t, sr, TotalPassed, NoSubIndication)
 	require.True(t, sr.DigestMatches)
 	sr = e.check(cmsBuild{signer: signer, content: e.data, noAttrs: true, tamper: true}.build(t), e.fresh(), "adbe.pkcs7.detached")
