@@ -72,3 +72,27 @@ func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, nil
 }
+
+// BenchmarkMultiSignature verifies the 25-signature file bench/verify.sh
+// generated (skipped when absent): every signature's change analysis runs
+// over every later revision.
+func BenchmarkMultiSignature(b *testing.B) {
+	data, err := os.ReadFile("../bench/out/verify/files/multi.pdf")
+	if err != nil {
+		b.Skip("run bench/verify.sh first")
+	}
+	anchors, err := LoadTrustAnchors("../bench/out/verify/pki/root.pem")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := New(Config{TrustAnchors: anchors, Policy: DefaultPolicy()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		rep, err := v.Verify(context.Background(), bytesReaderAt(data), int64(len(data)))
+		if err != nil || rep.Indication != TotalPassed {
+			b.Fatalf("%v %s", err, rep.Summary)
+		}
+	}
+}

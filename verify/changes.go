@@ -474,6 +474,8 @@ type chgAnalyzer struct {
 	// appearance, the objects whose /AP (or appearance state dictionary)
 	// refers to it.
 	apOwners map[uint32]map[uint32]bool
+	// trees holds each revision's form field tree (fieldTree).
+	trees    map[int]map[string]*chgField
 	dangling map[uint32][]chgDangling
 	// newSince holds the object numbers not in use at the signed revision
 	// that some later revision defines, with the first such revision.
@@ -532,6 +534,7 @@ func analyzeChanges(f *pdfraw.File, signedRev int, perms mdpPermissions) (*Chang
 		signedEnd: secs[signedRev].End,
 		roles:     map[uint32]chgRole{},
 		apOwners:  map[uint32]map[uint32]bool{},
+		trees:     map[int]map[string]*chgField{},
 		dangling:  map[uint32][]chgDangling{},
 		newSince:  map[uint32]int{},
 		prior:     map[uint32]chgPrior{},
@@ -980,13 +983,15 @@ type chgRev struct {
 	// the class that change needs in signCls: what signing software
 	// writes beside it (form defaults, structure tree entries for the new
 	// widget) is part of it and needs no more.
-	signs      bool
-	signCls    chgClass
-	claimSeen  map[[2]uint32]bool
-	copies     map[uint32]bool
-	notes      []string
-	allowed    []ObjectChange
-	disallowed []ObjectChange
+	signs     bool
+	signCls   chgClass
+	claimSeen map[[2]uint32]bool
+	copies    map[uint32]bool
+	notes     []string
+	// streamsInPlace caches hasStreamsInPlace: 0 unknown, 1 yes, -1 no.
+	streamsInPlace int
+	allowed        []ObjectChange
+	disallowed     []ObjectChange
 }
 
 func (a *chgAnalyzer) revision(k int) error {
@@ -2129,7 +2134,12 @@ type chgWidget struct {
 
 // fieldTree lists the fields of the form as of rev by fully qualified name.
 func (rv *chgRev) fieldTree(rev int, af pdfraw.Dict) map[string]*chgField {
+	// Revision k's tree is revision k+1's old one: built once per analysis.
+	if t, ok := rv.a.trees[rev]; ok {
+		return t
+	}
 	out := map[string]*chgField{}
+	rv.a.trees[rev] = out
 	if af == nil {
 		return out
 	}
@@ -2405,8 +2415,14 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 	}
 	// Keys that changed on the field and its widgets; a value key whose
 	// indirect object was redefined in place counts too.
+	// A field whose objects revision k does not redefine is unchanged but
+	// for values it refers to (judged below and where they are redefined).
+	untouched := nf.ref.Num != 0 && rv.touched[nf.ref.Num] == nil
+	for _, w := range nf.widgets {
+		untouched = untouched && w.ref.Num != 0 && rv.touched[w.ref.Num] == nil
+	}
 	var fieldKeys []pdfraw.Name
-	if !nf.merged {
+	if !nf.merged && !untouched {
 		fieldKeys = rv.diffKeys(of.dict, nf.dict, "Kids", "Parent")
 	}
 	fieldChanged := len(fieldKeys) > 0
@@ -2437,6 +2453,10 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 			widgetsChanged = true
 			continue
 		}
+		noteInPlace(w.dict)
+		if untouched {
+			continue
+		}
 		ign := []pdfraw.Name{"Parent"}
 		if nf.merged {
 			ign = append(ign, "Kids")
@@ -2444,13 +2464,15 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 		if keys := rv.diffKeys(od, w.dict, ign...); len(keys) > 0 {
 			wd = append(wd, wdiff{w, keys})
 		}
-		noteInPlace(w.dict)
 	}
 	if widgetsChanged {
 		rv.reject(nf.ref.Num, kind, fmt.Sprintf("widgets of field %q added or removed", nf.name))
 		return
 	}
-	apInPlace := rv.appearancesInPlace(of, nf)
+	var apInPlace []uint32
+	if rv.hasStreamsInPlace() {
+		apInPlace = rv.appearancesInPlace(of, nf)
+	}
 	if len(fieldKeys) == 0 && len(wd) == 0 && len(inPlace) == 0 && len(apInPlace) == 0 {
 		return
 	}
@@ -2564,6 +2586,21 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 		rv.approve(num, cls, kind, reason+" (appearance stream regenerated in place)", roleAP)
 		rv.claim(rv.touched[num].cur, cls, kind, reason)
 	}
+}
+
+// hasStreamsInPlace reports whether revision k redefines any stream of the
+// signed revision in place (computed once per revision).
+func (rv *chgRev) hasStreamsInPlace() bool {
+	if rv.streamsInPlace == 0 {
+		rv.streamsInPlace = -1
+		for _, t := range rv.touched {
+			if !t.settled && t.atR && t.prevUse && chgIsStream(t.cur) {
+				rv.streamsInPlace = 1
+				break
+			}
+		}
+	}
+	return rv.streamsInPlace > 0
 }
 
 // appearancesInPlace lists the appearance streams of nf's widgets that
