@@ -24,14 +24,8 @@ func benchBatch(b *testing.B, parallel bool) {
 	if len(files) > 200 {
 		files = files[:200]
 	}
-	anchors, err := LoadTrustAnchors("../bench/out/verify/pki/root.pem")
-	if err != nil {
-		b.Fatal(err)
-	}
-	v, err := New(Config{TrustAnchors: anchors, Policy: DefaultPolicy()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	v := benchVerifier(b)
+	var err error
 	data := make([][]byte, len(files))
 	for i, f := range files {
 		if data[i], err = os.ReadFile(f); err != nil {
@@ -81,6 +75,17 @@ func BenchmarkMultiSignature(b *testing.B) {
 	if err != nil {
 		b.Skip("run bench/verify.sh first")
 	}
+	v := benchVerifier(b)
+	for b.Loop() {
+		rep, err := v.Verify(context.Background(), bytesReaderAt(data), int64(len(data)))
+		if err != nil || rep.Indication != TotalPassed {
+			b.Fatalf("%v %s", err, rep.Summary)
+		}
+	}
+}
+
+// benchVerifier trusts the root bench/verify.sh generated.
+func benchVerifier(b *testing.B) *Verifier {
 	anchors, err := LoadTrustAnchors("../bench/out/verify/pki/root.pem")
 	if err != nil {
 		b.Fatal(err)
@@ -89,10 +94,5 @@ func BenchmarkMultiSignature(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
-		rep, err := v.Verify(context.Background(), bytesReaderAt(data), int64(len(data)))
-		if err != nil || rep.Indication != TotalPassed {
-			b.Fatalf("%v %s", err, rep.Summary)
-		}
-	}
+	return v
 }

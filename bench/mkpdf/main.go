@@ -39,7 +39,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,35 +46,6 @@ import (
 	"github.com/sohoa/sohoa/internal/testpdf"
 	"github.com/sohoa/sohoa/internal/testpki"
 )
-
-// tb is the testpki.TB a command uses: failures end the process.
-type tb struct {
-	mu       sync.Mutex
-	cleanups []func()
-}
-
-func (*tb) Helper() {}
-
-func (t *tb) Fatalf(format string, args ...any) {
-	t.cleanup()
-	log.Fatalf(format, args...)
-}
-
-func (t *tb) Cleanup(f func()) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.cleanups = append(t.cleanups, f)
-}
-
-func (t *tb) cleanup() {
-	t.mu.Lock()
-	fs := t.cleanups
-	t.cleanups = nil
-	t.mu.Unlock()
-	for _, f := range slices.Backward(fs) {
-		f()
-	}
-}
 
 func main() {
 	log.SetFlags(0)
@@ -113,8 +83,8 @@ func main() {
 		}
 	}
 
-	t := &tb{}
-	defer t.cleanup()
+	t := &testpki.CommandTB{}
+	defer t.Close()
 	start := time.Now()
 	pki := testpki.New(t)
 	// The signer carries the extended key usages Vietnamese signing tokens

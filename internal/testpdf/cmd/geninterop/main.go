@@ -27,7 +27,6 @@ import (
 	"encoding/pem"
 	"flag"
 	"fmt"
-	"log"
 	"net/url"
 	"os"
 	"os/exec"
@@ -39,22 +38,6 @@ import (
 	"github.com/sohoa/sohoa/internal/testpdf"
 	"github.com/sohoa/sohoa/internal/testpki"
 )
-
-// tb lets the testpki helpers run outside a test.
-type tb struct{ cleanups []func() }
-
-func (t *tb) Helper()          {}
-func (t *tb) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
-func (t *tb) Fatalf(format string, args ...any) {
-	t.close()
-	log.Fatalf(format, args...)
-}
-func (t *tb) close() {
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
-	}
-	t.cleanups = nil
-}
 
 // forever is the nextUpdate of every CRL and OCSP response the PKI makes, so
 // embedded revocation data never goes stale.
@@ -72,8 +55,8 @@ func main() {
 	font := flag.String("font", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "TrueType font with Vietnamese glyphs")
 	jars := flag.String("jars", "/usr/share/java", "directory holding the PDFBox, iText and BouncyCastle jars")
 	flag.Parse()
-	t := &tb{}
-	defer t.close()
+	t := &testpki.CommandTB{}
+	defer t.Close()
 	g := &gen{t: t, out: *out, font: *font, jars: *jars}
 	if err := g.run(); err != nil {
 		t.Fatalf("geninterop: %v", err)
@@ -116,7 +99,7 @@ type Manifest struct {
 }
 
 type gen struct {
-	t                *tb
+	t                *testpki.CommandTB
 	out, font, jars  string
 	tmp, classes     string
 	nodeDir, nss     string

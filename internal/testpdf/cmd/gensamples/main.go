@@ -12,7 +12,6 @@ import (
 	"crypto"
 	"flag"
 	"fmt"
-	"log"
 	"os"
 	"path/filepath"
 	"time"
@@ -21,24 +20,6 @@ import (
 	"github.com/sohoa/sohoa/internal/testpki"
 )
 
-// tb lets the test helpers run outside a test.
-type tb struct{ cleanups []func() }
-
-func (t *tb) Helper() {}
-func (t *tb) Cleanup(f func()) {
-	t.cleanups = append(t.cleanups, f)
-}
-func (t *tb) Fatalf(format string, args ...any) {
-	t.close()
-	log.Fatalf(format, args...)
-}
-func (t *tb) close() {
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
-	}
-	t.cleanups = nil
-}
-
 // forever is the nextUpdate of every embedded CRL and OCSP response: the
 // samples must verify offline for as long as the project lives.
 var forever = time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)
@@ -46,8 +27,8 @@ var forever = time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)
 func main() {
 	out := flag.String("out", "testdata/samples", "output directory")
 	flag.Parse()
-	t := &tb{}
-	defer t.close()
+	t := &testpki.CommandTB{}
+	defer t.Close()
 	if err := run(t, *out); err != nil {
 		t.Fatalf("gensamples: %v", err)
 	}
