@@ -40,6 +40,8 @@ const samples = "../../testdata/samples"
 
 func sample(name string) string { return filepath.Join(samples, name) }
 
+func interop(name string) string { return filepath.Join("..", "..", "testdata", "interop", name) }
+
 func TestVerifyExitCodes(t *testing.T) {
 	trust := sample("trust")
 	cases := []struct {
@@ -58,6 +60,12 @@ func TestVerifyExitCodes(t *testing.T) {
 		{"missing file", []string{"verify", "--trust", trust, "no-such-file.pdf"}, 3, "UNREADABLE"},
 		{"failure outranks unreadable", []string{"verify", "--trust", trust, sample("report.xml"), sample("tampered-digest.pdf")}, 1, "HASH_FAILURE"},
 		{"sha1 allowed", []string{"verify", "--allow-sha1", "--trust", trust, sample("signed-sha1.pdf")}, 0, "TOTAL_PASSED"},
+		// Too weak under the policy is not forged: INDETERMINATE, never TOTAL_FAILED.
+		{"sha1 by default", []string{"verify", "--trust", trust, sample("signed-sha1.pdf")}, 2, "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"},
+		// Real signing software (testdata/interop): encrypted with an owner password only, read and verified.
+		{"encrypted, owner password only", []string{"verify", "--trust", interop("trust"), interop("itext-5-encrypted-then-signed-aes128.pdf")}, 0, "Encrypted: AES-128"},
+		{"person then agency", []string{"verify", "--trust", interop("trust"), interop("pdfbox-2-two-signatures.pdf")}, 0, "2 passed"},
+		{"needs a user password, unsigned", []string{"verify", "--trust", trust, filepath.Join("..", "..", "verify", "testdata", "encrypted", "locked-unsigned.pdf")}, 3, "needs a user password"},
 		{"detached", []string{"verify", "--trust", trust, "--detached", sample("report.xml.p7s"), sample("report.xml")}, 0, "TOTAL_PASSED"},
 		{"detached wrong content", []string{"verify", "--trust", trust, "--detached", sample("report.xml.p7s"), sample("unsigned.pdf")}, 1, "HASH_FAILURE"},
 		{"detached garbage", []string{"verify", "--trust", trust, "--detached", sample("report.xml"), sample("report.xml")}, 3, "UNREADABLE"},
