@@ -404,7 +404,11 @@ const (
 	roleDSS
 	roleInfo
 	roleMetadata
-	roleDR // the form's default resources and everything under them
+	roleDR         // the form's default resources and everything under them
+	roleExtensions // the catalog's developer extensions
+	// roleValue: reached from a field's or widget's value keys (/V, /RV,
+	// /AS, /DA, /Q, /MK; not a signature's /V).
+	roleValue
 	roleOther
 )
 
@@ -419,11 +423,12 @@ var chgRoleKinds = []struct {
 	{roleFont, "font"},
 	{roleXObject, "xobject"},
 	{roleResources | roleResFont | roleResXObj, "resources"},
-	{roleCatalog, "catalog"},
+	{roleCatalog | roleExtensions, "catalog"},
 	{roleAcroForm | roleFields | roleDR, "acroform"},
 	{roleField, "form_field"},
 	{roleAnnots | roleAnnot, "annotation"},
 	{roleAP, "appearance"},
+	{roleValue, "form_field"},
 	{roleSig, "signature"},
 	{roleDSS, "dss"},
 	{roleInfo, "info"},
@@ -470,10 +475,10 @@ type chgAnalyzer struct {
 	fatal     error
 
 	roles map[uint32]chgRole
-	// apOwners holds, for each object the signed revision uses as an
-	// appearance, the objects whose /AP (or appearance state dictionary)
-	// refers to it.
-	apOwners map[uint32]map[uint32]bool
+	// owners holds, for each object the signed revision uses as an
+	// appearance or a field value, the objects whose /AP (or appearance
+	// state dictionary) or value key refers to it.
+	owners map[uint32]map[uint32]bool
 	// trees holds each revision's form field tree (fieldTree).
 	trees    map[int]map[string]*chgField
 	dangling map[uint32][]chgDangling
@@ -533,7 +538,7 @@ func analyzeChanges(f *pdfraw.File, signedRev int, perms mdpPermissions) (*Chang
 		f: f, secs: secs, r: signedRev, perms: perms,
 		signedEnd: secs[signedRev].End,
 		roles:     map[uint32]chgRole{},
-		apOwners:  map[uint32]map[uint32]bool{},
+		owners:    map[uint32]map[uint32]bool{},
 		trees:     map[int]map[string]*chgField{},
 		dangling:  map[uint32][]chgDangling{},
 		newSince:  map[uint32]int{},
@@ -737,11 +742,11 @@ func (w *chgWalker) refine(num uint32, role chgRole, d pdfraw.Dict) chgRole {
 }
 
 func (w *chgWalker) push(from uint32, key pdfraw.Name, ref pdfraw.Ref, role chgRole, read bool) {
-	if role == roleAP {
-		o := w.a.apOwners[ref.Num]
+	if role == roleAP || role == roleValue {
+		o := w.a.owners[ref.Num]
 		if o == nil {
 			o = map[uint32]bool{}
-			w.a.apOwners[ref.Num] = o
+			w.a.owners[ref.Num] = o
 		}
 		o[from] = true
 	}
@@ -851,6 +856,8 @@ func chgChild(role chgRole, key pdfraw.Name, d pdfraw.Dict) (chgRole, bool, bool
 			return roleDSS, true, false
 		case "StructTreeRoot", "Outlines", "Threads", "Dests", "SpiderInfo":
 			return 0, false, true
+		case "Extensions":
+			return roleExtensions, true, false
 		}
 		return roleOther, true, false
 	case rolePageTree:
@@ -912,8 +919,13 @@ func chgChild(role chgRole, key pdfraw.Name, d pdfraw.Dict) (chgRole, bool, bool
 			if ft, _ := d["FT"].(pdfraw.Name); ft == "Sig" {
 				return roleSig, true, false
 			}
+			return roleValue, true, false
+		case "RV", "AS", "DA", "Q", "MK":
+			return roleValue, true, false
 		}
 		return roleOther, true, false
+	case roleValue:
+		return roleValue, true, false
 	case roleAP:
 		if key == "Resources" {
 			return roleResources, true, false
@@ -929,6 +941,8 @@ func chgChild(role chgRole, key pdfraw.Name, d pdfraw.Dict) (chgRole, bool, bool
 		return roleOther, true, false
 	case roleDR:
 		return roleDR, true, false
+	case roleExtensions:
+		return roleExtensions, true, false
 	case roleFields:
 		return roleField, true, false
 	case roleSig:
@@ -988,6 +1002,7 @@ type chgRev struct {
 	claimSeen map[[2]uint32]bool
 	copies    map[uint32]bool
 	notes     []string
+	laterSig  map[uint32]chgClass // laterSigWidgets
 	// streamsInPlace caches hasStreamsInPlace: 0 unknown, 1 yes, -1 no.
 	streamsInPlace int
 	allowed        []ObjectChange
@@ -1060,9 +1075,16 @@ func (rv *chgRev) approve(num uint32, cls chgClass, kind, reason string, expect 
 	if num == 0 {
 		return
 	}
-	if rv.a.existedAtR(num) {
-		if extra := rv.a.roles[num] &^ (expect | roleOther); extra != 0 && expect != 0 {
+	if rv.a.existedAtR(num) && expect != 0 {
+		roles := rv.a.roles[num]
+		if extra := roles &^ (expect | roleOther); extra != 0 {
 			rv.reject(num, kind, fmt.Sprintf("%s, but the signed document also uses this object as %s", reason, extra.names()))
+			return
+		}
+		// The rule is about what the object was when signed, not what a
+		// later revision makes it point at.
+		if roles&expect == 0 {
+			rv.reject(num, kind, fmt.Sprintf("%s, but in the signed document this object is not that (it is %s)", reason, chgRoleNames(roles)))
 			return
 		}
 	}
@@ -1077,6 +1099,13 @@ func (rv *chgRev) approve(num uint32, cls chgClass, kind, reason string, expect 
 	if !chgContains(j.reasons, reason) {
 		j.reasons = append(j.reasons, reason)
 	}
+}
+
+func chgRoleNames(r chgRole) string {
+	if r == 0 {
+		return "referenced by nothing the analysis follows"
+	}
+	return r.names()
 }
 
 func (rv *chgRev) reject(num uint32, kind, reason string) {
@@ -1863,7 +1892,7 @@ func (rv *chgRev) extensionsInPlace(v pdfraw.Object) {
 			rv.reject(r.Num, "catalog", "catalog /Extensions redefined with something other than developer extensions")
 			continue
 		}
-		rv.approve(r.Num, clsLTA, "catalog", "catalog /Extensions (developer extensions) updated in place", roleOther)
+		rv.approve(r.Num, clsLTA, "catalog", "catalog /Extensions (developer extensions) updated in place", roleExtensions)
 	}
 }
 
@@ -1937,17 +1966,22 @@ func (rv *chgRev) acroForm(oldV, newV pdfraw.Object, changed bool) {
 			case "SigFlags":
 				why = append(why, "/SigFlags updated")
 			case "DR", "DA", "Q":
-				if !has && !needApp {
-					why = append(why, fmt.Sprintf("/%s removed (existing appearance streams do not use it)", key))
+				// Quiet: no field is drawn from this default (readers that
+				// render text fields themselves, as pdf.js does, use the
+				// /DA and /Q a field inherits even when it has an
+				// appearance stream).
+				quiet := !needApp && painted && (key == "DR" || !rv.fieldsInherit(newFields, key))
+				if !has && quiet {
+					why = append(why, fmt.Sprintf("/%s removed (no field is drawn from it)", key))
 					continue
 				}
-				if rv.signs && !needApp && painted && (key != "DR" || rv.extendsValue(oldAF[key], newAF[key])) {
+				if rv.signs && quiet && has && (key != "DR" || rv.extendsValue(oldAF[key], newAF[key])) {
 					cls = max(cls, rv.signCls)
 					why = append(why, fmt.Sprintf("/%s %s with the new signature", key, chgVerb(oldAF[key] != nil, true)))
 					rv.claim(newAF[key], rv.signCls, "acroform", "form default resources")
 					continue
 				}
-				if (needApp || !painted) && len(a.perms.FieldLocks) > 0 {
+				if !quiet && len(a.perms.FieldLocks) > 0 {
 					// Fields repainted from the new defaults would change
 					// the look of fields a FieldMDP lock protects.
 					bad = append(bad, fmt.Sprintf("/%s changed while fields locked by FieldMDP are painted from it", key))
@@ -2016,6 +2050,25 @@ func (rv *chgRev) acroForm(oldV, newV pdfraw.Object, changed bool) {
 func needAppearances(a *chgAnalyzer, k int, af pdfraw.Dict) bool {
 	b, ok := a.res(k, af["NeedAppearances"]).(pdfraw.Bool)
 	return ok && bool(b)
+}
+
+// fieldsInherit reports whether a visible non-signature field takes key
+// (/DA or /Q) from the form: neither it nor its widget sets its own.
+func (rv *chgRev) fieldsInherit(fields map[string]*chgField, key pdfraw.Name) bool {
+	for _, f := range fields {
+		if f.ft == "Sig" {
+			continue
+		}
+		if _, own := f.dict[key]; own {
+			continue
+		}
+		for _, w := range f.widgets {
+			if _, own := w.dict[key]; !own && rv.visibleWidget(w.dict) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // fieldsPainted reports whether every visible widget of a field a reader
@@ -2311,7 +2364,9 @@ func (rv *chgRev) newField(nf *chgField) {
 	}
 	cls := clsSign
 	what := "new signature field"
+	signed := false
 	if v, ok := nf.dict["V"]; ok && !chgIsNull(v) {
+		signed = true
 		ts, problem := rv.sigValue(v, nf.name)
 		if problem != "" {
 			rv.reject(nf.ref.Num, "signature_field", problem)
@@ -2327,6 +2382,13 @@ func (rv *chgRev) newField(nf *chgField) {
 	if visible {
 		what += " (visible)"
 	}
+	if !signed && visible && rv.paints(nf) {
+		// An empty field whose appearance covers the page is no signature
+		// anybody vouches for: as any annotation (the sneaky signature
+		// attack). A placeholder without appearance paints nothing.
+		cls = clsAnnot
+		what = "new unsigned signature field with an appearance"
+	}
 	reason := fmt.Sprintf("%s %q", what, nf.name)
 	rv.signing(cls)
 	rv.approve(nf.ref.Num, cls, "signature_field", reason, 0)
@@ -2336,6 +2398,17 @@ func (rv *chgRev) newField(nf *chgField) {
 		rv.approve(w.ref.Num, cls, "signature_field", reason, 0)
 		rv.claim(w.ref, cls, "signature_field", reason)
 	}
+}
+
+// paints reports whether one of f's visible widgets has a normal
+// appearance.
+func (rv *chgRev) paints(f *chgField) bool {
+	for _, w := range f.widgets {
+		if rv.visibleWidget(w.dict) && rv.a.dict(rv.k, w.dict["AP"])["N"] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // chgValueKeys are the keys form filling (or signing a signature field)
@@ -2378,6 +2451,10 @@ func (rv *chgRev) harmlessFlags(key pdfraw.Name, old, cur pdfraw.Dict) (string, 
 		return "", false
 	}
 	added := n &^ o
+	// Print makes a widget that shows nowhere (Hidden, NoView) print.
+	if key == "F" && added&4 != 0 && o&(2|32) != 0 {
+		return "", false
+	}
 	var names []string
 	for _, f := range known {
 		if added&f.bit != 0 {
@@ -2427,16 +2504,19 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 	}
 	fieldChanged := len(fieldKeys) > 0
 	inPlace := map[uint32]bool{}
-	noteInPlace := func(d pdfraw.Dict) {
+	// Only an object the key already held when signed can be redefined as
+	// that value: pointing a value key at another signed object and
+	// redefining it would change that object too.
+	noteInPlace := func(old, cur pdfraw.Dict) {
 		for _, key := range chgValueKeys {
-			if r, ok := d[key].(pdfraw.Ref); ok {
+			if r, ok := cur[key].(pdfraw.Ref); ok && old[key] == pdfraw.Object(r) {
 				if t := rv.touched[r.Num]; t != nil && !t.settled && t.prevUse {
 					inPlace[r.Num] = true
 				}
 			}
 		}
 	}
-	noteInPlace(nf.dict)
+	noteInPlace(of.dict, nf.dict)
 	type wdiff struct {
 		w    chgWidget
 		keys []pdfraw.Name
@@ -2453,7 +2533,7 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 			widgetsChanged = true
 			continue
 		}
-		noteInPlace(w.dict)
+		noteInPlace(od, w.dict)
 		if untouched {
 			continue
 		}
@@ -2575,11 +2655,25 @@ func (rv *chgRev) changedField(of, nf *chgField) {
 			rv.claim(w.w.dict[key], cls, kind, reason)
 		}
 	}
+	mine := map[uint32]bool{}
+	if of.ref.Num != 0 {
+		mine[of.ref.Num] = true
+	}
+	for _, w := range of.widgets {
+		if w.ref.Num != 0 {
+			mine[w.ref.Num] = true
+		}
+	}
 	for num := range inPlace {
 		if _, isStream := rv.touched[num].cur.(*pdfraw.Stream); isStream {
 			continue // judged by appearancesInPlace when it is an appearance
 		}
-		rv.approve(num, cls, kind, reason+" (value object redefined)", roleAP|roleOther)
+		roles := a.roles[num]
+		if roles&^(roleValue|roleAP) != 0 || !rv.ownedBy(num, mine) {
+			rv.reject(num, kind, fmt.Sprintf("%s, but the value object it redefines is also used elsewhere in the signed document (%s)", reason, chgRoleNames(roles)))
+			continue
+		}
+		rv.approve(num, cls, kind, reason+" (value object redefined)", roles)
 		rv.claim(rv.touched[num].cur, cls, kind, reason)
 	}
 	for _, num := range apInPlace {
@@ -2610,36 +2704,41 @@ func (rv *chgRev) hasStreamsInPlace() bool {
 // stream shared with another field or with page content is judged as that
 // (and disallowed) wherever it is redefined.
 func (rv *chgRev) appearancesInPlace(of, nf *chgField) []uint32 {
-	a := rv.a
-	owners := map[uint32]bool{}
-	if nf.ref.Num != 0 {
-		owners[nf.ref.Num] = true
+	a, k := rv.a, rv.k-1
+	// The field's own objects as signed: the field, its widgets, and the
+	// indirect appearance and state dictionaries only they refer to.
+	mine := map[uint32]bool{}
+	if of.ref.Num != 0 {
+		mine[of.ref.Num] = true
 	}
-	streams := map[uint32]bool{}
-	collect := func(rev int, w chgWidget) {
+	for _, w := range of.widgets {
 		if w.ref.Num != 0 {
-			owners[w.ref.Num] = true
+			mine[w.ref.Num] = true
 		}
+	}
+	var dicts []uint32
+	streams := map[uint32]bool{}
+	for _, w := range of.widgets {
 		ap := w.dict["AP"]
 		if r, ok := ap.(pdfraw.Ref); ok {
-			owners[r.Num] = true
+			dicts = append(dicts, r.Num)
 		}
-		apd, _ := a.res(rev, ap).(pdfraw.Dict)
+		apd, _ := a.res(k, ap).(pdfraw.Dict)
 		for _, key := range []pdfraw.Name{"N", "R", "D"} {
 			v := apd[key]
 			r, isRef := v.(pdfraw.Ref)
-			switch x := a.res(rev, v).(type) {
+			switch x := a.res(k, v).(type) {
 			case *pdfraw.Stream:
-				if isRef && rev == rv.k {
+				if isRef {
 					streams[r.Num] = true
 				}
 			case pdfraw.Dict: // appearance states
 				if isRef {
-					owners[r.Num] = true
+					dicts = append(dicts, r.Num)
 				}
 				for _, st := range chgKeys(x) {
-					if sr, ok := x[st].(pdfraw.Ref); ok && rev == rv.k {
-						if _, isStream := a.res(rev, sr).(*pdfraw.Stream); isStream {
+					if sr, ok := x[st].(pdfraw.Ref); ok {
+						if _, isStream := a.res(k, sr).(*pdfraw.Stream); isStream {
 							streams[sr.Num] = true
 						}
 					}
@@ -2647,11 +2746,15 @@ func (rv *chgRev) appearancesInPlace(of, nf *chgField) []uint32 {
 			}
 		}
 	}
-	for _, w := range of.widgets {
-		collect(rv.k-1, w)
-	}
-	for _, w := range nf.widgets {
-		collect(rv.k, w)
+	// An appearance dictionary counts as the field's own only when nothing
+	// but the field's objects refers to it (two passes: an appearance
+	// dictionary under another one of the field's own).
+	for range 2 {
+		for _, d := range dicts {
+			if rv.ownedBy(d, mine) {
+				mine[d] = true
+			}
+		}
 	}
 	var out []uint32
 	for num := range streams {
@@ -2659,13 +2762,11 @@ func (rv *chgRev) appearancesInPlace(of, nf *chgField) []uint32 {
 		if t == nil || t.settled || !t.atR || !t.prevUse || !chgIsStream(t.cur) {
 			continue
 		}
-		shared := false
-		for from := range a.apOwners[num] {
-			if !owners[from] {
-				shared = true
-			}
+		if extra := a.roles[num] &^ roleAP; extra != 0 {
+			rv.reject(num, "appearance", fmt.Sprintf("appearance stream of field %q redefined in place, but the signed document also uses it as %s", nf.name, extra.names()))
+			continue
 		}
-		if shared {
+		if !rv.ownedBy(num, mine) {
 			rv.reject(num, "appearance", fmt.Sprintf("appearance stream of field %q redefined in place, but the signed document also uses it outside this field", nf.name))
 			continue
 		}
@@ -2673,6 +2774,17 @@ func (rv *chgRev) appearancesInPlace(of, nf *chgField) []uint32 {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// ownedBy reports whether everything in the signed document that refers
+// to object num as an appearance or a field value is in objs.
+func (rv *chgRev) ownedBy(num uint32, objs map[uint32]bool) bool {
+	for from := range rv.a.owners[num] {
+		if !objs[from] {
+			return false
+		}
+	}
+	return len(rv.a.owners[num]) > 0
 }
 
 func chgIsNull(o pdfraw.Object) bool {
@@ -2963,6 +3075,32 @@ func (rv *chgRev) pages() {
 	}
 }
 
+// laterSigWidgets maps the widgets of signature fields the form lists at
+// revision k and that were created after signing (in an earlier later
+// revision) to the class placing them needs: a widget must belong to such
+// a field, not merely claim /FT /Sig or a signed field as /Parent.
+func (rv *chgRev) laterSigWidgets() map[uint32]chgClass {
+	if rv.laterSig != nil {
+		return rv.laterSig
+	}
+	rv.laterSig = map[uint32]chgClass{}
+	for _, f := range rv.a.trees[rv.k] {
+		if f.ft != "Sig" || f.ref.Num == 0 || !rv.a.isNew(f.ref.Num) {
+			continue
+		}
+		cls := clsSign
+		if chgIsNull(f.dict["V"]) && rv.paints(f) {
+			cls = clsAnnot
+		}
+		for _, w := range f.widgets {
+			if w.ref.Num != 0 {
+				rv.laterSig[w.ref.Num] = cls
+			}
+		}
+	}
+	return rv.laterSig
+}
+
 // sigFieldWidget reports whether d is the widget of a signature field
 // (its own /FT or its parent's).
 func (rv *chgRev) sigFieldWidget(d pdfraw.Dict) bool {
@@ -3039,8 +3177,8 @@ func (rv *chgRev) annots(owner uint32, oldV, newV pdfraw.Object, expect chgRole)
 			continue
 		}
 		d := a.dict(k, r)
-		if a.isNew(r.Num) && rv.sigFieldWidget(d) {
-			cls = max(cls, clsSign)
+		if c, ok := rv.laterSigWidgets()[r.Num]; ok {
+			cls = max(cls, c)
 			why = append(why, fmt.Sprintf("widget %d of a signature field added after signing placed on the page", r.Num))
 			continue
 		}
@@ -3547,7 +3685,7 @@ func (st *chgStruct) root(oldV pdfraw.Object, ref pdfraw.Ref) {
 	if len(bad) > 0 {
 		rv.reject(ref.Num, "structure", strings.Join(bad, "; "))
 	} else if _, _, ok := st.changed(ref.Num); ok {
-		rv.approve(ref.Num, st.cls, "structure", st.why, roleOther)
+		rv.approve(ref.Num, st.cls, "structure", st.why, 0) // the catalog's own /StructTreeRoot
 	}
 	oldRoot, _ := oldV.(pdfraw.Ref)
 	st.elements(oldRoot.Num)
@@ -3581,7 +3719,7 @@ func (st *chgStruct) elements(rootNum uint32) {
 		if len(bad) > 0 {
 			rv.reject(num, "structure", strings.Join(bad, "; "))
 		} else {
-			rv.approve(num, st.cls, "structure", st.why, roleOther)
+			rv.approve(num, st.cls, "structure", st.why, 0) // inTree: an element of the signed tree
 		}
 	}
 }
@@ -3642,6 +3780,9 @@ func (st *chgStruct) kids(oldK, newK pdfraw.Object) string {
 			if !a.isNew(x.Num) {
 				return fmt.Sprintf("structure kid %d %d R, which existed at signing, added", x.Num, x.Gen)
 			}
+			if p := st.newContent(x, 0); p != "" {
+				return p
+			}
 		case pdfraw.Dict:
 			typ, _ := x["Type"].(pdfraw.Name)
 			obj, _ := x["Obj"].(pdfraw.Ref)
@@ -3655,6 +3796,59 @@ func (st *chgStruct) kids(oldK, newK pdfraw.Object) string {
 	}
 	if i < len(oldL) {
 		return "structure kids removed or reordered"
+	}
+	return ""
+}
+
+// newContent checks what a structure kid created after signing holds (as
+// of k): only object references to objects also created after signing and
+// further new elements. Marked content of signed pages (an MCID, an MCR)
+// or a reference to a signed object would let the new element speak for
+// signed content (/ActualText read aloud, copied, reflowed).
+func (st *chgStruct) newContent(r pdfraw.Ref, depth int) string {
+	a, k := st.rv.a, st.rv.k
+	if depth > 32 || !a.visit() {
+		return "structure element nested too deeply"
+	}
+	d := a.dict(k, r)
+	if d == nil {
+		return fmt.Sprintf("structure kid %d %d R is not a dictionary", r.Num, r.Gen)
+	}
+	switch typ, _ := d["Type"].(pdfraw.Name); typ {
+	case "OBJR":
+		if obj, ok := d["Obj"].(pdfraw.Ref); !ok || !a.isNew(obj.Num) {
+			return "new object reference in the structure tree points at an object of the signed document"
+		}
+		return ""
+	case "MCR":
+		return "new structure element claims marked content of a signed page"
+	}
+	var kids pdfraw.Array
+	switch v := a.res(k, d["K"]).(type) {
+	case pdfraw.Array:
+		kids = v
+	case nil:
+	default:
+		kids = pdfraw.Array{d["K"]}
+	}
+	for _, e := range kids {
+		switch x := e.(type) {
+		case pdfraw.Ref:
+			if !a.isNew(x.Num) {
+				return fmt.Sprintf("new structure element holds %d %d R, which existed at signing", x.Num, x.Gen)
+			}
+			if p := st.newContent(x, depth+1); p != "" {
+				return p
+			}
+		case pdfraw.Dict:
+			typ, _ := x["Type"].(pdfraw.Name)
+			obj, _ := x["Obj"].(pdfraw.Ref)
+			if typ != "OBJR" || obj.Num == 0 || !a.isNew(obj.Num) {
+				return "new structure element claims marked content or objects of the signed document"
+			}
+		default:
+			return "new structure element claims marked content of a signed page"
+		}
 	}
 	return ""
 }
@@ -3694,9 +3888,16 @@ func (st *chgStruct) parentTree(oldV, newV pdfraw.Object) string {
 		if _, had := oldE[key]; had {
 			continue
 		}
-		if _, ok := newE[key].(pdfraw.Ref); !ok {
+		r, ok := newE[key].(pdfraw.Ref)
+		if !ok {
 			bad = append(bad, fmt.Sprintf("/ParentTree entry %d added with a direct value", key))
 			continue
+		}
+		if rv.a.isNew(r.Num) {
+			if p := st.newContent(r, 0); p != "" {
+				bad = append(bad, fmt.Sprintf("/ParentTree entry %d: %s", key, p))
+				continue
+			}
 		}
 		rv.claim(newE[key], st.cls, "structure", st.why)
 	}
@@ -3707,10 +3908,22 @@ func (st *chgStruct) parentTree(oldV, newV pdfraw.Object) string {
 		}
 		return strings.Join(bad, "; ")
 	}
-	for _, n := range nodes {
-		if _, _, ok := st.changed(n); ok {
-			rv.approve(n, st.cls, "structure", st.why+" (/ParentTree)", roleOther)
+	oldNodes := map[uint32]bool{}
+	if _, on, p := st.numberTree(k-1, oldV); p == "" {
+		for _, n := range on {
+			oldNodes[n] = true
 		}
+	}
+	for _, n := range nodes {
+		if _, _, ok := st.changed(n); !ok {
+			continue
+		}
+		// A node redefined in place must have been a node of the tree.
+		if rv.a.existedAtR(n) && !oldNodes[n] {
+			rv.reject(n, "structure", "object of the signed document made a node of the /ParentTree")
+			continue
+		}
+		rv.approve(n, st.cls, "structure", st.why+" (/ParentTree)", 0)
 	}
 	return ""
 }

@@ -483,6 +483,9 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 	case br.Revision >= 0:
 		v.checkChanges(f, &sr, fld, br.Revision)
 	}
+	if br.Revision >= 0 {
+		repairHazards(f, &sr, br.Revision)
+	}
 	if rs := repairedFrom(f, br.Revision); rs != "" {
 		sr.Warnings = append(sr.Warnings, "the file's cross-reference data was repaired: "+rs+"; the changes after signing were analysed on the rebuilt revisions")
 	}
@@ -509,6 +512,24 @@ func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, fld *sigFie
 		return
 	}
 	sr.Changes = ch
+	// A repeated key readers resolve differently (sohoa and qpdf take the
+	// last value, others the first) in an object defined after signing:
+	// the change analysis saw one document, some readers show another.
+	if ch != nil {
+		for _, d := range f.DuplicateKeys() {
+			var num, gen uint32
+			if _, err := fmt.Sscanf(d.Where, "object %d %d", &num, &gen); err != nil {
+				continue
+			}
+			for j := signedRev + 1; j < len(f.Sections()); j++ {
+				if _, ok := f.Sections()[j].Entries[num]; ok {
+					ch.Disallowed = append(ch.Disallowed, ObjectChange{Object: fmt.Sprintf("%d %d", num, gen), Revision: j, Kind: "unknown",
+						Reason: fmt.Sprintf("repeats /%s with different values (%s): readers disagree on which one counts", d.Key, d.Where)})
+					break
+				}
+			}
+		}
+	}
 	if ch == nil || len(ch.Disallowed) == 0 {
 		return
 	}
@@ -622,4 +643,31 @@ func encryptionChangedAfter(f *pdfraw.File, signedRev int) bool {
 		}
 	}
 	return false
+}
+
+// repairHazards fails a signature of a damaged file where readers that
+// rebuild the file would show something the change analysis (which keeps
+// each revision to its own definitions) did not see: a second body of an
+// object that an intact cross-reference section does not use (in the
+// signed bytes: the signed document is ambiguous; after them: a hidden
+// change), or object headers inside other objects' data in a revision
+// after signing.
+func repairHazards(f *pdfraw.File, sr *SignatureReport, signedRev int) {
+	for i, s := range f.Sections() {
+		if len(s.Shadows) > 0 {
+			names := make([]string, 0, len(s.Shadows))
+			for _, r := range s.Shadows {
+				names = append(names, refKey(r))
+			}
+			what := strings.Join(names, ", ")
+			if i <= signedRev {
+				sr.degrade(TotalFailed, FormatFailure, fmt.Sprintf("the signed bytes define object(s) %s a second time (revision %d) where the cross-reference data does not point; the file is damaged, and readers that rebuild it show that second definition, not the one signed", what, i+1), true)
+			} else {
+				sr.degrade(TotalFailed, DisallowedChanges, fmt.Sprintf("revision %d defines object(s) %s a second time where its cross-reference data does not point; the file is damaged, and readers that rebuild it show that hidden change", i+1, what), true)
+			}
+		}
+		if i > signedRev && s.NestedHeaders > 0 {
+			sr.degrade(TotalFailed, DisallowedChanges, fmt.Sprintf("revision %d, added after signing to a damaged file, holds %d object header(s) inside other objects' data, which readers that rebuild the file may take for objects", i+1, s.NestedHeaders), true)
+		}
+	}
 }

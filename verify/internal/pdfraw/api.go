@@ -37,10 +37,18 @@
 //     set and Repair saying what was done.
 //   - A repeated dictionary key: the last value wins (as in qpdf, Acrobat,
 //     pdf.js and PDFium; digitorus/pdfsign repeats /Version in the catalog).
-//     When a key deciding which bytes are read or signed (/ByteRange,
-//     /Contents, /Length, /Filter, /Type, /Prev, /Root, ...) repeats with a
-//     different value, DuplicateKeys and Anomalies report the object and
-//     key, once read.
+//     When a key deciding which bytes are read or signed, or what a page,
+//     annotation or field shows (/ByteRange, /Contents, /Length, /Filter,
+//     /Type, /Prev, /Root, /Annots, /Resources, /AP, /Rect, ...), repeats
+//     with a different value, DuplicateKeys and Anomalies report the object
+//     and key, once read: readers that keep the first value see something
+//     else.
+//   - In a file that needs repair, every revision also says which objects
+//     its bytes define a second time where its intact section does not
+//     point (Section.Shadows) and how many object headers sit inside other
+//     objects (Section.NestedHeaders): readers that rebuild a damaged file
+//     from its bytes, as pdf.js and PDFium do, take those, so a verifier
+//     must not trust what the sections say alone.
 //
 // What it still refuses: a file with neither a header nor an intact
 // structure, or no PDF syntax at all (ErrNotPDF); a damaged file with no
@@ -199,6 +207,14 @@ type Section struct {
 	// revision's bytes define.
 	Repaired bool
 	Repair   string
+	// Set only when the file needed repair (some revision was damaged),
+	// for every revision: Shadows are objects this revision's bytes define
+	// a second time after the definition its intact section uses (strict
+	// readers ignore them; readers that rebuild the whole file take them),
+	// NestedHeaders counts "N G obj" headers inside other objects' stream
+	// data or strings (which such readers may take for objects).
+	Shadows       []Ref
+	NestedHeaders int
 	// Encryption describes how this revision's objects are encrypted; nil
 	// when they are not.
 	Encryption *EncryptionInfo

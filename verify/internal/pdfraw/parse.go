@@ -231,4 +231,8 @@ var criticalKeys = map[Name]bool{
 	"Type": true, "SubFilter": true, "Prev": true, "XRefStm": true, "Root": true, "Size": true,
 	"Encrypt": true, "W": true, "Index": true, "N": true, "First": true, "Reference": true,
 	"Perms": true, "V": true, "FT": true, "Parent": true, "Kids": true,
+	// What a page, an annotation or a field shows.
+	"Annots": true, "Resources": true, "MediaBox": true, "CropBox": true, "Rotate": true,
+	"AP": true, "AS": true, "F": true, "Ff": true, "Rect": true, "DA": true, "Font": true, "XObject": true,
+	"OCProperties": true, "AcroForm": true, "OpenAction": true, "AA": true,
 }

@@ -112,6 +112,7 @@ type scanned struct {
 	marks    []eofMark
 	xrefs    []int64 // "xref" keywords outside objects
 	trailers []scanTrailer
+	nested   []int64 // object header candidates inside other objects
 }
 
 type candKind uint8
@@ -133,6 +134,9 @@ func (c cand) kind() candKind { return candKind(c & 3) }
 // repairInfo is what repair knows about a section until finishRepair.
 type repairInfo struct {
 	reasons []string
+	intact  bool  // its section was found where its pointers say
+	shadows []Ref // second definitions an intact section does not use
+	nested  int   // object headers inside other objects
 	rebuilt bool
 	why     string // why the section at startxref was not used
 	direct  int    // objects a rebuilt section defines directly
@@ -193,6 +197,7 @@ func (f *File) repair() error {
 			return err
 		}
 		info.alt = alt
+		info.intact = sec != nil
 		if sec == nil {
 			info.why = why
 			// The last table or cross-reference stream inside the revision.
@@ -246,7 +251,15 @@ func (f *File) repair() error {
 		}
 		carried = -1
 		sec.End = rg.end
-		info.added = f.reconcile(sec, secs, objs)
+		info.nested = countIn(sc.nested, rg.start, rg.end)
+		if info.intact {
+			// Its own section stands: a second body it does not use is
+			// not read (strict readers ignore it), but readers that rebuild
+			// the whole damaged file take it, so it is reported.
+			info.shadows = f.shadows(sec, secs, objs)
+		} else {
+			info.added = f.reconcile(sec, secs, objs)
+		}
 		if info.rebuilt {
 			info.direct, info.added = len(sec.Entries), nil
 		}
@@ -460,6 +473,47 @@ func (f *File) reconcile(s *Section, prior []*Section, objs []scanObj) []Ref {
 	return added
 }
 
+// shadows lists the objects defined in the revision's bytes (objs) after
+// the definition s (or an earlier section) gives: second bodies of objects
+// in use, which an intact section does not read.
+func (f *File) shadows(s *Section, prior []*Section, objs []scanObj) []Ref {
+	var out []Ref
+	for _, o := range objs {
+		if o.num == 0 {
+			continue
+		}
+		e, ok := s.Entries[o.num]
+		if !ok {
+			for i := len(prior) - 1; i >= 0 && !ok; i-- {
+				e, ok = prior[i].Entries[o.num]
+			}
+			if !ok || e.Type == EntryFree {
+				continue // an unlisted new number: nothing refers to it
+			}
+		}
+		switch e.Type {
+		case EntryInUse:
+			if e.Offset >= o.off || (e.Gen == o.gen && f.sameObj(objs, e.Offset, o)) {
+				continue
+			}
+		case EntryCompressed:
+			if stmOffset(s, prior, e.StmNum) > o.off {
+				continue
+			}
+		case EntryFree:
+			continue
+		}
+		out = append(out, Ref{Num: o.num, Gen: o.gen})
+	}
+	return out
+}
+
+func countIn(offs []int64, start, end int64) int {
+	i := sort.Search(len(offs), func(i int) bool { return offs[i] >= start })
+	j := sort.Search(len(offs), func(i int) bool { return offs[i] >= end })
+	return j - i
+}
+
 // sameObj reports whether an entry at off (maybe white space before a
 // header) points at o.
 func (f *File) sameObj(objs []scanObj, off int64, o scanObj) bool {
@@ -496,8 +550,19 @@ func (f *File) finishRepair() {
 	}
 	for i, info := range f.repairs {
 		s := f.sections[i]
+		s.Shadows = info.shadows
+		s.NestedHeaders = info.nested
+		if len(info.shadows) > 0 {
+			f.note(fmt.Sprintf("revision %d: its cross-reference section does not use the later definition of %s in its bytes, which readers that rebuild the damaged file take instead", i+1, refList(info.shadows)))
+		}
+		if info.nested > 0 {
+			f.note(fmt.Sprintf("revision %d: %d object header(s) inside other objects (stream data or strings), which readers that rebuild the damaged file may take for objects", i+1, info.nested))
+		}
 		stmObjs := 0
 		for _, so := range info.stms {
+			if info.intact {
+				break // its own section says which objects it defines
+			}
 			e, ok := s.Entries[so.num]
 			if !ok || e.Type != EntryInUse || e.Offset != so.off {
 				continue // the revision uses another definition
@@ -601,6 +666,9 @@ func (f *File) scan(sr *scanReader) (*scanned, error) {
 	skip := int64(0)
 	for _, c := range cands {
 		if c.off() < skip {
+			if c.kind() == cObj {
+				sc.nested = append(sc.nested, c.off())
+			}
 			continue
 		}
 		switch c.kind() {
