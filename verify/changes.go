@@ -47,14 +47,18 @@ package verify
 //	           widget added to its page's /Annots. With them, what signing
 //	           software writes beside a signature: /AcroForm /DA, /DR and /Q
 //	           added or changed (/DR only extended, an indirect /DR too) when
-//	           no field is repainted from them (NeedAppearances off, every
-//	           visible field has its appearance); the structure tree of a
-//	           tagged PDF extended for the new widget (a new element with an
-//	           object reference, the /ParentTree entry, /ParentTreeNextKey);
-//	           annotation flags Print, ReadOnly, Locked, LockedContents and
-//	           the field flag ReadOnly set on any field (Acrobat turns /F 4
-//	           into 132 on the widget it signs and marks locked fields
-//	           read-only). A signature reference dictionary's /Data (the
+//	           no field is drawn from them (NeedAppearances off, every
+//	           visible field has its appearance and its own /DA and /Q);
+//	           the structure tree of a tagged PDF extended for the new
+//	           widget (a new element holding only object references to new
+//	           objects, the /ParentTree entry, /ParentTreeNextKey);
+//	           annotation flags Print (not on a hidden or NoView widget),
+//	           ReadOnly, Locked, LockedContents and the field flag ReadOnly
+//	           set on any field (Acrobat turns /F 4 into 132 on the widget
+//	           it signs and marks locked fields read-only). A new unsigned
+//	           signature field with a visible appearance is no signature
+//	           anyone vouches for: annotation class (the sneaky signature
+//	           attack); a placeholder without appearance is signing. A signature reference dictionary's /Data (the
 //	           catalog, for DocMDP and FieldMDP) is a back-link, not
 //	           something the signature owns. A document timestamp's
 //	           companions need only its class (lta).
@@ -68,6 +72,13 @@ package verify
 //	annot      allowed with P=3 only: non-widget annotations added to,
 //	           removed from, reordered in or modified in a page's /Annots;
 //	           the structure tree extended without a new signature.
+//
+// Every rule judges an object of the signed revision by what it was when
+// signed: an approval names the role the object must have had (a rule
+// about appearances cannot approve an object the signed document used as
+// something else, nor one a later revision merely points a field at), and
+// a field's value or appearance object may be redefined in place only when
+// nothing but that field referred to it.
 //
 // Everything else is disallowed: page dictionaries, content streams,
 // resources, fonts, XObjects and the page tree; catalog entries other than
