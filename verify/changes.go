@@ -3786,22 +3786,8 @@ func (st *chgStruct) kids(oldK, newK pdfraw.Object) string {
 			}
 		}
 		// An addition.
-		switch x := e.(type) {
-		case pdfraw.Ref:
-			if !a.isNew(x.Num) {
-				return fmt.Sprintf("structure kid %d %d R, which existed at signing, added", x.Num, x.Gen)
-			}
-			if p := st.newContent(x, 0); p != "" {
-				return p
-			}
-		case pdfraw.Dict:
-			typ, _ := x["Type"].(pdfraw.Name)
-			obj, _ := x["Obj"].(pdfraw.Ref)
-			if typ != "OBJR" || obj.Num == 0 || !a.isNew(obj.Num) {
-				return "structure kid added that is neither a new element nor a reference to a new object"
-			}
-		default:
-			return "marked content added to an existing structure element"
+		if p := st.newKid(e, 0); p != "" {
+			return p
 		}
 		rv.claim(e, st.cls, "structure", st.why)
 	}
@@ -3843,25 +3829,33 @@ func (st *chgStruct) newContent(r pdfraw.Ref, depth int) string {
 		kids = pdfraw.Array{d["K"]}
 	}
 	for _, e := range kids {
-		switch x := e.(type) {
-		case pdfraw.Ref:
-			if !a.isNew(x.Num) {
-				return fmt.Sprintf("new structure element holds %d %d R, which existed at signing", x.Num, x.Gen)
-			}
-			if p := st.newContent(x, depth+1); p != "" {
-				return p
-			}
-		case pdfraw.Dict:
-			typ, _ := x["Type"].(pdfraw.Name)
-			obj, _ := x["Obj"].(pdfraw.Ref)
-			if typ != "OBJR" || obj.Num == 0 || !a.isNew(obj.Num) {
-				return "new structure element claims marked content or objects of the signed document"
-			}
-		default:
-			return "new structure element claims marked content of a signed page"
+		if p := st.newKid(e, depth+1); p != "" {
+			return p
 		}
 	}
 	return ""
+}
+
+// newKid checks one structure kid added after signing: a new element
+// (checked by newContent) or a direct object reference to a new object;
+// never marked content (an MCID) or anything of the signed document.
+func (st *chgStruct) newKid(e pdfraw.Object, depth int) string {
+	a := st.rv.a
+	switch x := e.(type) {
+	case pdfraw.Ref:
+		if !a.isNew(x.Num) {
+			return fmt.Sprintf("structure kid %d %d R, which existed at signing, added", x.Num, x.Gen)
+		}
+		return st.newContent(x, depth)
+	case pdfraw.Dict:
+		typ, _ := x["Type"].(pdfraw.Name)
+		obj, _ := x["Obj"].(pdfraw.Ref)
+		if typ != "OBJR" || obj.Num == 0 || !a.isNew(obj.Num) {
+			return "structure kid added that is neither a new element nor a reference to a new object"
+		}
+		return ""
+	}
+	return "marked content of a signed page added to the structure tree"
 }
 
 // parentTree compares the /ParentTree number trees entry by entry: every
