@@ -64,6 +64,13 @@ type BlobStore interface {
 // code is EINTERNAL because the caller cannot fix it by changing the request.
 var ErrCorrupt = &Error{Code: EINTERNAL, Message: "stored blob does not match its SHA-256 key"}
 
+// ErrNoSpace is wrapped by errors of a store that ran out of space: a full
+// disk (ENOSPC, EDQUOT), an S3 server answering 507 Insufficient Storage
+// or its own "storage full" code, PostgreSQL's disk_full (SQLSTATE 53100).
+// Nothing a retry changes until someone frees space, so importers stop at
+// once. Test with errors.Is.
+var ErrNoSpace = &Error{Code: EINTERNAL, Message: "out of storage space"}
+
 // ValidBlobKey reports whether key has the shape of a blob key: 64
 // lowercase hex digits.
 func ValidBlobKey(key string) bool {
