@@ -94,7 +94,10 @@ func run(ctx context.Context, e *env, args []string) int {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
-				return c.run(ctx, e, []string{"-h"})
+				// Asked-for help is the answer: stdout, like usage() below.
+				he := *e
+				he.stderr = e.stdout
+				return c.run(ctx, &he, []string{"-h"})
 			}
 		}
 		usage(e.stdout)

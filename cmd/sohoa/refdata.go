@@ -52,9 +52,8 @@ func refCommand(ctx context.Context, e *env, name, usageLine string, args []stri
 func cliActor() string { return "system:cli" }
 
 func runUnit(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: sohoa unit add CODE NAME [--parent CODE] | sohoa unit list")
-		return exitUsage
+	if len(args) == 0 || isHelp(args[0]) {
+		return subcommandUsage(e, args, "Usage: sohoa unit add CODE NAME [--parent CODE] | sohoa unit list\n\nUnits (đơn vị): ministry → department → one-stop shop (Bộ phận Một cửa).\n  add   add a unit; --parent names the unit above it\n  list  list the units")
 	}
 	var parent *string
 	switch args[0] {
@@ -92,9 +91,8 @@ func runUnit(ctx context.Context, e *env, args []string) int {
 }
 
 func runProcedure(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: sohoa procedure add CODE NAME [--components \"A;B\"] | sohoa procedure list")
-		return exitUsage
+	if len(args) == 0 || isHelp(args[0]) {
+		return subcommandUsage(e, args, "Usage: sohoa procedure add CODE NAME [--components \"A;B\"] | sohoa procedure list\n\nProcedures (thủ tục hành chính) and their required components (thành phần hồ sơ).\n  add   add a procedure; --components lists its required components, separated by ';'\n  list  list the procedures")
 	}
 	var components *string
 	switch args[0] {
@@ -133,5 +131,21 @@ func runProcedure(ctx context.Context, e *env, args []string) int {
 		})
 	}
 	fmt.Fprintf(e.stderr, "sohoa procedure: unknown subcommand %q (add, list)\n", args[0])
+	return exitUsage
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// subcommandUsage prints a command-group's usage: on stdout with exit 0
+// when asked for (-h), on stderr with the usage exit code when the
+// subcommand is missing.
+func subcommandUsage(e *env, args []string, text string) int {
+	if len(args) > 0 {
+		fmt.Fprintln(e.stdout, text)
+		return exitOK
+	}
+	fmt.Fprintln(e.stderr, text)
 	return exitUsage
 }
