@@ -96,6 +96,12 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 		}
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the file is encrypted and %s: it holds a signature whose field cannot be read", lockedReason(enc)))
 	}
+	if tail := unsignedTail(f); tail != "" {
+		rep.Problems = append(rep.Problems, tail)
+		for i := range rep.Signatures {
+			rep.Signatures[i].Warnings = append(rep.Signatures[i].Warnings, tail)
+		}
+	}
 	// Anomalies grow as objects are read (repeated keys): take them last.
 	rep.Problems = append(f.Anomalies(), rep.Problems...)
 	assignDocTimestampLevels(rep)
@@ -670,4 +676,18 @@ func repairHazards(f *pdfraw.File, sr *SignatureReport, signedRev int) {
 			sr.degrade(TotalFailed, DisallowedChanges, fmt.Sprintf("revision %d, added after signing to a damaged file, holds %d object header(s) inside other objects' data, which readers that rebuild the file may take for objects", i+1, s.NestedHeaders), true)
 		}
 	}
+}
+
+// unsignedTail describes bytes after the last revision's %%EOF that are
+// not white space ("" when there are none): an update cut short (a scanner
+// still writing), or anything appended without a cross-reference section.
+// No signature covers them and no revision holds them, so nothing checks
+// them; readers may still show them.
+func unsignedTail(f *pdfraw.File) string {
+	secs := f.Sections()
+	end := secs[len(secs)-1].End
+	if n := f.Size() - end; n > 0 && !(n <= maxTrailingEOLBytes && onlyWhitespace(f, end, f.Size())) {
+		return fmt.Sprintf("%d bytes after the last %%%%EOF (from offset %d) belong to no revision: no signature covers them and nothing checked them (an update cut short, or data appended without a cross-reference section)", n, end)
+	}
+	return ""
 }

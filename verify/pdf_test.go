@@ -595,3 +595,22 @@ func TestPDFDuplicateSignatureKeys(t *testing.T) {
 	requireSig(t, b.verify(t, testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{
 		Level: testpdf.LevelBLT, SigDictPrefix: "/Name (x) "})), 0, TotalPassed, NoSubIndication)
 }
+
+// Bytes after the last %%EOF (a scanner's file still being written, or
+// data appended without a cross-reference section) are said, not silent.
+func TestPDFUnsignedTail(t *testing.T) {
+	b := setupPDF(t)
+	signed := testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT})
+	// A second signature's update, cut in half: the first revision still
+	// verifies, and the half written after it is reported.
+	two := testpdf.Sign(t, signed, b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT, Engine: testpdf.EngineNative})
+	half := two[:len(signed)+(len(two)-len(signed))/2]
+	rep := b.verify(t, half)
+	s := requireSig(t, rep, 0, TotalPassed, NoSubIndication)
+	require.Contains(t, strings.Join(rep.Problems, "\n"), "belong to no revision")
+	require.Contains(t, strings.Join(s.Warnings, "\n"), "no signature covers them")
+
+	// Trailing white space is not a tail.
+	rep = b.verify(t, append(bytes.Clone(signed), "\n\n  \n"...))
+	require.NotContains(t, strings.Join(rep.Problems, "\n"), "belong to no revision")
+}
