@@ -117,7 +117,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 
 	var manifest *source.Manifest
 	if *manifestPath != "" {
-		m, err := source.ReadManifestFile(*manifestPath)
+		m, err := source.ReadManifestFile(*manifestPath, source.ManifestOptions{})
 		if err != nil {
 			fmt.Fprintf(e.stderr, "sohoa ingest: %s: %s\n", *manifestPath, source.Reason(err))
 			return exitFailure
@@ -161,9 +161,9 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 		if manifest != nil {
 			skip = func(abs string) bool { return abs == manifest.Path }
 		}
-		var problems []*source.PathError
-		files, _, problems = source.Walk(ctx, paths, skip)
-		for _, p := range problems {
+		walked := source.Walk(ctx, paths, skip)
+		files = walked.Files
+		for _, p := range walked.Problems {
 			run.fail(p.Path, "", p.Err)
 		}
 	} else {
