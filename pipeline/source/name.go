@@ -21,7 +21,8 @@ import (
 //	                                  list of required components (1-based)
 //
 // A component named "kết quả", "ket-qua", "ketqua", "kq" or "result"
-// (any case, '_' or '-' for spaces) marks the dossier's result instead.
+// (any case, '_' or '-' for spaces) marks the dossier's result instead. A
+// detached signature (NAME.pdf.p7s) belongs where NAME.pdf does.
 type Name struct {
 	DossierCode string
 	// Component is the name after "__" in NFC, as written (underscores and
@@ -58,6 +59,11 @@ func errUnnamed() error {
 // error that says how to name the file.
 func ParseName(path string) (Name, error) {
 	base := NFC(filepath.Base(path))
+	if ext := filepath.Ext(base); strings.EqualFold(ext, SignatureExt) && len(base) > len(ext) {
+		// A detached signature is named after the file it signs
+		// (CODE__component.pdf.p7s) and belongs where that file does.
+		base = base[:len(base)-len(ext)]
+	}
 	ext := filepath.Ext(base)
 	if !strings.EqualFold(ext, ".pdf") {
 		return Name{}, errUnnamed()
