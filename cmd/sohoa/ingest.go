@@ -196,8 +196,10 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 
 	var manifest *source.Manifest
 	if *manifestPath != "" {
+		// Bad rows (m != nil) are reported with what the check against
+		// the files and the catalog finds, below: all in one list.
 		m, err := source.ReadManifestFile(*manifestPath, source.ManifestOptions{AllowOutside: *allowOutside})
-		if err != nil {
+		if m == nil {
 			fmt.Fprintf(e.stderr, "sohoa ingest: %s: %s\n", *manifestPath, clerkReason(err))
 			return exitFailure
 		}

@@ -254,17 +254,19 @@ func TestFormatBytes(t *testing.T) {
 	assert.Equal(t, "1.5 GiB", fmtBytes(1610612736, false))
 }
 
-// writeVariants writes n distinct small PDFs: unsigned.pdf with a comment
+// ingestVariants writes n distinct small PDFs: unsigned.pdf with a comment
 // after %%EOF that differs per file (still a readable PDF), named for
-// dossiers of the archive's code shape, ten files per dossier.
+// dossiers of the archive's code shape, ten files per dossier (pages of
+// its first component, one folder per page).
 func ingestVariants(t *testing.T, dir string, n int) []string {
 	t.Helper()
 	base, err := os.ReadFile(sample("unsigned.pdf"))
 	require.NoError(t, err)
 	paths := make([]string, n)
 	for i := range n {
-		name := fmt.Sprintf("%s-261130-%04d__trang %02d.pdf", ingUnit, 1000+i/10, i%10)
-		p := filepath.Join(dir, name)
+		name := fmt.Sprintf("trang %02d/%s-261130-%04d__don_de_nghi.pdf", i%10, ingUnit, 1000+i/10)
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		body := append(append([]byte(nil), base...), []byte(fmt.Sprintf("%% variant %d\n", i))...)
 		require.NoError(t, os.WriteFile(p, body, 0o644))
 		paths[i] = p

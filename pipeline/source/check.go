@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/sohoa/sohoa"
 )
@@ -56,7 +55,7 @@ type fileCheck struct {
 // components or roles, since the catalog keeps a file once per dossier.
 //
 // The result is nil, one EINVALID error listing every bad row with its
-// line number, or a catalog failure. The checks reading the catalog are
+// line number (those ParseManifest found included), or a catalog failure. The checks reading the catalog are
 // repeated when each file is ingested (Complete): the catalog may change
 // in between.
 func (r *Resolver) CheckManifest(ctx context.Context) error {
@@ -64,14 +63,8 @@ func (r *Resolver) CheckManifest(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}
-	type rowMsg struct {
-		line int
-		msg  string
-	}
-	var bad []rowMsg
-	fail := func(line int, format string, args ...any) {
-		bad = append(bad, rowMsg{line, fmt.Sprintf(format, args...)})
-	}
+	bad := append(rowErrors(nil), m.problems...)
+	fail := bad.add
 
 	files := map[string]*fileCheck{}
 	for _, row := range m.Rows {
@@ -179,15 +172,7 @@ func (r *Resolver) CheckManifest(ctx context.Context) error {
 		}
 	}
 
-	if len(bad) == 0 {
-		return nil
-	}
-	sort.SliceStable(bad, func(i, j int) bool { return bad[i].line < bad[j].line })
-	var errs rowErrors
-	for _, b := range bad {
-		errs.add(b.line, "%s", b.msg)
-	}
-	return errs.err()
+	return bad.err()
 }
 
 // checkFile checks one listed file: it exists, is regular, stays inside

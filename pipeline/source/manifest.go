@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -65,6 +66,9 @@ type Manifest struct {
 
 	byFile   map[string][]int
 	dossiers map[string]*DossierInfo
+	// problems are the rows that could not be parsed (not in Rows);
+	// CheckManifest reports them with what it finds.
+	problems rowErrors
 }
 
 // ManifestOptions change how a manifest is read.
@@ -93,11 +97,10 @@ func ReadManifestFile(path string, opt ManifestOptions) (*Manifest, error) {
 	}
 	defer f.Close()
 	m, err := ParseManifest(f, filepath.Dir(abs), opt)
-	if err != nil {
-		return nil, err
+	if m != nil {
+		m.Path = abs
 	}
-	m.Path = abs
-	return m, nil
+	return m, err
 }
 
 // ParseManifest reads a manifest: UTF-8 CSV (a byte-order mark is
@@ -105,10 +108,12 @@ func ReadManifestFile(path string, opt ManifestOptions) (*Manifest, error) {
 // write, are detected from the header), a header row with at least the
 // ManifestColumns, then one row per file. Relative file paths are joined
 // to dir; unless opt.AllowOutside, a file must lie inside dir (checked on
-// the path here; Manifest.CheckFiles follows symbolic links). Every bad row
-// is reported (up to 20) with its line number in one EINVALID error, and
-// nothing is returned: a half-applied manifest is harder to fix than a
-// rejected one.
+// the path here; Resolver.CheckManifest follows symbolic links). Every bad
+// row is reported (up to 20) with its line number in one EINVALID error: a
+// half-applied manifest is harder to fix than a rejected one. With that
+// error the manifest of the good rows is returned too, so that
+// Resolver.CheckManifest can list every bad row at once; it is nil only
+// when the manifest cannot be read at all (no header, broken CSV).
 func ParseManifest(r io.Reader, dir string, opt ManifestOptions) (*Manifest, error) {
 	br := bufio.NewReader(r)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
@@ -156,8 +161,7 @@ func ParseManifest(r io.Reader, dir string, opt ManifestOptions) (*Manifest, err
 	}
 
 	m := &Manifest{Dir: filepath.Clean(dir), AllowOutside: opt.AllowOutside, byFile: map[string][]int{}, dossiers: map[string]*DossierInfo{}}
-	var rowErrs rowErrors
-	fail := rowErrs.add
+	fail := m.problems.add
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -192,41 +196,46 @@ func ParseManifest(r io.Reader, dir string, opt ManifestOptions) (*Manifest, err
 		m.byFile[key] = append(m.byFile[key], len(m.Rows))
 		m.Rows = append(m.Rows, row)
 	}
-	if err := rowErrs.err(); err != nil {
-		return nil, err
+	if err := m.problems.err(); err != nil {
+		return m, err
 	}
 	return m, nil
 }
 
+// rowProblem is what is wrong with one row.
+type rowProblem struct {
+	line int
+	msg  string
+}
+
 // rowErrors collects what is wrong with a manifest's rows, for one error
 // that lists them all (up to maxRowErrors) with their line numbers.
-type rowErrors struct {
-	lines []string
-	n     int // messages, including those not kept in lines
-	rows  map[int]bool
-}
+type rowErrors []rowProblem
 
 func (e *rowErrors) add(line int, format string, args ...any) {
-	if e.rows == nil {
-		e.rows = map[int]bool{}
-	}
-	e.rows[line] = true
-	e.n++
-	if len(e.lines) < maxRowErrors {
-		e.lines = append(e.lines, fmt.Sprintf("line %d: ", line)+fmt.Sprintf(format, args...))
-	}
+	*e = append(*e, rowProblem{line, fmt.Sprintf(format, args...)})
 }
 
-// err is the EINVALID error listing the rows, nil when there are none.
-func (e *rowErrors) err() error {
-	if len(e.lines) == 0 {
+// err is the EINVALID error listing the rows in line order, nil when
+// there are none.
+func (e rowErrors) err() error {
+	if len(e) == 0 {
 		return nil
 	}
-	lines := e.lines
-	if e.n > len(lines) {
-		lines = append(lines[:len(lines):len(lines)], fmt.Sprintf("… and %d more", e.n-len(lines)))
+	sorted := append(rowErrors(nil), e...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].line < sorted[j].line })
+	rows := map[int]bool{}
+	var lines []string
+	for _, p := range sorted {
+		rows[p.line] = true
+		if len(lines) < maxRowErrors {
+			lines = append(lines, fmt.Sprintf("line %d: %s", p.line, p.msg))
+		}
 	}
-	return sohoa.Errorf(sohoa.EINVALID, "manifest has %s; nothing was imported:\n  %s", plural(len(e.rows), "bad row"), strings.Join(lines, "\n  "))
+	if len(sorted) > len(lines) {
+		lines = append(lines, fmt.Sprintf("… and %d more", len(sorted)-len(lines)))
+	}
+	return sohoa.Errorf(sohoa.EINVALID, "manifest has %s; nothing was imported:\n  %s", plural(len(rows), "bad row"), strings.Join(lines, "\n  "))
 }
 
 func plural(n int, what string) string {
