@@ -196,9 +196,9 @@ func TestIngestManifestAllOrNothing(t *testing.T) {
 	}
 	manifest := writeManifest(t, in,
 		"f0.pdf,"+ingDossier+",,,component,Đơn đề nghị,",          // 2 good
-		"f1.pdf,NEW-1,"+ingUnit+","+ingProcedure+",,,2026-03-01", // 3 good: creates NEW-1
-		"f2.pdf,NEW-2,NO.SUCH.UNIT,"+ingProcedure+",,,2026-03-01",  // 4 unknown unit
-		"f3.pdf,NEW-3,"+ingUnit+",9.999,,,2026-03-01",              // 5 unknown procedure
+		"f1.pdf,NEW-1,"+ingUnit+","+ingProcedure+",,,2026-03-01",  // 3 good: creates NEW-1
+		"f2.pdf,NEW-2,NO.SUCH.UNIT,"+ingProcedure+",,,2026-03-01", // 4 unknown unit
+		"f3.pdf,NEW-3,"+ingUnit+",9.999,,,2026-03-01",             // 5 unknown procedure
 		"f4.pdf,"+ingDossier+",,,component,Phụ lục,",              // 6 not a component of 1.001
 		"f5.pdf,"+ingDossier+",,,component,ban sao cccd,",         // 7 good (loosely written)
 		"missing.pdf,"+ingDossier+",,,result,,")                   // 8 no such file
