@@ -287,7 +287,9 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	run.ingestAll(ctx, items, *parallel)
 	run.progress.finish()
 	if err := journal.Close(); err != nil {
-		e.log.Debug("closing the ingest journal", "err", err)
+		// Not fatal: the next run re-reads the files it cannot skip and
+		// reports them as duplicates.
+		fmt.Fprintf(e.stderr, "sohoa ingest: the journal %s could not be saved (%s); a re-run reads the files again\n", journal.Path(), scrub(innermost(err)))
 	}
 	interrupted := ctx.Err() != nil
 	stopErr := run.stopped()
