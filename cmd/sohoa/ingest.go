@@ -57,7 +57,9 @@ Which dossier a file belongs to
     CODE__<component>.pdf  a component by name (don_de_nghi matches "Đơn đề nghị")
     CODE.N.pdf             the procedure's N-th required component
     CODE__ket-qua.pdf      the dossier's result (also kq, result)
-  A component name must be one of the procedure's required components. A
+    NAME.pdf.p7s           a detached signature: where NAME.pdf goes
+  A component name must be one of the procedure's required components, and a
+  dossier holds a file once: the same bytes as another component fail. A
   dossier that does not exist is created from the manifest, or from the file
   name when --unit and --procedure are both given.
 
@@ -80,6 +82,9 @@ Interrupting, re-running, running out of space
   journal <data dir>/ingest-journal.jsonl skips the files already stored. When
   a store runs out of space the import stops at once, prints what was stored
   and where to free space; then run the same command.
+
+The summary counts new, duplicate, skipped, failed and not imported files,
+failures sharing a reason on one line; SOHOA_LOG_LEVEL=debug logs details.
 
 Exit status: 0 every file imported (and checked, unless --no-wait); 1 a file
 failed, the manifest was rejected, the import stopped (out of space,
@@ -161,7 +166,8 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	if len(paths) == 0 && *manifestPath == "" {
-		fs.Usage()
+		usage, _, _ := strings.Cut(ingestHelp, "\n\n")
+		fmt.Fprintln(e.stderr, usage+"\n\nsohoa help ingest explains the rules and the flags.")
 		return usageErr("no PATH given (files or folders to import, or --manifest FILE.csv)")
 	}
 	if *procedure != "" && *unit == "" {
