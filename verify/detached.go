@@ -34,3 +34,28 @@ func (v *Verifier) VerifyDetached(ctx context.Context, sig []byte, content io.Re
 	rep.finish()
 	return rep, nil
 }
+
+// MaxDetachedSignatureSize bounds the .p7s files VerifyDetached and
+// CheckDetachedSignature read.
+const MaxDetachedSignatureSize = maxContentsBytes * 16
+
+// CheckDetachedSignature reports whether sig (DER, BER or PEM) is a
+// detached CMS SignedData, without verifying anything: importers use it to
+// accept a .p7s file by its content rather than its name. The error says
+// what it is instead.
+func CheckDetachedSignature(sig []byte) error {
+	if b, _ := pem.Decode(sig); b != nil {
+		sig = b.Bytes
+	}
+	if len(sig) > MaxDetachedSignatureSize {
+		return fmt.Errorf("%d bytes, over the %d-byte bound for a signature", len(sig), MaxDetachedSignatureSize)
+	}
+	sd, err := parseCMS(sig)
+	if err != nil {
+		return fmt.Errorf("not a CMS signature: %w", err)
+	}
+	if sd.hasEContent {
+		return fmt.Errorf("a CMS signature that holds the signed content itself (%d bytes), not a detached one", len(sd.eContent))
+	}
+	return nil
+}

@@ -137,6 +137,9 @@ func watchStamp() string { return time.Now().In(sohoa.Location()).Format(time.RF
 // handle ingests f into every dossier its name (or manifest row) gives.
 // nil means durable: the watcher may move the file.
 func (h *watchHandler) handle(ctx context.Context, f source.File) error {
+	if err := checkFileContent(f.Path); err != nil {
+		return err // what the file is comes before where it goes
+	}
 	targets, err := h.resolver.Plan(f)
 	if err != nil {
 		return err

@@ -85,8 +85,8 @@ func TestWatchCommand(t *testing.T) {
 	assert.NoFileExists(t, good)
 
 	reasons := map[string]string{
-		"scan0001.pdf": `cannot tell the dossier from the file name "scan0001.pdf"`,
-		"000.00.12.G05-261201-0009__Đơn đề nghị.pdf": "dossier 000.00.12.G05-261201-0009 does not exist",
+		"scan0001.pdf": `cannot tell the dossier from the file name`,
+		"000.00.12.G05-261201-0009__Đơn đề nghị.pdf": "its dossier does not exist",
 		ingDossier + "__Tờ khai.pdf":                 "the file is not a PDF",
 	}
 	for name, reason := range reasons {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -25,7 +26,8 @@ type Row struct {
 	// Line is the row's line number in the manifest (the header is line 1).
 	Line int
 	// File is the file's absolute, cleaned path; the manifest gives it
-	// relative to its own directory (absolute paths are kept).
+	// relative to its own directory (absolute paths are kept only with
+	// ManifestOptions.AllowOutside).
 	File       string
 	Dossier    string
 	Unit       string // may be empty when the dossier already exists
@@ -55,10 +57,28 @@ func (d DossierInfo) Complete() bool {
 type Manifest struct {
 	// Path is the manifest file ("" when parsed from a reader).
 	Path string
+	// Dir is the folder the rows' files are relative to (and, unless
+	// AllowOutside, confined to).
+	Dir  string
 	Rows []Row
+	// AllowOutside is the option the manifest was read with.
+	AllowOutside bool
 
 	byFile   map[string][]int
 	dossiers map[string]*DossierInfo
+	// problems are the rows that could not be parsed (not in Rows);
+	// CheckManifest reports them with what it finds.
+	problems rowErrors
+}
+
+// ManifestOptions change how a manifest is read.
+type ManifestOptions struct {
+	// AllowOutside accepts rows naming files outside the manifest's folder:
+	// absolute paths, ".." escapes and symbolic links leading out. Without
+	// it such rows are errors, so a manifest cannot make sohoa store (for
+	// good, under retention) a file such as /etc/passwd that nobody meant
+	// to import.
+	AllowOutside bool
 }
 
 // maxRowErrors bounds how many row errors one message lists.
@@ -66,7 +86,7 @@ const maxRowErrors = 20
 
 // ReadManifestFile parses the manifest at path; its rows' files are
 // relative to the manifest's directory.
-func ReadManifestFile(path string) (*Manifest, error) {
+func ReadManifestFile(path string, opt ManifestOptions) (*Manifest, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -76,22 +96,25 @@ func ReadManifestFile(path string) (*Manifest, error) {
 		return nil, sohoa.Errorf(sohoa.EINVALID, "manifest: %v", err)
 	}
 	defer f.Close()
-	m, err := ParseManifest(f, filepath.Dir(abs))
-	if err != nil {
-		return nil, err
+	m, err := ParseManifest(f, filepath.Dir(abs), opt)
+	if m != nil {
+		m.Path = abs
 	}
-	m.Path = abs
-	return m, nil
+	return m, err
 }
 
 // ParseManifest reads a manifest: UTF-8 CSV (a byte-order mark is
 // skipped; ';' or tab separators, as spreadsheet programs in some locales
 // write, are detected from the header), a header row with at least the
 // ManifestColumns, then one row per file. Relative file paths are joined
-// to dir. Every bad row is reported (up to 20) with its line number in one
-// EINVALID error, and nothing is returned: a half-applied manifest is
-// harder to fix than a rejected one.
-func ParseManifest(r io.Reader, dir string) (*Manifest, error) {
+// to dir; unless opt.AllowOutside, a file must lie inside dir (checked on
+// the path here; Resolver.CheckManifest follows symbolic links). Every bad
+// row is reported (up to 20) with its line number in one EINVALID error: a
+// half-applied manifest is harder to fix than a rejected one. With that
+// error the manifest of the good rows is returned too, so that
+// Resolver.CheckManifest can list every bad row at once; it is nil only
+// when the manifest cannot be read at all (no header, broken CSV).
+func ParseManifest(r io.Reader, dir string, opt ManifestOptions) (*Manifest, error) {
 	br := bufio.NewReader(r)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
@@ -137,13 +160,8 @@ func ParseManifest(r io.Reader, dir string) (*Manifest, error) {
 			strings.Join(missing, ", "), strings.Join(ManifestColumns, ","))
 	}
 
-	m := &Manifest{byFile: map[string][]int{}, dossiers: map[string]*DossierInfo{}}
-	var rowErrs []string
-	fail := func(line int, format string, args ...any) {
-		if len(rowErrs) <= maxRowErrors {
-			rowErrs = append(rowErrs, fmt.Sprintf("line %d: ", line)+fmt.Sprintf(format, args...))
-		}
-	}
+	m := &Manifest{Dir: filepath.Clean(dir), AllowOutside: opt.AllowOutside, byFile: map[string][]int{}, dossiers: map[string]*DossierInfo{}}
+	fail := m.problems.add
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -165,7 +183,7 @@ func ParseManifest(r io.Reader, dir string) (*Manifest, error) {
 		if blankRecord(rec) {
 			continue
 		}
-		row, msg := parseRow(line, get, dir)
+		row, msg := parseRow(line, get, dir, opt)
 		if msg != "" {
 			fail(line, "%s", msg)
 			continue
@@ -178,13 +196,46 @@ func ParseManifest(r io.Reader, dir string) (*Manifest, error) {
 		m.byFile[key] = append(m.byFile[key], len(m.Rows))
 		m.Rows = append(m.Rows, row)
 	}
-	if len(rowErrs) > 0 {
-		if len(rowErrs) > maxRowErrors {
-			rowErrs = append(rowErrs[:maxRowErrors], "… more errors not shown")
-		}
-		return nil, sohoa.Errorf(sohoa.EINVALID, "manifest has %s:\n  %s", plural(len(rowErrs), "bad row"), strings.Join(rowErrs, "\n  "))
+	if err := m.problems.err(); err != nil {
+		return m, err
 	}
 	return m, nil
+}
+
+// rowProblem is what is wrong with one row.
+type rowProblem struct {
+	line int
+	msg  string
+}
+
+// rowErrors collects what is wrong with a manifest's rows, for one error
+// that lists them all (up to maxRowErrors) with their line numbers.
+type rowErrors []rowProblem
+
+func (e *rowErrors) add(line int, format string, args ...any) {
+	*e = append(*e, rowProblem{line, fmt.Sprintf(format, args...)})
+}
+
+// err is the EINVALID error listing the rows in line order, nil when
+// there are none.
+func (e rowErrors) err() error {
+	if len(e) == 0 {
+		return nil
+	}
+	sorted := append(rowErrors(nil), e...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].line < sorted[j].line })
+	rows := map[int]bool{}
+	var lines []string
+	for _, p := range sorted {
+		rows[p.line] = true
+		if len(lines) < maxRowErrors {
+			lines = append(lines, fmt.Sprintf("line %d: %s", p.line, p.msg))
+		}
+	}
+	if len(sorted) > len(lines) {
+		lines = append(lines, fmt.Sprintf("… and %d more", len(sorted)-len(lines)))
+	}
+	return sohoa.Errorf(sohoa.EINVALID, "manifest has %s; nothing was imported:\n  %s", plural(len(rows), "bad row"), strings.Join(lines, "\n  "))
 }
 
 func plural(n int, what string) string {
@@ -212,7 +263,7 @@ func blankRecord(rec []string) bool {
 }
 
 // parseRow checks one row; msg is the reason when it is bad.
-func parseRow(line int, get func(string) string, dir string) (row Row, msg string) {
+func parseRow(line int, get func(string) string, dir string, opt ManifestOptions) (row Row, msg string) {
 	row.Line = line
 	file := NFC(get("file"))
 	if file == "" {
@@ -221,8 +272,19 @@ func parseRow(line int, get func(string) string, dir string) (row Row, msg strin
 	if strings.ContainsRune(file, 0) {
 		return row, "file contains a NUL character"
 	}
+	written := file
 	file = filepath.FromSlash(strings.ReplaceAll(file, `\`, "/"))
-	if !filepath.IsAbs(file) {
+	switch {
+	case filepath.IsAbs(file) || filepath.VolumeName(file) != "" || strings.HasPrefix(file, string(filepath.Separator)) || driveLetter(written):
+		if !opt.AllowOutside {
+			return row, fmt.Sprintf("file %q is an absolute path: give it relative to the manifest's folder (or pass --allow-outside)", written)
+		}
+	case !filepath.IsLocal(file):
+		if !opt.AllowOutside {
+			return row, fmt.Sprintf("file %q is outside the manifest's folder (\"..\" leads out of it): move the file into the folder (or pass --allow-outside)", written)
+		}
+		file = filepath.Join(dir, file)
+	default:
 		file = filepath.Join(dir, file)
 	}
 	row.File = filepath.Clean(file)
@@ -257,6 +319,14 @@ func parseRow(line int, get func(string) string, dir string) (row Row, msg strin
 		row.ReceivedAt = t
 	}
 	return row, ""
+}
+
+// driveLetter reports whether a path written in a manifest starts like a
+// Windows absolute path (`C:\scans\x.pdf`), which is not absolute
+// on other systems but was certainly not meant relative to the manifest.
+func driveLetter(p string) bool {
+	return len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') &&
+		(p[0] >= 'a' && p[0] <= 'z' || p[0] >= 'A' && p[0] <= 'Z')
 }
 
 // mergeDossier records what row says about its dossier; msg reports a

@@ -18,7 +18,12 @@ const header = "file,dossier,unit,procedure,role,component,received_at"
 
 func parse(t *testing.T, text string) (*Manifest, error) {
 	t.Helper()
-	return ParseManifest(strings.NewReader(text), "/import")
+	return parseOpt(t, text, false)
+}
+
+func parseOpt(t *testing.T, text string, allowOutside bool) (*Manifest, error) {
+	t.Helper()
+	return ParseManifest(strings.NewReader(text), "/import", ManifestOptions{AllowOutside: allowOutside})
 }
 
 func TestManifestParses(t *testing.T) {
@@ -29,7 +34,10 @@ func TestManifestParses(t *testing.T) {
 		",,,,,,,\n" +
 		"/abs/z.pdf,OTHER-SYSTEM_42,U1,P1,,\"Tờ khai, bản chính\",2026-03-14T09:30:00+07:00\n" +
 		"a/x.pdf,OTHER-SYSTEM_42,,,report,,\n"
-	m, err := parse(t, text)
+	_, err := parse(t, text)
+	require.Error(t, err, "an absolute path needs --allow-outside")
+	assert.Contains(t, err.Error(), `line 6: file "/abs/z.pdf" is an absolute path`)
+	m, err := parseOpt(t, text, true)
 	require.NoError(t, err)
 	require.Len(t, m.Rows, 4)
 
@@ -107,11 +115,11 @@ func TestReadManifestFileRelativeToItself(t *testing.T) {
 	p := filepath.Join(dir, "batch", "manifest.csv")
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, []byte(header+"\nscans/x.pdf,D,U,P,,,\n"), 0o644))
-	m, err := ReadManifestFile(p)
+	m, err := ReadManifestFile(p, ManifestOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "batch", "scans", "x.pdf"), m.Rows[0].File)
 	assert.Equal(t, p, m.Path)
 
-	_, err = ReadManifestFile(filepath.Join(dir, "nope.csv"))
+	_, err = ReadManifestFile(filepath.Join(dir, "nope.csv"), ManifestOptions{})
 	require.Error(t, err)
 }

@@ -21,7 +21,8 @@ import (
 //	                                  list of required components (1-based)
 //
 // A component named "kết quả", "ket-qua", "ketqua", "kq" or "result"
-// (any case, '_' or '-' for spaces) marks the dossier's result instead.
+// (any case, '_' or '-' for spaces) marks the dossier's result instead. A
+// detached signature (NAME.pdf.p7s) belongs where NAME.pdf does.
 type Name struct {
 	DossierCode string
 	// Component is the name after "__" in NFC, as written (underscores and
@@ -43,12 +44,14 @@ const maxSequenceDigits = 3
 // byte would say "Đơn" != "Đơn".
 func NFC(s string) string { return norm.NFC.String(s) }
 
-// ErrUnnamed is the message for a file whose name follows neither
+// errUnnamed is the error for a file whose name follows neither
 // convention; it is a permanent failure (renaming the file or listing it in a
-// manifest is the fix, retrying is not).
-func errUnnamed(base string) error {
+// manifest is the fix, retrying is not). Messages about a file do not
+// repeat its name: every caller shows it beside the reason, and a summary
+// groups files that failed for the same reason.
+func errUnnamed() error {
 	return Permanent(sohoa.Errorf(sohoa.EINVALID,
-		"cannot tell the dossier from the file name %q: name it CODE__component.pdf or CODE.1.pdf, or list it in a manifest", base))
+		"cannot tell the dossier from the file name: name it CODE__component.pdf or CODE.1.pdf, or list it in a manifest"))
 }
 
 // ParseName reads a file name (a path's last element is used) under the
@@ -56,25 +59,30 @@ func errUnnamed(base string) error {
 // error that says how to name the file.
 func ParseName(path string) (Name, error) {
 	base := NFC(filepath.Base(path))
+	if ext := filepath.Ext(base); strings.EqualFold(ext, SignatureExt) && len(base) > len(ext) {
+		// A detached signature is named after the file it signs
+		// (CODE__component.pdf.p7s) and belongs where that file does.
+		base = base[:len(base)-len(ext)]
+	}
 	ext := filepath.Ext(base)
 	if !strings.EqualFold(ext, ".pdf") {
-		return Name{}, errUnnamed(base)
+		return Name{}, errUnnamed()
 	}
 	stem := base[:len(base)-len(ext)]
 	if code, comp, ok := strings.Cut(stem, "__"); ok {
 		comp = strings.TrimSpace(comp)
 		if code == "" || comp == "" {
-			return Name{}, errUnnamed(base)
+			return Name{}, errUnnamed()
 		}
 		if err := sohoa.ValidateDossierCode(code); err != nil {
-			return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "file name %q: %s", base, sohoa.Message(err)))
+			return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "file name: %s", sohoa.Message(err)))
 		}
 		if isResultName(comp) {
 			return Name{DossierCode: code, Role: sohoa.RoleResult}, nil
 		}
 		for _, r := range comp {
 			if unicode.IsControl(r) {
-				return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "file name %q: the component name contains a control character", base))
+				return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "the component name in the file name contains a control character"))
 			}
 		}
 		return Name{DossierCode: code, Component: comp, Role: sohoa.RoleComponent}, nil
@@ -83,18 +91,18 @@ func ParseName(path string) (Name, error) {
 	// last dot can start the sequence.
 	dot := strings.LastIndexByte(stem, '.')
 	if dot <= 0 {
-		return Name{}, errUnnamed(base)
+		return Name{}, errUnnamed()
 	}
 	code, seq := stem[:dot], stem[dot+1:]
 	if len(seq) == 0 || len(seq) > maxSequenceDigits || !allDigits(seq) {
-		return Name{}, errUnnamed(base)
+		return Name{}, errUnnamed()
 	}
 	n, _ := strconv.Atoi(seq)
 	if n == 0 {
-		return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "file name %q: component numbers start at 1", base))
+		return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "component numbers start at 1 in file names"))
 	}
 	if err := sohoa.ValidateDossierCode(code); err != nil {
-		return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "file name %q: %s", base, sohoa.Message(err)))
+		return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "file name: %s", sohoa.Message(err)))
 	}
 	return Name{DossierCode: code, Sequence: n, Role: sohoa.RoleComponent}, nil
 }

@@ -30,6 +30,9 @@ func TestParseName(t *testing.T) {
 		{file: "000.00.12.G05-261130-0007__ket-qua.pdf", want: Name{DossierCode: "000.00.12.G05-261130-0007", Role: sohoa.RoleResult}},
 		{file: "000.00.12.G05-261130-0007__Kết_quả.pdf", want: Name{DossierCode: "000.00.12.G05-261130-0007", Role: sohoa.RoleResult}},
 		{file: "000.00.12.G05-261130-0007__KQ.pdf", want: Name{DossierCode: "000.00.12.G05-261130-0007", Role: sohoa.RoleResult}},
+		{file: "000.00.12.G05-261130-0007__KQ.pdf.p7s", want: Name{DossierCode: "000.00.12.G05-261130-0007", Role: sohoa.RoleResult}},
+		{file: "000.00.12.G05-261130-0007.2.pdf.P7S", want: Name{DossierCode: "000.00.12.G05-261130-0007", Sequence: 2, Role: sohoa.RoleComponent}},
+		{file: "000.00.12.G05-261130-0007.xml.p7s", err: "cannot tell the dossier"},
 		// Neither convention.
 		{file: "000.00.12.G05-261130-0007.pdf", err: "cannot tell the dossier from the file name"},
 		{file: "scan0001.pdf", err: "name it CODE__component.pdf or CODE.1.pdf, or list it in a manifest"},

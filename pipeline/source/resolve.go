@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +46,7 @@ func (t Target) Where() string {
 
 // Lookup is the part of the catalog a Resolver reads.
 type Lookup interface {
+	FindUnitByCode(ctx context.Context, code string) (*sohoa.Unit, error)
 	FindDossierByCode(ctx context.Context, code string) (*sohoa.Dossier, error)
 	FindProcedureByCode(ctx context.Context, code string) (*sohoa.Procedure, error)
 }
@@ -62,7 +64,14 @@ type Lookup interface {
 // says what to add.
 //
 // Unit, when set, also restricts the import to that unit: a file whose
-// existing dossier, or manifest row, belongs to another unit fails.
+// existing dossier, or manifest row, belongs to another unit fails, and so
+// does a new dossier whose code has the Circular 01/2018 shape
+// `<unit code>-YYMMDD-NNNN` with another unit's code. Codes of other shapes
+// (from other systems) say nothing about a unit and are accepted.
+//
+// A component name must be one of the procedure's required components,
+// matched as MatchComponent does: a document under any other name could
+// never make its dossier digitized.
 type Resolver struct {
 	Manifest  *Manifest
 	Unit      string
@@ -70,8 +79,9 @@ type Resolver struct {
 	Catalog   Lookup
 
 	mu       sync.Mutex
-	dossiers map[string]*sohoa.Dossier // nil value: known not to exist
-	procs    map[string][]string
+	dossiers map[string]*sohoa.Dossier   // nil value: known not to exist
+	procs    map[string]*sohoa.Procedure // nil value: known not to exist
+	units    map[string]bool
 }
 
 // Plan returns f's targets without reading the catalog: cheap enough to
@@ -122,7 +132,7 @@ func (r *Resolver) Complete(ctx context.Context, f File, t *Target) error {
 	procedure := ""
 	if d != nil {
 		if r.Unit != "" && d.UnitCode != r.Unit {
-			return Permanent(sohoa.Errorf(sohoa.EINVALID, "dossier %s belongs to unit %s, not %s (--unit)", d.Code, d.UnitCode, r.Unit))
+			return Permanent(sohoa.Errorf(sohoa.EINVALID, "its dossier belongs to unit %s, not %s (--unit)", d.UnitCode, r.Unit))
 		}
 		procedure = d.ProcedureCode
 	} else {
@@ -143,16 +153,49 @@ func (r *Resolver) Complete(ctx context.Context, f File, t *Target) error {
 	if t.Sequence > 0 {
 		if t.Sequence > len(required) {
 			return Permanent(sohoa.Errorf(sohoa.EINVALID,
-				"%s: component #%d, but procedure %s lists %d required component(s); name the file %s__<component>.pdf",
-				t.FileName, t.Sequence, procedure, len(required), t.DossierCode))
+				"component #%d, but procedure %s lists %d required component(s); name the file CODE__<component>.pdf",
+				t.Sequence, procedure, len(required)))
 		}
 		t.Component = required[t.Sequence-1]
 		return nil
 	}
-	if c, ok := MatchComponent(t.Component, required); ok {
-		t.Component = c
+	c, err := matchRequired(t.Component, procedure, required)
+	if err != nil {
+		return Permanent(err)
 	}
+	t.Component = c
 	return nil
+}
+
+// matchRequired resolves a component name against the procedure's
+// required components, or says why it cannot.
+func matchRequired(name, procedure string, required []string) (string, error) {
+	if c, ok := MatchComponent(name, required); ok {
+		return c, nil
+	}
+	if len(required) == 0 {
+		return "", sohoa.Errorf(sohoa.EINVALID, "component %q: procedure %s lists no components", name, procedure)
+	}
+	f, n := fold(name), 0
+	for _, c := range required {
+		if fold(c) == f {
+			n++
+		}
+	}
+	list := strings.Join(required, "; ")
+	if n > 1 {
+		return "", sohoa.Errorf(sohoa.EINVALID, "component %q matches several of procedure %s's components (%s): write it exactly", name, procedure, list)
+	}
+	return "", sohoa.Errorf(sohoa.EINVALID, "component %q is not one of procedure %s's components (%s)", name, procedure, list)
+}
+
+// foreignCode says why a new dossier's code cannot be in unit: it has the
+// Circular 01/2018 shape with another unit's code. Empty when it may.
+func foreignCode(code, unit string) string {
+	if cu, _, ok := ParseCircularCode(code); ok && cu != unit {
+		return fmt.Sprintf("dossier code %s is a code of unit %s (Circular 01/2018: <unit code>-YYMMDD-NNNN), not of unit %s", code, cu, unit)
+	}
+	return ""
 }
 
 // newDossier builds the dossier to create for t, or says what is missing.
@@ -170,8 +213,11 @@ func (r *Resolver) newDossier(f File, t *Target) (*sohoa.Dossier, error) {
 		if at.IsZero() && circular {
 			at = codeDay
 		}
-		if r.Unit != "" && unit != r.Unit {
+		if r.Unit != "" && unit != "" && unit != r.Unit {
 			return nil, Permanent(sohoa.Errorf(sohoa.EINVALID, "manifest line %d: dossier %s is in unit %s, not %s (--unit)", t.Line, t.DossierCode, unit, r.Unit))
+		}
+		if msg := foreignCode(t.DossierCode, unit); unit != "" && msg != "" {
+			return nil, Permanent(sohoa.Errorf(sohoa.EINVALID, "manifest line %d: %s", t.Line, msg))
 		}
 		var missing []string
 		if unit == "" {
@@ -192,8 +238,13 @@ func (r *Resolver) newDossier(f File, t *Target) (*sohoa.Dossier, error) {
 	}
 	if r.Unit == "" || r.Procedure == "" {
 		return nil, Permanent(sohoa.Errorf(sohoa.EINVALID,
-			"dossier %s does not exist: create it first, list the file in a manifest with unit, procedure and received_at, or pass --unit and --procedure to create dossiers named by files",
-			t.DossierCode))
+			"its dossier does not exist: create it first, list the file in a manifest with unit, procedure and received_at, or pass --unit and --procedure to create dossiers named by files"))
+	}
+	if circular {
+		if cu, _, _ := ParseCircularCode(t.DossierCode); cu != r.Unit {
+			return nil, Permanent(sohoa.Errorf(sohoa.EINVALID,
+				"its dossier does not exist, and its code is a code of unit %s (Circular 01/2018: <unit code>-YYMMDD-NNNN), not of %s (--unit)", cu, r.Unit))
+		}
 	}
 	at := f.ModTime
 	if circular {
@@ -249,30 +300,39 @@ func (r *Resolver) dossier(ctx context.Context, code string) (*sohoa.Dossier, er
 	return d, nil
 }
 
-// components returns a procedure's required components, looked up once.
-func (r *Resolver) components(ctx context.Context, code string) ([]string, error) {
+// procedure looks a procedure up once; nil means it does not exist.
+func (r *Resolver) procedure(ctx context.Context, code string) (*sohoa.Procedure, error) {
 	r.mu.Lock()
-	c, ok := r.procs[code]
+	p, ok := r.procs[code]
 	r.mu.Unlock()
 	if ok {
-		return c, nil
+		return p, nil
 	}
 	p, err := r.Catalog.FindProcedureByCode(ctx, code)
 	switch {
 	case sohoa.Code(err) == sohoa.ENOTFOUND:
-		// Ingest reports the unknown procedure when it creates the
-		// dossier; names are kept as written meanwhile.
-		c = nil
+		p = nil
 	case err != nil:
 		return nil, fmt.Errorf("look up procedure %s: %w", code, err)
-	default:
-		c = p.RequiredComponents
 	}
 	r.mu.Lock()
 	if r.procs == nil || len(r.procs) >= maxCached {
-		r.procs = map[string][]string{}
+		r.procs = map[string]*sohoa.Procedure{}
 	}
-	r.procs[code] = c
+	r.procs[code] = p
 	r.mu.Unlock()
-	return c, nil
+	return p, nil
+}
+
+// components returns a procedure's required components; an unknown
+// procedure is a permanent EINVALID error.
+func (r *Resolver) components(ctx context.Context, code string) ([]string, error) {
+	p, err := r.procedure(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, Permanent(sohoa.Errorf(sohoa.EINVALID, "procedure %s does not exist (add it with sohoa procedure add)", code))
+	}
+	return p.RequiredComponents, nil
 }

@@ -59,14 +59,18 @@ func TestResolverByName(t *testing.T) {
 	require.NoError(t, r.Complete(ctx, f, &tg))
 	assert.Equal(t, "Đơn đề nghị", tg.Component, "a loosely written name takes the procedure's spelling")
 
+	// A component the procedure does not list: the dossier could never be
+	// digitized with it.
 	f = file("000.00.12.G05-261130-0007__Phụ lục.pdf")
 	tg = plan1(t, r, f)
-	require.NoError(t, r.Complete(ctx, f, &tg))
-	assert.Equal(t, "Phụ lục", tg.Component, "an unknown component keeps its name")
+	err := r.Complete(ctx, f, &tg)
+	require.Error(t, err)
+	assert.True(t, IsPermanent(err))
+	assert.Contains(t, err.Error(), `component "Phụ lục" is not one of procedure 1.001's components (Đơn đề nghị; Bản sao CCCD)`)
 
 	f = file("000.00.12.G05-261130-0007.3.pdf")
 	tg = plan1(t, r, f)
-	err := r.Complete(ctx, f, &tg)
+	err = r.Complete(ctx, f, &tg)
 	require.Error(t, err)
 	assert.True(t, IsPermanent(err))
 	assert.Contains(t, err.Error(), "component #3, but procedure 1.001 lists 2")
@@ -77,7 +81,7 @@ func TestResolverByName(t *testing.T) {
 	err = r.Complete(ctx, f, &tg)
 	require.Error(t, err)
 	assert.True(t, IsPermanent(err))
-	assert.Contains(t, err.Error(), "dossier 000.00.12.G05-261201-0001 does not exist")
+	assert.Contains(t, err.Error(), "its dossier does not exist")
 	assert.Contains(t, err.Error(), "--unit and --procedure")
 
 	// With them it is created, received on the day in its code.
@@ -100,6 +104,20 @@ func TestResolverByName(t *testing.T) {
 	err = r.Complete(ctx, f, &tg)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "belongs to unit 000.00.12.G05, not OTHER")
+
+	// --unit restricts new dossiers' codes: a Circular 01/2018 code of
+	// another unit fails; another system's code is accepted.
+	r = &Resolver{Catalog: r.Catalog, Unit: "OTHER", Procedure: "1.001"}
+	f = file("000.00.12.G05-261201-0009__Đơn đề nghị.pdf")
+	tg = plan1(t, r, f)
+	err = r.Complete(ctx, f, &tg)
+	require.Error(t, err)
+	assert.True(t, IsPermanent(err))
+	assert.Contains(t, err.Error(), "its code is a code of unit 000.00.12.G05 (Circular 01/2018: <unit code>-YYMMDD-NNNN), not of OTHER (--unit)")
+	f = file("EXT-43__Đơn đề nghị.pdf")
+	tg = plan1(t, r, f)
+	require.NoError(t, r.Complete(ctx, f, &tg))
+	assert.Equal(t, "OTHER", tg.NewDossier.UnitCode)
 }
 
 func TestResolverByManifest(t *testing.T) {
@@ -108,7 +126,7 @@ func TestResolverByManifest(t *testing.T) {
 		"x.pdf,NEW-1,000.00.12.G05,1.001,component,Đơn_đề_nghị,2026-03-01\n"+
 		"x.pdf,000.00.12.G05-261130-0007,,,result,,\n"+
 		"y.pdf,NEW-2,000.00.12.G05,,component,,\n"+
-		"scan0001.pdf,000.00.12.G05-261202-0003,000.00.12.G05,1.001,,,\n"), "/in")
+		"scan0001.pdf,000.00.12.G05-261202-0003,000.00.12.G05,1.001,,,\n"), "/in", ManifestOptions{})
 	require.NoError(t, err)
 	r := &Resolver{Catalog: newCatalog(t), Manifest: m}
 
@@ -143,5 +161,5 @@ func TestResolverByManifest(t *testing.T) {
 	// Not in the manifest: the naming conventions apply.
 	_, err = r.Plan(File{Path: "/in/other.pdf", Abs: "/in/other.pdf"})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "cannot tell the dossier from the file name \"other.pdf\"")
+	assert.Contains(t, err.Error(), "cannot tell the dossier from the file name")
 }

@@ -64,16 +64,44 @@ func skippedDir(name string) bool {
 	return strings.HasPrefix(name, ".") || name == ProcessedDir || name == FailedDir
 }
 
+// SkippedLink is a symbolic link a walk found inside a folder and did not
+// follow.
+type SkippedLink struct {
+	// Path is the link as found (the argument joined with the names below
+	// it); Target is what it points to, as written in the link.
+	Path, Target string
+	// Outside: the link leads out of the folder being walked. Broken: it
+	// leads nowhere.
+	Outside, Broken bool
+}
+
+// WalkResult is what Walk found.
+type WalkResult struct {
+	Files []File
+	// Total is the sum of the files' sizes.
+	Total int64
+	// Problems are paths that could not be read; the walk went on.
+	Problems []*PathError
+	// Links are the symbolic links inside the walked folders, none of
+	// which was followed.
+	Links []SkippedLink
+}
+
 // Walk expands paths into the regular files to ingest: a file argument is
 // taken as it is (whatever its name), a directory is walked recursively in
 // lexical order, skipping what Skipped and the processed/ and failed/
-// folders name, and anything that is not a regular file (symbolic links
-// inside directories are not followed). Each file appears once even when
-// named twice. skip, if not nil, drops more files by absolute path (the
-// manifest itself). total is the sum of the files' sizes. A path that
-// cannot be read is returned in problems and the walk goes on.
-func Walk(ctx context.Context, paths []string, skip func(abs string) bool) (files []File, total int64, problems []*PathError) {
+// folders name, and anything that is not a regular file. Symbolic links
+// inside directories are never followed (a link could lead anywhere, even
+// to /etc, and what is stored stays stored for good under retention); they
+// are listed in Links, so the caller can say what it left out. Each file
+// appears once even when named twice. skip, if not nil, drops more files by
+// absolute path (the manifest itself).
+func Walk(ctx context.Context, paths []string, skip func(abs string) bool) (res WalkResult) {
 	seen := map[string]bool{}
+	var files []File
+	var problems []*PathError
+	var total int64
+	defer func() { res.Files, res.Total, res.Problems = files, total, problems }()
 	add := func(path string, info fs.FileInfo) {
 		abs, err := filepath.Abs(path)
 		if err != nil {
@@ -131,6 +159,10 @@ func Walk(ctx context.Context, paths []string, skip func(abs string) bool) (file
 				}
 				return nil
 			}
+			if d.Type()&fs.ModeSymlink != 0 && !Skipped(d.Name()) {
+				res.Links = append(res.Links, skippedLink(walkRoot, p, shown))
+				return nil
+			}
 			if !d.Type().IsRegular() || Skipped(d.Name()) {
 				return nil
 			}
@@ -148,7 +180,18 @@ func Walk(ctx context.Context, paths []string, skip func(abs string) bool) (file
 			problems = append(problems, &PathError{Path: root, Err: err})
 		}
 	}
-	return files, total, problems
+	return res
+}
+
+// skippedLink describes the link at p (shown as shown) found below root.
+func skippedLink(root, p, shown string) SkippedLink {
+	l := SkippedLink{Path: shown}
+	l.Target, _ = os.Readlink(p)
+	if _, err := Inside(root, p); err != nil {
+		l.Outside = IsOutside(err)
+		l.Broken = !l.Outside
+	}
+	return l
 }
 
 // unwrapPathErr drops *fs.PathError's repetition of the path.

@@ -39,7 +39,8 @@ func TestWalk(t *testing.T) {
 	single := writeFile(t, t.TempDir(), ".explicit.pdf", "4444") // named explicitly: taken
 
 	skip := func(abs string) bool { return abs == manifest }
-	files, total, problems := Walk(context.Background(), []string{dir, single, filepath.Join(dir, "a.pdf"), filepath.Join(dir, "nope")}, skip)
+	res := Walk(context.Background(), []string{dir, single, filepath.Join(dir, "a.pdf"), filepath.Join(dir, "nope")}, skip)
+	files, total, problems := res.Files, res.Total, res.Problems
 	var rel []string
 	for _, f := range files {
 		r, err := filepath.Rel(dir, f.Abs)
