@@ -245,9 +245,11 @@ type AuditCheck struct {
 	// agrees with the log).
 	OK      bool  `json:"ok"`
 	Entries int64 `json:"entries"` // rows read
-	// HeadSeq is the recorded head's seq; KeyID the key it is sealed with
-	// (empty: the log is not keyed); FirstKeyedSeq the first keyed row.
+	// HeadSeq and HeadHash are the recorded head; KeyID the key it is
+	// sealed with (empty: the log is not keyed); FirstKeyedSeq the first
+	// keyed row.
 	HeadSeq       int64  `json:"head_seq"`
+	HeadHash      string `json:"head_hash"`
 	KeyID         string `json:"key_id,omitempty"`
 	FirstKeyedSeq int64  `json:"first_keyed_seq,omitempty"`
 	// FirstBrokenSeq is the first seq at which the chain does not hold:
@@ -313,7 +315,7 @@ func (c *AuditChainChecker) Add(e *AuditEntry) bool {
 // or rewritten without the key), and a sealed head or keyed rows need the
 // key (ErrAuditKeyRequired).
 func (c *AuditChainChecker) Finish(head AuditHead) (AuditCheck, error) {
-	c.res.HeadSeq, c.res.KeyID = head.Seq, head.KeyID
+	c.res.HeadSeq, c.res.HeadHash, c.res.KeyID = head.Seq, head.Hash, head.KeyID
 	if c.needKey != "" || (head.KeyID != "" && c.key == nil) {
 		id := c.needKey
 		if id == "" {
