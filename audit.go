@@ -335,6 +335,9 @@ func (c *AuditChainChecker) Finish(head AuditHead) (AuditCheck, error) {
 			c.breakAt(max(head.Seq, 1), fmt.Sprintf("the head (seq %d) is not sealed although the log has an audit key (%s): the log was reset, wiped or rewritten without the key (or the key belongs to another catalog)", head.Seq, c.key.id))
 		case head.KeyID == "" && c.res.FirstKeyedSeq > 0:
 			c.breakAt(head.Seq, fmt.Sprintf("the head (seq %d) is not sealed, but rows from %d on are keyed", head.Seq, c.res.FirstKeyedSeq))
+		case head.KeyID != "" && c.res.FirstKeyedSeq == 0:
+			// Sealing a head appends the first keyed row with it.
+			c.breakAt(head.Seq+1, fmt.Sprintf("the head (seq %d) is sealed, but no row is keyed: the keyed rows were deleted", head.Seq))
 		case head.KeyID != "" && head.KeyID != c.key.id:
 			c.breakAt(max(head.Seq, 1), fmt.Sprintf("the head is sealed with key %s, not with this log's key %s", head.KeyID, c.key.id))
 		case head.KeyID != "" && !hmac.Equal([]byte(head.MAC), []byte(head.ComputeMAC(c.key))):
@@ -375,11 +378,12 @@ type AuditLog interface {
 	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
 	// ReadAuditHead returns the recorded head.
 	ReadAuditHead(ctx context.Context) (*AuditHead, error)
-	// SealAuditHead seals the head with key, so the log is keyed from its
-	// next row on: the step that puts a new key in service, before any
-	// process uses it. A head already sealed with key is left as it is;
-	// one sealed with another key is ErrAuditKeyMismatch, and an unsealed
-	// head after keyed rows (someone reset it) ErrAuditHeadInvalid.
+	// SealAuditHead seals the head with key and appends the log's first
+	// keyed row (action audit.key, which seals the unkeyed rows before
+	// it): the step that puts a new key in service, before any process
+	// uses it. A head already sealed with key is left as it is; one sealed
+	// with another key is ErrAuditKeyMismatch, and an unsealed head after
+	// keyed rows (someone reset it) ErrAuditHeadInvalid.
 	SealAuditHead(ctx context.Context, key *AuditKey) error
 	// VerifyAuditChain walks every row and the head in one snapshot and
 	// reports the first break, checking keyed rows and the head's seal

@@ -19,6 +19,8 @@ const (
 	AuditDocumentIngest  = "document.ingest"
 	AuditDocumentDup     = "document.duplicate"
 	AuditDocumentResults = "document.results"
+	// AuditKeyInService opens the keyed part of the log (SealAuditHead).
+	AuditKeyInService = "audit.key"
 )
 
 // AuditDocumentDetails is what document.ingest and document.duplicate

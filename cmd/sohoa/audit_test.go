@@ -425,7 +425,7 @@ func TestAuditKeyMultiHost(t *testing.T) {
 	for _, host := range []map[string]string{hostA, hostB} {
 		code, out, errOut = runCmd(t, host, "audit", "verify")
 		require.Equal(t, 0, code, "%s\n%s", out, errOut)
-		assert.Contains(t, out, "audit log intact: 2 entries, sealed with audit key")
+		assert.Contains(t, out, "audit log intact: 3 entries, sealed with audit key")
 	}
 	// The key's bytes are never printed.
 	assert.NotContains(t, out+errOut, hex.EncodeToString(secret)[:16])

@@ -28,7 +28,8 @@ func auditKey(t *testing.T, n byte) *sohoa.AuditKey {
 }
 
 // keyedLog is a catalog whose log has two rows from before its key, then
-// (head sealed) four keyed rows; it returns the catalog holding the key.
+// the audit.key row sealing puts in, then three keyed rows; it returns the
+// catalog holding the key.
 func (s *suite) keyedLog(t *testing.T) (sohoa.Catalog, *sohoa.AuditKey) {
 	t.Helper()
 	old := s.newCatalog(t)
@@ -36,7 +37,7 @@ func (s *suite) keyedLog(t *testing.T) (sohoa.Catalog, *sohoa.AuditKey) {
 	key := auditKey(t, 1)
 	c := s.tamper.Reopen(t, old, key)
 	require.NoError(t, c.SealAuditHead(t.Context(), key))
-	s.appendN(t, c, 4)
+	s.appendN(t, c, 3)
 	return c, key
 }
 
@@ -62,22 +63,28 @@ func (s *suite) testAuditKeyed(t *testing.T) {
 	require.NoError(t, c.SealAuditHead(ctx, key), "sealing again with the same key changes nothing")
 	head, err := c.ReadAuditHead(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, int64(2), head.Seq)
+	assert.Equal(t, int64(3), head.Seq, "sealing appended the first keyed row")
 	assert.Equal(t, key.ID(), head.KeyID)
 	assert.NoError(t, head.CheckKey(key))
+	got := s.allEntries(t, c)
+	require.Len(t, got, 3)
+	assert.Equal(t, sohoa.AuditKeyInService, got[2].Action)
+	assert.Equal(t, key.ID(), got[2].KeyID)
+	assert.Equal(t, got[1].Hash, got[2].PrevHash, "it seals the unkeyed rows")
+	assert.JSONEq(t, `{"key_id":"`+key.ID()+`","unkeyed_rows":2}`, string(got[2].Details))
 
 	es := s.appendN(t, c, 3)
 	assert.Equal(t, key.ID(), es[0].KeyID)
 	assert.Equal(t, es[0].ComputeHash(key), es[0].Hash)
-	got := s.allEntries(t, c)
-	require.Len(t, got, 5)
+	got = s.allEntries(t, c)
+	require.Len(t, got, 6)
 	assert.Empty(t, got[1].KeyID)
-	assert.Equal(t, es[2], got[4], "the key ID is stored with the row")
+	assert.Equal(t, es[2], got[5], "the key ID is stored with the row")
 
 	res, err := c.VerifyAuditChain(ctx)
 	require.NoError(t, err)
 	assert.True(t, res.OK, "%+v", res)
-	assert.Equal(t, int64(5), res.Entries)
+	assert.Equal(t, int64(6), res.Entries)
 	assert.Equal(t, int64(3), res.FirstKeyedSeq)
 	assert.Equal(t, key.ID(), res.KeyID)
 
@@ -99,7 +106,7 @@ func (s *suite) testAuditKeyed(t *testing.T) {
 
 	head2, err := c.ReadAuditHead(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, int64(5), head2.Seq, "nothing was appended by the refused calls")
+	assert.Equal(t, int64(6), head2.Seq, "nothing was appended by the refused calls")
 
 	// A keyed row in a transaction that rolls back leaves the head as it was.
 	errBoom := fmt.Errorf("boom")
@@ -110,7 +117,7 @@ func (s *suite) testAuditKeyed(t *testing.T) {
 	res, err = c.VerifyAuditChain(ctx)
 	require.NoError(t, err)
 	assert.True(t, res.OK, "%+v", res)
-	assert.Equal(t, int64(5), res.Entries)
+	assert.Equal(t, int64(6), res.Entries)
 }
 
 // rewriteUnkeyed rewrites rows from index i on as an attacker without the
@@ -275,7 +282,7 @@ func (s *suite) testAuditKeyedConcurrent(t *testing.T) {
 	res, err := c.VerifyAudit(t.Context())
 	require.NoError(t, err)
 	assert.True(t, res.OK, "%+v", res)
-	assert.Equal(t, int64(workers*each), res.Entries)
+	assert.Equal(t, int64(1+workers*each), res.Entries)
 	assert.Equal(t, int64(1), res.FirstKeyedSeq)
 }
 

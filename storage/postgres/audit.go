@@ -57,18 +57,24 @@ func (db *DB) AppendAudit(ctx context.Context, e *sohoa.AuditEntry) error {
 		if err != nil {
 			return err
 		}
-		next, err := sqlcat.NextAudit(head, e, tx.key, tx.now())
-		if err != nil {
-			return err
-		}
-		// One statement (one round trip) writes the row and advances the head.
-		_, err = tx.q.Exec(ctx, `WITH entry AS (
-				INSERT INTO audit_log (`+sqlcat.AuditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			)
-			UPDATE audit_head SET seq = $1, hash = $8, key_id = $10, mac = $11 WHERE id`,
-			e.Seq, e.At, e.Actor, e.Action, e.Object, string(e.Details), e.PrevHash, e.Hash, e.KeyID, next.KeyID, next.MAC)
-		return wrap(err, "append audit entry")
+		return tx.appendAfter(ctx, head, e, tx.key)
 	})
+}
+
+// appendAfter appends e after head (read FOR UPDATE), sealed with key, and
+// advances the head.
+func (db *DB) appendAfter(ctx context.Context, head *sohoa.AuditHead, e *sohoa.AuditEntry, key *sohoa.AuditKey) error {
+	next, err := sqlcat.NextAudit(head, e, key, db.now())
+	if err != nil {
+		return err
+	}
+	// One statement (one round trip) writes the row and advances the head.
+	_, err = db.q.Exec(ctx, `WITH entry AS (
+			INSERT INTO audit_log (`+sqlcat.AuditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		)
+		UPDATE audit_head SET seq = $1, hash = $8, key_id = $10, mac = $11 WHERE id`,
+		e.Seq, e.At, e.Actor, e.Action, e.Object, string(e.Details), e.PrevHash, e.Hash, e.KeyID, next.KeyID, next.MAC)
+	return wrap(err, "append audit entry")
 }
 
 func (db *DB) FindAuditEntries(ctx context.Context, f sohoa.AuditFilter) ([]*sohoa.AuditEntry, error) {
@@ -99,8 +105,7 @@ func (db *DB) SealAuditHead(ctx context.Context, key *sohoa.AuditKey) error {
 		if err != nil || !changed {
 			return err
 		}
-		_, err = tx.q.Exec(ctx, `UPDATE audit_head SET key_id = $1, mac = $2 WHERE id`, head.KeyID, head.MAC)
-		return wrap(err, "seal audit head")
+		return tx.appendAfter(ctx, head, sqlcat.KeyEntry(key, head.Seq), key)
 	})
 }
 

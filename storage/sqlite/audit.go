@@ -53,16 +53,21 @@ func (db *DB) AppendAudit(ctx context.Context, e *sohoa.AuditEntry) error {
 		if err != nil {
 			return err
 		}
-		next, err := sqlcat.NextAudit(head, e, tx.key, tx.now())
-		if err != nil {
-			return err
-		}
-		if _, err := tx.w.ExecContext(ctx, `INSERT INTO audit_log (`+sqlcat.AuditCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Seq, ts(e.At), e.Actor, e.Action, e.Object, string(e.Details), e.PrevHash, e.Hash, e.KeyID); err != nil {
-			return wrap(err, "append audit entry")
-		}
-		return tx.writeHead(ctx, &next)
+		return tx.appendAfter(ctx, head, e, tx.key)
 	})
+}
+
+// appendAfter appends e after head, sealed with key, and advances the head.
+func (db *DB) appendAfter(ctx context.Context, head *sohoa.AuditHead, e *sohoa.AuditEntry, key *sohoa.AuditKey) error {
+	next, err := sqlcat.NextAudit(head, e, key, db.now())
+	if err != nil {
+		return err
+	}
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO audit_log (`+sqlcat.AuditCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, ts(e.At), e.Actor, e.Action, e.Object, string(e.Details), e.PrevHash, e.Hash, e.KeyID); err != nil {
+		return wrap(err, "append audit entry")
+	}
+	return db.writeHead(ctx, &next)
 }
 
 func (db *DB) FindAuditEntries(ctx context.Context, f sohoa.AuditFilter) ([]*sohoa.AuditEntry, error) {
@@ -94,7 +99,7 @@ func (db *DB) SealAuditHead(ctx context.Context, key *sohoa.AuditKey) error {
 		if err != nil || !changed {
 			return err
 		}
-		return tx.writeHead(ctx, head)
+		return tx.appendAfter(ctx, head, sqlcat.KeyEntry(key, head.Seq), key)
 	})
 }
 

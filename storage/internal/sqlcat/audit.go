@@ -30,6 +30,15 @@ func NextAudit(head *sohoa.AuditHead, e *sohoa.AuditEntry, key *sohoa.AuditKey, 
 	return next, nil
 }
 
+// KeyEntry is the row SealAuditHead appends right after sealing the head:
+// the log's first keyed row, which seals the unkeyed rows before it and
+// means a keyed log is never empty (a head sealed over no row could be
+// replayed after a wipe).
+func KeyEntry(key *sohoa.AuditKey, unkeyed int64) *sohoa.AuditEntry {
+	return &sohoa.AuditEntry{Actor: "system:audit", Action: sohoa.AuditKeyInService, Object: "audit-key:" + key.ID(),
+		Details: []byte(fmt.Sprintf(`{"key_id":%q,"unkeyed_rows":%d}`, key.ID(), unkeyed))}
+}
+
 // SealHead seals head with key for SealAuditHead (keyedRows: the log has
 // keyed rows) and reports whether it changed.
 func SealHead(head *sohoa.AuditHead, key *sohoa.AuditKey, keyedRows bool) (changed bool, err error) {
