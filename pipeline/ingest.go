@@ -13,12 +13,14 @@ import (
 	"github.com/sohoa/sohoa"
 )
 
-// Audit actions written by the pipeline.
+// Audit actions written by the pipeline (`sohoa audit verify` compares
+// what they record with the catalog; see sohoa.AuditCrossChecker).
 const (
-	ActionDossierCreate  = "dossier.create"
-	ActionDocumentIngest = "document.ingest"
-	ActionDocumentDup    = "document.duplicate"
-	ActionDossierState   = "dossier.digitization"
+	ActionDossierCreate   = sohoa.AuditDossierCreate
+	ActionDocumentIngest  = sohoa.AuditDocumentIngest
+	ActionDocumentDup     = sohoa.AuditDocumentDup
+	ActionDossierState    = sohoa.AuditDossierState
+	ActionDocumentResults = sohoa.AuditDocumentResults
 )
 
 // actorSystem is the audit actor of the workers.

@@ -194,6 +194,14 @@ func (p *Pipeline) runDocument(ctx context.Context, kind string, id int64, want 
 				return tx.CreateVerification(ctx, v)
 			}
 			return nil
+		}, func(tx sohoa.Catalog) error {
+			// The log records each verdict and outcome, so `sohoa audit
+			// verify` can tell when a stored one is changed later.
+			e, err := sohoa.NewAuditResults(actorSystem, doc, in, v)
+			if err != nil {
+				return err
+			}
+			return tx.AppendAudit(ctx, e)
 		})
 		if err != nil {
 			return err

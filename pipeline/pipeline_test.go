@@ -78,15 +78,36 @@ func TestIngestAndProcess(t *testing.T) {
 		for _, e := range entries {
 			actions = append(actions, e.Action+" "+e.Object)
 		}
-		assert.Equal(t, []string{
+		// In the order the transactions committed: a document's job may
+		// finish before the next document is ingested.
+		require.Len(t, actions, 6)
+		assert.Equal(t, "dossier.create dossier:"+code, actions[0])
+		assert.ElementsMatch(t, []string{
 			"dossier.create dossier:" + code,
 			fmt.Sprintf("document.ingest document:%d", signed.Document.ID),
 			fmt.Sprintf("document.ingest document:%d", unsigned.Document.ID),
+			fmt.Sprintf("document.results document:%d", signed.Document.ID),
+			fmt.Sprintf("document.results document:%d", unsigned.Document.ID),
 			"dossier.digitization dossier:" + code,
 		}, actions)
-		check, err := b.cat.VerifyAuditChain(ctx)
+		for _, e := range entries {
+			if e.Action == ActionDocumentResults {
+				var d sohoa.AuditResultsDetails
+				require.NoError(t, json.Unmarshal(e.Details, &d))
+				require.NotNil(t, d.Inspection)
+				require.NotNil(t, d.Verification)
+				assert.NotEmpty(t, d.Verification.Indication)
+				assert.Regexp(t, `^[0-9a-f]{64}$`, d.SHA256)
+			}
+		}
+		// What the log records agrees with the catalog.
+		check, err := b.cat.VerifyAudit(ctx)
 		require.NoError(t, err)
-		assert.True(t, check.OK)
+		assert.True(t, check.OK, "%+v", check.CrossCheck)
+		assert.Equal(t, 2, check.CrossCheck.Verifications)
+		assert.Equal(t, 2, check.CrossCheck.Inspections)
+		assert.Equal(t, 1, check.CrossCheck.Dossiers)
+		assert.Zero(t, check.CrossCheck.UncheckedVerifications)
 
 		// A failing signature makes a later result count against the
 		// dossier only where it is the only file of its component: the

@@ -12,8 +12,10 @@ import (
 
 // saveAndRecord writes a job's result and recomputes the dossier's
 // digitization state in one transaction, so the state never disagrees with
-// the rows it is computed from.
-func (p *Pipeline) saveAndRecord(ctx context.Context, doc *sohoa.Document, write func(tx sohoa.Catalog) error) error {
+// the rows it is computed from; then audit, when set, appends the results'
+// audit entry. It comes last because an append holds the audit log's lock
+// until the commit: every job's transaction takes it.
+func (p *Pipeline) saveAndRecord(ctx context.Context, doc *sohoa.Document, write, audit func(tx sohoa.Catalog) error) error {
 	return p.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
 		// Lock the dossier row before anything else (UpdateDossier reads it
 		// FOR UPDATE on PostgreSQL; SQLite has one writer anyway): two jobs
@@ -26,8 +28,10 @@ func (p *Pipeline) saveAndRecord(ctx context.Context, doc *sohoa.Document, write
 		if err := write(tx); err != nil {
 			return err
 		}
-		_, err = p.recordTx(ctx, tx, d)
-		return err
+		if _, err = p.recordTx(ctx, tx, d); err != nil || audit == nil {
+			return err
+		}
+		return audit(tx)
 	})
 }
 

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/internal/auditkey"
 	"github.com/sohoa/sohoa/storage/fsblob"
 	"github.com/sohoa/sohoa/storage/postgres"
 	"github.com/sohoa/sohoa/storage/s3blob"
@@ -29,6 +33,8 @@ const defaultDataDir = "./sohoa-data"
 type storeConfig struct {
 	DataDir     string
 	DatabaseURL string
+	// AuditKeyFile is the audit key's file; empty for <data dir>/audit.key.
+	AuditKeyFile string
 
 	S3Endpoint      string
 	S3Bucket        string
@@ -47,6 +53,7 @@ func addStoreFlags(fs *flag.FlagSet, e *env) *storeConfig {
 	fs.StringVar(&cfg.DatabaseURL, "database-url", e.getenv("SOHOA_DATABASE_URL"), "PostgreSQL URL; empty for the SQLite catalog in the data directory (env SOHOA_DATABASE_URL)")
 	fs.StringVar(&cfg.S3Endpoint, "s3-endpoint", e.getenv("SOHOA_S3_ENDPOINT"), "S3 endpoint host:port or URL; empty for blobs in the data directory (env SOHOA_S3_ENDPOINT)")
 	fs.StringVar(&cfg.S3Bucket, "s3-bucket", envOr(e, "SOHOA_S3_BUCKET", "sohoa"), "S3 bucket (env SOHOA_S3_BUCKET)")
+	fs.StringVar(&cfg.AuditKeyFile, "audit-key-file", e.getenv("SOHOA_AUDIT_KEY_FILE"), "the audit log's key file, made on the first start that appends (every host sharing the catalog needs a copy); default <data dir>/"+auditkey.FileName+" (env SOHOA_AUDIT_KEY_FILE)")
 	return cfg
 }
 
@@ -79,6 +86,14 @@ func (c *storeConfig) finish(e *env) error {
 
 // catalogPath is the SQLite catalog's file in the data directory.
 func (c *storeConfig) catalogPath() string { return filepath.Join(c.DataDir, "sohoa.db") }
+
+// auditKeyPath is the audit key's file.
+func (c *storeConfig) auditKeyPath() string {
+	if c.AuditKeyFile != "" {
+		return c.AuditKeyFile
+	}
+	return filepath.Join(c.DataDir, auditkey.FileName)
+}
 
 // blobDir is the filesystem blob store's root in the data directory.
 func (c *storeConfig) blobDir() string { return filepath.Join(c.DataDir, "blobs") }
@@ -113,8 +128,22 @@ type stores struct {
 	Postgres *postgres.DB
 	SQLite   *sqlite.DB
 	Blobs    sohoa.BlobStore // nil from openCatalog
+	// AuditKey is the audit log's key the catalog was opened with, nil
+	// when AuditKeyFile does not exist (the log is then unkeyed, or
+	// cannot be appended to or verified).
+	AuditKey     *sohoa.AuditKey
+	AuditKeyFile string
 
-	closers []func() error
+	closers  []func() error
+	migrated []string // by an earlier open of the same catalog (to make the key)
+}
+
+// Migrated lists the migrations applied while opening the catalog.
+func (s *stores) Migrated() []string {
+	if s.Postgres != nil {
+		return slices.Concat(s.migrated, s.Postgres.Migrated())
+	}
+	return slices.Concat(s.migrated, s.SQLite.Migrated())
 }
 
 // Close releases everything opened, in reverse order.
@@ -126,11 +155,140 @@ func (s *stores) Close() error {
 	return errors.Join(errs...)
 }
 
+// openOptions say what a command needs of the stores. The zero value opens
+// the catalog (creating it when there is none) with the audit key when its
+// file exists.
+type openOptions struct {
+	// Blobs: open the blob store too.
+	Blobs bool
+	// Existing: the catalog must exist already. Read-only commands set
+	// it, so a mistyped --data-dir or database is an error naming it,
+	// rather than a new empty catalog that reads as "nothing wrong".
+	Existing bool
+	// AppendsAudit: the command appends audit entries, so it needs the
+	// audit key. The first such start makes the key (and seals the log
+	// with it); later starts check that the log still carries its seal.
+	AppendsAudit bool
+}
+
 // openCatalog opens the configured catalog, applying pending migrations.
 func (c *storeConfig) openCatalog(ctx context.Context, e *env) (*stores, error) {
+	return c.openWith(ctx, e, openOptions{})
+}
+
+// open opens the catalog and the blob store.
+func (c *storeConfig) open(ctx context.Context, e *env) (*stores, error) {
+	return c.openWith(ctx, e, openOptions{Blobs: true})
+}
+
+// openWith opens the stores as o says.
+func (c *storeConfig) openWith(ctx context.Context, e *env, o openOptions) (*stores, error) {
+	if o.Existing {
+		if err := c.requireCatalog(ctx); err != nil {
+			return nil, err
+		}
+	}
+	keyPath := c.auditKeyPath()
+	key, err := auditkey.Load(keyPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		key, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var migrated []string
+	if key == nil && o.AppendsAudit {
+		if key, migrated, err = c.makeAuditKey(ctx, e, keyPath); err != nil {
+			return nil, err
+		}
+	}
+	s, err := c.openCatalogWith(ctx, e, key)
+	if err != nil {
+		return nil, err
+	}
+	s.AuditKey, s.AuditKeyFile, s.migrated = key, keyPath, migrated
+	if key != nil && o.AppendsAudit {
+		// Fail now, naming the file, rather than at the first append.
+		head, err := s.Catalog.ReadAuditHead(ctx)
+		if err == nil {
+			err = head.CheckKey(key)
+		}
+		if err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("audit key %s: %w", keyPath, err)
+		}
+	}
+	if o.Blobs {
+		blobs, err := c.openBlobs(ctx, e)
+		if err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		s.Blobs = blobs
+	}
+	return s, nil
+}
+
+// requireCatalog fails when the configured catalog does not exist yet.
+func (c *storeConfig) requireCatalog(ctx context.Context) error {
+	if c.DatabaseURL != "" {
+		ok, err := postgres.CatalogExists(ctx, c.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("open catalog (%s): %w", c.describeCatalog(), err)
+		}
+		if !ok {
+			return sohoa.Errorf(sohoa.ENOTFOUND, "no sohoa catalog in %s: check --database-url / SOHOA_DATABASE_URL", c.describeCatalog())
+		}
+		return nil
+	}
+	if fi, err := os.Stat(c.DataDir); err != nil || !fi.IsDir() {
+		return sohoa.Errorf(sohoa.ENOTFOUND, "data directory %s does not exist: check --data-dir / SOHOA_DATA_DIR", c.DataDir)
+	}
+	if _, err := os.Stat(c.catalogPath()); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return sohoa.Errorf(sohoa.ENOTFOUND, "no catalog in data directory %s (no %s): check --data-dir / SOHOA_DATA_DIR", c.DataDir, filepath.Base(c.catalogPath()))
+		}
+		return fmt.Errorf("open catalog (%s): %w", c.describeCatalog(), err)
+	}
+	return nil
+}
+
+// makeAuditKey puts a new audit key in service at path: the catalog's
+// audit head is sealed with it before the file appears (auditkey.Ensure).
+// A log already sealed with another key means this host lacks the key
+// file: that is an error naming the file, never a new key.
+func (c *storeConfig) makeAuditKey(ctx context.Context, e *env, path string) (_ *sohoa.AuditKey, migrated []string, err error) {
+	s, err := c.openCatalogWith(ctx, e, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.Close()
+	migrated = s.Migrated()
+	key, created, err := auditkey.Ensure(path, func(k *sohoa.AuditKey) error { return s.Catalog.SealAuditHead(ctx, k) })
+	switch {
+	case errors.Is(err, sohoa.ErrAuditKeyMismatch):
+		id := "?"
+		if head, herr := s.Catalog.ReadAuditHead(ctx); herr == nil {
+			id = head.KeyID
+		}
+		return nil, nil, sohoa.Errorf(sohoa.EFORBIDDEN, "the audit log of %s is sealed with audit key %s, but the key file %s does not exist: copy it from a host that appends to this catalog (each needs the same file), or point --audit-key-file / SOHOA_AUDIT_KEY_FILE at it; sohoa does not make a new key for a keyed log", c.describeCatalog(), id, path)
+	case errors.Is(err, sohoa.ErrAuditHeadInvalid):
+		return nil, nil, fmt.Errorf("the key file %s does not exist, and the audit log of %s cannot take a new key: %w", path, c.describeCatalog(), err)
+	case err != nil:
+		return nil, nil, err
+	}
+	if created {
+		fmt.Fprintf(e.stderr, "sohoa: made the audit key %s (key %s) and sealed the audit log of %s with it; keep a copy somewhere safe, and give every host that shares this catalog the same file (mode 0600)\n", path, key.ID(), c.describeCatalog())
+	}
+	return key, migrated, nil
+}
+
+// openCatalogWith opens the configured catalog with the audit key (nil:
+// none), applying pending migrations.
+func (c *storeConfig) openCatalogWith(ctx context.Context, e *env, key *sohoa.AuditKey) (*stores, error) {
 	s := &stores{}
 	if c.DatabaseURL != "" {
-		db, err := postgres.Open(ctx, c.DatabaseURL, e.log)
+		db, err := postgres.Open(ctx, c.DatabaseURL, e.log, postgres.WithAuditKey(key))
 		if err != nil {
 			return nil, fmt.Errorf("open catalog (%s): %w", c.describeCatalog(), err)
 		}
@@ -138,7 +296,7 @@ func (c *storeConfig) openCatalog(ctx context.Context, e *env) (*stores, error) 
 		s.closers = append(s.closers, func() error { db.Close(); return nil })
 		return s, nil
 	}
-	db, err := sqlite.Open(ctx, c.catalogPath(), e.log)
+	db, err := sqlite.Open(ctx, c.catalogPath(), e.log, sqlite.WithAuditKey(key))
 	if err != nil {
 		return nil, fmt.Errorf("open catalog (%s): %w", c.describeCatalog(), err)
 	}
@@ -147,33 +305,19 @@ func (c *storeConfig) openCatalog(ctx context.Context, e *env) (*stores, error) 
 	return s, nil
 }
 
-// open opens the catalog and the blob store.
-func (c *storeConfig) open(ctx context.Context, e *env) (*stores, error) {
-	s, err := c.openCatalog(ctx, e)
-	if err != nil {
-		return nil, err
-	}
-	blobs, err := c.openBlobs(ctx, e)
-	if err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	s.Blobs = blobs
-	return s, nil
-}
-
 // start finishes the configuration and opens the catalog, and the blob
 // store too when blobs is set: the common start of a command. On failure
 // it has printed "sohoa NAME: reason" and ok is false; code is then the
 // exit code.
 func (c *storeConfig) start(ctx context.Context, e *env, name string, blobs bool) (s *stores, code int, ok bool) {
+	return c.startWith(ctx, e, name, openOptions{Blobs: blobs})
+}
+
+// startWith is start with openOptions.
+func (c *storeConfig) startWith(ctx context.Context, e *env, name string, o openOptions) (s *stores, code int, ok bool) {
 	err := c.finish(e)
 	if err == nil {
-		if blobs {
-			s, err = c.open(ctx, e)
-		} else {
-			s, err = c.openCatalog(ctx, e)
-		}
+		s, err = c.openWith(ctx, e, o)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "sohoa %s: %v\n", name, err)

@@ -18,21 +18,21 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseNoArgs(fs, args); !ok {
 		return code
 	}
-	s, code, ok := cfg.start(ctx, e, "migrate", false)
+	// Migrating is the first start of a new installation: it makes the
+	// audit key too, to be copied to every other host before they start.
+	s, code, ok := cfg.startWith(ctx, e, "migrate", openOptions{AppendsAudit: true})
 	if !ok {
 		return code
 	}
 	defer s.Close()
 
-	var applied []string
+	applied := s.Migrated()
 	var catalog int64
 	var river int
 	var err error
 	if s.Postgres != nil {
-		applied = s.Postgres.Migrated()
 		catalog, river, err = s.Postgres.SchemaVersions(ctx)
 	} else {
-		applied = s.SQLite.Migrated()
 		catalog, river, err = s.SQLite.SchemaVersions(ctx)
 	}
 	if err != nil {
@@ -40,6 +40,7 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 		return exitCode(err)
 	}
 	fmt.Fprintf(e.stdout, "catalog: %s\n", cfg.describeCatalog())
+	fmt.Fprintf(e.stdout, "audit key: %s (key %s)\n", s.AuditKeyFile, s.AuditKey.ID())
 	for _, m := range applied {
 		fmt.Fprintf(e.stdout, "applied: %s\n", m)
 	}

@@ -35,7 +35,7 @@ func TestMigrateSQLite(t *testing.T) {
 	code, out, errOut = runCmd(t, vars, "migrate")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "already up to date")
-	assert.Contains(t, out, "catalog version 2")
+	assert.Contains(t, out, "catalog version 4")
 
 	// The flag wins over the environment.
 	other := filepath.Join(t.TempDir(), "other")

@@ -26,7 +26,8 @@ func refCommand(ctx context.Context, e *env, name, usageLine string, args []stri
 	if !ok {
 		return code
 	}
-	s, code, ok := cfg.start(ctx, e, name, false)
+	// The add subcommands append audit entries; list only reads.
+	s, code, ok := cfg.startWith(ctx, e, name, openOptions{AppendsAudit: strings.HasSuffix(name, " add")})
 	if !ok {
 		return code
 	}

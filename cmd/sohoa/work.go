@@ -96,7 +96,7 @@ func openPipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := cfg.open(ctx, e)
+	st, err := cfg.openWith(ctx, e, openOptions{Blobs: true, AppendsAudit: true})
 	if err != nil {
 		return nil, nil, err
 	}

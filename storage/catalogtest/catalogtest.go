@@ -19,14 +19,22 @@ import (
 	"github.com/sohoa/sohoa"
 )
 
-// Tamperer changes a catalog's audit log behind its back, with raw SQL
-// that bypasses the append-only guards, as an attacker with database
-// access could. The suite checks that VerifyAuditChain notices.
+// Tamperer changes a catalog behind its back, with raw SQL that bypasses
+// the append-only guards, as an attacker with database access (but not the
+// audit key) could. The suite checks that VerifyAuditChain and VerifyAudit
+// notice.
 type Tamperer interface {
 	// EditAuditRow sets the actor of audit row seq.
 	EditAuditRow(t *testing.T, c sohoa.Catalog, seq int64, actor string)
 	// DeleteAuditRow removes audit row seq.
 	DeleteAuditRow(t *testing.T, c sohoa.Catalog, seq int64)
+	// Exec runs statements on c's database with the audit log's
+	// append-only triggers out of the way; parameters are written ? in
+	// the order they are passed.
+	Exec(t *testing.T, c sohoa.Catalog, stmt string, args ...any)
+	// Reopen opens c's database again as a catalog holding key (nil:
+	// none), closed when t ends.
+	Reopen(t *testing.T, c sohoa.Catalog, key *sohoa.AuditKey) sohoa.Catalog
 }
 
 // RunConformance runs the suite. newCatalog must return an empty, migrated
@@ -55,6 +63,10 @@ func RunConformance(t *testing.T, newCatalog func(t *testing.T) sohoa.Catalog, t
 		{"Audit", s.testAudit},
 		{"AuditTampering", s.testAuditTampering},
 		{"AuditConcurrent", s.testAuditConcurrent},
+		{"AuditKeyed", s.testAuditKeyed},
+		{"AuditKeyedTampering", s.testAuditKeyedTampering},
+		{"AuditKeyedConcurrent", s.testAuditKeyedConcurrent},
+		{"AuditCrossCheck", s.testAuditCrossCheck},
 		{"InvalidInput", s.testInvalidInput},
 		{"Tx", s.testTx},
 		{"Times", s.testTimes},

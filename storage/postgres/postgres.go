@@ -37,6 +37,7 @@ type DB struct {
 	tx       pgx.Tx // nil outside WithTx
 	log      *slog.Logger
 	now      func() time.Time
+	key      *sohoa.AuditKey // nil: the audit log is appended unkeyed
 	migrated []string
 }
 
@@ -54,6 +55,7 @@ type Option func(*options)
 
 type options struct {
 	now  func() time.Time
+	key  *sohoa.AuditKey
 	pool []func(*pgxpool.Config)
 }
 
@@ -96,7 +98,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger, opts ...Option) 
 		pool.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
-	db := &DB{pool: pool, q: pool, log: logger, now: o.now}
+	db := &DB{pool: pool, q: pool, log: logger, now: o.now, key: o.key}
 	if db.migrated, err = migrate(ctx, pool, logger); err != nil {
 		pool.Close()
 		return nil, err
@@ -183,7 +185,7 @@ func (db *DB) begin(ctx context.Context, fn func(tx *DB) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	child := &DB{pool: db.pool, q: tx, tx: tx, log: db.log, now: db.now}
+	child := &DB{pool: db.pool, q: tx, tx: tx, log: db.log, now: db.now, key: db.key}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))

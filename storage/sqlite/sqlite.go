@@ -46,6 +46,7 @@ type DB struct {
 	depth  int     // savepoint nesting inside tx
 	log    *slog.Logger
 	now    func() time.Time
+	key    *sohoa.AuditKey // nil: the audit log is appended unkeyed
 
 	path     string
 	migrated []string

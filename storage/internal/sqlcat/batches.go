@@ -1,7 +1,5 @@
 package sqlcat
 
-import "github.com/sohoa/sohoa"
-
 // KeySize is a blob key and the size of its content.
 type KeySize struct {
 	Key  string
@@ -30,34 +28,6 @@ func ForEachBlobKey(batch func(after string, n int) ([]KeySize, error), fn func(
 			return nil
 		}
 		after = keys[len(keys)-1].Key
-	}
-}
-
-// AuditBatch is how many rows VerifyAuditChain reads per query.
-const AuditBatch = 1000
-
-// VerifyAuditChain checks the audit log against its head (headSeq,
-// headHash), reading the rows with batch: up to n rows after the seq
-// given, in seq order. The caller runs it in one snapshot.
-func VerifyAuditChain(headSeq int64, headHash string, batch func(after int64, n int) ([]*sohoa.AuditEntry, error)) (*sohoa.AuditCheck, error) {
-	c := sohoa.NewAuditChainChecker()
-	after := int64(-1 << 62)
-	for {
-		es, err := batch(after, AuditBatch)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range es {
-			if !c.Add(e) {
-				res := c.Finish(headSeq, headHash)
-				return &res, nil
-			}
-		}
-		if len(es) < AuditBatch {
-			res := c.Finish(headSeq, headHash)
-			return &res, nil
-		}
-		after = es[len(es)-1].Seq
 	}
 }
 
