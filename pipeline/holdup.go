@@ -46,9 +46,10 @@ type HeldJobs struct {
 	Jobs   int            `json:"jobs"`
 	// Since is when the oldest of them was taken.
 	Since time.Time `json:"since"`
-	// Alive is false once the process has been silent for a lease (or
-	// stopped); SilentSince is its last sign of life and TakeOverAt about
-	// when another worker process takes its jobs over.
+	// Alive is false once the process has missed two heartbeats (or has
+	// stopped); SilentSince is then its last sign of life and TakeOverAt
+	// about when another worker process takes its jobs over (a lease after
+	// SilentSince, or at once after a clean stop).
 	Alive       bool      `json:"alive"`
 	SilentSince time.Time `json:"silent_since,omitzero"`
 	TakeOverAt  time.Time `json:"take_over_at,omitzero"`
@@ -128,7 +129,9 @@ func (p *Pipeline) Holdup(ctx context.Context, ids []int64) (*Holdup, error) {
 			if hj.Worker != nil {
 				since, stopped = hj.Worker.HeartbeatAt, hj.Worker.StoppedAt != nil
 			}
-			hj.Alive = id == p.self.ID || (!stopped && h.Now.Sub(since) <= p.lease)
+			// Two missed heartbeats make a process one that stopped
+			// answering; its jobs are taken over once a lease has passed.
+			hj.Alive = id == p.self.ID || (!stopped && h.Now.Sub(since) <= 2*p.heartbeatEvery)
 			if !hj.Alive {
 				hj.SilentSince = since
 				// A worker process judges a silent one dead a lease after
