@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -248,7 +247,3 @@ func (s *sqliteLeases) prune(ctx context.Context, stoppedBefore, silentBefore ti
 		liteTime(stoppedBefore), liteTime(silentBefore))
 	return err
 }
-
-// errNoLeases is returned when the heartbeat table cannot be read; the
-// explanation of a wait then does without it.
-var errNoLeases = errors.New("worker heartbeats unavailable")
