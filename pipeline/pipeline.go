@@ -258,6 +258,9 @@ func (p *Pipeline) start(ctx context.Context) error {
 		return fmt.Errorf("pipeline: start workers: %w", err)
 	}
 	if err := q.start(ctx); err != nil {
+		if herr := hb.store.stopped(context.WithoutCancel(ctx), p.self.ID); herr != nil {
+			p.log.Warn("recording the worker process's stop", "err", herr)
+		}
 		return fmt.Errorf("pipeline: start workers: %w", err)
 	}
 	p.started = true

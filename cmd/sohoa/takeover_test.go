@@ -91,7 +91,7 @@ func TestIngestAfterKill9TakesOverJobs(t *testing.T) {
 // shows process jobs running in it, kills it (SIGKILL), and runs the same
 // import again with two minutes to finish.
 func killAndRerun(t *testing.T, bin string, vars map[string]string, running func() (int, error), catalog func() sohoa.Catalog) {
-	const n = 300
+	const n = 200
 	in := filepath.Join(t.TempDir(), "in")
 	require.NoError(t, os.MkdirAll(in, 0o755))
 	ingestVariants(t, in, n)
