@@ -183,5 +183,8 @@ func (h *watchHandler) report(ev source.WatchEvent) {
 		fmt.Fprintf(w, "%s failed %s: %s → %s\n", watchStamp(), name, source.Reason(ev.Err), ev.MovedTo)
 	case source.Retry:
 		fmt.Fprintf(w, "%s retry %s in %s: %s\n", watchStamp(), name, ev.RetryIn, source.Reason(ev.Err))
+	case source.Reopened:
+		fmt.Fprintf(w, "%s reopened %s: it changed in %s/ after it was ingested (its writer was not done; raise --stable); moved back to %s, taken again once finished\n",
+			watchStamp(), name, source.ProcessedDir, ev.MovedTo)
 	}
 }

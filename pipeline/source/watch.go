@@ -69,6 +69,11 @@ const (
 	Failed WatchOutcome = "failed"
 	// Retry: a transient failure; the file stays and is tried again.
 	Retry WatchOutcome = "retry"
+	// Reopened: a file filed in processed/ changed there within MaxWait
+	// (its writer was not done, and the watcher could not see it): moved
+	// back to where it was found (MovedTo), to be taken again once
+	// finished.
+	Reopened WatchOutcome = "reopened"
 )
 
 // WatchEvent reports one attempt at a file.
@@ -105,11 +110,25 @@ type pending struct {
 	said       bool
 }
 
+// filedFile is a file moved to processed/, watched for MaxWait in case
+// its writer goes on writing to it there.
+type filedFile struct {
+	orig  string // where it was found
+	size  int64
+	mtime time.Time
+	until time.Time
+}
+
+// writeOpen is openForWriting; tests replace it to play a writer the
+// system cannot see.
+var writeOpen = openForWriting
+
 type watcher struct {
 	dir   string
 	opts  WatchOptions
 	log   *slog.Logger
-	files map[string]*pending // by absolute path
+	files map[string]*pending   // by absolute path
+	filed map[string]*filedFile // by path in processed/
 	fsw   *fsnotify.Watcher
 	dirs  map[string]bool // directories given to fsw
 }
@@ -130,7 +149,9 @@ type watcher struct {
 // are never taken (see Skipped).
 //
 // After handle succeeds the file moves to processed/YYYY-MM-DD/ (its
-// subfolder path kept); after a permanent failure to failed/, with
+// subfolder path kept), and for MaxWait after that a change to it there
+// (a writer the watcher could not see went on) moves it back to be taken
+// again (Reopened); after a permanent failure to failed/, with
 // <name>.error.txt beside it giving the reason; a name already taken
 // there gets a " (2)", " (3)", … suffix. After a transient failure (the
 // database or the blob store is down) it stays where it is and is tried
@@ -166,7 +187,7 @@ func Watch(ctx context.Context, dir string, opts WatchOptions, handle Handler) e
 	if !st.IsDir() {
 		return fmt.Errorf("hot folder %s is not a directory", dir)
 	}
-	w := &watcher{dir: abs, opts: opts, log: opts.Logger.With("component", "watch", "dir", abs), files: map[string]*pending{}, dirs: map[string]bool{}}
+	w := &watcher{dir: abs, opts: opts, log: opts.Logger.With("component", "watch", "dir", abs), files: map[string]*pending{}, filed: map[string]*filedFile{}, dirs: map[string]bool{}}
 
 	var events <-chan fsnotify.Event
 	var errs <-chan error
@@ -232,6 +253,7 @@ func resetTimer(t *time.Timer, d time.Duration) {
 // scan looks at every file once, takes the ready ones, and returns when it
 // wants to look again.
 func (w *watcher) scan(ctx context.Context, handle Handler) time.Time {
+	w.reopen()
 	now := time.Now()
 	next := now.Add(w.opts.PollInterval)
 	seen := map[string]bool{}
@@ -359,6 +381,7 @@ func (w *watcher) take(ctx context.Context, f File, handle Handler) time.Time {
 			return w.retry(f, s, fmt.Errorf("ingested, but cannot move to %s/: %w", ProcessedDir, merr))
 		}
 		delete(w.files, f.Path)
+		w.filed[dest] = &filedFile{orig: f.Path, size: f.Size, mtime: f.ModTime, until: time.Now().Add(w.opts.MaxWait)}
 		w.report(WatchEvent{File: f, Outcome: Processed, MovedTo: dest})
 		return time.Time{}
 	}
@@ -366,6 +389,42 @@ func (w *watcher) take(ctx context.Context, f File, handle Handler) time.Time {
 		return w.retry(f, s, err)
 	}
 	return w.toFailed(f, s, err)
+}
+
+// reopen moves back to where they were found the files filed in
+// processed/ that changed there: a writer the watcher could not see (on a
+// share, paused exactly at the end of an earlier revision of a PDF) went
+// on writing through its open file. The finished file is then taken like
+// any other; the part taken before stays in the catalog as an earlier
+// document.
+func (w *watcher) reopen() {
+	now := time.Now()
+	for dest, ff := range w.filed {
+		cur, err := StatFile(dest)
+		if err != nil || now.After(ff.until) {
+			delete(w.filed, dest)
+			continue
+		}
+		if cur.Size == ff.size && cur.ModTime.Equal(ff.mtime) {
+			continue
+		}
+		back, err := freeName(ff.orig)
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(back), 0o750)
+		}
+		if err == nil {
+			err = os.Rename(dest, back)
+		}
+		if err != nil {
+			w.log.Error("a filed file changed after it was ingested, and cannot be moved back", "path", dest, "err", err)
+			delete(w.filed, dest)
+			continue
+		}
+		delete(w.filed, dest)
+		w.log.Warn("a file changed in processed/ after it was ingested: its writer was not done; moved back to be taken again once finished (raise --stable)",
+			"path", dest, "moved_to", back, "size_ingested", ff.size, "size_now", cur.Size)
+		w.report(WatchEvent{File: cur, Outcome: Reopened, MovedTo: back})
+	}
 }
 
 // toFailed files f in failed/ with the reason err.
@@ -409,7 +468,7 @@ func (w *watcher) giveUp(f File, why string) time.Time {
 // it is a PDF whose end is not a complete trailer. The trailer is checked
 // once per version of the file.
 func (w *watcher) unfinished(f File, s *pending) string {
-	if busy, _ := openForWriting(f.Path); busy {
+	if busy, _ := writeOpen(f.Path); busy {
 		return "another program still has it open for writing"
 	}
 	if !s.checked {

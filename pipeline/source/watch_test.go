@@ -421,3 +421,42 @@ func TestPDFUnfinished(t *testing.T) {
 		assert.Equal(t, tc.done, why == "", "%s: %q", tc.name, why)
 	}
 }
+
+// A writer the watcher cannot see (a share without kernel share modes)
+// that pauses exactly at the end of the signed revision: that complete PDF
+// is taken, and when the writer goes on in processed/, the file is moved
+// back and its finished version taken too.
+func TestWatchReopensAFileThatGrowsAfterItWasFiled(t *testing.T) {
+	saved := writeOpen
+	writeOpen = func(string) (bool, bool) { return false, false }
+	t.Cleanup(func() { writeOpen = saved })
+
+	const stable = 100 * time.Millisecond
+	var h handled
+	b := startWatch(t, WatchOptions{StableFor: stable}, h.handle)
+	pdf := signedSample(t)
+	path := filepath.Join(b.dir, "000.00.12.G05-261130-0007.1.pdf")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	_, err = f.Write(pdf[:32508])
+	require.NoError(t, err)
+	waitFor(t, "the first part filed", func() bool { return len(b.snapshot()) == 1 })
+	_, err = f.Write(pdf[32508:]) // through the open file, now in processed/
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	waitFor(t, "the whole file filed", func() bool { return len(b.snapshot()) == 3 })
+
+	evs := b.snapshot()
+	assert.Equal(t, []WatchOutcome{Processed, Reopened, Processed}, []WatchOutcome{evs[0].Outcome, evs[1].Outcome, evs[2].Outcome})
+	assert.Equal(t, path, evs[1].MovedTo, "moved back where it was found")
+	got := h.get(filepath.Base(path))
+	require.Len(t, got, 2)
+	assert.Len(t, got[0], 32508)
+	assert.Equal(t, pdf, got[1], "the finished file is taken")
+	archived, err := os.ReadFile(evs[2].MovedTo)
+	require.NoError(t, err)
+	assert.Equal(t, pdf, archived)
+	entries, err := os.ReadDir(filepath.Dir(evs[2].MovedTo))
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "processed/ holds no copy that disagrees with the archive")
+}
