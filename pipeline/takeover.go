@@ -119,7 +119,9 @@ func (h *heartbeat) begin(ctx context.Context) error {
 // run beats and reaps until end is called.
 func (h *heartbeat) run(ctx context.Context) {
 	defer close(h.done)
-	h.reap(ctx) // processes that stopped cleanly but left jobs behind
+	rctx, cancel := context.WithTimeout(ctx, h.lease)
+	h.reap(rctx) // processes that stopped cleanly but left jobs behind
+	cancel()
 	t := time.NewTicker(h.every)
 	defer t.Stop()
 	for {
