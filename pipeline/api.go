@@ -169,7 +169,14 @@ func (p *Pipeline) Stop(ctx context.Context) error { return p.stop(ctx) }
 // database, so documents whose jobs run in another process (sohoa work)
 // are waited for too.
 func (p *Pipeline) WaitDocuments(ctx context.Context, ids []int64) error {
-	return p.waitDocuments(ctx, ids)
+	return p.waitDocuments(ctx, ids, nil)
+}
+
+// WaitDocumentsReport is WaitDocuments that tells report, after each look
+// at the database (a few times a second) and once at the end, how many of
+// the documents are processed, in any order.
+func (p *Pipeline) WaitDocumentsReport(ctx context.Context, ids []int64, report func(done int)) error {
+	return p.waitDocuments(ctx, ids, report)
 }
 
 // Status assembles what `sohoa status` prints; ENOTFOUND when the dossier

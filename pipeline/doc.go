@@ -63,6 +63,24 @@
 // once: a process killed after our commit but before River marked the job
 // done runs it again elsewhere.
 //
+// # Jobs held by a process that died
+//
+// River marks a job running when a process takes it and rescues it only
+// by age (RescueStuckJobsAfter: JobTimeout plus an hour), so the jobs of a
+// process killed with SIGKILL, or cut off by a crash, would wait 90
+// minutes. Instead every process that runs workers names its River client
+// (the name River writes into attempted_by) and writes a heartbeat every
+// HeartbeatEvery into the worker_processes table; the pipeline creates it
+// when missing. At every heartbeat each worker process looks at the
+// running jobs: one whose holder has been silent for Lease, measured from
+// this process's own unbroken run of heartbeats (after a database outage
+// everyone was silent), or that stopped cleanly, is made available again
+// with River's rescue statement and the reason recorded as the attempt's
+// error; a job on its last attempt is discarded instead. A long job in a
+// process that still answers is never taken, whatever its length. Holdup
+// tells a waiting front end which of its documents are held by whom, and
+// when a dead holder's jobs will be taken over.
+//
 // # Retries
 //
 // Errors that a later attempt may not hit (storage, database, a missing or

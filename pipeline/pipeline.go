@@ -30,6 +30,14 @@ type Pipeline struct {
 	// the whole file), so a batch of large scans does not multiply memory.
 	big chan struct{}
 
+	// self is this process as River (attempted_by) and the heartbeat
+	// table know it; leases stores the heartbeats; hb runs while started.
+	self        *WorkerProcess
+	leases      leaseStore
+	leasesMu    sync.Mutex
+	leasesReady bool
+	hb          *heartbeat
+
 	mu      sync.Mutex
 	started bool
 
@@ -38,6 +46,10 @@ type Pipeline struct {
 	retryPolicy river.ClientRetryPolicy
 	maxAttempts int
 	pollEvery   time.Duration
+	// Heartbeat timings (HeartbeatEvery and Lease unless a test shortens
+	// them).
+	heartbeatEvery time.Duration
+	lease          time.Duration
 }
 
 // Job kinds, stored in River's tables; never rename one. A document gets
@@ -158,6 +170,11 @@ func newPipeline(cfg Config) (*Pipeline, error) {
 		anchors:     anchors,
 		big:         make(chan struct{}, 1),
 		maxAttempts: MaxAttempts,
+		self:        processIdentity(),
+		leases:      newLeaseStore(cfg),
+
+		heartbeatEvery: HeartbeatEvery,
+		lease:          Lease,
 	}
 	return p, nil
 }
@@ -176,6 +193,9 @@ func (p *Pipeline) client() (queue, error) {
 	river.AddWorker(workers, &verifyWorker{p: p})
 	river.AddWorker(workers, &sweepWorker{p: p})
 	rc := &river.Config{
+		// Our own ID, so that the heartbeat table can say whether the
+		// process named in a running job's attempted_by still lives.
+		ID:          p.self.ID,
 		Logger:      p.cfg.Logger.With("component", "river"),
 		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: p.cfg.Workers}},
 		Workers:     workers,
@@ -233,19 +253,28 @@ func (p *Pipeline) start(ctx context.Context) error {
 	if p.started {
 		return sohoa.Errorf(sohoa.ECONFLICT, "pipeline: already started")
 	}
+	hb := p.newHeartbeat(q)
+	if err := hb.begin(ctx); err != nil {
+		return fmt.Errorf("pipeline: start workers: %w", err)
+	}
 	if err := q.start(ctx); err != nil {
+		if herr := hb.store.stopped(context.WithoutCancel(ctx), p.self.ID); herr != nil {
+			p.log.Warn("recording the worker process's stop", "err", herr)
+		}
 		return fmt.Errorf("pipeline: start workers: %w", err)
 	}
 	p.started = true
+	p.hb = hb
+	go hb.run(context.WithoutCancel(ctx))
 	p.log.Info("workers started", "workers", p.cfg.Workers, "sweep_every", p.cfg.ReverifyInterval.String(),
-		"trust_anchors_sha256", p.anchors, "inspect_policy", p.policy.Name)
+		"trust_anchors_sha256", p.anchors, "inspect_policy", p.policy.Name, "worker_process", p.self.ID)
 	return nil
 }
 
 func (p *Pipeline) stop(ctx context.Context) error {
 	p.mu.Lock()
-	q, started := p.q, p.started
-	p.started = false
+	q, started, hb := p.q, p.started, p.hb
+	p.started, p.hb = false, nil
 	p.mu.Unlock()
 	if !started {
 		return nil
@@ -257,6 +286,13 @@ func (p *Pipeline) stop(ctx context.Context) error {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		err = errors.Join(err, q.stopAndCancel(cctx))
+	}
+	// Only now, with no job of ours running: from here on another process
+	// takes over at once whatever River still shows as ours.
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if herr := hb.end(hctx); herr != nil {
+		p.log.Warn("recording the worker process's stop", "err", herr)
 	}
 	if err != nil {
 		return fmt.Errorf("pipeline: stop workers: %w", err)

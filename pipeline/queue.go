@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
@@ -24,6 +25,11 @@ type queue interface {
 	// docsWhere is a JobListParams.Where predicate selecting jobs whose
 	// args name one of the documents.
 	docsWhere(ids []int64) (string, river.NamedArgs)
+	// rescue makes running jobs available again (or discards them) with
+	// River's own rescue statement: only jobs still running and taken
+	// before params.StuckHorizon change, so a job another process took in
+	// the meantime is left alone.
+	rescue(ctx context.Context, params *riverdriver.JobRescueManyParams) error
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 	stopAndCancel(ctx context.Context) error
@@ -31,22 +37,25 @@ type queue interface {
 
 type riverQueue[TTx any] struct {
 	c      *river.Client[TTx]
+	driver riverdriver.Driver[TTx]
 	sqlite bool
 }
 
 func newQueue(cfg Config, rc *river.Config) (queue, error) {
 	if cfg.PGPool != nil {
-		c, err := river.NewClient(riverpgxv5.New(cfg.PGPool), rc)
+		d := riverpgxv5.New(cfg.PGPool)
+		c, err := river.NewClient(d, rc)
 		if err != nil {
 			return nil, err
 		}
-		return &riverQueue[pgx.Tx]{c: c}, nil
+		return &riverQueue[pgx.Tx]{c: c, driver: d}, nil
 	}
-	c, err := river.NewClient(riversqlite.New(cfg.SQLiteDB), rc)
+	d := riversqlite.New(cfg.SQLiteDB)
+	c, err := river.NewClient(d, rc)
 	if err != nil {
 		return nil, err
 	}
-	return &riverQueue[*sql.Tx]{c: c, sqlite: true}, nil
+	return &riverQueue[*sql.Tx]{c: c, driver: d, sqlite: true}, nil
 }
 
 func (q *riverQueue[TTx]) insertTx(ctx context.Context, tx any, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
@@ -72,6 +81,14 @@ func (q *riverQueue[TTx]) docsWhere(ids []int64) (string, river.NamedArgs) {
 		return `json_extract(args, '$.document_id') IN (SELECT value FROM json_each(@doc_ids))`, river.NamedArgs{"doc_ids": string(b)}
 	}
 	return `(args->>'document_id')::bigint = any(@doc_ids::bigint[])`, river.NamedArgs{"doc_ids": ids}
+}
+
+// rescue uses River's driver directly: River's own rescuer only rescues
+// by age (RescueStuckJobsAfter), and its client has no call that touches a
+// running job.
+func (q *riverQueue[TTx]) rescue(ctx context.Context, params *riverdriver.JobRescueManyParams) error {
+	_, err := q.driver.GetExecutor().JobRescueMany(ctx, params)
+	return err
 }
 
 func (q *riverQueue[TTx]) start(ctx context.Context) error         { return q.c.Start(ctx) }

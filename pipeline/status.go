@@ -29,13 +29,16 @@ const listChunk = 400
 // River (whose job table is not indexed by document) only for the
 // documents still without one, and less often: a document without a
 // result and without an unfinished job has failed for good.
-func (p *Pipeline) waitDocuments(ctx context.Context, ids []int64) error {
+func (p *Pipeline) waitDocuments(ctx context.Context, ids []int64, report func(done int)) error {
 	q, err := p.client()
 	if err != nil {
 		return err
 	}
 	left := slices.Clone(ids)
 	for poll := 0; ; poll++ {
+		if report != nil && poll > 0 {
+			report(len(ids) - len(left))
+		}
 		var still []int64
 		for start := 0; start < len(left); start += listChunk {
 			chunk := left[start:min(start+listChunk, len(left))]
@@ -53,13 +56,16 @@ func (p *Pipeline) waitDocuments(ctx context.Context, ids []int64) error {
 			still = append(still, open...)
 		}
 		if len(still) == 0 {
+			if report != nil {
+				report(len(ids))
+			}
 			return nil
 		}
 		left = still
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("wait for documents (%d not processed yet): %w", len(left), ctx.Err())
-		case <-time.After(waitPoll):
+		case <-time.After(waitPoll * time.Duration(1+len(left)/1000)): // a look costs more with more left
 		}
 	}
 }

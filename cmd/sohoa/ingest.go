@@ -631,24 +631,23 @@ func uniqueIDs(ids []int64) []int64 {
 	return out
 }
 
-// wait waits for the documents' inspect and verify jobs, in chunks so the
-// progress display can move.
+// wait waits for the documents' inspect and verify jobs, moving the
+// progress display as they finish, and says what it waits for when it
+// stalls.
 func (r *ingestRun) wait(ctx context.Context, mode string) error {
 	ids := uniqueIDs(r.docIDs)
 	prog := newIngestProgress(r.e, mode, int64(len(ids)), 0)
 	prog.setPhase("inspecting and verifying")
 	defer prog.finish()
-	const chunk = 50
-	for start := 0; start < len(ids); start += chunk {
-		part := ids[start:min(start+chunk, len(ids))]
-		if err := r.pipe.WaitDocuments(ctx, part); err != nil {
-			return err
-		}
-		for range part {
+	stall := r.watchStall(ctx, ids, prog)
+	defer stall.end()
+	shown := 0
+	return r.pipe.WaitDocumentsReport(ctx, ids, func(done int) {
+		for ; shown < done; shown++ {
 			prog.itemDone()
 		}
-	}
-	return nil
+		stall.progressed(done)
+	})
 }
 
 // checks reports what inspection and verification found, after the

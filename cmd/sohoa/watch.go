@@ -21,11 +21,12 @@ func init() {
 // same process. It runs until SIGINT or SIGTERM and then exits 0; other
 // exit codes mean it could not start.
 func runWatch(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "watch", "[--poll 2s] [--stable 5s] [--unit CODE --procedure CODE] DIR")
+	fs := newFlagSet(e, "watch", "[--poll 2s] [--stable 5s] [--max-wait 10m] [--unit CODE --procedure CODE] DIR")
 	cfg := addStoreFlags(fs, e)
 	trustDir := fs.String("trust-dir", "", "trust anchor directory (env SOHOA_TRUST_DIR; default <data dir>/trust when it exists)")
 	poll := fs.Duration("poll", 0, "scan the folder this often, events or not (env SOHOA_WATCH_POLL; default 2s)")
 	stable := fs.Duration("stable", 0, "take a file once its size and time have not changed for this long (env SOHOA_WATCH_STABLE; default 5s)")
+	maxWait := fs.Duration("max-wait", 0, "a stable file that still looks unfinished (a PDF without its final trailer, a file another program has open for writing) goes to failed/ after this long without a change (env SOHOA_WATCH_MAX_WAIT; default 10m)")
 	unit := fs.String("unit", "", "the hot folder's unit: files of dossiers in other units fail; with --procedure, dossiers named by files that do not exist yet are created in this unit")
 	procedure := fs.String("procedure", "", "procedure of the dossiers created from file names (needs --unit)")
 	workers := fs.Int("workers", 0, "inspection and verification workers in this process (0: 2 per CPU)")
@@ -55,14 +56,15 @@ func runWatch(ctx context.Context, e *env, args []string) int {
 	for _, err := range []error{
 		durFromEnv(poll, "SOHOA_WATCH_POLL", source.DefaultPollInterval),
 		durFromEnv(stable, "SOHOA_WATCH_STABLE", source.DefaultStableFor),
+		durFromEnv(maxWait, "SOHOA_WATCH_MAX_WAIT", source.DefaultMaxWait),
 	} {
 		if err != nil {
 			fmt.Fprintln(e.stderr, "sohoa watch:", err)
 			return exitUsage
 		}
 	}
-	if *poll < 0 || *stable < 0 || *workers < 0 {
-		fmt.Fprintln(e.stderr, "sohoa watch: --poll, --stable and --workers must not be negative")
+	if *poll < 0 || *stable < 0 || *maxWait < 0 || *workers < 0 {
+		fmt.Fprintln(e.stderr, "sohoa watch: --poll, --stable, --max-wait and --workers must not be negative")
 		return exitUsage
 	}
 	if *procedure != "" && *unit == "" {
@@ -105,11 +107,12 @@ func runWatch(ctx context.Context, e *env, args []string) int {
 	}()
 
 	h := &watchHandler{e: e, pipe: pipe, resolver: &source.Resolver{Unit: *unit, Procedure: *procedure, Catalog: st.Catalog}, results: map[string]string{}}
-	fmt.Fprintf(e.stdout, "%s watching %s (poll %s, stable %s; catalog %s); stop with Ctrl-C\n",
-		watchStamp(), dir, *poll, *stable, cfg.describeCatalog())
+	fmt.Fprintf(e.stdout, "%s watching %s (poll %s, stable %s, max wait %s; catalog %s); stop with Ctrl-C\n",
+		watchStamp(), dir, *poll, *stable, *maxWait, cfg.describeCatalog())
 	err = source.Watch(ctx, dir, source.WatchOptions{
 		PollInterval: *poll,
 		StableFor:    *stable,
+		MaxWait:      *maxWait,
 		Logger:       e.log,
 		Report:       h.report,
 	}, h.handle)
@@ -183,5 +186,8 @@ func (h *watchHandler) report(ev source.WatchEvent) {
 		fmt.Fprintf(w, "%s failed %s: %s → %s\n", watchStamp(), name, source.Reason(ev.Err), ev.MovedTo)
 	case source.Retry:
 		fmt.Fprintf(w, "%s retry %s in %s: %s\n", watchStamp(), name, ev.RetryIn, source.Reason(ev.Err))
+	case source.Reopened:
+		fmt.Fprintf(w, "%s reopened %s: it changed in %s/ after it was ingested (its writer was not done; raise --stable); moved back to %s, taken again once finished\n",
+			watchStamp(), name, source.ProcessedDir, ev.MovedTo)
 	}
 }

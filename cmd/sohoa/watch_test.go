@@ -46,6 +46,8 @@ func TestWatchCommand(t *testing.T) {
 			return dataDir
 		case "SOHOA_WATCH_POLL":
 			return "50ms"
+		case "SOHOA_WATCH_MAX_WAIT":
+			return "1s"
 		}
 		return ""
 	}}
@@ -62,12 +64,16 @@ func TestWatchCommand(t *testing.T) {
 	ingestCopy(t, sample("unsigned.pdf"), hot, "000.00.12.G05-261201-0009__Đơn đề nghị.pdf")
 	require.NoError(t, os.WriteFile(filepath.Join(hot, ingDossier+"__Tờ khai.pdf"), []byte("garbage, not a PDF"), 0o644))
 	ingestCopy(t, sample("unsigned.pdf"), hot, ingDossier+"__x.pdf.part") // still downloading
+	require.NoError(t, os.WriteFile(filepath.Join(hot, ingDossier+"__empty.pdf"), nil, 0o644))
+	signed, err := os.ReadFile(sample("signed-valid-blt.pdf"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(hot, ingDossier+"__cut.pdf"), signed[:len(signed)/2], 0o644))
 
 	day := time.Now().In(sohoa.Location()).Format("2006-01-02")
 	processed := filepath.Join(hot, "processed", day)
 	failed := filepath.Join(hot, "failed")
 	deadline := time.Now().Add(20 * time.Second)
-	for strings.Count(out.String(), " processed ")+strings.Count(out.String(), " failed ") < 5 {
+	for strings.Count(out.String(), " processed ")+strings.Count(out.String(), " failed ") < 7 {
 		require.False(t, time.Now().After(deadline), "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -88,6 +94,8 @@ func TestWatchCommand(t *testing.T) {
 		"scan0001.pdf": `cannot tell the dossier from the file name`,
 		"000.00.12.G05-261201-0009__Đơn đề nghị.pdf": "its dossier does not exist",
 		ingDossier + "__Tờ khai.pdf":                 "the file is not a PDF",
+		ingDossier + "__empty.pdf":                   "the file is empty (0 bytes)",
+		ingDossier + "__cut.pdf":                     "the file was not finished after 1s without a change: the PDF does not end with a complete trailer",
 	}
 	for name, reason := range reasons {
 		assert.FileExists(t, filepath.Join(failed, name))
@@ -117,6 +125,9 @@ func TestWatchUsage(t *testing.T) {
 	code, _, errOut = runCLI(t, map[string]string{"SOHOA_WATCH_STABLE": "soon"}, "watch", dir)
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, `SOHOA_WATCH_STABLE="soon"`)
+	code, _, errOut = runCLI(t, map[string]string{"SOHOA_WATCH_MAX_WAIT": "-1m"}, "watch", dir)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `SOHOA_WATCH_MAX_WAIT="-1m"`)
 	code, _, errOut = runCLI(t, nil, "watch", "--procedure", "P", dir)
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "--procedure needs --unit")

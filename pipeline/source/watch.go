@@ -22,6 +22,7 @@ const (
 	DefaultPollInterval  = 2 * time.Second
 	DefaultStableFor     = 5 * time.Second
 	DefaultMaxRetryDelay = time.Minute
+	DefaultMaxWait       = 10 * time.Minute
 )
 
 // WatchOptions configure Watch.
@@ -35,6 +36,12 @@ type WatchOptions struct {
 	// DefaultStableFor. Set it above the longest pause of the slowest
 	// scanner writing to the folder.
 	StableFor time.Duration
+	// MaxWait is how long a file that has stopped changing may stay
+	// unfinished (a PDF without its final trailer, a file another program
+	// still has open for writing, an empty file another program holds
+	// open) before it goes to failed/ with the reason; 0 means
+	// DefaultMaxWait.
+	MaxWait time.Duration
 	// MaxRetryDelay caps the back-off between attempts at a file whose
 	// handling failed transiently; 0 means DefaultMaxRetryDelay.
 	MaxRetryDelay time.Duration
@@ -56,10 +63,17 @@ type WatchOutcome string
 const (
 	// Processed: handled, moved to processed/YYYY-MM-DD/.
 	Processed WatchOutcome = "processed"
-	// Failed: a permanent failure; moved to failed/ with a .error.txt.
+	// Failed: a permanent failure (the handler's, or the watcher's: an
+	// empty file, a file never finished within MaxWait); moved to failed/
+	// with a .error.txt.
 	Failed WatchOutcome = "failed"
 	// Retry: a transient failure; the file stays and is tried again.
 	Retry WatchOutcome = "retry"
+	// Reopened: a file filed in processed/ changed there within MaxWait
+	// (its writer was not done, and the watcher could not see it): moved
+	// back to where it was found (MovedTo), to be taken again once
+	// finished.
+	Reopened WatchOutcome = "reopened"
 )
 
 // WatchEvent reports one attempt at a file.
@@ -88,13 +102,33 @@ type pending struct {
 	since   time.Time // when (monotonic) this size and mtime were first seen
 	next    time.Time // not before (back-off after a transient failure)
 	backoff time.Duration
+	// unfinished is why this version cannot be taken yet (checked once
+	// per version: the bytes of a version do not change); said is set once
+	// it was logged.
+	checked    bool
+	unfinished string
+	said       bool
 }
+
+// filedFile is a file moved to processed/, watched for MaxWait in case
+// its writer goes on writing to it there.
+type filedFile struct {
+	orig  string // where it was found
+	size  int64
+	mtime time.Time
+	until time.Time
+}
+
+// writeOpen is openForWriting; tests replace it to play a writer the
+// system cannot see.
+var writeOpen = openForWriting
 
 type watcher struct {
 	dir   string
 	opts  WatchOptions
 	log   *slog.Logger
-	files map[string]*pending // by absolute path
+	files map[string]*pending   // by absolute path
+	filed map[string]*filedFile // by path in processed/
 	fsw   *fsnotify.Watcher
 	dirs  map[string]bool // directories given to fsw
 }
@@ -104,12 +138,20 @@ type watcher struct {
 // events where they arrive and by polling every PollInterval regardless;
 // subfolders are watched too, except hidden ones and processed/ and
 // failed/. A file is handed to handle once it has kept its size and
-// modification time for StableFor, never while a program may still be
-// writing it, never while it is empty, and never when its name is a
-// temporary one (see Skipped).
+// modification time for StableFor, and then only when it looks finished:
+// no program has it open for writing (where the system can tell, see
+// openForWriting), and a PDF (a %PDF- header in its first KiB) ends with
+// a complete trailer (startxref N %%EOF, then only white space, in its
+// last KiB). A stable file that does not look finished waits, up to
+// MaxWait without a change, then goes to failed/; so does an empty file
+// once it has been stable (unless a program still holds it open for
+// writing: scanners create the file first). Files with a temporary name
+// are never taken (see Skipped).
 //
 // After handle succeeds the file moves to processed/YYYY-MM-DD/ (its
-// subfolder path kept); after a permanent failure to failed/, with
+// subfolder path kept), and for MaxWait after that a change to it there
+// (a writer the watcher could not see went on) moves it back to be taken
+// again (Reopened); after a permanent failure to failed/, with
 // <name>.error.txt beside it giving the reason; a name already taken
 // there gets a " (2)", " (3)", … suffix. After a transient failure (the
 // database or the blob store is down) it stays where it is and is tried
@@ -124,6 +166,9 @@ func Watch(ctx context.Context, dir string, opts WatchOptions, handle Handler) e
 	}
 	if opts.MaxRetryDelay <= 0 {
 		opts.MaxRetryDelay = DefaultMaxRetryDelay
+	}
+	if opts.MaxWait <= 0 {
+		opts.MaxWait = DefaultMaxWait
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -142,7 +187,7 @@ func Watch(ctx context.Context, dir string, opts WatchOptions, handle Handler) e
 	if !st.IsDir() {
 		return fmt.Errorf("hot folder %s is not a directory", dir)
 	}
-	w := &watcher{dir: abs, opts: opts, log: opts.Logger.With("component", "watch", "dir", abs), files: map[string]*pending{}, dirs: map[string]bool{}}
+	w := &watcher{dir: abs, opts: opts, log: opts.Logger.With("component", "watch", "dir", abs), files: map[string]*pending{}, filed: map[string]*filedFile{}, dirs: map[string]bool{}}
 
 	var events <-chan fsnotify.Event
 	var errs <-chan error
@@ -208,10 +253,16 @@ func resetTimer(t *time.Timer, d time.Duration) {
 // scan looks at every file once, takes the ready ones, and returns when it
 // wants to look again.
 func (w *watcher) scan(ctx context.Context, handle Handler) time.Time {
+	w.reopen()
 	now := time.Now()
 	next := now.Add(w.opts.PollInterval)
 	seen := map[string]bool{}
 	var ready []File
+	type failed struct {
+		f   File
+		why string
+	}
+	var failing []failed
 	err := filepath.WalkDir(w.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == w.dir {
@@ -250,19 +301,28 @@ func (w *watcher) scan(ctx context.Context, handle Handler) time.Time {
 			// A new version starts over, back-off included.
 			*s = pending{size: f.Size, mtime: f.ModTime, since: now}
 		}
-		if f.Size == 0 {
-			// Scanners and copy tools often create the file before they
-			// write anything; an empty file is never a scan.
-			return nil
-		}
 		due := s.since.Add(w.opts.StableFor)
 		if s.next.After(due) {
 			due = s.next
 		}
-		if !due.After(now) {
+		if due.After(now) {
+			next = earlier(next, due)
+			return nil
+		}
+		// Stable; but a scanner that paused longer than StableFor may not
+		// be done. Wait while the file is visibly unfinished, up to MaxWait.
+		why := w.unfinished(f, s)
+		switch {
+		case why == "":
 			ready = append(ready, f)
-		} else if due.Before(next) {
-			next = due
+		case now.Sub(s.since) >= w.opts.MaxWait || f.Size == 0 && !strings.Contains(why, "open for writing"):
+			failing = append(failing, failed{f, why})
+		default:
+			if !s.said {
+				s.said = true
+				w.log.Info("waiting for the file to be finished", "path", p, "why", why, "max_wait", w.opts.MaxWait.String())
+			}
+			next = earlier(next, s.since.Add(w.opts.MaxWait))
 		}
 		return nil
 	})
@@ -273,6 +333,14 @@ func (w *watcher) scan(ctx context.Context, handle Handler) time.Time {
 	for p := range w.files {
 		if !seen[p] {
 			delete(w.files, p)
+		}
+	}
+	for _, x := range failing {
+		if ctx.Err() != nil {
+			return next
+		}
+		if retryAt := w.giveUp(x.f, x.why); !retryAt.IsZero() {
+			next = earlier(next, retryAt)
 		}
 	}
 	sort.Slice(ready, func(i, j int) bool { return ready[i].Path < ready[j].Path })
@@ -313,12 +381,54 @@ func (w *watcher) take(ctx context.Context, f File, handle Handler) time.Time {
 			return w.retry(f, s, fmt.Errorf("ingested, but cannot move to %s/: %w", ProcessedDir, merr))
 		}
 		delete(w.files, f.Path)
+		w.filed[dest] = &filedFile{orig: f.Path, size: f.Size, mtime: f.ModTime, until: time.Now().Add(w.opts.MaxWait)}
 		w.report(WatchEvent{File: f, Outcome: Processed, MovedTo: dest})
 		return time.Time{}
 	}
 	if !IsPermanent(err) {
 		return w.retry(f, s, err)
 	}
+	return w.toFailed(f, s, err)
+}
+
+// reopen moves back to where they were found the files filed in
+// processed/ that changed there: a writer the watcher could not see (on a
+// share, paused exactly at the end of an earlier revision of a PDF) went
+// on writing through its open file. The finished file is then taken like
+// any other; the part taken before stays in the catalog as an earlier
+// document.
+func (w *watcher) reopen() {
+	now := time.Now()
+	for dest, ff := range w.filed {
+		cur, err := StatFile(dest)
+		if err != nil || now.After(ff.until) {
+			delete(w.filed, dest)
+			continue
+		}
+		if cur.Size == ff.size && cur.ModTime.Equal(ff.mtime) {
+			continue
+		}
+		back, err := freeName(ff.orig)
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(back), 0o750)
+		}
+		if err == nil {
+			err = os.Rename(dest, back)
+		}
+		if err != nil {
+			w.log.Error("a filed file changed after it was ingested, and cannot be moved back", "path", dest, "err", err)
+			delete(w.filed, dest)
+			continue
+		}
+		delete(w.filed, dest)
+		w.log.Warn("a file changed in processed/ after it was ingested: its writer was not done; moved back to be taken again once finished (raise --stable)",
+			"path", dest, "moved_to", back, "size_ingested", ff.size, "size_now", cur.Size)
+		w.report(WatchEvent{File: cur, Outcome: Reopened, MovedTo: back})
+	}
+}
+
+// toFailed files f in failed/ with the reason err.
+func (w *watcher) toFailed(f File, s *pending, err error) time.Time {
 	dest, merr := w.move(f.Path, FailedDir)
 	if merr != nil {
 		return w.retry(f, s, fmt.Errorf("%s; and cannot move to %s/: %w", Reason(err), FailedDir, merr))
@@ -329,6 +439,58 @@ func (w *watcher) take(ctx context.Context, f File, handle Handler) time.Time {
 	}
 	w.report(WatchEvent{File: f, Outcome: Failed, MovedTo: dest, Err: err})
 	return time.Time{}
+}
+
+// giveUp files away a file the watcher will not hand over: empty, or not
+// finished within MaxWait.
+func (w *watcher) giveUp(f File, why string) time.Time {
+	// Look once more right before, as take does.
+	if cur, err := StatFile(f.Path); err != nil || cur.Size != f.Size || !cur.ModTime.Equal(f.ModTime) {
+		return time.Time{}
+	}
+	s := w.files[f.Path]
+	var err error
+	if f.Size == 0 {
+		err = fmt.Errorf("the file is empty (0 bytes), and nothing was written to it for %s; scan the document again", w.opts.StableFor)
+		if strings.Contains(why, "open for writing") {
+			err = fmt.Errorf("the file stayed empty (0 bytes) for %s while %s; scan the document again", w.opts.MaxWait, why)
+		}
+	} else {
+		err = fmt.Errorf("the file was not finished after %s without a change: %s; "+
+			"the scanner or copy may have stopped part-way: scan or copy the document again", w.opts.MaxWait, why)
+	}
+	w.log.Warn("giving up on an unfinished file", "path", f.Path, "err", err)
+	return w.toFailed(f, s, Permanent(err))
+}
+
+// unfinished says why a stable file cannot be taken yet, or "": another
+// program still has it open for writing (where the system can tell), or
+// it is a PDF whose end is not a complete trailer. The trailer is checked
+// once per version of the file.
+func (w *watcher) unfinished(f File, s *pending) string {
+	if busy, _ := writeOpen(f.Path); busy {
+		return "another program still has it open for writing"
+	}
+	if !s.checked {
+		s.checked = true
+		s.unfinished = ""
+		if f.Size == 0 {
+			s.unfinished = "it is empty"
+		} else if why, err := pdfUnfinished(f.Path, f.Size); err != nil {
+			s.checked = false // unreadable now; look again next time
+			s.unfinished = "cannot read it: " + err.Error()
+		} else {
+			s.unfinished = why
+		}
+	}
+	return s.unfinished
+}
+
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 func (w *watcher) retry(f File, s *pending, err error) time.Time {
