@@ -39,8 +39,10 @@ func runStatus(ctx context.Context, e *env, args []string) int {
 	if err := cfg.finish(e); err != nil {
 		return fail(err)
 	}
-	// The catalog is all status reads: no blob store, no verifier.
-	st, err := cfg.openCatalog(ctx, e)
+	// The catalog is all status reads: no blob store, no verifier. A
+	// read-only command never creates one: a mistyped data directory is an
+	// error naming it.
+	st, err := cfg.openWith(ctx, e, openOptions{Existing: true})
 	if err != nil {
 		return fail(err)
 	}

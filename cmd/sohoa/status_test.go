@@ -139,3 +139,15 @@ func TestStatus(t *testing.T) {
 	code_, _, _ = runCmd(t, vars, "status", "a", "b")
 	assert.Equal(t, exitUsage, code_)
 }
+
+// A read-only command on a wrong data directory says so and creates
+// nothing (it used to create an empty catalog and report "not found").
+func TestStatusWrongDataDir(t *testing.T) {
+	for _, dir := range []string{filepath.Join(t.TempDir(), "no-such-dir"), t.TempDir()} {
+		code, _, errOut := runCLI(t, map[string]string{"SOHOA_DATA_DIR": dir}, "status", "000.00.12.G05-261130-0001")
+		require.NotEqual(t, exitOK, code)
+		require.Contains(t, errOut, dir)
+		_, err := os.Stat(filepath.Join(dir, "sohoa.db"))
+		require.True(t, os.IsNotExist(err), "status created a catalog in %s", dir)
+	}
+}
