@@ -78,6 +78,13 @@ type IngestRequest struct {
 	// Body is streamed into the blob store; Ingest never holds the whole
 	// file in memory.
 	Body io.Reader
+	// Reopen, when set, reads the same bytes again from the start. Ingest
+	// needs them again in one rare case: `sohoa fsck --gc` was deleting
+	// them as an orphan blob at the moment they were stored (the blob
+	// existed already, unused). Without Reopen, a Body that is an
+	// io.Seeker is seeked back; otherwise Ingest fails with ECONFLICT and
+	// the file must be sent again.
+	Reopen func() (io.ReadCloser, error)
 }
 
 // IngestResult says what Ingest did.
