@@ -25,27 +25,40 @@ const BlobGCLockStale = 10 * time.Minute
 //     LockBlobForGC: in one transaction it inserts the key's lock row and
 //     then, in a later statement, looks for catalog rows referring to the
 //     key; it commits only when there are none. It then deletes the blob
+//     (giving up once half of BlobGCLockStale has passed since it locked)
 //     and removes the lock (UnlockBlobForGC).
-//   - Ingestion inserts and deletes the same key's lock row (ClaimBlob) in
-//     the transaction that inserts the row referring to the blob;
-//     CreateDocument does this itself. A live gc lock makes that
-//     transaction fail with a *BlobGCLockedError: the caller rolls back,
-//     waits for the lock to go, stores the bytes again and retries.
+//   - Ingestion stores the bytes, then, in the transaction that inserts
+//     the row referring to the blob: inserts and deletes the key's lock
+//     row (ClaimBlob; CreateDocument does it itself) and, after that,
+//     checks that the blob is still stored (BlobStore.Stat). A live gc
+//     lock makes the claim fail with a *BlobGCLockedError; a missing blob
+//     fails the check. Either way the caller rolls back, waits for the
+//     lock to go (breaking it when stale), stores the bytes again and
+//     retries (pipeline.Ingest).
 //
-// Why no referenced blob is ever deleted: both transactions write the
-// same unique key, so they are serialised (PostgreSQL makes an insert wait
-// for an uncommitted insert of the same key, even one its own transaction
-// deleted again, and then fail or go on depending on the outcome; SQLite
-// has one writer). If the ingest transaction commits first, the
-// collector's reference check, a statement that starts after its insert
-// waited for that commit, sees the new row and the collector gives up. If
-// the collector's lock commits first, the claim fails and the document is
-// not recorded until the collector has removed its lock, after which the
-// ingester stores the bytes again. So whenever a committed row refers to a
-// blob, any collector that deletes it must have locked it before that row
-// was committed, which the claim forbids. The proof assumes every row that
-// refers to a blob is written in a transaction that claims it, and that a
-// collector finishes deleting within BlobGCLockStale of locking.
+// Why the check after the claim is needed: a collector may lock the key,
+// delete the blob and unlock between ingestion's store (which found the
+// blob there) and its claim; the claim then succeeds, and only a look at
+// the blob shows it gone. (The test that races them found exactly this.)
+//
+// Why no committed row ever refers to a deleted blob. Let T be an ingest
+// transaction that commits, c its claim and s its check (s after c), and C
+// a collector that deletes the blob. C deletes only while its lock row is
+// committed. Both write the same unique key, so their transactions are
+// serialised: PostgreSQL makes an insert wait for an uncommitted insert of
+// the same key (even one its own transaction deleted again) and then fail
+// or go on by the outcome; SQLite has one writer. If C's lock insert comes
+// after c, it waits for T, and C's reference check, a statement started
+// after that wait (READ COMMITTED takes a snapshot per statement), sees
+// T's row: C gives up. If C's lock was inserted before c and is still
+// there at c, uncommitted or committed, T's claim fails once C commits:
+// T does not commit. So C's lock was committed and removed before c, and
+// so was its deletion, which the check at s then sees: T does not commit.
+// Hence when T commits, the blob is there and no collector deletes it
+// afterwards. The argument assumes every row that refers to a blob is
+// written in a transaction that claims it and checks the blob, and that a
+// collector deletes within BlobGCLockStale of locking (the lock is a
+// lease: a stale one is broken).
 type BlobGCService interface {
 	// LockBlobForGC takes key's gc lock at now for a collector, in a
 	// transaction of its own that commits only when no catalog row
@@ -64,6 +77,8 @@ type BlobGCService interface {
 	// collector holds the lock (Stale when it was taken more than
 	// BlobGCLockStale before now); the caller must then roll back, since
 	// the blob may be gone, and store the bytes again before retrying.
+	// After a successful claim the caller must still check, in the same
+	// transaction, that the blob is stored (see above).
 	ClaimBlob(ctx context.Context, key string, now time.Time) error
 	// BlobGCLock reports key's gc lock: when it was taken, and whether
 	// there is one.

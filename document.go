@@ -156,7 +156,9 @@ type DocumentService interface {
 	// unknown dossier is EINVALID. It claims the blob key against the
 	// garbage collector (BlobGCService.ClaimBlob) in the same
 	// transaction, so it fails with a *BlobGCLockedError (also ECONFLICT,
-	// test with errors.As first) while a collector holds the key's lock.
+	// test with errors.As first) while a collector holds the key's lock;
+	// the caller then checks that the blob is still stored before it
+	// commits (BlobGCService tells why).
 	CreateDocument(ctx context.Context, d *Document) error
 	FindDocumentByID(ctx context.Context, id int64) (*Document, error)
 	// FindDocumentByBlob finds the document holding blobKey in a dossier.

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -163,5 +164,50 @@ func TestIngestGCLockNeedsTheBytesAgain(t *testing.T) {
 		_, err = b.p.Ingest(ctx, r)
 		assert.Equal(t, sohoa.ECONFLICT, sohoa.Code(err), "%v", err)
 		assert.Contains(t, sohoa.Message(err), "the file changed")
+	})
+}
+
+// hookedBlobs runs afterPut once, after the first Put of stored bytes.
+type hookedBlobs struct {
+	sohoa.BlobStore
+	afterPut func(key string)
+}
+
+func (h *hookedBlobs) Put(ctx context.Context, r io.Reader) (sohoa.BlobInfo, error) {
+	info, err := h.BlobStore.Put(ctx, r)
+	if err == nil && !info.Created && h.afterPut != nil {
+		f := h.afterPut
+		h.afterPut = nil
+		f(info.Key)
+	}
+	return info, err
+}
+
+// TestIngestSeesBlobCollectedBeforeClaim: a collector locks, deletes and
+// unlocks the orphan between the ingest's Put (which found it stored) and
+// its transaction. The claim then succeeds; only the look at the blob
+// store inside the transaction catches it, and the bytes are stored again.
+func TestIngestSeesBlobCollectedBeforeClaim(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		body := uniquePDF(6)
+		_, err := b.cfg.Blobs.Put(ctx, bytes.NewReader(body))
+		require.NoError(t, err)
+		cfg := b.cfg
+		collected := false
+		cfg.Blobs = &hookedBlobs{BlobStore: b.cfg.Blobs, afterPut: func(key string) {
+			lockedAt := time.Now()
+			locked, err := b.cat.LockBlobForGC(ctx, key, lockedAt)
+			require.NoError(t, err)
+			require.True(t, locked)
+			require.NoError(t, b.cfg.Blobs.Delete(ctx, key))
+			require.NoError(t, b.cat.UnlockBlobForGC(ctx, key, lockedAt))
+			collected = true
+		}}
+		p := b.pipeline(t, cfg)
+		res, err := p.Ingest(ctx, req("U1-260302-0001", compForm, "a.pdf", body))
+		require.NoError(t, err)
+		require.True(t, collected)
+		requireStored(t, b, res, body)
 	})
 }

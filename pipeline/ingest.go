@@ -104,7 +104,8 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 		var res *IngestResult
 		res, err = p.record(ctx, q, &req, info)
 		var locked *sohoa.BlobGCLockedError
-		if !errors.As(err, &locked) || attempt == maxGCRetries {
+		gone := errors.Is(err, errBlobGone)
+		if !(gone || errors.As(err, &locked)) || attempt == maxGCRetries {
 			if err != nil {
 				return nil, fmt.Errorf("ingest %s into dossier %s: %w", req.FileName, req.DossierCode, err)
 			}
@@ -113,18 +114,27 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 			return res, nil
 		}
 		// A garbage collector (fsck --gc) took the bytes for an orphan
-		// and may have deleted them: wait for it, store them again and
-		// record the document then (see sohoa.BlobGCService).
-		p.log.Info("blob being collected as an orphan; storing it again", "sha256", info.Key,
-			"file", req.FileName, "locked_at", locked.LockedAt, "stale", locked.Stale, "attempt", attempt)
-		if err := p.awaitGC(ctx, info.Key); err != nil {
-			return nil, fmt.Errorf("ingest %s: wait for the garbage collector: %w", req.FileName, err)
+		// and may have deleted them, or has: wait for it, store them
+		// again and record the document then (see sohoa.BlobGCService).
+		if gone {
+			p.log.Info("blob being collected as an orphan; storing it again", "sha256", info.Key,
+				"file", req.FileName, "gone", true, "attempt", attempt)
+		} else {
+			p.log.Info("blob being collected as an orphan; storing it again", "sha256", info.Key,
+				"file", req.FileName, "locked_at", locked.LockedAt, "stale", locked.Stale, "attempt", attempt)
+			if err := p.awaitGC(ctx, info.Key); err != nil {
+				return nil, fmt.Errorf("ingest %s: wait for the garbage collector: %w", req.FileName, err)
+			}
 		}
 		if info, err = p.putAgain(ctx, &req, start, info.Key); err != nil {
 			return nil, fmt.Errorf("ingest %s: store file again: %w", req.FileName, err)
 		}
 	}
 }
+
+// errBlobGone: the stored bytes were deleted (by a garbage collector)
+// between Put and the transaction recording them.
+var errBlobGone = sohoa.Errorf(sohoa.ECONFLICT, "the stored file was removed as an orphan blob meanwhile; store it again")
 
 // maxGCRetries bounds how often Ingest stores a file again because garbage
 // collectors kept locking its bytes.
@@ -229,6 +239,14 @@ func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info
 			}
 			res.Document, res.Duplicate = dup, true
 			return p.audit(ctx, tx, req, ActionDocumentDup, dup, info, nil)
+		}
+		// The claim in CreateDocument keeps collectors off the blob until
+		// this transaction ends; one may have deleted it before, after
+		// the Put above found it stored: look (see sohoa.BlobGCService).
+		if st, err := p.cfg.Blobs.Stat(ctx, info.Key); sohoa.Code(err) == sohoa.ENOTFOUND || (err == nil && st.Size != info.Size) {
+			return errBlobGone
+		} else if err != nil {
+			return fmt.Errorf("check the stored file: %w", err)
 		}
 		jobs, err := q.insertTx(ctx, tx.TxHandle(), []river.InsertManyParams{
 			{Args: processArgs{DocumentID: doc.ID}, InsertOpts: p.insertOpts()},

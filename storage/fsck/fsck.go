@@ -16,7 +16,8 @@
 // records a row for it; the collector therefore takes the blob's gc lock in
 // the catalog before deleting it, in the transaction that checks that no
 // row refers to it, and ingestion claims the key in the transaction that
-// records its row (sohoa.BlobGCService explains why that is enough).
+// records its row, then checks that the blob is still stored
+// (sohoa.BlobGCService explains why that is enough).
 package fsck
 
 import (
