@@ -82,8 +82,8 @@ type IngestRequest struct {
 	// needs them again in one rare case: `sohoa fsck --gc` was deleting
 	// them as an orphan blob at the moment they were stored (the blob
 	// existed already, unused). Without Reopen, a Body that is an
-	// io.Seeker is seeked back; otherwise Ingest fails with ECONFLICT and
-	// the file must be sent again.
+	// io.Seeker is seeked back; otherwise Ingest fails (EINTERNAL, so
+	// that retrying sources retry) and the file must be sent again.
 	Reopen func() (io.ReadCloser, error)
 }
 

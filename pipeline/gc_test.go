@@ -113,7 +113,7 @@ type onlyReader struct{ r io.Reader }
 func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 // TestIngestGCLockNeedsTheBytesAgain: a body that cannot be read again
-// fails the ingest (ECONFLICT, nothing recorded) once the collector is
+// fails the ingest (EINTERNAL, to retry; nothing recorded) once the collector is
 // done; with Reopen, the bytes are read again from there.
 func TestIngestGCLockNeedsTheBytesAgain(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *bundle) {
@@ -126,7 +126,7 @@ func TestIngestGCLockNeedsTheBytesAgain(t *testing.T) {
 		r.Body = onlyReader{r: bytes.NewReader(body)}
 		_, err := b.p.Ingest(ctx, r)
 		require.Error(t, err)
-		assert.Equal(t, sohoa.ECONFLICT, sohoa.Code(err), "%v", err)
+		assert.Equal(t, sohoa.EINTERNAL, sohoa.Code(err), "%v", err)
 		assert.Contains(t, sohoa.Message(err), "send the file again")
 		docs, err := b.cat.FindDocuments(ctx, sohoa.DocumentFilter{Scope: sohoa.AllUnits, BlobKey: key})
 		require.NoError(t, err)
@@ -162,7 +162,7 @@ func TestIngestGCLockNeedsTheBytesAgain(t *testing.T) {
 		r = req("U1-260302-0002", compForm, "b.pdf", other)
 		r.Reopen = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(uniquePDF(5))), nil }
 		_, err = b.p.Ingest(ctx, r)
-		assert.Equal(t, sohoa.ECONFLICT, sohoa.Code(err), "%v", err)
+		assert.Equal(t, sohoa.EINTERNAL, sohoa.Code(err), "%v", err)
 		assert.Contains(t, sohoa.Message(err), "the file changed")
 	})
 }

@@ -105,7 +105,11 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 		res, err = p.record(ctx, q, &req, info)
 		var locked *sohoa.BlobGCLockedError
 		gone := errors.Is(err, errBlobGone)
-		if !(gone || errors.As(err, &locked)) || attempt == maxGCRetries {
+		if attempt == maxGCRetries && (gone || errors.As(err, &locked)) {
+			return nil, fmt.Errorf("ingest %s into dossier %s: %w", req.FileName, req.DossierCode,
+				sohoa.Errorf(sohoa.EINTERNAL, "garbage collectors (fsck --gc) kept removing the file's bytes while it was being recorded; try again"))
+		}
+		if !(gone || errors.As(err, &locked)) {
 			if err != nil {
 				return nil, fmt.Errorf("ingest %s into dossier %s: %w", req.FileName, req.DossierCode, err)
 			}
@@ -134,7 +138,11 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 
 // errBlobGone: the stored bytes were deleted (by a garbage collector)
 // between Put and the transaction recording them.
-var errBlobGone = sohoa.Errorf(sohoa.ECONFLICT, "the stored file was removed as an orphan blob meanwhile; store it again")
+var errBlobGone = errors.New("the stored file was removed as an orphan blob meanwhile")
+
+// The errors Ingest gives up with here are EINTERNAL, not ECONFLICT: the
+// same request, sent again, succeeds, and the hot folder treats ECONFLICT
+// as a verdict on the file (pipeline/source.IsPermanent).
 
 // maxGCRetries bounds how often Ingest stores a file again because garbage
 // collectors kept locking its bytes.
@@ -159,7 +167,7 @@ func (p *Pipeline) awaitGC(ctx context.Context, key string) error {
 			return p.cfg.Catalog.UnlockBlobForGC(ctx, key, at)
 		}
 		if p.now().After(deadline) {
-			return sohoa.Errorf(sohoa.ECONFLICT, "garbage collectors keep locking blob %s; retry later", key)
+			return sohoa.Errorf(sohoa.EINTERNAL, "garbage collectors keep locking blob %s; try again", key)
 		}
 		select {
 		case <-ctx.Done():
@@ -188,7 +196,7 @@ func (p *Pipeline) putAgain(ctx context.Context, req *IngestRequest, start int64
 		}
 		r = req.Body
 	default:
-		return sohoa.BlobInfo{}, sohoa.Errorf(sohoa.ECONFLICT,
+		return sohoa.BlobInfo{}, sohoa.Errorf(sohoa.EINTERNAL,
 			"its bytes were being removed as an orphan by fsck --gc and cannot be read again here; send the file again")
 	}
 	info, err := p.cfg.Blobs.Put(ctx, r)
@@ -196,7 +204,7 @@ func (p *Pipeline) putAgain(ctx context.Context, req *IngestRequest, start int64
 		return sohoa.BlobInfo{}, err
 	}
 	if info.Key != key {
-		return sohoa.BlobInfo{}, sohoa.Errorf(sohoa.ECONFLICT, "the file changed while it was being imported (SHA-256 %s, then %s); import it again", key, info.Key)
+		return sohoa.BlobInfo{}, sohoa.Errorf(sohoa.EINTERNAL, "the file changed while it was being imported (SHA-256 %s, then %s); import it again", key, info.Key)
 	}
 	return info, nil
 }
