@@ -20,7 +20,7 @@ func init() {
 func runFsck(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "fsck", "[--gc] [--gc-min-age DURATION] [--verify-hashes] [--json]")
 	gc := fs.Bool("gc", false, "delete orphan blobs (referenced by no catalog row)")
-	minAge := fs.Duration("gc-min-age", time.Hour, "with --gc, delete only orphans older than this (a blob is written before its row, so a young orphan may be an ingestion in progress)")
+	minAge := fs.Duration("gc-min-age", time.Hour, "with --gc, delete only orphans last written longer ago than this (a second guard: the catalog's gc locks keep imports running meanwhile safe)")
 	verifyHashes := fs.Bool("verify-hashes", false, "re-hash every blob and compare it with its key (reads all bytes)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cfg := addStoreFlags(fs, e)
