@@ -96,6 +96,9 @@ type IngestResult struct {
 	// BlobCreated: this call stored the bytes (false when the blob store
 	// already had them, from this or another dossier).
 	BlobCreated bool
+	// BlobRepaired: the blob store held a damaged copy of these bytes and
+	// this call replaced it (the repair `sohoa fsck` advises).
+	BlobRepaired bool
 	// DossierCreated: the dossier was created from NewDossier.
 	DossierCreated bool
 }

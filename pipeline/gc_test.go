@@ -6,13 +6,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/fsblob"
+	"github.com/sohoa/sohoa/storage/s3blob"
 )
 
 func blobKey(b []byte) string {
@@ -209,5 +213,45 @@ func TestIngestSeesBlobCollectedBeforeClaim(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, collected)
 		requireStored(t, b, res, body)
+	})
+}
+
+// corruptBlob flips a byte of a stored blob behind the store's back.
+func corruptBlob(t *testing.T, blobs sohoa.BlobStore, key string) {
+	t.Helper()
+	ctx := t.Context()
+	r, err := blobs.Open(ctx, key)
+	require.NoError(t, err)
+	b, err := io.ReadAll(r)
+	require.NoError(t, err)
+	r.Close()
+	b[len(b)/2] ^= 0x01
+	switch s := blobs.(type) {
+	case *fsblob.Store:
+		require.NoError(t, os.Chmod(s.Path(key), 0o644))
+		require.NoError(t, os.WriteFile(s.Path(key), b, 0o444))
+	case *s3blob.Store:
+		_, err := s.Client().PutObject(ctx, s.Bucket(), s3blob.ObjectName(key), bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{})
+		require.NoError(t, err)
+	default:
+		t.Fatalf("cannot corrupt a %T", blobs)
+	}
+	require.ErrorIs(t, blobs.Verify(ctx, key), sohoa.ErrCorrupt)
+}
+
+// TestReimportRepairsBlob: importing the original file again replaces a
+// blob damaged at rest (issue 8, item 9); the import is a duplicate.
+func TestReimportRepairsBlob(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		body := uniquePDF(7)
+		first := b.ingest(t, req("U1-260302-0001", compForm, "a.pdf", body))
+		assert.False(t, first.BlobRepaired)
+		corruptBlob(t, b.cfg.Blobs, blobKey(body))
+
+		again := b.ingest(t, req("U1-260302-0001", compForm, "a.pdf", body))
+		assert.True(t, again.Duplicate)
+		assert.True(t, again.BlobRepaired)
+		assert.Equal(t, first.Document.ID, again.Document.ID)
+		require.NoError(t, b.cfg.Blobs.Verify(t.Context(), blobKey(body)))
 	})
 }

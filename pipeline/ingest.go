@@ -115,6 +115,10 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 			}
 			p.log.Debug("ingested", "dossier", req.DossierCode, "document", res.Document.ID, "sha256", info.Key,
 				"size", info.Size, "duplicate", res.Duplicate, "blob_created", info.Created)
+			if info.Repaired {
+				p.log.Warn("the blob store held a damaged copy of this file; replaced it", "sha256", info.Key,
+					"file", req.FileName, "dossier", req.DossierCode, "document", res.Document.ID)
+			}
 			return res, nil
 		}
 		// A garbage collector (fsck --gc) took the bytes for an orphan
@@ -214,7 +218,7 @@ func (p *Pipeline) putAgain(ctx context.Context, req *IngestRequest, start int64
 func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info sohoa.BlobInfo) (*IngestResult, error) {
 	var res *IngestResult
 	err := p.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
-		res = &IngestResult{BlobCreated: info.Created}
+		res = &IngestResult{BlobCreated: info.Created, BlobRepaired: info.Repaired}
 		if err := p.ensureDossier(ctx, tx, req, res); err != nil {
 			return err
 		}
@@ -312,6 +316,9 @@ func (p *Pipeline) audit(ctx context.Context, tx sohoa.Catalog, req *IngestReque
 		"role":         doc.Role,
 		"source":       doc.Source,
 		"blob_created": info.Created,
+	}
+	if info.Repaired {
+		details["blob_repaired"] = true
 	}
 	if doc.ComponentName != "" {
 		details["component"] = doc.ComponentName

@@ -134,6 +134,7 @@ func testRoundTrip(t *testing.T, s sohoa.BlobStore) {
 		before := time.Now().Add(-time.Minute)
 		info := putBytes(t, s, b)
 		require.True(t, info.Created, "first Put of %d bytes", n)
+		require.False(t, info.Repaired, "a first Put repairs nothing")
 		require.WithinRange(t, info.ModTime, before, time.Now().Add(time.Minute))
 
 		st, err := s.Stat(ctx, info.Key)
@@ -190,6 +191,7 @@ func testRepair(t *testing.T, s sohoa.BlobStore, corrupt func(t *testing.T, key 
 
 		again := putBytes(t, s, b)
 		require.True(t, again.Created, "Put of the original bytes over a damaged blob of %d bytes stores them", n)
+		require.True(t, again.Repaired, "and says it repaired the blob")
 		require.NoError(t, s.Verify(ctx, Key(b)), "repaired")
 		require.True(t, bytes.Equal(b, readAll(t, s, Key(b))))
 		repaired++
@@ -199,6 +201,7 @@ func testRepair(t *testing.T, s sohoa.BlobStore, corrupt func(t *testing.T, key 
 
 		third := putBytes(t, s, b)
 		require.False(t, third.Created, "an intact blob is not rewritten")
+		require.False(t, third.Repaired)
 	}
 	require.Len(t, listAll(t, s), 2)
 }

@@ -167,8 +167,10 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (info sohoa.BlobInfo, err 
 	key := hex.EncodeToString(sum)
 	info = sohoa.BlobInfo{Key: key, Size: n}
 	dst := s.Path(key)
+	damaged := false
 	if fi, err := os.Lstat(dst); err == nil {
-		intact, err := s.intact(ctx, key, dst, fi, n)
+		var intact bool
+		intact, damaged, err = s.intact(ctx, key, dst, fi, n)
 		if err != nil {
 			return sohoa.BlobInfo{}, err
 		}
@@ -177,9 +179,8 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (info sohoa.BlobInfo, err 
 			info.ModTime = s.touch(dst, fi)
 			return info, nil
 		}
-		// The stored copy is damaged and we hold the right bytes: put
-		// them in its place, atomically, as below.
-		s.repaired.Add(1)
+		// The stored copy is damaged (or just deleted) and we hold the
+		// right bytes: put them in its place, atomically, as below.
 	}
 	if err := f.Chmod(filePerm); err != nil {
 		return sohoa.BlobInfo{}, fmt.Errorf("fsblob: chmod temp file: %w", err)
@@ -210,7 +211,10 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (info sohoa.BlobInfo, err 
 	if err := syncDir(dir); err != nil {
 		return sohoa.BlobInfo{}, fmt.Errorf("fsblob: fsync %s: %w", dir, err)
 	}
-	info.Created = true
+	info.Created, info.Repaired = true, damaged
+	if damaged {
+		s.repaired.Add(1)
+	}
 	if fi, err := os.Lstat(dst); err == nil {
 		info.ModTime = fi.ModTime().UTC()
 	} else {
@@ -220,12 +224,13 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (info sohoa.BlobInfo, err 
 }
 
 // intact reports whether the stored file dst (fi) holds the n bytes that
-// hash to key. A stored file that cannot be read counts as damaged; only a
-// cancelled ctx is an error.
-func (s *Store) intact(ctx context.Context, key, dst string, fi fs.FileInfo, n int64) (bool, error) {
+// hash to key, and if not, whether it is damaged (rather than deleted
+// since the Lstat). A stored file that cannot be read counts as damaged;
+// only a cancelled ctx is an error.
+func (s *Store) intact(ctx context.Context, key, dst string, fi fs.FileInfo, n int64) (intact, damaged bool, err error) {
 	if !fi.Mode().IsRegular() || fi.Size() != n {
 		s.log.Warn("replacing damaged blob", "key", key, "size", fi.Size(), "want", n, "mode", fi.Mode())
-		return false, nil
+		return false, true, nil
 	}
 	f, err := os.Open(dst)
 	if err == nil {
@@ -234,14 +239,14 @@ func (s *Store) intact(ctx context.Context, key, dst string, fi fs.FileInfo, n i
 	}
 	switch {
 	case err == nil:
-		return true, nil
+		return true, false, nil
 	case ctx.Err() != nil:
-		return false, ctx.Err()
+		return false, false, ctx.Err()
 	case errors.Is(err, fs.ErrNotExist):
-		return false, nil // deleted since the Lstat: store it again
+		return false, false, nil // deleted since the Lstat: store it again
 	}
 	s.log.Warn("replacing damaged blob", "key", key, "err", err)
-	return false, nil
+	return false, true, nil
 }
 
 // touch sets dst's modification time to now and returns it, or fi's when

@@ -165,6 +165,7 @@ func TestPutRepairsTruncatedBlob(t *testing.T) {
 	again, err := s.Put(ctx, bytes.NewReader(b))
 	require.NoError(t, err)
 	require.True(t, again.Created, "the damaged copy was replaced")
+	require.True(t, again.Repaired)
 	require.NoError(t, s.Verify(ctx, info.Key))
 	fi, err := os.Stat(s.Path(info.Key))
 	require.NoError(t, err)

@@ -372,9 +372,10 @@ func (s *Store) putSmall(ctx context.Context, b, sum []byte) (sohoa.BlobInfo, er
 			return sohoa.BlobInfo{}, fmt.Errorf("s3blob: put %s: %w", key, err)
 		}
 	}
-	if st, ok, err := s.exists(ctx, key, info.Size); err != nil {
+	st, state, err := s.exists(ctx, key, info.Size)
+	if err != nil {
 		return sohoa.BlobInfo{}, err
-	} else if ok {
+	} else if state == stored {
 		info.ModTime = st.LastModified.UTC()
 		return info, nil
 	}
@@ -385,7 +386,17 @@ func (s *Store) putSmall(ctx context.Context, b, sum []byte) (sohoa.BlobInfo, er
 	if err := s.putObject(ctx, key, b, sum, false); err != nil {
 		return sohoa.BlobInfo{}, fmt.Errorf("s3blob: put %s: %w", key, err)
 	}
+	s.countRepair(&info, state)
 	return s.created(info), nil
+}
+
+// countRepair marks info Repaired, and counts it, when Put wrote over a
+// damaged object.
+func (s *Store) countRepair(info *sohoa.BlobInfo, state objectState) {
+	if state == damaged {
+		info.Repaired = true
+		s.repaired.Add(1)
+	}
 }
 
 func (s *Store) created(info sohoa.BlobInfo) sohoa.BlobInfo {
@@ -459,9 +470,10 @@ func (s *Store) putLarge(ctx context.Context, body io.Reader, hr *hashingReader)
 	sum := hr.h.Sum(nil)
 	key := hex.EncodeToString(sum)
 	info = sohoa.BlobInfo{Key: key, Size: hr.n}
-	if st, ok, err := s.exists(ctx, key, info.Size); err != nil {
+	st, state, err := s.exists(ctx, key, info.Size)
+	if err != nil {
 		return sohoa.BlobInfo{}, err
-	} else if ok {
+	} else if state == stored {
 		info.ModTime = st.LastModified.UTC()
 		return info, nil
 	}
@@ -492,6 +504,7 @@ func (s *Store) putLarge(ctx context.Context, body io.Reader, hr *hashingReader)
 		return sohoa.BlobInfo{}, fmt.Errorf("s3blob: copy of %s hashes to %x on the server: %w", key, got, sohoa.ErrCorrupt)
 	}
 	info.Created = true
+	s.countRepair(&info, state)
 	info.ModTime = cp.LastModified.UTC()
 	if cp.LastModified.IsZero() {
 		info.ModTime = s.now().UTC()
@@ -499,34 +512,40 @@ func (s *Store) putLarge(ctx context.Context, body io.Reader, hr *hashingReader)
 	return info, nil
 }
 
-// exists reports whether key is stored intact: with the given size and
-// bytes that hash to key. A damaged object is reported absent, which makes
-// Put write the right bytes over it (in a versioned bucket, as a new
-// version on top), and counted.
-func (s *Store) exists(ctx context.Context, key string, size int64) (minio.ObjectInfo, bool, error) {
+// objectState is what exists found under a content key.
+type objectState int
+
+const (
+	absent  objectState = iota
+	stored              // intact
+	damaged             // another size, or bytes that do not hash to the key
+)
+
+// exists says whether key is stored intact: with the given size and bytes
+// that hash to key. Put writes the right bytes over an absent or damaged
+// object (in a versioned bucket, as a new version on top).
+func (s *Store) exists(ctx context.Context, key string, size int64) (minio.ObjectInfo, objectState, error) {
 	st, err := s.c.StatObject(ctx, s.bucket, ObjectName(key), minio.StatObjectOptions{})
 	if isNotFound(err) {
-		return st, false, nil
+		return st, absent, nil
 	}
 	if err != nil {
-		return st, false, fmt.Errorf("s3blob: stat %s: %w", key, err)
+		return st, absent, fmt.Errorf("s3blob: stat %s: %w", key, err)
 	}
 	if st.Size != size {
 		s.log.Warn("replacing damaged blob", "key", key, "size", st.Size, "want", size)
-		s.repaired.Add(1)
-		return st, false, nil
+		return st, damaged, nil
 	}
 	switch err := s.Verify(ctx, key); {
 	case err == nil:
-		return st, true, nil
+		return st, stored, nil
 	case errors.Is(err, sohoa.ErrCorrupt):
 		s.log.Warn("replacing damaged blob", "key", key, "err", err)
-		s.repaired.Add(1)
-		return st, false, nil
+		return st, damaged, nil
 	case sohoa.Code(err) == sohoa.ENOTFOUND:
-		return st, false, nil // deleted since the HEAD
+		return st, absent, nil // deleted since the HEAD
 	default:
-		return st, false, err
+		return st, absent, err
 	}
 }
 
