@@ -15,7 +15,12 @@ type BlobInfo struct {
 	// false when a blob with the same key was already there (content
 	// addressing makes the second write a no-op).
 	Created bool
-	// ModTime is when the store last wrote the blob, in UTC.
+	// Repaired is set only by Put: the store held a damaged copy of these
+	// bytes (another size or hash, or unreadable) and this call replaced
+	// it; Created is then set too.
+	Repaired bool
+	// ModTime is when the store last wrote the blob (or, on stores that
+	// refresh it, when the same bytes were last put again), in UTC.
 	ModTime time.Time
 }
 
@@ -41,8 +46,10 @@ type BlobStore interface {
 	// Put streams r into the store, hashing while it writes, and returns
 	// the key. Nothing is ever visible under a key but the complete bytes
 	// that hash to it: a failed or cancelled Put leaves no blob behind.
-	// Putting bytes that are already stored reports Created=false and does
-	// not rewrite them.
+	// Putting bytes that are already stored checks the stored copy: intact,
+	// Put reports Created=false and does not rewrite it; damaged, Put
+	// replaces it (Created and Repaired). Re-importing the original file is
+	// how a blob damaged at rest is repaired.
 	Put(ctx context.Context, r io.Reader) (BlobInfo, error)
 	// Open returns a reader over the blob, ENOTFOUND when there is none.
 	Open(ctx context.Context, key string) (BlobReader, error)

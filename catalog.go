@@ -26,6 +26,7 @@ type Catalog interface {
 	ProcedureService
 	DossierService
 	DocumentService
+	BlobGCService
 	InspectionService
 	VerificationService
 	ReportService

@@ -153,7 +153,12 @@ type DocumentService interface {
 	// second document with the same blob in the same dossier is ECONFLICT
 	// (FindDocumentByBlob returns the first), and that conflict leaves a
 	// transaction usable, so the caller can go on to find the first; an
-	// unknown dossier is EINVALID.
+	// unknown dossier is EINVALID. It claims the blob key against the
+	// garbage collector (BlobGCService.ClaimBlob) in the same
+	// transaction, so it fails with a *BlobGCLockedError (also ECONFLICT,
+	// test with errors.As first) while a collector holds the key's lock;
+	// the caller then checks that the blob is still stored before it
+	// commits (BlobGCService tells why).
 	CreateDocument(ctx context.Context, d *Document) error
 	FindDocumentByID(ctx context.Context, id int64) (*Document, error)
 	// FindDocumentByBlob finds the document holding blobKey in a dossier.
@@ -161,6 +166,8 @@ type DocumentService interface {
 	FindDocuments(ctx context.Context, f DocumentFilter) ([]*Document, error)
 	// ForEachBlobKey calls fn once for every distinct blob key documents
 	// refer to, in key order, with the size recorded for it; fsck uses it.
+	// Documents are the only catalog rows that refer to blobs (reports
+	// refer to documents); LockBlobForGC checks the same rows.
 	// An error from fn stops the walk and is returned.
 	ForEachBlobKey(ctx context.Context, fn func(key string, size int64) error) error
 }

@@ -78,6 +78,13 @@ type IngestRequest struct {
 	// Body is streamed into the blob store; Ingest never holds the whole
 	// file in memory.
 	Body io.Reader
+	// Reopen, when set, reads the same bytes again from the start. Ingest
+	// needs them again in one rare case: `sohoa fsck --gc` was deleting
+	// them as an orphan blob at the moment they were stored (the blob
+	// existed already, unused). Without Reopen, a Body that is an
+	// io.Seeker is seeked back; otherwise Ingest fails (EINTERNAL, so
+	// that retrying sources retry) and the file must be sent again.
+	Reopen func() (io.ReadCloser, error)
 }
 
 // IngestResult says what Ingest did.
@@ -89,6 +96,9 @@ type IngestResult struct {
 	// BlobCreated: this call stored the bytes (false when the blob store
 	// already had them, from this or another dossier).
 	BlobCreated bool
+	// BlobRepaired: the blob store held a damaged copy of these bytes and
+	// this call replaced it (the repair `sohoa fsck` advises).
+	BlobRepaired bool
 	// DossierCreated: the dossier was created from NewDossier.
 	DossierCreated bool
 }

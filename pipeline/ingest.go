@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -84,6 +87,12 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 	if err != nil {
 		return nil, err
 	}
+	start := int64(-1) // where a seekable body starts, to store it again
+	if sk, ok := req.Body.(io.Seeker); ok && req.Reopen == nil {
+		if off, err := sk.Seek(0, io.SeekCurrent); err == nil {
+			start = off
+		}
+	}
 	body := bufio.NewReaderSize(req.Body, 64<<10)
 	if req.MediaType == "" {
 		head, _ := body.Peek(sniffLen) // a short or failing body is Put's to report
@@ -93,16 +102,131 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 	if err != nil {
 		return nil, fmt.Errorf("ingest %s: store file: %w", req.FileName, err)
 	}
+	for attempt := 1; ; attempt++ {
+		var res *IngestResult
+		res, err = p.record(ctx, q, &req, info)
+		var locked *sohoa.BlobGCLockedError
+		gone := errors.Is(err, errBlobGone)
+		if attempt == maxGCRetries && (gone || errors.As(err, &locked)) {
+			return nil, fmt.Errorf("ingest %s into dossier %s: %w", req.FileName, req.DossierCode,
+				sohoa.Errorf(sohoa.EINTERNAL, "garbage collectors (fsck --gc) kept removing the file's bytes while it was being recorded; try again"))
+		}
+		if !(gone || errors.As(err, &locked)) {
+			if err != nil {
+				return nil, fmt.Errorf("ingest %s into dossier %s: %w", req.FileName, req.DossierCode, err)
+			}
+			p.log.Debug("ingested", "dossier", req.DossierCode, "document", res.Document.ID, "sha256", info.Key,
+				"size", info.Size, "duplicate", res.Duplicate, "blob_created", info.Created)
+			if info.Repaired {
+				p.log.Warn("the blob store held a damaged copy of this file; replaced it", "sha256", info.Key,
+					"file", req.FileName, "dossier", req.DossierCode, "document", res.Document.ID)
+			}
+			return res, nil
+		}
+		// A garbage collector (fsck --gc) took the bytes for an orphan
+		// and may have deleted them, or has: wait for it, store them
+		// again and record the document then (see sohoa.BlobGCService).
+		if gone {
+			p.log.Info("blob being collected as an orphan; storing it again", "sha256", info.Key,
+				"file", req.FileName, "gone", true, "attempt", attempt)
+		} else {
+			p.log.Info("blob being collected as an orphan; storing it again", "sha256", info.Key,
+				"file", req.FileName, "locked_at", locked.LockedAt, "stale", locked.Stale, "attempt", attempt)
+			if err := p.awaitGC(ctx, info.Key); err != nil {
+				return nil, fmt.Errorf("ingest %s: wait for the garbage collector: %w", req.FileName, err)
+			}
+		}
+		if info, err = p.putAgain(ctx, &req, start, info.Key); err != nil {
+			return nil, fmt.Errorf("ingest %s: store file again: %w", req.FileName, err)
+		}
+	}
+}
 
+// errBlobGone: the stored bytes were deleted (by a garbage collector)
+// between Put and the transaction recording them.
+var errBlobGone = errors.New("the stored file was removed as an orphan blob meanwhile")
+
+// The errors Ingest gives up with here are EINTERNAL, not ECONFLICT: the
+// same request, sent again, succeeds, and the hot folder treats ECONFLICT
+// as a verdict on the file (pipeline/source.IsPermanent).
+
+// maxGCRetries bounds how often Ingest stores a file again because garbage
+// collectors kept locking its bytes.
+const maxGCRetries = 5
+
+// gcPollMax is the longest pause between two looks at a gc lock.
+const gcPollMax = time.Second
+
+// awaitGC returns once no collector holds key's gc lock, breaking a lock
+// that has gone stale (its collector crashed). It waits at most a little
+// longer than BlobGCLockStale: by then any lock it saw is stale.
+func (p *Pipeline) awaitGC(ctx context.Context, key string) error {
+	deadline := p.now().Add(sohoa.BlobGCLockStale + time.Minute)
+	delay := 5 * time.Millisecond
+	for {
+		at, locked, err := p.cfg.Catalog.BlobGCLock(ctx, key)
+		if err != nil || !locked {
+			return err
+		}
+		if p.now().Sub(at) > sohoa.BlobGCLockStale {
+			p.log.Warn("breaking an abandoned gc lock", "sha256", key, "locked_at", at)
+			return p.cfg.Catalog.UnlockBlobForGC(ctx, key, at)
+		}
+		if p.now().After(deadline) {
+			return sohoa.Errorf(sohoa.EINTERNAL, "garbage collectors keep locking blob %s; try again", key)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, gcPollMax)
+	}
+}
+
+// putAgain stores the request's bytes again, from Reopen or by seeking the
+// body back to start, and checks that they are the bytes first stored.
+func (p *Pipeline) putAgain(ctx context.Context, req *IngestRequest, start int64, key string) (sohoa.BlobInfo, error) {
+	var r io.Reader
+	switch {
+	case req.Reopen != nil:
+		rc, err := req.Reopen()
+		if err != nil {
+			return sohoa.BlobInfo{}, err
+		}
+		defer rc.Close()
+		r = rc
+	case start >= 0:
+		if _, err := req.Body.(io.Seeker).Seek(start, io.SeekStart); err != nil {
+			return sohoa.BlobInfo{}, err
+		}
+		r = req.Body
+	default:
+		return sohoa.BlobInfo{}, sohoa.Errorf(sohoa.EINTERNAL,
+			"its bytes were being removed as an orphan by fsck --gc and cannot be read again here; send the file again")
+	}
+	info, err := p.cfg.Blobs.Put(ctx, r)
+	if err != nil {
+		return sohoa.BlobInfo{}, err
+	}
+	if info.Key != key {
+		return sohoa.BlobInfo{}, sohoa.Errorf(sohoa.EINTERNAL, "the file changed while it was being imported (SHA-256 %s, then %s); import it again", key, info.Key)
+	}
+	return info, nil
+}
+
+// record finds or creates the document for the stored bytes, enqueues its
+// job and writes the audit entry, in one transaction.
+func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info sohoa.BlobInfo) (*IngestResult, error) {
 	var res *IngestResult
-	err = p.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
-		res = &IngestResult{BlobCreated: info.Created}
-		if err := p.ensureDossier(ctx, tx, &req, res); err != nil {
+	err := p.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
+		res = &IngestResult{BlobCreated: info.Created, BlobRepaired: info.Repaired}
+		if err := p.ensureDossier(ctx, tx, req, res); err != nil {
 			return err
 		}
 		if dup, err := tx.FindDocumentByBlob(ctx, req.DossierCode, info.Key); err == nil {
 			res.Document, res.Duplicate = dup, true
-			return p.audit(ctx, tx, &req, ActionDocumentDup, dup, info, nil)
+			return p.audit(ctx, tx, req, ActionDocumentDup, dup, info, nil)
 		} else if sohoa.Code(err) != sohoa.ENOTFOUND {
 			return err
 		}
@@ -118,7 +242,8 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 			UploadedBy:    req.UploadedBy,
 		}
 		if err := tx.CreateDocument(ctx, doc); err != nil { // a conflict leaves tx usable
-			if sohoa.Code(err) != sohoa.ECONFLICT {
+			var locked *sohoa.BlobGCLockedError
+			if sohoa.Code(err) != sohoa.ECONFLICT || errors.As(err, &locked) {
 				return err
 			}
 			// Another ingest of the same bytes won the race.
@@ -127,7 +252,15 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 				return err
 			}
 			res.Document, res.Duplicate = dup, true
-			return p.audit(ctx, tx, &req, ActionDocumentDup, dup, info, nil)
+			return p.audit(ctx, tx, req, ActionDocumentDup, dup, info, nil)
+		}
+		// The claim in CreateDocument keeps collectors off the blob until
+		// this transaction ends; one may have deleted it before, after
+		// the Put above found it stored: look (see sohoa.BlobGCService).
+		if st, err := p.cfg.Blobs.Stat(ctx, info.Key); sohoa.Code(err) == sohoa.ENOTFOUND || (err == nil && st.Size != info.Size) {
+			return errBlobGone
+		} else if err != nil {
+			return fmt.Errorf("check the stored file: %w", err)
 		}
 		jobs, err := q.insertTx(ctx, tx.TxHandle(), []river.InsertManyParams{
 			{Args: processArgs{DocumentID: doc.ID}, InsertOpts: p.insertOpts()},
@@ -140,13 +273,11 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 			ids = append(ids, j.Job.ID)
 		}
 		res.Document = doc
-		return p.audit(ctx, tx, &req, ActionDocumentIngest, doc, info, ids)
+		return p.audit(ctx, tx, req, ActionDocumentIngest, doc, info, ids)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ingest %s into dossier %s: %w", req.FileName, req.DossierCode, err)
+		return nil, err
 	}
-	p.log.Debug("ingested", "dossier", req.DossierCode, "document", res.Document.ID, "sha256", info.Key,
-		"size", info.Size, "duplicate", res.Duplicate, "blob_created", info.Created)
 	return res, nil
 }
 
@@ -187,6 +318,9 @@ func (p *Pipeline) audit(ctx context.Context, tx sohoa.Catalog, req *IngestReque
 		"role":         doc.Role,
 		"source":       doc.Source,
 		"blob_created": info.Created,
+	}
+	if info.Repaired {
+		details["blob_repaired"] = true
 	}
 	if doc.ComponentName != "" {
 		details["component"] = doc.ComponentName

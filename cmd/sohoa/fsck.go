@@ -2,29 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"time"
 
-	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/fsck"
 )
 
 func init() {
 	register("fsck", "check that every catalog row has its blob and every blob its bytes: sohoa fsck [--gc] [--verify-hashes]", runFsck)
-}
-
-// fsckResult is what sohoa fsck found; --json prints it.
-type fsckResult struct {
-	CatalogKeys int      `json:"catalog_keys"`
-	Blobs       int      `json:"blobs"`
-	Missing     []string `json:"missing"`  // in the catalog, not in the blob store
-	Corrupt     []string `json:"corrupt"`  // bytes no longer match the key
-	Orphans     []string `json:"orphans"`  // in the blob store, in no catalog row
-	Removed     []string `json:"removed"`  // orphans deleted by --gc
-	Verified    int      `json:"verified"` // blobs re-hashed with --verify-hashes
-	OK          bool     `json:"ok"`
 }
 
 // runFsck compares the catalog with the blob store. Exit 0 when every
@@ -33,7 +20,7 @@ type fsckResult struct {
 func runFsck(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "fsck", "[--gc] [--gc-min-age DURATION] [--verify-hashes] [--json]")
 	gc := fs.Bool("gc", false, "delete orphan blobs (referenced by no catalog row)")
-	minAge := fs.Duration("gc-min-age", time.Hour, "with --gc, delete only orphans older than this (a blob is written before its row, so a young orphan may be an ingestion in progress)")
+	minAge := fs.Duration("gc-min-age", time.Hour, "with --gc, delete only orphans last written longer ago than this (a second guard: the catalog's gc locks keep imports running meanwhile safe)")
 	verifyHashes := fs.Bool("verify-hashes", false, "re-hash every blob and compare it with its key (reads all bytes)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cfg := addStoreFlags(fs, e)
@@ -45,7 +32,9 @@ func runFsck(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	defer s.Close()
-	res, err := fsck(ctx, s.Catalog, s.Blobs, *verifyHashes, *gc, *minAge, time.Now())
+	res, err := fsck.Run(ctx, s.Catalog, s.Blobs, fsck.Options{
+		VerifyHashes: *verifyHashes, GC: *gc, MinAge: *minAge, Logger: e.log,
+	})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "sohoa fsck:", err)
 		return exitCode(err)
@@ -55,31 +44,7 @@ func runFsck(ctx context.Context, e *env, args []string) int {
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(res)
 	} else {
-		fmt.Fprintf(e.stdout, "catalog: %d blob keys; blob store: %d blobs", res.CatalogKeys, res.Blobs)
-		if *verifyHashes {
-			fmt.Fprintf(e.stdout, "; %d re-hashed", res.Verified)
-		}
-		fmt.Fprintln(e.stdout)
-		for _, k := range res.Missing {
-			fmt.Fprintf(e.stdout, "MISSING  %s (a catalog row points to it; the blob store does not have it)\n", k)
-		}
-		for _, k := range res.Corrupt {
-			fmt.Fprintf(e.stdout, "CORRUPT  %s (its bytes no longer hash to the key)\n", k)
-		}
-		removed := map[string]bool{}
-		for _, k := range res.Removed {
-			removed[k] = true
-		}
-		for _, k := range res.Orphans {
-			if removed[k] {
-				fmt.Fprintf(e.stdout, "REMOVED  %s (orphan)\n", k)
-			} else {
-				fmt.Fprintf(e.stdout, "ORPHAN   %s (no catalog row; harmless, --gc removes it)\n", k)
-			}
-		}
-		if res.OK {
-			fmt.Fprintln(e.stdout, "ok")
-		}
+		printFsck(e.stdout, res, *verifyHashes)
 	}
 	if !res.OK {
 		return exitFailure
@@ -87,64 +52,76 @@ func runFsck(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// fsck walks the catalog's blob keys, then the blob store. Memory is one
-// 32-byte entry per catalog key.
-func fsck(ctx context.Context, cat sohoa.Catalog, blobs sohoa.BlobStore, verifyHashes, gc bool, minAge time.Duration, now time.Time) (*fsckResult, error) {
-	res := &fsckResult{Missing: []string{}, Corrupt: []string{}, Orphans: []string{}, Removed: []string{}}
-	known := map[[32]byte]bool{}
-	err := cat.ForEachBlobKey(ctx, func(key string, size int64) error {
-		var k [32]byte
-		if _, err := hex.Decode(k[:], []byte(key)); err != nil {
-			return fmt.Errorf("catalog holds an invalid blob key %q: %w", key, err)
+// printFsck prints what fsck found, a line per blob, with the documents
+// that refer to a damaged blob and how to repair it.
+func printFsck(w io.Writer, res *fsck.Result, verifyHashes bool) {
+	fmt.Fprintf(w, "catalog: %d blob keys; blob store: %d blobs", res.CatalogKeys, res.Blobs)
+	if verifyHashes {
+		fmt.Fprintf(w, "; %d re-hashed", res.Verified)
+	}
+	fmt.Fprintln(w)
+	damaged := map[string]bool{}
+	for _, d := range res.Damaged {
+		damaged[d.Key] = true
+		switch d.Problem {
+		case fsck.ProblemMissing:
+			fmt.Fprintf(w, "MISSING  %s (catalog rows point to it; the blob store does not have it)\n", d.Key)
+		case fsck.ProblemSize:
+			fmt.Fprintf(w, "CORRUPT  %s (its size is not the %d bytes recorded)\n", d.Key, d.Size)
+		default:
+			fmt.Fprintf(w, "CORRUPT  %s (its bytes no longer hash to the key)\n", d.Key)
 		}
-		known[k] = true
-		res.CatalogKeys++
-		info, err := blobs.Stat(ctx, key)
+		for _, doc := range d.Documents {
+			what := string(doc.Role)
+			if doc.Component != "" {
+				what += fmt.Sprintf(" %q", doc.Component)
+			}
+			fmt.Fprintf(w, "         document %d %q (%s) of dossier %s\n", doc.ID, doc.FileName, what, doc.Dossier)
+		}
+		fmt.Fprintf(w, "         fix: %s\n", d.Fix)
+	}
+	for _, k := range res.Corrupt {
+		if !damaged[k] {
+			fmt.Fprintf(w, "CORRUPT  %s (orphan: its bytes no longer hash to the key; no row refers to it)\n", k)
+		}
+	}
+	removed := map[string]bool{}
+	for _, k := range res.Removed {
+		removed[k] = true
+	}
+	kept := map[string]string{}
+	for _, k := range res.Kept {
+		kept[k.Key] = k.Reason
+	}
+	for _, k := range res.Orphans {
 		switch {
-		case sohoa.Code(err) == sohoa.ENOTFOUND:
-			res.Missing = append(res.Missing, key)
-		case err != nil:
-			return fmt.Errorf("stat blob %s: %w", key, err)
-		case info.Size != size:
-			res.Corrupt = append(res.Corrupt, key)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walk catalog: %w", err)
-	}
-	var orphans []sohoa.BlobInfo
-	err = blobs.List(ctx, func(b sohoa.BlobInfo) error {
-		res.Blobs++
-		var k [32]byte
-		if _, err := hex.Decode(k[:], []byte(b.Key)); err != nil || !known[k] {
-			res.Orphans = append(res.Orphans, b.Key)
-			orphans = append(orphans, b)
-		}
-		if verifyHashes {
-			res.Verified++
-			if err := blobs.Verify(ctx, b.Key); errors.Is(err, sohoa.ErrCorrupt) {
-				res.Corrupt = append(res.Corrupt, b.Key)
-			} else if err != nil {
-				return fmt.Errorf("verify blob %s: %w", b.Key, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walk blob store: %w", err)
-	}
-	if gc {
-		for _, b := range orphans {
-			if !b.ModTime.IsZero() && now.Sub(b.ModTime) < minAge {
-				continue
-			}
-			if err := blobs.Delete(ctx, b.Key); err != nil {
-				return nil, fmt.Errorf("remove orphan %s: %w", b.Key, err)
-			}
-			res.Removed = append(res.Removed, b.Key)
+		case removed[k]:
+			fmt.Fprintf(w, "REMOVED  %s (orphan)\n", k)
+		case kept[k] != "":
+			fmt.Fprintf(w, "KEPT     %s (orphan, not removed: %s)\n", k, keptReason(kept[k]))
+		default:
+			fmt.Fprintf(w, "ORPHAN   %s (no catalog row; harmless, --gc removes it)\n", k)
 		}
 	}
-	res.OK = len(res.Missing) == 0 && len(res.Corrupt) == 0
-	return res, nil
+	if res.OK {
+		fmt.Fprintln(w, "ok")
+	}
+}
+
+func keptReason(r string) string {
+	switch r {
+	case fsck.KeptReferenced:
+		return "an import recorded a document for it meanwhile"
+	case fsck.KeptLocked:
+		return "another fsck --gc is removing it"
+	case fsck.KeptRecent:
+		return "stored again since it was listed"
+	case fsck.KeptRetained:
+		return "under object-lock retention"
+	case fsck.KeptSlow:
+		return "its gc lock got too old to delete safely; run again"
+	case fsck.KeptGone:
+		return "already removed by another fsck --gc"
+	}
+	return r
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/storage/fsck"
 )
 
 // seedCatalog opens the embedded default in dataDir and records one
@@ -71,12 +72,35 @@ func TestFsck(t *testing.T) {
 
 	code, out, _ = runCLI(t, vars, "fsck", "--verify-hashes", "--json")
 	require.Equal(t, exitFailure, code)
-	var res fsckResult
+	var res fsck.Result
 	require.NoError(t, json.Unmarshal([]byte(out), &res))
 	require.Equal(t, []string{keys[0]}, res.Missing)
 	require.Equal(t, []string{keys[1]}, res.Corrupt)
 	require.Equal(t, []string{orphan.Key}, res.Orphans)
 	require.Empty(t, res.Removed)
+	// Each damaged blob names the documents over it and the repair.
+	require.Len(t, res.Damaged, 2)
+	for i, d := range res.Damaged {
+		require.Equal(t, keys[i], d.Key)
+		require.Equal(t, []string{fsck.ProblemMissing, fsck.ProblemHash}[i], d.Problem)
+		require.Len(t, d.Documents, 1)
+		require.Equal(t, "thành phần "+string(rune('A'+i)), d.Documents[0].Component)
+		require.Contains(t, d.Fix, "sohoa ingest")
+	}
+	_, out, _ = runCLI(t, vars, "fsck")
+	require.Contains(t, out, "MISSING  "+keys[0])
+	require.Contains(t, out, `(component "thành phần A") of dossier`)
+	require.Contains(t, out, "fix: re-import the original file")
+
+	// Re-importing the original bytes repairs both: the store replaces the
+	// damaged copy, the catalog records nothing new.
+	for _, c := range []string{"first document", "second document"} {
+		info, err := blobs.Put(context.Background(), bytes.NewReader([]byte(c)))
+		require.NoError(t, err)
+		require.True(t, info.Created, "the damaged blob was written again")
+	}
+	code, out, _ = runCLI(t, vars, "fsck", "--verify-hashes")
+	require.Equal(t, 0, code, out)
 
 	// --gc leaves young orphans alone (an ingestion may be in progress)...
 	_, out, _ = runCLI(t, vars, "fsck", "--gc")

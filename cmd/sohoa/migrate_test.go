@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io/fs"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sohoa/sohoa/migrations"
 	"github.com/sohoa/sohoa/storage/postgres/pgtest"
 )
 
@@ -35,7 +40,7 @@ func TestMigrateSQLite(t *testing.T) {
 	code, out, errOut = runCmd(t, vars, "migrate")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "already up to date")
-	assert.Contains(t, out, "catalog version 4")
+	assert.Contains(t, out, fmt.Sprintf("catalog version %d", latestMigration(t)))
 
 	// The flag wins over the environment.
 	other := filepath.Join(t.TempDir(), "other")
@@ -73,4 +78,20 @@ func TestMigratePostgres(t *testing.T) {
 func TestRedactURL(t *testing.T) {
 	assert.Equal(t, "postgres://sohoa:***@db:5432/sohoa", redactURL("postgres://sohoa:s3cret@db:5432/sohoa"))
 	assert.Equal(t, "postgres://postgres@127.0.0.1/x", redactURL("postgres://postgres@127.0.0.1/x"))
+}
+
+// latestMigration is the highest goose version among the embedded SQLite
+// migrations (the NNNNN_ prefix of their names).
+func latestMigration(t *testing.T) int64 {
+	t.Helper()
+	entries, err := fs.ReadDir(migrations.SQLite(), ".")
+	require.NoError(t, err)
+	var latest int64
+	for _, e := range entries {
+		prefix, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.ParseInt(prefix, 10, 64)
+		require.NoError(t, err, e.Name())
+		latest = max(latest, v)
+	}
+	return latest
 }

@@ -132,7 +132,14 @@ func versitygwBinary(t testing.TB) string {
 // its directory removed when t ends.
 func StartS3(t testing.TB) *S3Server {
 	t.Helper()
-	s := &S3Server{t: t, bin: versitygwBinary(t), dir: t.TempDir(),
+	return StartS3In(t, t.TempDir())
+}
+
+// StartS3In is StartS3 keeping its data, versions and log in dir (a small
+// filesystem, say, to fill the server's disk); it is killed when t ends.
+func StartS3In(t testing.TB, dir string) *S3Server {
+	t.Helper()
+	s := &S3Server{t: t, bin: versitygwBinary(t), dir: dir,
 		AccessKey: "fault" + randomHex(6), SecretKey: randomHex(20)}
 	for _, d := range []string{"data", "versions"} {
 		if err := os.MkdirAll(filepath.Join(s.dir, d), 0o755); err != nil {

@@ -10,7 +10,9 @@ package testenv
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -77,4 +79,40 @@ func NewBucket(t testing.TB) string {
 		prefix = "t"
 	}
 	return "sohoa-" + prefix + "-" + hex.EncodeToString(b[:])
+}
+
+// Tmpfs mounts a fresh tmpfs with the given mount options (such as
+// "size=1m", "size=1m,nr_inodes=8") and returns its directory, which every
+// user may enter (so that a server running as another user, such as
+// PostgreSQL, can use a directory inside it). It is unmounted and removed
+// when t ends. Tests use it to fill a disk for real. When mounting is not
+// possible (not root, no mount permission in a container) the test skips,
+// or fails when CI is set.
+func Tmpfs(t testing.TB, options string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "sohoa-tmpfs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", options+",mode=0755", "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		os.Remove(dir)
+		msg := fmt.Sprintf("cannot mount a tmpfs (needs root or CAP_SYS_ADMIN): %v: %s", err, strings.TrimSpace(string(out)))
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s; CI is set, so this test may not skip", msg)
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			// Busy (a server still has a file open): detach it now, the
+			// kernel frees it once the last file is closed.
+			if out2, err2 := exec.Command("umount", "-l", dir).CombinedOutput(); err2 != nil {
+				t.Errorf("umount %s: %v: %s; %v: %s", dir, err, out, err2, out2)
+				return
+			}
+		}
+		os.Remove(dir)
+	})
+	return dir
 }

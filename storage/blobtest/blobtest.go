@@ -37,7 +37,8 @@ const MaxHeapGrowth = LargeSize / 2
 // RunConformance runs the suite. newStore must return an empty store that
 // the test may fill (a fresh directory or bucket per call); it is called
 // once per subtest. corrupt must change the stored bytes of key behind the
-// store's back, keeping the object readable, so that Verify can catch it.
+// store's back, keeping the object readable and its size, so that Verify
+// can catch it and Put of the original bytes must repair it.
 //
 // The bounded-memory test reads process-wide heap statistics: do not run
 // RunConformance in parallel with other tests of the same binary.
@@ -55,6 +56,7 @@ func RunConformance(t *testing.T, newStore func(t *testing.T) sohoa.BlobStore, c
 	t.Run("CancelledUpload", func(t *testing.T) { testCancelled(t, newStore(t)) })
 	t.Run("FailingReader", func(t *testing.T) { testFailingReader(t, newStore(t)) })
 	t.Run("Corrupted", func(t *testing.T) { testCorrupted(t, newStore(t), corrupt) })
+	t.Run("RepairByPut", func(t *testing.T) { testRepair(t, newStore(t), corrupt) })
 	t.Run("InvalidKey", func(t *testing.T) { testInvalidKey(t, newStore(t)) })
 	t.Run("List", func(t *testing.T) { testList(t, newStore(t)) })
 	t.Run("Health", func(t *testing.T) {
@@ -132,6 +134,7 @@ func testRoundTrip(t *testing.T, s sohoa.BlobStore) {
 		before := time.Now().Add(-time.Minute)
 		info := putBytes(t, s, b)
 		require.True(t, info.Created, "first Put of %d bytes", n)
+		require.False(t, info.Repaired, "a first Put repairs nothing")
 		require.WithinRange(t, info.ModTime, before, time.Now().Add(time.Minute))
 
 		st, err := s.Stat(ctx, info.Key)
@@ -160,8 +163,47 @@ func testPutTwice(t *testing.T, s sohoa.BlobStore) {
 	require.Equal(t, first.Key, second.Key)
 	st2, err := s.Stat(ctx, first.Key)
 	require.NoError(t, err)
-	require.True(t, st1.ModTime.Equal(st2.ModTime), "blob rewritten: mod time %v then %v", st1.ModTime, st2.ModTime)
+	// A store may refresh the blob's age (fsblob does, so that fsck --gc
+	// sees it as young), but never makes it older; Put reports the time
+	// Stat then reports.
+	require.False(t, st2.ModTime.Before(st1.ModTime), "mod time went back: %v then %v", st1.ModTime, st2.ModTime)
+	require.True(t, second.ModTime.Equal(st2.ModTime), "Put says %v, Stat %v", second.ModTime, st2.ModTime)
 	require.Equal(t, map[string]int64{first.Key: int64(len(b))}, listAll(t, s))
+	require.True(t, bytes.Equal(b, readAll(t, s, first.Key)))
+}
+
+// Repairer is implemented by stores that count the damaged blobs Put has
+// replaced.
+type Repairer interface {
+	Repaired() int64
+}
+
+// testRepair: a blob damaged at rest (same size, one byte changed) is
+// repaired by putting the original bytes again, small or large.
+func testRepair(t *testing.T, s sohoa.BlobStore, corrupt func(t *testing.T, key string)) {
+	ctx := context.Background()
+	var repaired int64
+	for i, n := range []int{200_000, 6<<20 + 5} { // one S3 PUT; multipart and copy
+		b := RandomBytes(uint64(40+i), n)
+		putBytes(t, s, b)
+		corrupt(t, Key(b))
+		require.ErrorIs(t, s.Verify(ctx, Key(b)), sohoa.ErrCorrupt)
+
+		again := putBytes(t, s, b)
+		require.True(t, again.Created, "Put of the original bytes over a damaged blob of %d bytes stores them", n)
+		require.True(t, again.Repaired, "and says it repaired the blob")
+		require.NoError(t, s.Verify(ctx, Key(b)), "repaired")
+		require.True(t, bytes.Equal(b, readAll(t, s, Key(b))))
+		repaired++
+		if r, ok := s.(Repairer); ok {
+			require.Equal(t, repaired, r.Repaired())
+		}
+
+		third := putBytes(t, s, b)
+		require.False(t, third.Created, "an intact blob is not rewritten")
+		require.False(t, third.Repaired)
+	}
+	require.Len(t, listAll(t, s), 2)
 }
 
 func testConcurrentSame(t *testing.T, s sohoa.BlobStore) {

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sohoa/sohoa"
@@ -53,10 +54,11 @@ type Options struct {
 // Store is a sohoa.BlobStore on a local directory. It is safe for concurrent
 // use, also by several processes sharing the directory.
 type Store struct {
-	root string
-	tmp  string
-	opts Options
-	log  *slog.Logger
+	root     string
+	tmp      string
+	opts     Options
+	log      *slog.Logger
+	repaired atomic.Int64
 }
 
 const (
@@ -126,12 +128,24 @@ func (s *Store) cleanTemp() error {
 }
 
 // Put implements sohoa.BlobStore. The bytes go to a temp file while being
-// hashed; the file is fsynced, made read-only and renamed to its key. If the
-// key exists already the temp file is dropped and Created is false.
+// hashed; the file is fsynced, made read-only and renamed to its key.
+//
+// If the key exists already, the stored file is checked (its size, then
+// its hash: one sequential read): intact, the temp file is dropped,
+// Created is false and the file's modification time is set to now, so
+// that fsck --gc sees a blob just put again as young (a second guard
+// beside the catalog's gc locks); damaged (bit rot, truncation, unreadable)
+// it is replaced by the temp file with the same atomic rename, which works
+// on the read-only file, and Created is true. Re-importing the original
+// file is thus how a damaged blob is repaired.
+//
+// A full disk or exhausted quota (ENOSPC, EDQUOT) is reported wrapping
+// sohoa.ErrNoSpace.
 func (s *Store) Put(ctx context.Context, r io.Reader) (info sohoa.BlobInfo, err error) {
 	if err := ctx.Err(); err != nil {
 		return info, err
 	}
+	defer func() { err = noSpace(err) }()
 	f, err := os.CreateTemp(s.tmp, "put-*")
 	if err != nil {
 		return info, fmt.Errorf("fsblob: create temp file: %w", err)
@@ -153,16 +167,20 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (info sohoa.BlobInfo, err 
 	key := hex.EncodeToString(sum)
 	info = sohoa.BlobInfo{Key: key, Size: n}
 	dst := s.Path(key)
+	damaged := false
 	if fi, err := os.Lstat(dst); err == nil {
-		if fi.Size() == n {
-			// Same key, same bytes (barring a SHA-256 collision):
-			// nothing to write, and no fsync to pay for.
-			info.ModTime = fi.ModTime().UTC()
+		var intact bool
+		intact, damaged, err = s.intact(ctx, key, dst, fi, n)
+		if err != nil {
+			return sohoa.BlobInfo{}, err
+		}
+		if intact {
+			// Nothing to write, and no fsync to pay for.
+			info.ModTime = s.touch(dst, fi)
 			return info, nil
 		}
-		// The stored copy is damaged (truncated, say) and we hold the
+		// The stored copy is damaged (or just deleted) and we hold the
 		// right bytes: put them in its place, atomically, as below.
-		s.log.Warn("replacing damaged blob", "key", key, "size", fi.Size(), "want", n)
 	}
 	if err := f.Chmod(filePerm); err != nil {
 		return sohoa.BlobInfo{}, fmt.Errorf("fsblob: chmod temp file: %w", err)
@@ -186,20 +204,90 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (info sohoa.BlobInfo, err 
 	// Concurrent Puts of the same bytes may both get here; rename is atomic
 	// and both files hold identical bytes, so whichever lands last wins
 	// harmlessly and both callers report Created.
-	if err := os.Rename(tmpName, dst); err != nil {
+	if err := rename(tmpName, dst); err != nil {
 		return sohoa.BlobInfo{}, fmt.Errorf("fsblob: rename into place: %w", err)
 	}
 	tmpName = ""
 	if err := syncDir(dir); err != nil {
 		return sohoa.BlobInfo{}, fmt.Errorf("fsblob: fsync %s: %w", dir, err)
 	}
-	info.Created = true
+	info.Created, info.Repaired = true, damaged
+	if damaged {
+		s.repaired.Add(1)
+	}
 	if fi, err := os.Lstat(dst); err == nil {
 		info.ModTime = fi.ModTime().UTC()
 	} else {
 		info.ModTime = time.Now().UTC()
 	}
 	return info, nil
+}
+
+// intact reports whether the stored file dst (fi) holds the n bytes that
+// hash to key, and if not, whether it is damaged (rather than deleted
+// since the Lstat). A stored file that cannot be read counts as damaged;
+// only a cancelled ctx is an error.
+func (s *Store) intact(ctx context.Context, key, dst string, fi fs.FileInfo, n int64) (intact, damaged bool, err error) {
+	if !fi.Mode().IsRegular() || fi.Size() != n {
+		s.log.Warn("replacing damaged blob", "key", key, "size", fi.Size(), "want", n, "mode", fi.Mode())
+		return false, true, nil
+	}
+	f, err := os.Open(dst)
+	if err == nil {
+		err = verifyFile(ctx, key, f)
+		f.Close()
+	}
+	switch {
+	case err == nil:
+		return true, false, nil
+	case ctx.Err() != nil:
+		return false, false, ctx.Err()
+	case errors.Is(err, fs.ErrNotExist):
+		return false, false, nil // deleted since the Lstat: store it again
+	}
+	s.log.Warn("replacing damaged blob", "key", key, "err", err)
+	return false, true, nil
+}
+
+// touch sets dst's modification time to now and returns it, or fi's when
+// that fails (a blob file owned by another user): the age is only a second
+// guard, the catalog's gc locks are what keep the blob.
+func (s *Store) touch(dst string, fi fs.FileInfo) time.Time {
+	now := time.Now()
+	if err := os.Chtimes(dst, time.Time{}, now); err != nil {
+		s.log.Warn("cannot refresh a re-put blob's modification time", "path", dst, "err", err)
+		return fi.ModTime().UTC()
+	}
+	if fi, err := os.Lstat(dst); err == nil {
+		return fi.ModTime().UTC()
+	}
+	return now.UTC()
+}
+
+// Repaired counts the damaged blobs Put has replaced since New.
+func (s *Store) Repaired() int64 { return s.repaired.Load() }
+
+// rename moves the temp file over dst. A blob file is read-only, which
+// rename does not mind; a shard directory someone made read-only is made
+// writable again once.
+func rename(tmp, dst string) error {
+	err := os.Rename(tmp, dst)
+	if errors.Is(err, fs.ErrPermission) {
+		dir := filepath.Dir(dst)
+		if cerr := os.Chmod(dir, dirPerm); cerr == nil {
+			err = os.Rename(tmp, dst)
+		}
+	}
+	return err
+}
+
+// noSpace wraps an error of a full filesystem or quota with
+// sohoa.ErrNoSpace, keeping the original in the chain.
+func noSpace(err error) error {
+	if err != nil && isNoSpace(err) && !errors.Is(err, sohoa.ErrNoSpace) {
+		return fmt.Errorf("%w: %w", err, sohoa.ErrNoSpace)
+	}
+	return err
 }
 
 // mkdirShard creates root/ab/cd and makes the new directory entries durable
@@ -212,7 +300,7 @@ func (s *Store) mkdirShard(dir string) error {
 	for _, d := range []string{parent, dir} {
 		err := os.Mkdir(d, dirPerm)
 		if err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("fsblob: mkdir %s: %w", d, err)
+			return fmt.Errorf("fsblob: %w", err) // a *PathError, naming d
 		}
 		if err == nil {
 			if err := syncDir(filepath.Dir(d)); err != nil {
@@ -397,11 +485,13 @@ func verifyFile(ctx context.Context, key string, f *os.File) error {
 }
 
 // Health implements sohoa.BlobStore: it writes, syncs and removes a small
-// file in the temp directory, which catches a full or read-only disk.
-func (s *Store) Health(ctx context.Context) error {
+// file in the temp directory, which catches a full (sohoa.ErrNoSpace) or
+// read-only disk.
+func (s *Store) Health(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer func() { err = noSpace(err) }()
 	f, err := os.CreateTemp(s.tmp, "health-*")
 	if err != nil {
 		return fmt.Errorf("fsblob: health: %w", err)

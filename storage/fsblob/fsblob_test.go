@@ -6,12 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/internal/testenv"
 	"github.com/sohoa/sohoa/storage/blobtest"
 )
 
@@ -42,6 +44,7 @@ func TestConformance(t *testing.T) {
 			b[0] ^= 0x20
 			_, err = f.WriteAt(b, 1000)
 			require.NoError(t, err)
+			require.NoError(t, os.Chmod(p, 0o444), "read-only again, as Put left it")
 		})
 }
 
@@ -162,8 +165,125 @@ func TestPutRepairsTruncatedBlob(t *testing.T) {
 	again, err := s.Put(ctx, bytes.NewReader(b))
 	require.NoError(t, err)
 	require.True(t, again.Created, "the damaged copy was replaced")
+	require.True(t, again.Repaired)
 	require.NoError(t, s.Verify(ctx, info.Key))
 	fi, err := os.Stat(s.Path(info.Key))
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o444), fi.Mode().Perm())
+}
+
+func TestPutRepairsUnreadableBlob(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := context.Background()
+	b := blobtest.RandomBytes(9, 70_000)
+	info, err := s.Put(ctx, bytes.NewReader(b))
+	require.NoError(t, err)
+	// Something else in the blob's place: a directory of the right name.
+	p := s.Path(info.Key)
+	require.NoError(t, os.Remove(p))
+	require.NoError(t, os.Mkdir(p, 0o755))
+	_, err = s.Put(ctx, bytes.NewReader(b))
+	require.Error(t, err, "a directory cannot be replaced by rename; Put says so rather than pretending")
+	require.NoError(t, os.Remove(p))
+
+	// A stored file of the right size that the store cannot read counts
+	// as damaged (root reads everything, so only as another user).
+	if os.Geteuid() != 0 {
+		require.NoError(t, os.WriteFile(p, make([]byte, len(b)), 0o000))
+		again, err := s.Put(ctx, bytes.NewReader(b))
+		require.NoError(t, err)
+		require.True(t, again.Created)
+		require.NoError(t, s.Verify(ctx, info.Key))
+	}
+}
+
+// TestRePutRefreshesAge: putting stored bytes again does not rewrite the
+// file (same inode) but sets its modification time to now, so that fsck
+// --gc does not see an orphan an import just re-used as old.
+func TestRePutRefreshesAge(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := context.Background()
+	b := blobtest.RandomBytes(10, 10_000)
+	info, err := s.Put(ctx, bytes.NewReader(b))
+	require.NoError(t, err)
+	p := s.Path(info.Key)
+	old := time.Now().Add(-48 * time.Hour)
+	require.NoError(t, os.Chtimes(p, old, old))
+	before, err := os.Stat(p)
+	require.NoError(t, err)
+
+	again, err := s.Put(ctx, bytes.NewReader(b))
+	require.NoError(t, err)
+	require.False(t, again.Created)
+	require.WithinDuration(t, time.Now(), again.ModTime, 5*time.Second)
+	after, err := os.Stat(p)
+	require.NoError(t, err)
+	require.True(t, os.SameFile(before, after), "the file was not rewritten")
+	require.WithinDuration(t, time.Now(), after.ModTime(), 5*time.Second)
+	require.Equal(t, os.FileMode(0o444), after.Mode().Perm())
+	require.Zero(t, s.Repaired())
+}
+
+// TestNoSpace fills a real filesystem (a small tmpfs): every way Put and
+// Health can meet a full disk is reported wrapping sohoa.ErrNoSpace, with
+// the system's error still in the chain, and leaves nothing behind.
+func TestNoSpace(t *testing.T) {
+	ctx := context.Background()
+	t.Run("Data", func(t *testing.T) {
+		s, err := New(testenv.Tmpfs(t, "size=1m"), Options{})
+		require.NoError(t, err)
+		_, err = s.Put(ctx, blobtest.Generator(1, 3<<20))
+		require.ErrorIs(t, err, sohoa.ErrNoSpace)
+		require.ErrorIs(t, err, syscall.ENOSPC)
+		require.Equal(t, sohoa.EINTERNAL, sohoa.Code(err))
+		t.Log(err)
+		entries, err := os.ReadDir(filepath.Join(s.Root(), "tmp"))
+		require.NoError(t, err)
+		require.Empty(t, entries, "the partial temp file is removed")
+
+		// Space is back: the store works.
+		info, err := s.Put(ctx, bytes.NewReader([]byte("small")))
+		require.NoError(t, err)
+		require.NoError(t, s.Verify(ctx, info.Key))
+		require.NoError(t, s.Health(ctx))
+
+		// Full to the last byte: Health says so too.
+		f, err := os.Create(filepath.Join(s.Root(), "filler"))
+		require.NoError(t, err)
+		_, err = io.Copy(f, blobtest.Generator(2, 2<<20))
+		require.ErrorIs(t, err, syscall.ENOSPC)
+		require.NoError(t, f.Close())
+		err = s.Health(ctx)
+		require.ErrorIs(t, err, sohoa.ErrNoSpace)
+		_, err = s.Put(ctx, bytes.NewReader([]byte("another small one")))
+		require.ErrorIs(t, err, sohoa.ErrNoSpace)
+		// Put learns the key only after spooling the bytes, so even
+		// bytes stored already need room for a moment.
+		_, err = s.Put(ctx, bytes.NewReader([]byte("small")))
+		require.ErrorIs(t, err, sohoa.ErrNoSpace)
+		// Reading is unaffected.
+		require.NoError(t, s.Verify(ctx, info.Key))
+	})
+	t.Run("Inodes", func(t *testing.T) {
+		// The root, tmp/, a temp file and one shard level: the second
+		// shard directory finds no inode.
+		s, err := New(testenv.Tmpfs(t, "size=1m,nr_inodes=4"), Options{})
+		require.NoError(t, err)
+		_, err = s.Put(ctx, bytes.NewReader([]byte("no inode for my shard")))
+		require.ErrorIs(t, err, sohoa.ErrNoSpace)
+		require.ErrorIs(t, err, syscall.ENOSPC)
+		t.Log(err)
+	})
+}
+
+func TestNoSpaceClassification(t *testing.T) {
+	for _, err := range []error{syscall.ENOSPC, syscall.EDQUOT, &os.PathError{Op: "write", Path: "x", Err: syscall.EDQUOT}} {
+		got := noSpace(err)
+		require.ErrorIs(t, got, sohoa.ErrNoSpace, "%v", err)
+		require.ErrorIs(t, got, err)
+		require.Same(t, got, noSpace(got), "wrapped once")
+	}
+	for _, err := range []error{nil, syscall.EIO, context.Canceled, os.ErrNotExist} {
+		require.Equal(t, err, noSpace(err))
+	}
 }

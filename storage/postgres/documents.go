@@ -29,6 +29,11 @@ func (db *DB) CreateDocument(ctx context.Context, d *sohoa.Document) error {
 	}
 	return db.atomic(ctx, func(tx *DB) error {
 		created := tx.nowUTC()
+		// First, so that a collector's lock fails the call before anything
+		// is written (see sohoa.BlobGCService).
+		if err := tx.claimBlob(ctx, d.BlobKey, created); err != nil {
+			return err
+		}
 		var id int64
 		err := tx.q.QueryRow(ctx, `INSERT INTO documents (dossier_code, blob_key, size, file_name, media_type, role,
 				component_name, source, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)

@@ -196,7 +196,7 @@ func (db *DB) begin(ctx context.Context, fn func(tx *DB) error) (err error) {
 		if rerr := tx.Rollback(context.WithoutCancel(ctx)); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) {
 			db.log.Warn("rollback failed", "err", rerr)
 		}
-		return err
+		return noSpace(err) // also what others wrote in the transaction (River)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", mapErr(err))
@@ -223,6 +223,22 @@ func mapErr(err error) error {
 		case "42501":
 			return sohoa.Errorf(sohoa.EFORBIDDEN, "%s", pe.Message)
 		}
+	}
+	return noSpace(err)
+}
+
+// noSpace wraps a disk_full error (SQLSTATE 53100: a data file, temporary
+// file or tablespace could not grow) with sohoa.ErrNoSpace, keeping the
+// driver's error in the chain. The other insufficient-resources codes
+// (53200 out of memory, 53300 too many connections, 53400 a configuration
+// limit) are not about space and pass through: they are transient, or an
+// operator's setting, and retrying may well succeed. A full WAL disk is
+// not an error a client sees: the server stops (PANIC) and clients lose
+// their connection.
+func noSpace(err error) error {
+	var pe *pgconn.PgError
+	if err != nil && errors.As(err, &pe) && pe.Code == "53100" && !errors.Is(err, sohoa.ErrNoSpace) {
+		return fmt.Errorf("%w: %w", err, sohoa.ErrNoSpace)
 	}
 	return err
 }

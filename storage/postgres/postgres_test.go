@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"io/fs"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/migrations"
 	"github.com/sohoa/sohoa/storage/catalogtest"
 	"github.com/sohoa/sohoa/storage/postgres"
 	"github.com/sohoa/sohoa/storage/postgres/pgtest"
@@ -128,7 +130,7 @@ func TestPostgres(t *testing.T) {
 		assert.Empty(t, again.Migrated(), "a second open applies nothing")
 		cat, river, err := again.SchemaVersions(t.Context())
 		require.NoError(t, err)
-		assert.Equal(t, int64(4), cat)
+		assert.Equal(t, latestMigration(t, migrations.Postgres()), cat)
 		assert.Positive(t, river)
 	})
 
@@ -136,4 +138,20 @@ func TestPostgres(t *testing.T) {
 		_, err := postgres.Open(t.Context(), "postgres://%zz", nil)
 		assert.Equal(t, sohoa.EINVALID, sohoa.Code(err))
 	})
+}
+
+// latestMigration is the highest goose version among the embedded
+// migrations (the NNNNN_ prefix of their names).
+func latestMigration(t *testing.T, fsys fs.FS) int64 {
+	t.Helper()
+	entries, err := fs.ReadDir(fsys, ".")
+	require.NoError(t, err)
+	var latest int64
+	for _, e := range entries {
+		prefix, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.ParseInt(prefix, 10, 64)
+		require.NoError(t, err, e.Name())
+		latest = max(latest, v)
+	}
+	return latest
 }

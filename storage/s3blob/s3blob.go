@@ -117,6 +117,7 @@ type Store struct {
 	// noCondPut is set once the server answered NotImplemented to a
 	// conditional PUT; small Puts then check with a HEAD first instead.
 	noCondPut atomic.Bool
+	repaired  atomic.Int64
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -305,7 +306,21 @@ func (s *Store) retentionOpts() (minio.RetentionMode, time.Time) {
 
 // Put implements sohoa.BlobStore (see the package comment for the two
 // paths it takes).
-func (s *Store) Put(ctx context.Context, r io.Reader) (sohoa.BlobInfo, error) {
+//
+// Bytes stored already are checked before Put reports them stored: the
+// object's size, then its SHA-256 (one download of the object, since a
+// server keeps the checksum it was sent, not one of the bytes it holds
+// now). A damaged object, small or large, is replaced by the right bytes,
+// so re-importing the original file repairs a blob damaged at rest; Put
+// then reports Created. An intact object's age is not refreshed: S3 can
+// change LastModified only by copying the object onto itself, a full
+// rewrite, which would defeat content addressing's cheap second write
+// (fsck --gc relies on the catalog's gc locks, not on ages).
+//
+// A server out of space (HTTP 507, InsufficientStorage, XMinioStorageFull,
+// a quota) is reported wrapping sohoa.ErrNoSpace.
+func (s *Store) Put(ctx context.Context, r io.Reader) (_ sohoa.BlobInfo, err error) {
+	defer func() { err = noSpace(err) }()
 	hr := &hashingReader{ctx: ctx, r: r, h: sha256.New()}
 	first, large, err := readUpTo(hr, int(s.partSize))
 	if err != nil {
@@ -320,10 +335,10 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (sohoa.BlobInfo, error) {
 // putSmall stores b under its key with one conditional PUT (If-None-Match:
 // *), so that the common case, a new blob, takes a single request. When the
 // server answers 412 Precondition Failed the object exists already: a HEAD
-// fetches its size and the server's modification time, and if the size is
-// wrong (a damaged blob) an unconditional PUT writes the right bytes over
-// it. A re-put of stored bytes thus costs the body upload plus a HEAD
-// rather than the HEAD alone, which is the price of the cheaper first write.
+// fetches its size and the server's modification time, a GET its bytes to
+// hash, and if either is wrong (a damaged blob) an unconditional PUT writes
+// the right bytes over it. A re-put of stored bytes thus costs the body
+// upload, a HEAD and a download.
 //
 // Two servers' answers send Put back to HEAD-then-PUT, the way it worked
 // before conditional writes: NotImplemented (a server without conditional
@@ -357,9 +372,10 @@ func (s *Store) putSmall(ctx context.Context, b, sum []byte) (sohoa.BlobInfo, er
 			return sohoa.BlobInfo{}, fmt.Errorf("s3blob: put %s: %w", key, err)
 		}
 	}
-	if st, ok, err := s.exists(ctx, key, info.Size); err != nil {
+	st, state, err := s.exists(ctx, key, info.Size)
+	if err != nil {
 		return sohoa.BlobInfo{}, err
-	} else if ok {
+	} else if state == stored {
 		info.ModTime = st.LastModified.UTC()
 		return info, nil
 	}
@@ -370,7 +386,17 @@ func (s *Store) putSmall(ctx context.Context, b, sum []byte) (sohoa.BlobInfo, er
 	if err := s.putObject(ctx, key, b, sum, false); err != nil {
 		return sohoa.BlobInfo{}, fmt.Errorf("s3blob: put %s: %w", key, err)
 	}
+	s.countRepair(&info, state)
 	return s.created(info), nil
+}
+
+// countRepair marks info Repaired, and counts it, when Put wrote over a
+// damaged object.
+func (s *Store) countRepair(info *sohoa.BlobInfo, state objectState) {
+	if state == damaged {
+		info.Repaired = true
+		s.repaired.Add(1)
+	}
 }
 
 func (s *Store) created(info sohoa.BlobInfo) sohoa.BlobInfo {
@@ -444,9 +470,10 @@ func (s *Store) putLarge(ctx context.Context, body io.Reader, hr *hashingReader)
 	sum := hr.h.Sum(nil)
 	key := hex.EncodeToString(sum)
 	info = sohoa.BlobInfo{Key: key, Size: hr.n}
-	if st, ok, err := s.exists(ctx, key, info.Size); err != nil {
+	st, state, err := s.exists(ctx, key, info.Size)
+	if err != nil {
 		return sohoa.BlobInfo{}, err
-	} else if ok {
+	} else if state == stored {
 		info.ModTime = st.LastModified.UTC()
 		return info, nil
 	}
@@ -477,6 +504,7 @@ func (s *Store) putLarge(ctx context.Context, body io.Reader, hr *hashingReader)
 		return sohoa.BlobInfo{}, fmt.Errorf("s3blob: copy of %s hashes to %x on the server: %w", key, got, sohoa.ErrCorrupt)
 	}
 	info.Created = true
+	s.countRepair(&info, state)
 	info.ModTime = cp.LastModified.UTC()
 	if cp.LastModified.IsZero() {
 		info.ModTime = s.now().UTC()
@@ -484,22 +512,71 @@ func (s *Store) putLarge(ctx context.Context, body io.Reader, hr *hashingReader)
 	return info, nil
 }
 
-// exists reports whether key is stored with the given size. A stored object
-// of another size is damaged; reporting it absent makes Put write the right
-// bytes over it (in a versioned bucket, as a new version on top).
-func (s *Store) exists(ctx context.Context, key string, size int64) (minio.ObjectInfo, bool, error) {
+// objectState is what exists found under a content key.
+type objectState int
+
+const (
+	absent  objectState = iota
+	stored              // intact
+	damaged             // another size, or bytes that do not hash to the key
+)
+
+// exists says whether key is stored intact: with the given size and bytes
+// that hash to key. Put writes the right bytes over an absent or damaged
+// object (in a versioned bucket, as a new version on top).
+func (s *Store) exists(ctx context.Context, key string, size int64) (minio.ObjectInfo, objectState, error) {
 	st, err := s.c.StatObject(ctx, s.bucket, ObjectName(key), minio.StatObjectOptions{})
-	if err == nil {
-		if st.Size != size {
-			s.log.Warn("replacing damaged blob", "key", key, "size", st.Size, "want", size)
-			return st, false, nil
-		}
-		return st, true, nil
-	}
 	if isNotFound(err) {
-		return st, false, nil
+		return st, absent, nil
 	}
-	return st, false, fmt.Errorf("s3blob: stat %s: %w", key, err)
+	if err != nil {
+		return st, absent, fmt.Errorf("s3blob: stat %s: %w", key, err)
+	}
+	if st.Size != size {
+		s.log.Warn("replacing damaged blob", "key", key, "size", st.Size, "want", size)
+		return st, damaged, nil
+	}
+	switch err := s.Verify(ctx, key); {
+	case err == nil:
+		return st, stored, nil
+	case errors.Is(err, sohoa.ErrCorrupt):
+		s.log.Warn("replacing damaged blob", "key", key, "err", err)
+		return st, damaged, nil
+	case sohoa.Code(err) == sohoa.ENOTFOUND:
+		return st, absent, nil // deleted since the HEAD
+	default:
+		return st, absent, err
+	}
+}
+
+// Repaired counts the damaged blobs Put has found and written again since
+// New.
+func (s *Store) Repaired() int64 { return s.repaired.Load() }
+
+// noSpace wraps the error of a server out of space with sohoa.ErrNoSpace,
+// keeping the original in the chain.
+func noSpace(err error) error {
+	if err != nil && isNoSpace(err) && !errors.Is(err, sohoa.ErrNoSpace) {
+		return fmt.Errorf("%w: %w", err, sohoa.ErrNoSpace)
+	}
+	return err
+}
+
+// isNoSpace recognises the answers of a server that cannot store more:
+// HTTP 507 Insufficient Storage (versitygw's InsufficientStorage for a full
+// disk, MinIO's XMinioStorageFull), and a quota used up (versitygw answers
+// a full disk quota, EDQUOT, with 403 QuotaExceeded, as Ceph's gateway does
+// for its quotas; MinIO has XMinioAdminBucketQuotaExceeded).
+func isNoSpace(err error) bool {
+	var er minio.ErrorResponse
+	if !errors.As(err, &er) {
+		return false
+	}
+	switch er.Code {
+	case "InsufficientStorage", "XMinioStorageFull", "QuotaExceeded", "XMinioAdminBucketQuotaExceeded":
+		return true
+	}
+	return er.StatusCode == http.StatusInsufficientStorage
 }
 
 // reader is the BlobReader: minio's *Object does ranged GETs for ReadAt and

@@ -385,8 +385,8 @@ func TestPutSmallOneRequest(t *testing.T) {
 			require.Equal(t, info.Key, again.Key)
 			require.Equal(t, int64(len(b)), again.Size)
 			require.Equal(t, st.ModTime, again.ModTime, "the server's time of the stored blob")
-			require.Equal(t, []string{"PUT if-none-match=* 412", "HEAD 200"}, rec.take(),
-				"an existing blob: the conditional PUT fails, a HEAD checks its size, nothing is rewritten")
+			require.Equal(t, []string{"PUT if-none-match=* 412", "HEAD 200", "GET 200"}, rec.take(),
+				"an existing blob: the conditional PUT fails, a HEAD checks its size, a GET its bytes, nothing is rewritten")
 			require.False(t, s.noCondPut.Load())
 
 			// What the server says, exactly, to a second If-None-Match PUT.
@@ -416,8 +416,9 @@ func TestPutSmallReplacesDamaged(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, info.Created, "the damaged copy was replaced")
 	require.Equal(t, key, info.Key)
-	require.Equal(t, []string{"PUT if-none-match=* 412", "HEAD 200", "PUT 200"}, rec.take())
+	require.Equal(t, []string{"PUT if-none-match=* 412", "HEAD 200", "PUT 200"}, rec.take(), "a wrong size needs no download")
 	require.NoError(t, s.Verify(ctx, key))
+	require.EqualValues(t, 1, s.Repaired())
 	st, err := s.Stat(ctx, key)
 	require.NoError(t, err)
 	require.Equal(t, int64(len(b)), st.Size)
@@ -461,6 +462,6 @@ func TestPutSmallWithoutConditionalPut(t *testing.T) {
 	again, err := s.Put(ctx, bytes.NewReader(b))
 	require.NoError(t, err)
 	require.False(t, again.Created)
-	require.Equal(t, []string{"HEAD 200"}, rec.take(), "HEAD-then-PUT from then on")
+	require.Equal(t, []string{"HEAD 200", "GET 200"}, rec.take(), "HEAD-then-PUT from then on (and a GET to check the bytes)")
 	require.NoError(t, s.Verify(ctx, info.Key))
 }

@@ -34,6 +34,9 @@ func (db *DB) CreateDocument(ctx context.Context, d *sohoa.Document) error {
 			return err
 		}
 		created, createdTS := tx.nowTS()
+		if err := tx.claimBlob(ctx, d.BlobKey, created); err != nil { // see sohoa.BlobGCService
+			return err
+		}
 		var id int64
 		err = tx.w.QueryRowContext(ctx, `INSERT INTO documents (dossier_code, blob_key, size, file_name, media_type, role,
 				component_name, source, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -239,7 +239,7 @@ func (db *DB) atomic(ctx context.Context, fn func(tx *DB) error) (err error) {
 		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 			db.log.Warn("rollback failed", "err", rerr)
 		}
-		return err
+		return noSpace(err) // also what others wrote in the transaction (River)
 	}
 	if err := tx.Commit(); err != nil {
 		return wrap(err, "commit")
@@ -327,6 +327,18 @@ func mapErr(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
 			return sohoa.Errorf(sohoa.EFORBIDDEN, "%s", se.Error())
 		}
+	}
+	return noSpace(err)
+}
+
+// noSpace wraps SQLITE_FULL ("database or disk is full": a write to the
+// database, its WAL or a temporary file met ENOSPC, or the file reached
+// max_page_count) with sohoa.ErrNoSpace, keeping the driver's error in the
+// chain.
+func noSpace(err error) error {
+	var se *sqlite.Error
+	if err != nil && errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL && !errors.Is(err, sohoa.ErrNoSpace) {
+		return fmt.Errorf("%w: %w", err, sohoa.ErrNoSpace)
 	}
 	return err
 }

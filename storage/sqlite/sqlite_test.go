@@ -2,7 +2,10 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"io/fs"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/migrations"
 	"github.com/sohoa/sohoa/storage/catalogtest"
 	"github.com/sohoa/sohoa/storage/sqlite"
 )
@@ -127,7 +131,7 @@ func TestOpen(t *testing.T) {
 	assert.Empty(t, db.Migrated(), "a second open applies nothing")
 	cat, river, err := db.SchemaVersions(t.Context())
 	require.NoError(t, err)
-	assert.Equal(t, int64(4), cat)
+	assert.Equal(t, latestMigration(t, migrations.SQLite()), cat)
 	assert.Positive(t, river)
 
 	var mode string
@@ -161,4 +165,20 @@ func TestTxHandleIsWriterTx(t *testing.T) {
 	require.NoError(t, err)
 	_, err = db.FindUnitByCode(ctx, "RAW")
 	require.NoError(t, err)
+}
+
+// latestMigration is the highest goose version among the embedded
+// migrations (the NNNNN_ prefix of their names).
+func latestMigration(t *testing.T, fsys fs.FS) int64 {
+	t.Helper()
+	entries, err := fs.ReadDir(fsys, ".")
+	require.NoError(t, err)
+	var latest int64
+	for _, e := range entries {
+		prefix, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.ParseInt(prefix, 10, 64)
+		require.NoError(t, err, e.Name())
+		latest = max(latest, v)
+	}
+	return latest
 }

@@ -28,7 +28,8 @@ type Dialect struct {
 	// Time is a time as a query parameter.
 	Time func(time.Time) any
 	// MapErr turns the driver's constraint and data errors into sohoa
-	// errors, and returns other errors as they are.
+	// errors, wraps a full disk's with sohoa.ErrNoSpace (keeping the
+	// driver's error), and returns other errors as they are.
 	MapErr func(error) error
 }
 
@@ -42,7 +43,7 @@ func (d *Dialect) Wrap(err error, format string, args ...any) error {
 		return err
 	}
 	err = d.MapErr(err)
-	if errors.As(err, &se) {
+	if errors.As(err, &se) && !errors.Is(err, sohoa.ErrNoSpace) {
 		return err
 	}
 	return fmt.Errorf(format+": %w", append(args, err)...)

@@ -1,0 +1,4 @@
+package postgres
+
+// MapErrForTest exposes mapErr to the external tests.
+var MapErrForTest = mapErr
