@@ -219,7 +219,7 @@ func (c *storeConfig) openWith(ctx context.Context, e *env, o openOptions) (*sto
 		}
 	}
 	if o.Blobs {
-		blobs, err := c.openBlobs(ctx, e)
+		blobs, err := c.openBlobsFor(ctx, e, !o.Existing)
 		if err != nil {
 			_ = s.Close()
 			return nil, err
@@ -328,6 +328,12 @@ func (c *storeConfig) startWith(ctx context.Context, e *env, name string, o open
 
 // openBlobs opens the configured blob store.
 func (c *storeConfig) openBlobs(ctx context.Context, e *env) (sohoa.BlobStore, error) {
+	return c.openBlobsFor(ctx, e, true)
+}
+
+// openBlobsFor opens the configured blob store; create says whether a
+// missing S3 bucket (or blob directory) may be created.
+func (c *storeConfig) openBlobsFor(ctx context.Context, e *env, create bool) (sohoa.BlobStore, error) {
 	if c.S3Endpoint != "" {
 		st, err := s3blob.New(ctx, s3blob.Config{
 			Endpoint:      c.S3Endpoint,
@@ -335,7 +341,7 @@ func (c *storeConfig) openBlobs(ctx context.Context, e *env) (sohoa.BlobStore, e
 			AccessKey:     c.S3AccessKey,
 			SecretKey:     c.S3SecretKey,
 			Insecure:      c.S3Insecure,
-			CreateBucket:  true,
+			CreateBucket:  create,
 			RetentionDays: c.S3RetentionDays,
 			Logger:        e.log.With("component", "blobs", "driver", "s3"),
 		})

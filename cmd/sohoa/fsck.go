@@ -27,7 +27,9 @@ func runFsck(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseNoArgs(fs, args); !ok {
 		return code
 	}
-	s, code, ok := cfg.start(ctx, e, "fsck", true)
+	// A check never creates what it checks: a wrong data directory,
+	// database or bucket is an error naming it.
+	s, code, ok := cfg.startWith(ctx, e, "fsck", openOptions{Blobs: true, Existing: true})
 	if !ok {
 		return code
 	}

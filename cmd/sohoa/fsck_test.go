@@ -116,3 +116,51 @@ func TestFsck(t *testing.T) {
 	_, err = blobs.Stat(context.Background(), keys[2])
 	require.NoError(t, err)
 }
+
+// A blob damaged at rest: fsck names its document and the repair, and
+// `sohoa ingest --recheck` of the original file repairs it (a plain re-run
+// skips the file: the journal knows it).
+func TestFsckRepairByRecheck(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	ingestSeed(t, dataDir)
+	in := t.TempDir()
+	file := ingestCopy(t, sample("signed-valid-blt.pdf"), in, ingDossier+".1.pdf")
+	vars := map[string]string{"SOHOA_DATA_DIR": dataDir}
+	args := []string{"ingest", "--no-wait", "--progress", "none", in}
+	code, out, errOut := runCLI(t, vars, args...)
+	require.Equal(t, exitOK, code, out+errOut)
+
+	key := ingestSHA(t, file)
+	p := blobPath(dataDir, key)
+	require.NoError(t, os.Chmod(p, 0o644))
+	require.NoError(t, os.WriteFile(p, []byte("bit rot"), 0o644))
+
+	code, out, _ = runCLI(t, vars, "fsck", "--verify-hashes")
+	require.Equal(t, exitFailure, code, out)
+	require.Contains(t, out, key)
+	require.Contains(t, out, ingDossier)
+	require.Contains(t, out, "--recheck")
+
+	code, out, errOut = runCLI(t, vars, args...)
+	require.Equal(t, exitOK, code, out+errOut)
+	require.Contains(t, out, "skipped:    1")
+	code, _, _ = runCLI(t, vars, "fsck", "--verify-hashes")
+	require.Equal(t, exitFailure, code, "a plain re-run trusts the journal")
+
+	code, out, errOut = runCLI(t, vars, append([]string{"ingest", "--recheck"}, args[1:]...)...)
+	require.Equal(t, exitOK, code, out+errOut)
+	code, out, _ = runCLI(t, vars, "fsck", "--verify-hashes")
+	require.Equal(t, exitOK, code, out)
+}
+
+// fsck on a wrong data directory says so and creates nothing (it used to
+// create an empty catalog and report "ok").
+func TestFsckWrongDataDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	code, out, errOut := runCLI(t, map[string]string{"SOHOA_DATA_DIR": dir}, "fsck")
+	require.NotEqual(t, exitOK, code, out)
+	require.NotContains(t, out, "ok")
+	require.Contains(t, errOut, dir)
+	_, err := os.Stat(dir)
+	require.True(t, os.IsNotExist(err), "fsck created %s", dir)
+}

@@ -79,7 +79,9 @@ Manifest (--manifest FILE.csv)
 
 Interrupting, re-running, running out of space
   Safe to interrupt (Ctrl-C, even kill -9) and re-run the same command: the
-  journal <data dir>/ingest-journal.jsonl skips the files already stored. When
+  journal <data dir>/ingest-journal.jsonl skips the files already stored
+  (--recheck reads them all again: re-storing a file repairs a blob sohoa fsck
+  reports damaged). When
   a store runs out of space the import stops at once, prints what was stored
   and where to free space; then run the same command.
 
@@ -115,6 +117,7 @@ type ingestRun struct {
 	pipe     *pipeline.Pipeline
 	resolver *source.Resolver
 	journal  *source.Journal
+	recheck  bool // --recheck: the journal skips nothing
 	progress ingestProgress
 
 	// Outcomes of the items: every item ends as exactly one of added,
@@ -153,6 +156,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	allowOutside := fs.Bool("allow-outside", false, "accept manifest rows naming files outside the manifest's folder: absolute paths, \"..\", symbolic links leading out (env SOHOA_INGEST_ALLOW_OUTSIDE)")
 	unit := fs.String("unit", "", "the unit being imported: files of dossiers in other units fail, and so do new dossiers whose Circular 01/2018 code is another unit's; with --procedure, dossiers named by files that do not exist yet are created in this unit")
 	procedure := fs.String("procedure", "", "procedure of the dossiers created from file names (needs --unit); also fills empty procedure cells of the manifest")
+	recheck := fs.Bool("recheck", false, "read every file again, even one an earlier run stored (the journal is not consulted): storing the same bytes again repairs a blob sohoa fsck reports damaged")
 	noWait := fs.Bool("no-wait", false, "return once the files are stored (sohoa work or sohoa serve inspects and verifies them)")
 	parallel := fs.Int("parallel", min(4, 2*runtime.GOMAXPROCS(0)), "files stored at once")
 	workers := fs.Int("workers", 0, "inspection and verification workers in this process (0: 2 per CPU)")
@@ -254,7 +258,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	}
 	defer journal.Close()
 
-	run := &ingestRun{e: e, cfg: cfg, st: st, pipe: pipe, journal: journal, resolver: resolver}
+	run := &ingestRun{e: e, cfg: cfg, st: st, pipe: pipe, journal: journal, resolver: resolver, recheck: *recheck}
 	started := time.Now()
 
 	// Expand the arguments, then plan every file (no catalog access) so the
@@ -451,7 +455,7 @@ func (r *ingestRun) ingestOne(ctx context.Context, it ingestItem) {
 	if t.Line > 0 {
 		where = t.Where()
 	}
-	if e, ok := r.journal.Done(f, t.Key); ok {
+	if e, ok := r.journal.Done(f, t.Key); ok && !r.recheck {
 		doc, err := r.st.Catalog.FindDocumentByID(ctx, e.Document)
 		if err == nil && doc.DossierCode == t.DossierCode && doc.BlobKey == e.SHA256 {
 			r.skipped.Add(1)
@@ -561,6 +565,9 @@ func ingestFile(ctx context.Context, p *pipeline.Pipeline, f source.File, t sour
 	res, err := p.Ingest(ctx, pipeline.IngestRequest{
 		DossierCode: t.DossierCode, NewDossier: t.NewDossier, Role: t.Role, Component: t.Component,
 		FileName: t.FileName, Source: src, UploadedBy: actor, Body: body,
+		// Met by a collector deleting the stored copy, the pipeline stores
+		// the bytes again from here (it refuses other bytes).
+		Reopen: func() (io.ReadCloser, error) { return os.Open(f.Path) },
 	})
 	if err != nil {
 		return nil, cur, err

@@ -115,7 +115,7 @@ type Kept struct {
 
 // FixReimport is the repair of a damaged blob, said once for all.
 const FixReimport = "re-import the original file (the same bytes) of any document listed: " +
-	"sohoa ingest of it replaces the damaged blob (into the same dossier it is reported as a duplicate); " +
+	"sohoa ingest --recheck of it replaces the damaged blob (into the same dossier it is reported as a duplicate); " +
 	"if the file is lost, only a backup of the blob store can bring it back"
 
 // Run walks the catalog's blob keys, then the blob store. Memory is one
