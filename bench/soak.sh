@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # bench/soak.sh — reliability soak on PostgreSQL + S3: for MINUTES minutes,
 # rounds of `sohoa ingest --no-wait` (killed with SIGKILL at random and run
-# again), two `sohoa work` processes killed at random and restarted, and
-# `sohoa fsck --gc --gc-min-age 0s` in a loop re-using the orphans the kills
-# leave behind. Then the queue is drained and the archive must be clean:
+# again, or abandoned, leaving orphan blobs behind), two `sohoa work`
+# processes killed at random and restarted, and `sohoa fsck --gc
+# --gc-min-age 0s` in a loop. A file's bytes stay the same for four rounds
+# (a generation comment after its %%EOF changes every four), so later rounds
+# store bytes an abandoned round left as orphans while gc deletes them: the
+# race of issue 8. Then the queue is drained and the archive must be clean:
 # every imported file's document present with its blob, `sohoa fsck
 # --verify-hashes` ok, `sohoa audit verify` ok. Prints a Markdown table.
 #
@@ -59,7 +62,7 @@ cleanup() {
 trap cleanup EXIT
 
 deadline=$((SECONDS + MINUTES * 60))
-declare -i kills_work=0 kills_ingest=0 gc_runs=0 gc_removed=0 rounds=0 imported=0
+declare -i kills_work=0 kills_ingest=0 gc_runs=0 gc_removed=0 rounds=0 imported=0 abandoned=0
 
 # Two workers, one of them killed and restarted every 10–40 s.
 worker() { "$SOHOA" work --workers 2 >>"$OUT/work-$1.log" 2>&1 & echo $!; }
@@ -97,19 +100,25 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 		for ((i = 0; i < ROUND; i++)); do
 			f=${POOL[RANDOM % ${#POOL[@]}]}
 			name=$(printf 'f%03d-%s' "$i" "$(basename "$f")")
-			cp "$f" "$dir/$name"
+			{ cat "$f"; printf '%% soak generation %d\n' $((rounds / 4)); } >"$dir/$name"
 			code=$(printf '%s-261130-%05d' "$UNIT" $(((rounds * ROUND + i) % 99999)))
 			printf '%s,%s,%s,%s,component,Trang,2026-11-30\n' "$name" "$code" "$UNIT" "$PROC"
-			printf '%s\t%s\n' "$code" "$(sha256sum "$f" | cut -d' ' -f1)" >>"$expected"
+			printf '%s\t%s\n' "$code" "$(sha256sum "$dir/$name" | cut -d' ' -f1)" >>"$expected"
 		done
 	} >"$dir/manifest.csv"
-	# Run the import; kill it at random once or twice, then let it finish.
+	# Run the import; kill it at random once or twice, then let it finish,
+	# or (one round in three that was killed) abandon it until the end.
 	for attempt in 1 2 3; do
 		"$SOHOA" ingest --no-wait --progress none --manifest "$dir/manifest.csv" >>"$OUT/ingest.log" 2>&1 &
 		p=$!
 		if [ "$attempt" -lt 3 ] && ((RANDOM % 2)); then
 			sleep "0.$((RANDOM % 9 + 1))"
-			if kill -9 "$p" 2>/dev/null; then kills_ingest+=1; wait "$p" 2>/dev/null || true; continue; fi
+			if kill -9 "$p" 2>/dev/null; then
+				kills_ingest+=1
+				wait "$p" 2>/dev/null || true
+				if ((RANDOM % 3 == 0)); then abandoned+=1; break; fi
+				continue
+			fi
 		fi
 		wait "$p" || die "ingest failed in round $rounds (see $OUT/ingest.log)"
 		break
@@ -148,9 +157,9 @@ audit_rc=0
 "$SOHOA" audit verify >"$OUT/audit.txt" 2>&1 || audit_rc=$?
 
 {
-	echo "| minutes | rounds | files imported | ingest kills | work kills | gc runs | orphans removed | documents missing | fsck --verify-hashes | audit verify | drain after the soak |"
-	echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |"
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s s |\n' "$MINUTES" "$rounds" "$imported" "$kills_ingest" "$kills_work" "$gc_runs" "$gc_removed" "$missing" \
+	echo "| minutes | rounds | files imported | ingest kills | rounds abandoned | work kills | gc runs | orphans removed | documents missing | fsck --verify-hashes | audit verify | drain after the soak |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |"
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s s |\n' "$MINUTES" "$rounds" "$imported" "$kills_ingest" "$abandoned" "$kills_work" "$gc_runs" "$gc_removed" "$missing" \
 		"$([ $fsck_rc = 0 ] && echo ok || echo "FAILED ($fsck_rc)")" "$([ $audit_rc = 0 ] && echo ok || echo "FAILED ($audit_rc)")" "$drain"
 	echo
 	echo "sohoa $(git -C "$REPO" rev-parse --short HEAD), $(go version | cut -d' ' -f3), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"

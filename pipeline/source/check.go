@@ -296,28 +296,10 @@ func (r *Resolver) checkDossier(ctx context.Context, code string, fail func(int,
 
 // unitExists looks a unit up once.
 func (r *Resolver) unitExists(ctx context.Context, code string) (bool, error) {
-	r.mu.Lock()
-	ok, cached := r.units[code]
-	r.mu.Unlock()
-	if cached {
-		return ok, nil
-	}
-	_, err := r.Catalog.FindUnitByCode(ctx, code)
-	switch {
-	case sohoa.Code(err) == sohoa.ENOTFOUND:
-		ok = false
-	case err != nil:
-		return false, fmt.Errorf("look up unit %s: %w", code, err)
-	default:
-		ok = true
-	}
-	r.mu.Lock()
-	if r.units == nil || len(r.units) >= maxCached {
-		r.units = map[string]bool{}
-	}
-	r.units[code] = ok
-	r.mu.Unlock()
-	return ok, nil
+	return lookup(r, &r.units, "unit", code, false, func() (bool, error) {
+		_, err := r.Catalog.FindUnitByCode(ctx, code)
+		return err == nil, err
+	})
 }
 
 // CheckUnitProcedure checks that the unit and procedure given for new

@@ -273,55 +273,45 @@ func joinAnd(s []string) string {
 // maxCached bounds the dossiers and procedures a Resolver remembers.
 const maxCached = 10000
 
-// dossier looks a dossier up once; nil means it does not exist (yet).
+// lookup finds code in the Resolver's cache m, else with find, and
+// remembers the answer: a value, or the zero value for "does not exist"
+// (ENOTFOUND). With recheckMissing a remembered "does not exist" is looked
+// up again. The cache starts over past maxCached entries (a hot folder
+// runs for months).
+func lookup[T comparable](r *Resolver, m *map[string]T, what, code string, recheckMissing bool, find func() (T, error)) (T, error) {
+	var zero T
+	r.mu.Lock()
+	v, ok := (*m)[code]
+	r.mu.Unlock()
+	if ok && (v != zero || !recheckMissing) {
+		return v, nil
+	}
+	v, err := find()
+	switch {
+	case sohoa.Code(err) == sohoa.ENOTFOUND:
+		v = zero
+	case err != nil:
+		return zero, fmt.Errorf("look up %s %s: %w", what, code, err)
+	}
+	r.mu.Lock()
+	if *m == nil || len(*m) >= maxCached {
+		*m = map[string]T{}
+	}
+	(*m)[code] = v
+	r.mu.Unlock()
+	return v, nil
+}
+
+// dossier looks a dossier up once; nil means it does not exist (yet). A
+// missing dossier is looked up again: the file before this one may have
+// created it.
 func (r *Resolver) dossier(ctx context.Context, code string) (*sohoa.Dossier, error) {
-	r.mu.Lock()
-	d, ok := r.dossiers[code]
-	r.mu.Unlock()
-	if ok && d != nil {
-		return d, nil
-	}
-	// A missing dossier is looked up again: the file before this one may
-	// have created it.
-	d, err := r.Catalog.FindDossierByCode(ctx, code)
-	if sohoa.Code(err) == sohoa.ENOTFOUND {
-		d, err = nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up dossier %s: %w", code, err)
-	}
-	r.mu.Lock()
-	if r.dossiers == nil || len(r.dossiers) >= maxCached {
-		// A hot folder runs for months: start over rather than grow.
-		r.dossiers = map[string]*sohoa.Dossier{}
-	}
-	r.dossiers[code] = d
-	r.mu.Unlock()
-	return d, nil
+	return lookup(r, &r.dossiers, "dossier", code, true, func() (*sohoa.Dossier, error) { return r.Catalog.FindDossierByCode(ctx, code) })
 }
 
 // procedure looks a procedure up once; nil means it does not exist.
 func (r *Resolver) procedure(ctx context.Context, code string) (*sohoa.Procedure, error) {
-	r.mu.Lock()
-	p, ok := r.procs[code]
-	r.mu.Unlock()
-	if ok {
-		return p, nil
-	}
-	p, err := r.Catalog.FindProcedureByCode(ctx, code)
-	switch {
-	case sohoa.Code(err) == sohoa.ENOTFOUND:
-		p = nil
-	case err != nil:
-		return nil, fmt.Errorf("look up procedure %s: %w", code, err)
-	}
-	r.mu.Lock()
-	if r.procs == nil || len(r.procs) >= maxCached {
-		r.procs = map[string]*sohoa.Procedure{}
-	}
-	r.procs[code] = p
-	r.mu.Unlock()
-	return p, nil
+	return lookup(r, &r.procs, "procedure", code, false, func() (*sohoa.Procedure, error) { return r.Catalog.FindProcedureByCode(ctx, code) })
 }
 
 // components returns a procedure's required components; an unknown
