@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/sohoa/sohoa/verify/internal/pdfraw"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // checkByteRange validates a PDF signature's /ByteRange against the file

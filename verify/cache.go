@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/sohoa/sohoa/verify/internal/pdfraw"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // cryptoCache memoises pure functions of exact bytes across the Verify

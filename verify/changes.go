@@ -126,7 +126,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
-	"github.com/sohoa/sohoa/verify/internal/pdfraw"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // mdpPermissions: what the document's signatures permit after the signed

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa/internal/testpdf"
-	"github.com/sohoa/sohoa/verify/internal/pdfraw"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // tweakAcroForm returns a SignOptions.Tweak that rewrites the AcroForm

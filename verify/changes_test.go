@@ -12,7 +12,7 @@ import (
 
 	"github.com/sohoa/sohoa/internal/testpdf"
 	"github.com/sohoa/sohoa/internal/testpki"
-	"github.com/sohoa/sohoa/verify/internal/pdfraw"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // chgBundle is what the changes tests share: one PKI and signer.

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/sohoa/sohoa/verify/internal/pdfraw"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // readDSS collects the validation data of the latest revision's Document

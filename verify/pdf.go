@@ -9,7 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/sohoa/sohoa/verify/internal/pdfraw"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // ErrUnreadable wraps every error that means the input could not be read
