@@ -20,12 +20,27 @@ const (
 )
 
 // Error is an application error with a code and a message meant for users.
+// Cause, when set, is the error underneath (a storage or parser error); it
+// is reachable with errors.Is/As through Unwrap but never part of Message,
+// so internals do not reach users. Reason, when set, is the typed form of
+// Message for the message catalogue.
 type Error struct {
 	Code    ErrorCode
 	Message string
+	Reason  *Reason
+	Cause   error
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Unwrap returns the cause, so errors.Is(err, fs.ErrNotExist) and friends
+// see through an *Error.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Wrapf builds an *Error with a formatted message over cause.
+func Wrapf(cause error, code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Cause: cause}
+}
 
 // Errorf builds an *Error with a formatted message.
 func Errorf(code ErrorCode, format string, args ...any) *Error {

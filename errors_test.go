@@ -3,6 +3,7 @@ package sohoa
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"testing"
 
@@ -21,4 +22,15 @@ func TestErrorCodeThroughWrapping(t *testing.T) {
 	require.Equal(t, "internal error", Message(plain))
 	require.Equal(t, http.StatusInternalServerError, HTTPStatus(Code(plain)))
 	require.Equal(t, ErrorCode(""), Code(nil))
+}
+
+func TestErrorUnwrap(t *testing.T) {
+	cause := fs.ErrNotExist
+	err := fmt.Errorf("opening: %w", Wrapf(cause, ENOTFOUND, "file %s does not exist", "a.pdf"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Error("errors.Is does not see the cause")
+	}
+	if Code(err) != ENOTFOUND || Message(err) != "file a.pdf does not exist" {
+		t.Errorf("code %q message %q", Code(err), Message(err))
+	}
 }
