@@ -17,8 +17,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sohoa/sohoa/internal/testpdf"
 	"github.com/sohoa/sohoa/internal/pdfraw"
+	"github.com/sohoa/sohoa/internal/testpdf"
 )
 
 // tweakAcroForm returns a SignOptions.Tweak that rewrites the AcroForm

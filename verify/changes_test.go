@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sohoa/sohoa/internal/pdfraw"
 	"github.com/sohoa/sohoa/internal/testpdf"
 	"github.com/sohoa/sohoa/internal/testpki"
-	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // chgBundle is what the changes tests share: one PKI and signer.
