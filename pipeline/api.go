@@ -110,7 +110,7 @@ type DossierStatus struct {
 	Documents []DocumentStatus `json:"documents"`
 	// Missing says, one line per unmet requirement, why the dossier does
 	// not count as digitized; empty when Digitized.
-	Missing   []string `json:"missing"`
+	Missing   []sohoa.Requirement `json:"missing"`
 	Digitized bool     `json:"digitized"`
 }
 

@@ -97,16 +97,14 @@
 //
 // # Digitization rule
 //
-// A dossier is digitized when every required component of its procedure
-// (Procedure.RequiredComponents, matched case-insensitively to documents'
-// component names) has at least one component document that is "good",
-// and, once the dossier is resolved, a result document is good too. A
-// procedure that lists no components needs one good component document of
-// any name. A document is good when its latest inspection is not fail and
-// its latest verification exists and is not TOTAL_FAILED: an unsigned scan
-// (INDETERMINATE/NO_SIGNATURE) is good, a signature that fails is not, and
-// a document not yet inspected or verified is not good yet. Status lists
-// each unmet requirement in Missing, for example
+// The rule itself is the root package's sohoa.EvaluateDigitization, free
+// of storage and queues so status, progress and the web UI share it. The
+// pipeline reads what it needs (the dossier, its procedure, its documents
+// and their latest inspection and verification) and stores the state it
+// returns whenever a result changes it, in the same transaction as the
+// result, with an audit entry holding the unmet requirements as reason
+// codes and parameters (sohoa.Requirement). Status lists them; rendered
+// in English they read, for example
 //
 //	component "Đơn đề nghị": no file
 //	component "Bản sao CCCD": "cccd.pdf" fails inspection (resolution)

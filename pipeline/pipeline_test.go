@@ -34,7 +34,7 @@ func TestIngestAndProcess(t *testing.T) {
 		require.Len(t, st.Documents, 1)
 		assert.True(t, st.Documents[0].Pending)
 		assert.False(t, st.Digitized)
-		assert.Contains(t, st.Missing, fmt.Sprintf("component %q: no file", compID))
+		assert.Contains(t, missingLines(st), fmt.Sprintf("component %q: no file", compID))
 
 		b.start(t)
 		unsigned := b.ingest(t, req(code, compID, "cccd.pdf", sample(t, "unsigned.pdf")))
@@ -59,7 +59,7 @@ func TestIngestAndProcess(t *testing.T) {
 		st, err = b.p.Status(ctx, code)
 		require.NoError(t, err)
 		assert.True(t, st.Digitized)
-		assert.Empty(t, st.Missing)
+		assert.Empty(t, missingLines(st))
 		for _, d := range st.Documents {
 			assert.False(t, d.Pending)
 			assert.Empty(t, d.Error)
@@ -126,7 +126,7 @@ func TestIngestAndProcess(t *testing.T) {
 		st, err = b.p.Status(ctx, code2)
 		require.NoError(t, err)
 		assert.False(t, st.Digitized)
-		assert.Equal(t, []string{fmt.Sprintf(`component %q: "don-sua.pdf" has a failed signature (TOTAL_FAILED, HASH_FAILURE)`, compForm)}, st.Missing)
+		assert.Equal(t, []string{fmt.Sprintf(`component %q: "don-sua.pdf" has a failed signature (TOTAL_FAILED, HASH_FAILURE)`, compForm)}, missingLines(st))
 		assert.Equal(t, sohoa.DigitizationIncomplete, b.dossier(t, code2).DigitizationState)
 	})
 }
@@ -282,8 +282,8 @@ func TestPermanentFailuresAreRecorded(t *testing.T) {
 			assert.True(t, strings.HasPrefix(d.Error, "cannot be read: "), d.Error)
 		}
 		require.Len(t, st.Missing, 2)
-		assert.Contains(t, st.Missing[0], `"note.txt" cannot be read (the file is not a PDF (text/plain; charset=utf-8))`)
-		assert.Contains(t, st.Missing[1], `"cut.pdf" cannot be read`)
+		assert.Contains(t, st.Missing[0].Message, `"note.txt" cannot be read (the file is not a PDF (text/plain; charset=utf-8))`)
+		assert.Contains(t, st.Missing[1].Message, `"cut.pdf" cannot be read`)
 
 		// Sources ask per document (in their order).
 		ds, err := b.p.Documents(ctx, []int64{trunc.Document.ID, text.Document.ID})
@@ -457,7 +457,12 @@ func TestStatusJSON(t *testing.T) {
 		var got struct {
 			Dossier   map[string]any   `json:"dossier"`
 			Documents []map[string]any `json:"documents"`
-			Missing   []string         `json:"missing"`
+			Missing   []struct {
+				Role      string       `json:"role"`
+				Component string       `json:"component"`
+				Reason    sohoa.Reason `json:"reason"`
+				Message   string       `json:"message"`
+			} `json:"missing"`
 		}
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		require.NoError(t, dec.Decode(&got))
@@ -478,41 +483,15 @@ func TestStatusJSON(t *testing.T) {
 		}
 		ver := d["verification"].(map[string]any)
 		assert.Equal(t, "TOTAL_PASSED", ver["indication"])
-		assert.Equal(t, []string{fmt.Sprintf("component %q: no file", compID)}, got.Missing)
+		require.Len(t, got.Missing, 1)
+		assert.Equal(t, fmt.Sprintf("component %q: no file", compID), got.Missing[0].Message)
+		assert.Equal(t, "component", got.Missing[0].Role)
+		assert.Equal(t, compID, got.Missing[0].Component)
+		assert.Equal(t, sohoa.ReasonNoFile, got.Missing[0].Reason.Code)
 
 		_, err = b.p.Status(ctx, "U1-260302-9999")
 		assert.Equal(t, sohoa.ENOTFOUND, sohoa.Code(err))
 	})
-}
-
-func TestMissingRule(t *testing.T) {
-	ok := &sohoa.Inspection{Outcome: sohoa.InspectionWarn}
-	fail := &sohoa.Inspection{Outcome: sohoa.InspectionFail, Findings: []sohoa.Finding{
-		{Rule: "resolution", Outcome: sohoa.InspectionFail, Page: 3, Message: "page 3: 150 dpi, needs 200"},
-		{Rule: "pdfa", Outcome: sohoa.InspectionWarn},
-	}}
-	passed := &sohoa.Verification{Indication: sohoa.IndicationTotalPassed, ReportJSON: json.RawMessage(`{}`)}
-	nosig := &sohoa.Verification{Indication: sohoa.IndicationIndeterminate, SubIndication: "NO_SIGNATURE", ReportJSON: json.RawMessage(`{}`)}
-	d := &sohoa.Dossier{Code: "D", Status: sohoa.StatusReceived}
-	proc := &sohoa.Procedure{RequiredComponents: []string{"Đơn", "CCCD", "Ảnh"}}
-	docs := []*sohoa.Document{
-		{ID: 1, Role: sohoa.RoleComponent, ComponentName: " đơn ", FileName: "don.pdf"},
-		{ID: 2, Role: sohoa.RoleComponent, ComponentName: "CCCD", FileName: "cccd.pdf"},
-		{ID: 3, Role: sohoa.RoleComponent, ComponentName: "Ảnh", FileName: "anh.pdf"},
-	}
-	ins := map[int64]*sohoa.Inspection{1: ok, 2: fail, 3: ok}
-	ver := map[int64]*sohoa.Verification{1: passed, 2: nosig}
-	assert.Equal(t, []string{
-		`component "CCCD": "cccd.pdf" fails inspection (resolution)`,
-		`component "Ảnh": "anh.pdf" is not yet verified`,
-	}, missing(d, proc, docs, ins, ver))
-
-	ins[2], ver[3] = ok, nosig
-	assert.Empty(t, missing(d, proc, docs, ins, ver))
-	d.Status = sohoa.StatusResolved
-	assert.Equal(t, []string{"result: no file"}, missing(d, proc, docs, ins, ver))
-	assert.Equal(t, []string{"component (any; the procedure lists none): no file"},
-		missing(&sohoa.Dossier{}, &sohoa.Procedure{}, nil, nil, nil))
 }
 
 func TestNeedsReverify(t *testing.T) {
@@ -574,4 +553,13 @@ func TestSingleStepJobsOfEarlierVersions(t *testing.T) {
 		}
 		assert.ElementsMatch(t, []string{KindInspect, KindVerify}, kinds)
 	})
+}
+
+// missingLines is what status prints for each unmet requirement, in English.
+func missingLines(st *DossierStatus) []string {
+	out := make([]string, len(st.Missing))
+	for i, m := range st.Missing {
+		out[i] = m.Text(sohoa.LangEN)
+	}
+	return out
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/sohoa/sohoa"
 )
@@ -57,10 +55,7 @@ func (p *Pipeline) recordTx(ctx context.Context, tx sohoa.Catalog, d *sohoa.Doss
 	if err != nil {
 		return nil, err
 	}
-	state := sohoa.DigitizationIncomplete
-	if len(ev.missing) == 0 {
-		state = sohoa.DigitizationDigitized
-	}
+	state := ev.state
 	if d.DigitizationState == state {
 		return d, nil
 	}
@@ -76,6 +71,8 @@ func (p *Pipeline) recordTx(ctx context.Context, tx sohoa.Catalog, d *sohoa.Doss
 	if err != nil {
 		return nil, err
 	}
+	// The audit log keeps the requirements as codes and parameters (with
+	// the English line beside each), so any language can render them.
 	details, _ := json.Marshal(map[string]any{"from": from, "to": state, "missing": ev.missing})
 	if err := tx.AppendAudit(ctx, &sohoa.AuditEntry{
 		Actor: actorSystem, Action: ActionDossierState, Object: "dossier:" + d.Code, Details: details,
@@ -86,22 +83,23 @@ func (p *Pipeline) recordTx(ctx context.Context, tx sohoa.Catalog, d *sohoa.Doss
 	return d, nil
 }
 
-// evaluation is what the digitization rule looked at.
+// evaluation is what the digitization rule looked at and what it found.
 type evaluation struct {
 	procedure *sohoa.Procedure
 	docs      []*sohoa.Document
 	ins       map[int64]*sohoa.Inspection
 	ver       map[int64]*sohoa.Verification
-	missing   []string
+	state     sohoa.DigitizationState
+	missing   []sohoa.Requirement
 }
 
-// evaluateDossier applies the digitization rule to d. With quick set it
-// stops at the first unmet requirement it can see without reading results
-// (a required component with no file at all, the common case while a
-// dossier is being scanned), and missing then holds only that one; and it
-// reads verdicts without their reports, so an unreadable file's line says
-// it has a failed signature rather than why it cannot be read. Whether the
-// dossier is digitized is the same either way.
+// evaluateDossier reads what the digitization rule (sohoa.
+// EvaluateDigitization) needs for d and applies it. With quick set it
+// stops at the first required part with no file at all, which needs no
+// results (the common case while a dossier is being scanned), and missing
+// then holds only that one; and it reads verdicts without their reports,
+// so an unreadable file's requirement says it has a failed signature
+// rather than why it cannot be read. The state is the same either way.
 func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, quick bool) (*evaluation, error) {
 	proc, err := c.FindProcedureByCode(ctx, d.ProcedureCode)
 	if err != nil {
@@ -112,10 +110,12 @@ func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, qui
 		return nil, err
 	}
 	ev := &evaluation{procedure: proc, docs: docs}
+	facts := sohoa.DigitizationFacts{Dossier: d, Procedure: proc, Documents: docs}
 	if quick {
-		for _, m := range missing(d, proc, docs, nil, nil) {
-			if strings.HasSuffix(m, ": no file") {
-				ev.missing = []string{m}
+		_, missing := sohoa.EvaluateDigitization(facts)
+		for _, m := range missing {
+			if m.IsNoFile() {
+				ev.state, ev.missing = sohoa.DigitizationIncomplete, []sohoa.Requirement{m}
 				return ev, nil
 			}
 		}
@@ -134,7 +134,8 @@ func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, qui
 	if ev.ver, err = latest(ctx, ids); err != nil {
 		return nil, err
 	}
-	ev.missing = missing(d, proc, docs, ev.ins, ev.ver)
+	facts.Inspections, facts.Verifications = ev.ins, ev.ver
+	ev.state, ev.missing = sohoa.EvaluateDigitization(facts)
 	return ev, nil
 }
 
@@ -154,107 +155,6 @@ func dossierDocuments(ctx context.Context, c sohoa.Catalog, code string) ([]*soh
 	}
 }
 
-// missing applies the digitization rule (see the package documentation)
-// and returns one line per unmet requirement, in the procedure's order.
-func missing(d *sohoa.Dossier, proc *sohoa.Procedure, docs []*sohoa.Document,
-	ins map[int64]*sohoa.Inspection, ver map[int64]*sohoa.Verification) []string {
-	out := []string{}
-	byComponent := map[string][]*sohoa.Document{}
-	var components, results []*sohoa.Document
-	for _, doc := range docs {
-		switch doc.Role {
-		case sohoa.RoleComponent:
-			key := componentKey(doc.ComponentName)
-			byComponent[key] = append(byComponent[key], doc)
-			components = append(components, doc)
-		case sohoa.RoleResult:
-			results = append(results, doc)
-		}
-	}
-	if len(proc.RequiredComponents) == 0 {
-		if p := problem(components, ins, ver); p != "" {
-			out = append(out, "component (any; the procedure lists none): "+p)
-		}
-	}
-	for _, name := range proc.RequiredComponents {
-		if p := problem(byComponent[componentKey(name)], ins, ver); p != "" {
-			out = append(out, fmt.Sprintf("component %q: %s", name, p))
-		}
-	}
-	if d.Status == sohoa.StatusResolved {
-		if p := problem(results, ins, ver); p != "" {
-			out = append(out, "result: "+p)
-		}
-	}
-	return out
-}
-
-// componentKey matches a document's component name with a procedure's:
-// trimmed, case-insensitive.
-func componentKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// problem returns "" when one of docs satisfies the rule, and otherwise
-// why the newest of them does not ("no file" when there is none).
-func problem(docs []*sohoa.Document, ins map[int64]*sohoa.Inspection, ver map[int64]*sohoa.Verification) string {
-	if len(docs) == 0 {
-		return "no file"
-	}
-	var why string
-	for i := len(docs) - 1; i >= 0; i-- { // newest first: documents come in ID order
-		p := docProblem(docs[i], ins[docs[i].ID], ver[docs[i].ID])
-		if p == "" {
-			return ""
-		}
-		if why == "" {
-			why = p
-		}
-	}
-	if len(docs) > 1 {
-		why += fmt.Sprintf(" (newest of %d files)", len(docs))
-	}
-	return why
-}
-
-func docProblem(doc *sohoa.Document, in *sohoa.Inspection, v *sohoa.Verification) string {
-	name := fmt.Sprintf("%q", doc.FileName)
-	if v != nil && v.Indication == sohoa.IndicationTotalFailed && isUnreadable(v) {
-		return fmt.Sprintf("%s cannot be read (%s)", name, reportError(v))
-	}
-	switch {
-	case in == nil && v == nil:
-		return name + " is not yet inspected and verified"
-	case in == nil:
-		return name + " is not yet inspected"
-	case in.Outcome == sohoa.InspectionFail:
-		return fmt.Sprintf("%s fails inspection (%s)", name, failedRules(in))
-	case v == nil:
-		return name + " is not yet verified"
-	case v.Indication == sohoa.IndicationTotalFailed:
-		sub := ""
-		if v.SubIndication != "" {
-			sub = ", " + v.SubIndication
-		}
-		return fmt.Sprintf("%s has a failed signature (TOTAL_FAILED%s)", name, sub)
-	}
-	return ""
-}
-
-func failedRules(in *sohoa.Inspection) string {
-	var rules []string
-	seen := map[string]bool{}
-	for _, f := range in.Findings {
-		if f.Outcome == sohoa.InspectionFail && !seen[f.Rule] {
-			seen[f.Rule] = true
-			rules = append(rules, f.Rule)
-		}
-	}
-	if len(rules) == 0 {
-		return "fail"
-	}
-	sort.Strings(rules)
-	return strings.Join(rules, ", ")
-}
-
 // reportHead is the part of a stored verify.Report the pipeline reads.
 type reportHead struct {
 	Error      string            `json:"error"`
@@ -267,7 +167,3 @@ func decodeReport(v *sohoa.Verification) reportHead {
 	_ = json.Unmarshal(v.ReportJSON, &h)
 	return h
 }
-
-func isUnreadable(v *sohoa.Verification) bool { return decodeReport(v).Error != "" }
-
-func reportError(v *sohoa.Verification) string { return decodeReport(v).Error }

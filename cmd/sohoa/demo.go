@@ -184,7 +184,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 			return fail(err)
 		}
 		fmt.Fprintf(w, "\n── %d/%d: %s\n", i+1, len(codes), demoDossiers[i].shows)
-		printStatus(w, ds)
+		printStatus(w, ds, sohoa.LangEN)
 		if ds.Digitized {
 			digitized++
 		}

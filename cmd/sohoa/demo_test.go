@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/sohoa/sohoa"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,8 +35,11 @@ type demoStatusJSON struct {
 			SubIndication string `json:"sub_indication"`
 		} `json:"verification"`
 	} `json:"documents"`
-	Missing   []string `json:"missing"`
-	Digitized bool     `json:"digitized"`
+	Missing []struct {
+		Message string       `json:"message"`
+		Reason  sohoa.Reason `json:"reason"`
+	} `json:"missing"`
+	Digitized bool `json:"digitized"`
 }
 
 func TestDemo(t *testing.T) {
@@ -96,7 +100,13 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	assert.Contains(t, lowRes, "100 dpi, needs 200")
-	assert.Contains(t, strings.Join(sts[3].Missing, "\n"), "scan-low-resolution.pdf")
+	var lines []string
+	var reasons []sohoa.ReasonCode
+	for _, m := range sts[3].Missing {
+		lines, reasons = append(lines, m.Message), append(reasons, m.Reason.Code)
+	}
+	assert.Contains(t, strings.Join(lines, "\n"), "scan-low-resolution.pdf")
+	assert.Contains(t, reasons, sohoa.ReasonInspectionFailed)
 	// The same bytes in two dossiers: two documents over one blob.
 	assert.Equal(t, sts[0].Documents[0].SHA256, sts[3].Documents[0].SHA256)
 

@@ -21,9 +21,10 @@ func init() {
 // documents with sha256, role, inspection and latest verification,
 // missing).
 func runStatus(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "status", "[--json] [--data-dir DIR] [--database-url URL] DOSSIER-CODE")
+	fs := newFlagSet(e, "status", "[--json] [--lang en|vi] [--data-dir DIR] [--database-url URL] DOSSIER-CODE")
 	cfg := addStoreFlags(fs, e)
 	asJSON := fs.Bool("json", false, "print JSON")
+	lang := fs.String("lang", "en", "language of what is missing: en, or vi (Vietnamese)")
 	pos, code, ok := parseInterspersed(fs, args)
 	if !ok {
 		return code
@@ -70,7 +71,7 @@ func runStatus(ctx context.Context, e *env, args []string) int {
 		}
 		return exitOK
 	}
-	printStatus(e.stdout, ds)
+	printStatus(e.stdout, ds, sohoa.ParseLang(*lang))
 	return exitOK
 }
 
@@ -101,7 +102,7 @@ func statusJSON(ds *pipeline.DossierStatus) *pipeline.DossierStatus {
 
 func localTime(t time.Time) string { return t.In(sohoa.Location()).Format("2006-01-02 15:04") }
 
-func printStatus(w io.Writer, ds *pipeline.DossierStatus) {
+func printStatus(w io.Writer, ds *pipeline.DossierStatus, lang sohoa.Lang) {
 	d := ds.Dossier
 	fmt.Fprintf(w, "Dossier %s\n", d.Code)
 	fmt.Fprintf(w, "  unit %s, procedure %s, received %s, status %s\n", d.UnitCode, d.ProcedureCode, localTime(d.ReceivedAt), d.Status)
@@ -175,7 +176,7 @@ func printStatus(w io.Writer, ds *pipeline.DossierStatus) {
 	}
 	fmt.Fprintln(w, "\nMissing before the dossier counts as digitized:")
 	for _, m := range ds.Missing {
-		fmt.Fprintf(w, "  - %s\n", m)
+		fmt.Fprintf(w, "  - %s\n", m.Text(lang))
 	}
 }
 

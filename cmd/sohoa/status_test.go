@@ -91,7 +91,13 @@ func TestStatus(t *testing.T) {
 				Report     json.RawMessage `json:"report"`
 			} `json:"verification"`
 		} `json:"documents"`
-		Missing []string `json:"missing"`
+		Missing []struct {
+			Role      string       `json:"role"`
+			Component string       `json:"component"`
+			FileName  string       `json:"file_name"`
+			Reason    sohoa.Reason `json:"reason"`
+			Message   string       `json:"message"`
+		} `json:"missing"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &got))
 	assert.Equal(t, code, got.Dossier.Code)
@@ -109,7 +115,12 @@ func TestStatus(t *testing.T) {
 	assert.Equal(t, "TOTAL_PASSED", got.Documents[0].Verification.Indication)
 	assert.Empty(t, got.Documents[0].Verification.Report, "the full report is left to sohoa verify")
 	assert.Equal(t, "TOTAL_FAILED", got.Documents[1].Verification.Indication)
-	assert.Equal(t, []string{`component "Bản sao CCCD": "tampered-digest.pdf" has a failed signature (TOTAL_FAILED, HASH_FAILURE)`}, got.Missing)
+	require.Len(t, got.Missing, 1)
+	assert.Equal(t, `component "Bản sao CCCD": "tampered-digest.pdf" has a failed signature (TOTAL_FAILED, HASH_FAILURE)`, got.Missing[0].Message)
+	assert.Equal(t, "Bản sao CCCD", got.Missing[0].Component)
+	assert.Equal(t, "tampered-digest.pdf", got.Missing[0].FileName)
+	assert.Equal(t, sohoa.ReasonSignatureFailed, got.Missing[0].Reason.Code)
+	assert.Equal(t, "HASH_FAILURE", got.Missing[0].Reason.Params["sub_indication"])
 
 	// Flags may follow the code; the human form says the same.
 	code_, out, errOut = runCmd(t, vars, "status", code)
@@ -128,6 +139,11 @@ func TestStatus(t *testing.T) {
 	} {
 		assert.Contains(t, out, want)
 	}
+
+	// --lang vi renders what is missing in Vietnamese.
+	code_, out, errOut = runCmd(t, vars, "status", "--lang", "vi", code)
+	require.Equal(t, 0, code_, errOut)
+	assert.Contains(t, out, `- thành phần hồ sơ “Bản sao CCCD”: tệp “tampered-digest.pdf” có chữ ký số không hợp lệ (TOTAL_FAILED, HASH_FAILURE)`)
 
 	code_, out, errOut = runCmd(t, vars, "status", "U1-260302-0404", "--json")
 	assert.Equal(t, exitFailure, code_)
