@@ -111,7 +111,7 @@ type DossierStatus struct {
 	// Missing says, one line per unmet requirement, why the dossier does
 	// not count as digitized; empty when Digitized.
 	Missing   []sohoa.Requirement `json:"missing"`
-	Digitized bool     `json:"digitized"`
+	Digitized bool                `json:"digitized"`
 }
 
 // DocumentStatus is one document with its latest inspection and
