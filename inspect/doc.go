@@ -14,9 +14,13 @@
 //	pdfa        it claims PDF/A conformance (the claim is reported, not validated)
 //
 // Each rule yields ok, warn or fail with a message a clerk can act on; the
-// result's outcome is the worst of them. The rule IDs and the JSON names of
-// Result and Finding are a contract: the pipeline stores results as JSON and
-// `sohoa status --json` prints them.
+// result's outcome is the worst of them. Every finding also carries a
+// stable code ("scan.resolution_low") and its parameters (page, dpi, min),
+// rendered in Vietnamese or English from the message catalogue
+// (messages.go); Message is the English text. The rule IDs, the codes with
+// their parameter names, and the JSON names of Result and Finding are a
+// contract: the pipeline stores results as JSON and `sohoa status --json`
+// prints them.
 //
 // The default policy follows Decree 30/2020/NĐ-CP (Appendix I: PDF 1.4 or
 // later, colour, at least 200 dpi, 100% scale) as described on

@@ -17,7 +17,9 @@ import (
 
 // Version identifies the inspector's rules; it changes whenever the same
 // file could be judged differently, so stored results can be re-run.
-const Version = "1"
+// 2: read with internal/pdfraw instead of pdfcpu (strict number syntax,
+// no LZW content), and findings carry codes and parameters.
+const Version = "2"
 
 // Outcome is the verdict of a rule or of a whole inspection. It is the
 // domain's type, so results go into the catalog unchanged.
@@ -83,9 +85,17 @@ func Worse(a, b Outcome) Outcome {
 	return a
 }
 
-func (r *Result) add(rule string, o Outcome, page int, format string, args ...any) {
-	r.Findings = append(r.Findings, Finding{Rule: rule, Outcome: o, Page: page, Message: cleanMessage(fmt.Sprintf(format, args...))})
+// add records a finding: why is its code and parameters (messages.go),
+// format and args its English message.
+func (r *Result) add(rule string, o Outcome, page int, why sohoa.Reason, format string, args ...any) {
+	for k, v := range why.Params {
+		why.Params[k] = cleanMessage(v)
+	}
+	r.Findings = append(r.Findings, Finding{Rule: rule, Outcome: o, Page: page, Message: cleanMessage(fmt.Sprintf(format, args...)), Code: why.Code, Params: why.Params})
 }
+
+// reason is sohoa.NewReason: a code and its parameters as name/value pairs.
+func reason(code sohoa.ReasonCode, kv ...string) sohoa.Reason { return sohoa.NewReason(code, kv...) }
 
 func (r *Result) finish() *Result {
 	r.Outcome = OK
@@ -133,12 +143,12 @@ func Inspect(ctx context.Context, r io.ReadSeeker, size int64, p Policy) (res *R
 	}
 	size = max(size, end)
 	if size == 0 {
-		res.add(RuleReadable, Fail, 0, "the file is empty; scan or upload it again")
+		res.add(RuleReadable, Fail, 0, reason(CodeFileEmpty), "the file is empty; scan or upload it again")
 		return res.finish(), nil
 	}
 	if size > p.MaxBytes {
-		res.add(RuleReadable, Fail, 0, "the file is %s, more than the %s this policy inspects; split it into smaller documents or compress the scan",
-			humanBytes(size), humanBytes(p.MaxBytes))
+		res.add(RuleReadable, Fail, 0, reason(CodeFileTooLarge, "size", humanBytes(size), "max", humanBytes(p.MaxBytes)),
+			"the file is %s, more than the %s this policy inspects; split it into smaller documents or compress the scan", humanBytes(size), humanBytes(p.MaxBytes))
 		return res.finish(), nil
 	}
 	ra := &readerAt{r: r}
@@ -164,7 +174,8 @@ func Inspect(ctx context.Context, r io.ReadSeeker, size int64, p Policy) (res *R
 				onPanic("analyze", v, debug.Stack())
 			}
 			res = &Result{Policy: p.Name, InspectorVersion: Version}
-			res.add(RuleReadable, Fail, 0, "the inspector failed on this file's structure (%v); open it in a PDF reader and save or export it again", v)
+			detail := shorten(fmt.Sprint(v), 200)
+			res.add(RuleReadable, Fail, 0, reason(CodeInspectorFailed, "detail", detail), "the inspector failed on this file's structure (%s); open it in a PDF reader and save or export it again", detail)
 			res.finish()
 			err = nil
 		}
@@ -179,7 +190,7 @@ func Inspect(ctx context.Context, r io.ReadSeeker, size int64, p Policy) (res *R
 	}
 	if doc.badVersion {
 		res = &Result{Policy: p.Name, InspectorVersion: Version}
-		res.add(RuleReadable, Fail, 0, "the file has an unknown PDF version in its header; save or scan it again as PDF 1.4 to 2.0")
+		res.add(RuleReadable, Fail, 0, reason(CodeHeaderVersionUnknown), "the file has an unknown PDF version in its header; save or scan it again as PDF 1.4 to 2.0")
 		return res.finish(), nil
 	}
 	judge(res, doc, p)
@@ -244,23 +255,25 @@ func (t *readerAt) ReadAt(p []byte, off int64) (int, error) {
 
 func judgeUnreadable(res *Result, err error) {
 	var rp *readerPanic
-	switch {
+	switch detail := shorten(err.Error(), 200); {
 	case errors.As(err, &rp):
-		res.add(RuleReadable, Fail, 0, "the file is damaged: the PDF reader failed on it (%s); open it in a PDF reader and save or scan it again", shorten(fmt.Sprint(rp.v), 200))
+		detail = shorten(fmt.Sprint(rp.v), 200)
+		res.add(RuleReadable, Fail, 0, reason(CodeReaderFailed, "detail", detail), "the file is damaged: the PDF reader failed on it (%s); open it in a PDF reader and save or scan it again", detail)
 	case errors.Is(err, pdfraw.ErrEncrypted):
-		res.add(RuleEncryption, Fail, 0, "the file is encrypted in a way that cannot be opened (%s); scan or save it again without a password or security settings", shorten(err.Error(), 200))
+		res.add(RuleEncryption, Fail, 0, reason(CodeEncryptionUnsupported, "detail", detail), "the file is encrypted in a way that cannot be opened (%s); scan or save it again without a password or security settings", detail)
 	default:
-		res.add(RuleReadable, Fail, 0, "the file is not a readable PDF (%s); check that it is a PDF and save or scan it again", shorten(err.Error(), 200))
+		res.add(RuleReadable, Fail, 0, reason(CodeNotPDF, "detail", detail), "the file is not a readable PDF (%s); check that it is a PDF and save or scan it again", detail)
 	}
 }
 
 // judgeLocked reports a file whose content cannot be decrypted.
 func judgeLocked(res *Result, enc *pdfraw.EncryptionInfo) {
 	if enc.Filter == "Standard" && strings.Contains(enc.Reason, "password") {
-		res.add(RuleEncryption, Fail, 0, "the file is password-protected; scan it again without a password")
+		res.add(RuleEncryption, Fail, 0, reason(CodePasswordProtected), "the file is password-protected; scan it again without a password")
 		return
 	}
-	res.add(RuleEncryption, Fail, 0, "the file is encrypted in a way that cannot be opened (%s); scan or save it again without a password or security settings", shorten(enc.Reason, 200))
+	detail := shorten(enc.Reason, 200)
+	res.add(RuleEncryption, Fail, 0, reason(CodeEncryptionUnsupported, "detail", detail), "the file is encrypted in a way that cannot be opened (%s); scan or save it again without a password or security settings", detail)
 }
 
 func humanBytes(n int64) string {
