@@ -211,7 +211,7 @@ func newDecoder(name Name, parms Dict, rd io.Reader) (io.Reader, error) {
 	case "ASCIIHexDecode":
 		return &asciiHexReader{r: byteReader(rd)}, nil
 	case "ASCII85Decode":
-		return &ascii85Reader{r: byteReader(rd)}, nil
+		return newASCII85(rd), nil
 	case "RunLengthDecode":
 		return &runLengthReader{r: byteReader(rd)}, nil
 	case "Crypt":
