@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/internal/pdfraw"
 )
@@ -276,18 +278,8 @@ func judgeLocked(res *Result, enc *pdfraw.EncryptionInfo) {
 	res.add(RuleEncryption, Fail, 0, reason(CodeEncryptionUnsupported, "detail", detail), "the file is encrypted in a way that cannot be opened (%s); scan or save it again without a password or security settings", detail)
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d bytes", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
-}
+// humanBytes writes a size as people read it: "4.9 KiB", "473 MiB".
+func humanBytes(n int64) string { return humanize.IBytes(uint64(max(n, 0))) }
 
 // cleanMessage keeps a message storable: valid UTF-8, no control
 // characters (text from the file ends up in messages), bounded length.

@@ -461,7 +461,7 @@ func TestTooLargeIsNotRead(t *testing.T) {
 	r := failingReader{bytes.NewReader(make([]byte, 5000))}
 	res, err := Inspect(context.Background(), r, 5000, p)
 	require.NoError(t, err)
-	assert.Equal(t, "the file is 4.9 KiB, more than the 1000 bytes this policy inspects; split it into smaller documents or compress the scan", one(t, res, RuleReadable).Message)
+	assert.Equal(t, "the file is 4.9 KiB, more than the 1000 B this policy inspects; split it into smaller documents or compress the scan", one(t, res, RuleReadable).Message)
 	assert.Equal(t, Fail, res.Outcome)
 
 	// A wrong size hint does not get a large file read.
