@@ -22,13 +22,21 @@ func (o InspectionOutcome) Valid() bool {
 }
 
 // Finding is one rule's result in an inspection. Page is 1-based and set
-// only when the finding concerns one page.
+// only when the finding concerns one page. Code and Params say the same as
+// Message for any language (Reason renders them from the message
+// catalogue); Message is the English text, kept for readers of stored
+// results that predate codes.
 type Finding struct {
 	Rule    string            `json:"rule"`
 	Outcome InspectionOutcome `json:"outcome"`
 	Page    int               `json:"page,omitempty"`
 	Message string            `json:"message"`
+	Code    ReasonCode        `json:"code,omitempty"`
+	Params  map[string]string `json:"params,omitempty"`
 }
+
+// Reason is the finding's code and parameters, for Reason.Text.
+func (f Finding) Reason() Reason { return Reason{Code: f.Code, Params: f.Params} }
 
 // Inspection is one scan-quality inspection run over a document. Every run
 // is kept; the latest is the document's current state.
@@ -64,6 +72,17 @@ func (in *Inspection) Validate() error {
 		}
 		if f.Message, err = validateText("finding message", f.Message, MaxTextLen, false, true); err != nil {
 			return err
+		}
+		if _, err := validateText("finding code", string(f.Code), MaxNameLen, false, false); err != nil {
+			return err
+		}
+		for k, v := range f.Params {
+			if _, err := validateText("finding parameter name", k, MaxNameLen, true, false); err != nil {
+				return err
+			}
+			if _, err := validateText("finding parameter "+k, v, MaxTextLen, false, false); err != nil {
+				return err
+			}
 		}
 	}
 	if in.Findings == nil {

@@ -1,17 +1,15 @@
 package inspect
 
 import (
-	"bytes"
 	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"sort"
+	"slices"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // document is what the rules judge, gathered in one pass over the file.
@@ -22,6 +20,8 @@ type document struct {
 	treeErr   error // the page tree was damaged; pages holds what could be read
 	pdfa      string
 	truncated bool // the operator budget ran out; later content was not parsed
+	// badVersion: the header names a PDF version no reader knows.
+	badVersion bool
 }
 
 // page is one page's box and what its content draws.
@@ -33,8 +33,8 @@ type page struct {
 	contentErr error
 	fallback   bool // the scan's placement was assumed from the page box
 
-	dict      types.Dict   // the page dictionary
-	resources types.Object // its resources, inherited or its own
+	dict      pdfraw.Dict   // the page dictionary
+	resources pdfraw.Object // its resources, inherited or its own
 }
 
 // placement is one image drawn on a page.
@@ -74,31 +74,40 @@ func (p *page) scan() ([]placement, bool) {
 
 type analyzer struct {
 	ctx    context.Context
-	x      *model.Context
-	images map[int]*imageInfo // by object number
-	forms  map[int]*formInfo
-	ops    int // content tokens read so far
-	doc    *document
+	f      *pdfraw.File
+	images map[pdfraw.Ref]*imageInfo
+	forms  map[pdfraw.Ref]*formInfo
+	// formBytes is the decoded form content kept in forms: bounded, so
+	// that a file of many large forms does not pile them all up.
+	formBytes int64
+	ops       int // content tokens read so far
+	doc       *document
 }
 
-func newAnalyzer(ctx context.Context, x *model.Context) *analyzer {
-	return &analyzer{ctx: ctx, x: x, images: map[int]*imageInfo{}, forms: map[int]*formInfo{}, doc: &document{}}
+func newAnalyzer(ctx context.Context, f *pdfraw.File) *analyzer {
+	return &analyzer{ctx: ctx, f: f, images: map[pdfraw.Ref]*imageInfo{}, forms: map[pdfraw.Ref]*formInfo{}, doc: &document{}}
 }
 
 func (a *analyzer) analyze() (*document, error) {
 	d := a.doc
-	d.version = effectiveVersion(a.x.XRefTable)
-	d.encrypted = a.x.Encrypt != nil
-	root, err := a.x.Catalog()
-	if err != nil || root == nil {
-		if err == nil {
-			err = errors.New("missing document catalog")
+	if hv := a.f.Version(); hv != "" {
+		v, err := parseVersion(hv)
+		if err != nil {
+			// A version no reader knows ("%PDF-9.9"): not a file any
+			// archive can be expected to open.
+			d.badVersion = true
+			return d, nil
 		}
-		d.treeErr = err
+		d.version = v
+	}
+	d.encrypted = a.f.Encryption() != nil
+	root := a.dict(a.f.Trailer(-1)["Root"])
+	if root == nil {
+		d.treeErr = errors.New("missing document catalog")
 		return d, nil
 	}
 	// The catalog's /Version wins when later than the header's (ISO
-	// 32000-1, 7.2.2); pdfcpu ignores it under a pre-1.4 header.
+	// 32000-1, 7.2.2).
 	if v, err := parseVersion(a.name(root["Version"])); err == nil && v > d.version {
 		d.version = v
 	}
@@ -118,67 +127,41 @@ func (a *analyzer) analyze() (*document, error) {
 	return d, nil
 }
 
-func effectiveVersion(x *model.XRefTable) pdfVersion {
-	var v pdfVersion
-	conv := func(mv model.Version) pdfVersion {
-		pv, err := parseVersion(mv.String())
-		if err != nil {
-			return 0
-		}
-		return pv
+// resolve follows indirect references; a reference that cannot be read
+// is nil.
+func (a *analyzer) resolve(o pdfraw.Object) pdfraw.Object {
+	r, err := a.f.Resolve(-1, o)
+	if err != nil {
+		return nil
 	}
-	if x.HeaderVersion != nil {
-		v = conv(*x.HeaderVersion)
+	if _, null := r.(pdfraw.Null); null {
+		return nil
 	}
-	// The catalog's /Version wins only when later than the header's
-	// (ISO 32000-1, 7.2.2).
-	if x.RootVersion != nil {
-		if rv := conv(*x.RootVersion); rv > v {
-			v = rv
-		}
-	}
-	return v
+	return r
 }
 
-// resolve follows indirect references (a few levels: chains are legal but
-// loops are not).
-func (a *analyzer) resolve(o types.Object) types.Object {
-	for i := 0; i < 8; i++ {
-		ir, ok := o.(types.IndirectRef)
-		if !ok {
-			return o
-		}
-		r, err := a.x.Dereference(ir)
-		if err != nil {
-			return nil
-		}
-		o = r
-	}
-	return nil
-}
-
-func (a *analyzer) dict(o types.Object) types.Dict {
+func (a *analyzer) dict(o pdfraw.Object) pdfraw.Dict {
 	switch d := a.resolve(o).(type) {
-	case types.Dict:
+	case pdfraw.Dict:
 		return d
-	case types.StreamDict:
+	case *pdfraw.Stream:
 		return d.Dict
 	}
 	return nil
 }
 
-func (a *analyzer) number(o types.Object) (float64, bool) {
+func (a *analyzer) number(o pdfraw.Object) (float64, bool) {
 	switch n := a.resolve(o).(type) {
-	case types.Integer:
+	case pdfraw.Int:
 		return float64(n), true
-	case types.Float:
+	case pdfraw.Real:
 		f := float64(n)
 		return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 	}
 	return 0, false
 }
 
-func (a *analyzer) integer(o types.Object) (int, bool) {
+func (a *analyzer) integer(o pdfraw.Object) (int, bool) {
 	f, ok := a.number(o)
 	if !ok || f < 0 || f > math.MaxInt32 || f != math.Trunc(f) {
 		return 0, false
@@ -186,49 +169,67 @@ func (a *analyzer) integer(o types.Object) (int, bool) {
 	return int(f), true
 }
 
-func (a *analyzer) name(o types.Object) string {
-	if n, ok := a.resolve(o).(types.Name); ok {
+func (a *analyzer) name(o pdfraw.Object) string {
+	if n, ok := a.resolve(o).(pdfraw.Name); ok {
 		return string(n)
 	}
 	return ""
 }
 
-func (a *analyzer) stream(o types.Object) (*types.StreamDict, int) {
-	nr := 0
-	if ir, ok := o.(types.IndirectRef); ok {
-		nr = ir.ObjectNumber.Value()
+// stream returns the stream o refers to and the reference (zero when o is
+// a direct object).
+func (a *analyzer) stream(o pdfraw.Object) (*pdfraw.Stream, pdfraw.Ref) {
+	ref, _ := o.(pdfraw.Ref)
+	if s, ok := a.resolve(o).(*pdfraw.Stream); ok {
+		return s, ref
 	}
-	if sd, ok := a.resolve(o).(types.StreamDict); ok {
-		return &sd, nr
-	}
-	return nil, 0
+	return nil, pdfraw.Ref{}
 }
 
-// decode returns a stream's decoded bytes without caching them in the
-// cross-reference table (the stream dict is a copy).
-func decode(sd *types.StreamDict, limit int64) ([]byte, error) {
-	if int64(len(sd.Raw)) > limit && len(sd.FilterPipeline) == 0 {
-		return nil, fmt.Errorf("stream of %d bytes is over the %d-byte limit", len(sd.Raw), limit)
-	}
-	c := *sd
-	c.Content = nil
-	if err := c.DecodeWithLimit(limit); err != nil {
-		if b, ok := inflateLeniently(sd, limit); ok {
-			return b, nil
+// filterNames lists a stream's filters by name (without reading its data).
+func (a *analyzer) filterNames(s *pdfraw.Stream) []string {
+	var out []string
+	switch v := a.resolve(s.Dict["Filter"]).(type) {
+	case pdfraw.Name:
+		out = append(out, string(v))
+	case pdfraw.Array:
+		for _, e := range v[:min(len(v), 8)] {
+			out = append(out, a.name(e))
 		}
-		return nil, err
 	}
-	return c.Content, nil
+	return out
+}
+
+// decode returns a stream's decoded bytes, at most limit of them.
+func (a *analyzer) decode(s *pdfraw.Stream, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("stream at offset %d: over the %d-byte limit", s.DataOffset, int64(maxContentBytes))
+	}
+	b, err := a.f.StreamData(s, limit)
+	if err == nil {
+		return b, nil
+	}
+	if lb, ok := a.inflateLeniently(s, limit); ok {
+		return lb, nil
+	}
+	return nil, err
 }
 
 // inflateLeniently decodes a plain FlateDecode stream whose zlib checksum
-// is wrong, as many producers write it and as readers display it; pdfcpu
-// gives up on those.
-func inflateLeniently(sd *types.StreamDict, limit int64) ([]byte, bool) {
-	if len(sd.FilterPipeline) != 1 || sd.FilterPipeline[0].Name != "FlateDecode" || len(sd.FilterPipeline[0].DecodeParms) > 0 || len(sd.Raw) < 2 {
+// is wrong, as many producers write it and as readers display it; the
+// reader, being strict, gives up on those.
+func (a *analyzer) inflateLeniently(s *pdfraw.Stream, limit int64) ([]byte, bool) {
+	if f := a.filterNames(s); len(f) != 1 || f[0] != "FlateDecode" || a.resolve(s.Dict["DecodeParms"]) != nil || s.Length < 2 {
 		return nil, false
 	}
-	r := flate.NewReader(bytes.NewReader(sd.Raw[2:])) // past the zlib header
+	rd, err := a.f.StreamReader(s)
+	if err != nil {
+		return nil, false
+	}
+	if _, err := io.CopyN(io.Discard, rd, 2); err != nil { // the zlib header
+		return nil, false
+	}
+	r := flate.NewReader(rd)
 	defer r.Close()
 	b, err := io.ReadAll(io.LimitReader(r, limit))
 	if err != nil || len(b) == 0 {
@@ -237,54 +238,64 @@ func inflateLeniently(sd *types.StreamDict, limit int64) ([]byte, bool) {
 	return b, true
 }
 
+// head returns up to n of a stream's first stored bytes (decrypted, not
+// decoded): all an image's header needs, whatever the image's size.
+func (a *analyzer) head(s *pdfraw.Stream, n int64) []byte {
+	rd, err := a.f.StreamReader(s)
+	if err != nil {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(rd, min(n, max(s.Length, 0))))
+	return b
+}
+
 // inherited holds the page attributes a page inherits from the tree.
 type inherited struct {
-	resources types.Object
-	mediaBox  types.Object
-	cropBox   types.Object
+	resources pdfraw.Object
+	mediaBox  pdfraw.Object
+	cropBox   pdfraw.Object
 }
 
 // walkPages collects the leaves of the page tree in order. It does not
 // trust /Count: it visits each node once and stops at loops.
-func (a *analyzer) walkPages(root types.Dict) error {
-	pagesRef, found := root.Find("Pages")
+func (a *analyzer) walkPages(root pdfraw.Dict) error {
+	pagesRef, found := get(root, "Pages")
 	if !found {
 		return errors.New("the document catalog has no page tree")
 	}
-	seen := map[int]bool{}
+	seen := map[pdfraw.Ref]bool{}
 	nodes := 0
-	var walk func(o types.Object, inh inherited, depth int) error
-	walk = func(o types.Object, inh inherited, depth int) error {
+	var walk func(o pdfraw.Object, inh inherited, depth int) error
+	walk = func(o pdfraw.Object, inh inherited, depth int) error {
 		if depth > 64 {
 			return errors.New("the page tree is nested too deeply")
 		}
 		if nodes++; nodes > maxPageNodes {
 			return errors.New("the page tree is too large")
 		}
-		if ir, ok := o.(types.IndirectRef); ok {
-			nr := ir.ObjectNumber.Value()
-			if seen[nr] {
+		if ref, ok := o.(pdfraw.Ref); ok {
+			if seen[ref] {
 				return errors.New("the page tree contains a loop or lists a page twice")
 			}
-			seen[nr] = true
+			seen[ref] = true
 		}
 		d := a.dict(o)
 		if d == nil {
 			return errors.New("the page tree refers to a missing or damaged object")
 		}
-		if v, ok := d.Find("Resources"); ok && v != nil {
+		if v, ok := get(d, "Resources"); ok {
 			inh.resources = v
 		}
-		if v, ok := d.Find("MediaBox"); ok && v != nil {
+		if v, ok := get(d, "MediaBox"); ok {
 			inh.mediaBox = v
 		}
-		if v, ok := d.Find("CropBox"); ok && v != nil {
+		if v, ok := get(d, "CropBox"); ok {
 			inh.cropBox = v
 		}
 		typ := a.name(d["Type"])
-		kidsObj, hasKids := d.Find("Kids")
+		kidsObj, hasKids := get(d, "Kids")
 		if typ == "Pages" || (typ != "Page" && hasKids) {
-			kids, _ := a.resolve(kidsObj).(types.Array)
+			kids, _ := a.resolve(kidsObj).(pdfraw.Array)
 			var firstErr error
 			for _, k := range kids {
 				if err := a.ctx.Err(); err != nil {
@@ -307,8 +318,8 @@ func (a *analyzer) walkPages(root types.Dict) error {
 	return walk(pagesRef, inherited{}, 0)
 }
 
-func (a *analyzer) rect(o types.Object) (llx, lly, urx, ury float64, ok bool) {
-	arr, _ := a.resolve(o).(types.Array)
+func (a *analyzer) rect(o pdfraw.Object) (llx, lly, urx, ury float64, ok bool) {
+	arr, _ := a.resolve(o).(pdfraw.Array)
 	if len(arr) != 4 {
 		return 0, 0, 0, 0, false
 	}
@@ -326,7 +337,7 @@ func (a *analyzer) rect(o types.Object) (llx, lly, urx, ury float64, ok bool) {
 }
 
 // pageSize is the visible page size (crop box within media box) in points.
-func (a *analyzer) pageSize(d types.Dict, inh inherited) (w, h float64) {
+func (a *analyzer) pageSize(d pdfraw.Dict, inh inherited) (w, h float64) {
 	mx0, my0, mx1, my1, ok := a.rect(inh.mediaBox)
 	if !ok {
 		mx0, my0, mx1, my1 = 0, 0, 612, 792 // US Letter, what readers assume
@@ -342,7 +353,7 @@ func (a *analyzer) pageSize(d types.Dict, inh inherited) (w, h float64) {
 	return (mx1 - mx0) * uu, (my1 - my0) * uu
 }
 
-func (a *analyzer) userUnit(d types.Dict) float64 {
+func (a *analyzer) userUnit(d pdfraw.Dict) float64 {
 	if u, ok := a.number(d["UserUnit"]); ok && u > 0 && u <= 1000 {
 		return u
 	}
@@ -367,16 +378,16 @@ func (a *analyzer) readPage(p *page) {
 	}
 }
 
-func (a *analyzer) pageContent(d types.Dict) ([]byte, error) {
-	o, found := d.Find("Contents")
-	if !found || o == nil {
+func (a *analyzer) pageContent(d pdfraw.Dict) ([]byte, error) {
+	o, found := get(d, "Contents")
+	if !found {
 		return nil, nil
 	}
-	var streams []types.Object
+	var streams []pdfraw.Object
 	switch v := a.resolve(o).(type) {
-	case types.StreamDict:
-		streams = []types.Object{o}
-	case types.Array:
+	case *pdfraw.Stream:
+		streams = []pdfraw.Object{o}
+	case pdfraw.Array:
 		streams = v
 	default:
 		return nil, errors.New("the page's content is neither a stream nor an array of streams")
@@ -388,7 +399,7 @@ func (a *analyzer) pageContent(d types.Dict) ([]byte, error) {
 		if sd == nil {
 			continue
 		}
-		b, err := decode(sd, maxContentBytes-int64(len(out)))
+		b, err := a.decode(sd, maxContentBytes-int64(len(out)))
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
@@ -404,16 +415,16 @@ func (a *analyzer) pageContent(d types.Dict) ([]byte, error) {
 // fallbackPlacement assumes that the largest image in the page's resources
 // fills the page box: the common scanner layout, used when the content
 // could not be followed to a placement.
-func (a *analyzer) fallbackPlacement(p *page, res types.Dict) {
+func (a *analyzer) fallbackPlacement(p *page, res pdfraw.Dict) {
 	xobjs := a.dict(res["XObject"])
 	if len(xobjs) == 0 {
 		return
 	}
-	names := make([]string, 0, len(xobjs))
+	names := make([]pdfraw.Name, 0, len(xobjs))
 	for n := range xobjs {
 		names = append(names, n)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	var best *imageInfo
 	for _, n := range names {
 		img := a.image(xobjs[n])
@@ -437,29 +448,35 @@ func (a *analyzer) fallbackPlacement(p *page, res types.Dict) {
 	p.fallback = true
 }
 
-// image returns what an image XObject is, or nil when o is not one.
-func (a *analyzer) image(o types.Object) *imageInfo {
-	ir, isRef := o.(types.IndirectRef)
+// image returns what an image XObject is, or nil when o is not one. It
+// reads the image's dictionary, and of its data only the first bytes of a
+// JPEG 2000 image that leaves its colour space to the codestream.
+func (a *analyzer) image(o pdfraw.Object) *imageInfo {
+	ref, isRef := o.(pdfraw.Ref)
 	if isRef {
-		if img, ok := a.images[ir.ObjectNumber.Value()]; ok {
+		if img, ok := a.images[ref]; ok {
 			return img
 		}
 	}
-	sd, _ := a.stream(o)
+	s, _ := a.stream(o)
 	var img *imageInfo
-	if sd != nil && a.name(sd.Dict["Subtype"]) == "Image" {
-		img = a.imageFromDict(sd.Dict, filterNames(sd), sd.Raw, nil)
+	if s != nil && a.name(s.Dict["Subtype"]) == "Image" {
+		img = a.imageFromDict(s.Dict, a.filterNames(s), func() []byte { return a.head(s, jpxHeadBytes) }, nil)
 	}
 	if isRef {
-		a.images[ir.ObjectNumber.Value()] = img
+		a.images[ref] = img
 	}
 	return img
 }
 
-func filterNames(sd *types.StreamDict) []string {
-	var out []string
-	for _, f := range sd.FilterPipeline {
-		out = append(out, f.Name)
+// get returns d[key] unless it is absent or null.
+func get(d pdfraw.Dict, key pdfraw.Name) (pdfraw.Object, bool) {
+	v, ok := d[key]
+	if !ok || v == nil {
+		return nil, false
 	}
-	return out
+	if _, null := v.(pdfraw.Null); null {
+		return nil, false
+	}
+	return v, true
 }

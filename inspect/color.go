@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // imageInfo is what the rules need of an image: its pixel size and colour
@@ -45,15 +45,19 @@ type colorSpace struct {
 	baseColor bool // for Indexed: whether the palette is in colour
 }
 
+// jpxHeadBytes is how much of a JPEG 2000 image is read for its header.
+const jpxHeadBytes = 64 << 10
+
 // imageFromDict reads an image dictionary (an XObject's, or an inline
-// image's with its keys expanded). res resolves named colour spaces, which
-// only inline images may use.
-func (a *analyzer) imageFromDict(d types.Dict, filters []string, raw []byte, res types.Dict) *imageInfo {
+// image's with its keys expanded). head returns the first bytes of the
+// image's data, read only for a JPEG 2000 image without a /ColorSpace.
+// res resolves named colour spaces, which only inline images may use.
+func (a *analyzer) imageFromDict(d pdfraw.Dict, filters []string, head func() []byte, res pdfraw.Dict) *imageInfo {
 	img := &imageInfo{}
 	img.width, _ = a.integer(d["Width"])
 	img.height, _ = a.integer(d["Height"])
 	bitonal := false
-	if b, ok := a.resolve(d["ImageMask"]).(types.Boolean); ok && bool(b) {
+	if b, ok := a.resolve(d["ImageMask"]).(pdfraw.Bool); ok && bool(b) {
 		bitonal = true
 	}
 	if slices.Contains(filters, "JBIG2Decode") || slices.Contains(filters, "CCITTFaxDecode") {
@@ -67,9 +71,9 @@ func (a *analyzer) imageFromDict(d types.Dict, filters []string, raw []byte, res
 	if !ok || bpc < 1 || bpc > 16 {
 		bpc = 8
 	}
-	csObj, hasCS := d["ColorSpace"]
-	if (!hasCS || csObj == nil) && slices.Contains(filters, "JPXDecode") {
-		nc, jbits, ok := jpxComponents(raw)
+	csObj, hasCS := get(d, "ColorSpace")
+	if !hasCS && slices.Contains(filters, "JPXDecode") {
+		nc, jbits, ok := jpxComponents(head())
 		if !ok {
 			img.desc = "colour depth unknown (JPEG 2000)"
 			return img
@@ -122,12 +126,12 @@ func greyDesc(bits int) string {
 	return fmt.Sprintf("%d-bit greyscale", bits)
 }
 
-func (a *analyzer) colorSpace(o types.Object, res types.Dict, depth int) colorSpace {
+func (a *analyzer) colorSpace(o pdfraw.Object, res pdfraw.Dict, depth int) colorSpace {
 	if depth > 8 {
 		return colorSpace{}
 	}
 	switch v := a.resolve(o).(type) {
-	case types.Name:
+	case pdfraw.Name:
 		switch string(v) {
 		case "DeviceGray", "G", "CalGray":
 			return colorSpace{family: csGray, n: 1}
@@ -140,12 +144,12 @@ func (a *analyzer) colorSpace(o types.Object, res types.Dict, depth int) colorSp
 		}
 		if res != nil {
 			if named := a.dict(res["ColorSpace"]); named != nil {
-				if cs, ok := named[string(v)]; ok {
+				if cs, ok := named[v]; ok {
 					return a.colorSpace(cs, nil, depth+1)
 				}
 			}
 		}
-	case types.Array:
+	case pdfraw.Array:
 		if len(v) == 0 {
 			return colorSpace{}
 		}
@@ -154,11 +158,11 @@ func (a *analyzer) colorSpace(o types.Object, res types.Dict, depth int) colorSp
 			if len(v) < 2 {
 				return colorSpace{}
 			}
-			sd, _ := a.stream(v[1])
+			sd := a.dict(v[1])
 			if sd == nil {
 				return colorSpace{}
 			}
-			n, _ := a.integer(sd.Dict["N"])
+			n, _ := a.integer(sd["N"])
 			switch n {
 			case 1:
 				return colorSpace{family: csGray, n: 1}
@@ -167,7 +171,7 @@ func (a *analyzer) colorSpace(o types.Object, res types.Dict, depth int) colorSp
 			case 4:
 				return colorSpace{family: csCMYK, n: 4}
 			}
-			return a.colorSpace(sd.Dict["Alternate"], nil, depth+1)
+			return a.colorSpace(sd["Alternate"], nil, depth+1)
 		case "Indexed", "I":
 			if len(v) < 2 {
 				return colorSpace{}
@@ -180,7 +184,7 @@ func (a *analyzer) colorSpace(o types.Object, res types.Dict, depth int) colorSp
 			if len(v) < 2 {
 				return colorSpace{}
 			}
-			names, _ := a.resolve(v[1]).(types.Array)
+			names, _ := a.resolve(v[1]).(pdfraw.Array)
 			return colorSpace{family: csDeviceN, n: max(len(names), 1)}
 		case "CalGray", "DeviceGray", "G":
 			return colorSpace{family: csGray, n: 1}

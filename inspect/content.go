@@ -3,9 +3,10 @@ package inspect
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strconv"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // matrix is a PDF transformation [a b c d e f]; points are row vectors, so
@@ -170,7 +171,7 @@ type interp struct {
 	formCalls int
 }
 
-func (in *interp) run(content []byte, res types.Dict, ctm matrix, depth int, active []int) {
+func (in *interp) run(content []byte, res pdfraw.Dict, ctm matrix, depth int, active []pdfraw.Ref) {
 	l := &lexer{b: content}
 	var stack []matrix
 	ops := make([]operand, 0, maxOperands)
@@ -271,35 +272,38 @@ type formInfo struct {
 	content []byte
 }
 
-func (in *interp) draw(name string, res types.Dict, ctm matrix, depth int, active []int) {
+// maxFormCache bounds the decoded form content kept for forms drawn again
+// (on later pages, typically); forms beyond it are decoded each time.
+const maxFormCache = 16 << 20
+
+func (in *interp) draw(name string, res pdfraw.Dict, ctm matrix, depth int, active []pdfraw.Ref) {
 	a := in.a
 	xobjs := a.dict(res["XObject"])
 	if xobjs == nil {
 		return
 	}
-	o, ok := xobjs[name]
+	o, ok := xobjs[pdfraw.Name(name)]
 	if !ok {
 		return
 	}
-	sd, nr := a.stream(o)
-	if sd == nil {
+	s, ref := a.stream(o)
+	if s == nil {
 		return
 	}
-	switch a.name(sd.Dict["Subtype"]) {
+	switch a.name(s.Dict["Subtype"]) {
 	case "Image":
 		in.place(a.image(o), ctm)
 	case "Form":
 		if depth >= maxFormDepth || in.formCalls >= maxFormCalls {
 			return
 		}
-		for _, n := range active {
-			if n == nr && nr != 0 {
-				return // a form drawing itself
-			}
+		direct := ref == pdfraw.Ref{}
+		if !direct && slices.Contains(active, ref) {
+			return // a form drawing itself
 		}
 		in.formCalls++
 		m := identity
-		if arr, ok := a.resolve(sd.Dict["Matrix"]).(types.Array); ok && len(arr) == 6 {
+		if arr, ok := a.resolve(s.Dict["Matrix"]).(pdfraw.Array); ok && len(arr) == 6 {
 			for i, e := range arr {
 				if f, ok := a.number(e); ok {
 					m[i] = f
@@ -314,19 +318,20 @@ func (in *interp) draw(name string, res types.Dict, ctm matrix, depth int, activ
 			return
 		}
 		fres := res
-		if r := a.dict(sd.Dict["Resources"]); r != nil {
+		if r := a.dict(s.Dict["Resources"]); r != nil {
 			fres = r
 		}
 		var content []byte
-		if fi, ok := a.forms[nr]; ok && nr != 0 {
+		if fi, ok := a.forms[ref]; ok && !direct {
 			content = fi.content
 		} else {
-			content, _ = decode(sd, maxContentBytes)
-			if nr != 0 {
-				a.forms[nr] = &formInfo{content: content}
+			content, _ = a.decode(s, maxContentBytes)
+			if !direct && a.formBytes+int64(len(content)) <= maxFormCache {
+				a.forms[ref] = &formInfo{content: content}
+				a.formBytes += int64(len(content))
 			}
 		}
-		in.run(content, fres, fctm, depth+1, append(active, nr))
+		in.run(content, fres, fctm, depth+1, append(active, ref))
 	}
 }
 
@@ -343,12 +348,12 @@ var inlineFilters = map[string]string{
 
 // inlineImage reads "BI <dict> ID <data> EI" after BI, places the image and
 // leaves the lexer after EI.
-func (in *interp) inlineImage(l *lexer, res types.Dict, ctm matrix) {
-	d := types.Dict{}
+func (in *interp) inlineImage(l *lexer, res pdfraw.Dict, ctm matrix) {
+	d := pdfraw.Dict{}
 	var key string
-	var arr types.Array
+	var arr pdfraw.Array
 	inArr := false
-	setVal := func(v types.Object) {
+	setVal := func(v pdfraw.Object) {
 		if inArr {
 			if len(arr) < 64 {
 				arr = append(arr, v)
@@ -356,7 +361,7 @@ func (in *interp) inlineImage(l *lexer, res types.Dict, ctm matrix) {
 			return
 		}
 		if key != "" {
-			d[key] = v
+			d[pdfraw.Name(key)] = v
 			key = ""
 		}
 	}
@@ -372,14 +377,14 @@ func (in *interp) inlineImage(l *lexer, res types.Dict, ctm matrix) {
 			s := string(tok)
 			switch {
 			case inArr:
-				setVal(types.Name(s))
+				setVal(pdfraw.Name(s))
 			case key == "":
 				if full, ok := inlineKeys[s]; ok {
 					s = full
 				}
 				key = s
 			default:
-				setVal(types.Name(s))
+				setVal(pdfraw.Name(s))
 			}
 		case tNum:
 			f, err := strconv.ParseFloat(string(tok), 64)
@@ -387,9 +392,9 @@ func (in *interp) inlineImage(l *lexer, res types.Dict, ctm matrix) {
 				continue
 			}
 			if f == math.Trunc(f) && math.Abs(f) < 1<<31 {
-				setVal(types.Integer(int(f)))
+				setVal(pdfraw.Int(int64(f)))
 			} else {
-				setVal(types.Float(f))
+				setVal(pdfraw.Real(f))
 			}
 		case tArrOpen:
 			inArr, arr = true, nil
@@ -402,7 +407,7 @@ func (in *interp) inlineImage(l *lexer, res types.Dict, ctm matrix) {
 				in.finishInline(l, d, res, ctm)
 				return
 			case "true", "false":
-				setVal(types.Boolean(string(tok) == "true"))
+				setVal(pdfraw.Bool(string(tok) == "true"))
 			default:
 				key = ""
 			}
@@ -412,7 +417,7 @@ func (in *interp) inlineImage(l *lexer, res types.Dict, ctm matrix) {
 	}
 }
 
-func (in *interp) finishInline(l *lexer, d types.Dict, res types.Dict, ctm matrix) {
+func (in *interp) finishInline(l *lexer, d pdfraw.Dict, res pdfraw.Dict, ctm matrix) {
 	// One white-space byte follows ID, then the data, then EI.
 	l.i++
 	start := l.i
@@ -424,11 +429,11 @@ func (in *interp) finishInline(l *lexer, d types.Dict, res types.Dict, ctm matri
 	}
 	var filters []string
 	switch f := d["Filter"].(type) {
-	case types.Name:
+	case pdfraw.Name:
 		filters = []string{string(f)}
-	case types.Array:
+	case pdfraw.Array:
 		for _, e := range f {
-			if n, ok := e.(types.Name); ok {
+			if n, ok := e.(pdfraw.Name); ok {
 				filters = append(filters, string(n))
 			}
 		}
@@ -442,7 +447,7 @@ func (in *interp) finishInline(l *lexer, d types.Dict, res types.Dict, ctm matri
 	if start <= len(l.b) && end >= start {
 		data = l.b[start:end]
 	}
-	in.place(in.a.imageFromDict(d, filters, data, res), ctm)
+	in.place(in.a.imageFromDict(d, filters, func() []byte { return data }, res), ctm)
 }
 
 // findEI finds the EI that ends inline image data: white space, "EI", then

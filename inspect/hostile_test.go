@@ -38,11 +38,12 @@ func hostileInputs() map[string][]byte {
 		"nested arrays": rawPDF("<< /Type /Catalog /Pages 2 0 R /X "+strings.Repeat("[", 1_000_000)+strings.Repeat("]", 1_000_000)+" >>", "<< /Type /Pages /Kids [] /Count 0 >>"),
 		"nested dicts":  rawPDF("<< /Type /Catalog /Pages 2 0 R /X "+strings.Repeat("<< /A ", 200_000)+strings.Repeat(">> ", 200_000)+" >>", "<< /Type /Pages /Kids [] /Count 0 >>"),
 		"ref chain":     rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "3 0 R", "2 0 R"),
-		"huge count":    rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R 3 0 R 3 0 R] /Count 2000000000 >>", "<< /Type /Page /MediaBox [0 0 1e300 1e300] >>"),
-		"many q":        rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /MediaBox [0 0 595 842] /Contents 4 0 R >>", fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", 2_000_000, strings.Repeat("q ", 1_000_000))),
-		"form loop":     rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /MediaBox [0 0 595 842] /Resources << /XObject << /F 4 0 R /G 5 0 R >> >> /Contents 6 0 R >>", "<< /Subtype /Form /Resources << /XObject << /F 4 0 R /G 5 0 R >> >> /Length 23 >>\nstream\n/F Do /G Do /F Do /G Do\nendstream", "<< /Subtype /Form /Length 23 >>\nstream\n/F Do /G Do /F Do /G Do\nendstream", "<< /Length 11 >>\nstream\n/F Do /G Do\nendstream"),
-		"huge length":   rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>", "<< /Length 99999999999 >>\nstream\nabc\nendstream"),
-		"deep tree":     deepTree(5000),
+		// A huge box (PDF numbers have no exponent: the reader refuses "1e300").
+		"huge count":  rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R 3 0 R 3 0 R] /Count 2000000000 >>", "<< /Type /Page /MediaBox [0 0 1000000000000000000000000 1000000000000000000000000] >>"),
+		"many q":      rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /MediaBox [0 0 595 842] /Contents 4 0 R >>", fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", 2_000_000, strings.Repeat("q ", 1_000_000))),
+		"form loop":   rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /MediaBox [0 0 595 842] /Resources << /XObject << /F 4 0 R /G 5 0 R >> >> /Contents 6 0 R >>", "<< /Subtype /Form /Resources << /XObject << /F 4 0 R /G 5 0 R >> >> /Length 23 >>\nstream\n/F Do /G Do /F Do /G Do\nendstream", "<< /Subtype /Form /Length 23 >>\nstream\n/F Do /G Do /F Do /G Do\nendstream", "<< /Length 11 >>\nstream\n/F Do /G Do\nendstream"),
+		"huge length": rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>", "<< /Length 99999999999 >>\nstream\nabc\nendstream"),
+		"deep tree":   deepTree(5000),
 	}
 }
 

@@ -7,19 +7,21 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/dustin/go-humanize"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 // Version identifies the inspector's rules; it changes whenever the same
 // file could be judged differently, so stored results can be re-run.
-const Version = "1"
+// 2: read with internal/pdfraw instead of pdfcpu (strict number syntax,
+// no LZW content), and findings carry codes and parameters.
+const Version = "2"
 
 // Outcome is the verdict of a rule or of a whole inspection. It is the
 // domain's type, so results go into the catalog unchanged.
@@ -85,9 +87,17 @@ func Worse(a, b Outcome) Outcome {
 	return a
 }
 
-func (r *Result) add(rule string, o Outcome, page int, format string, args ...any) {
-	r.Findings = append(r.Findings, Finding{Rule: rule, Outcome: o, Page: page, Message: cleanMessage(fmt.Sprintf(format, args...))})
+// add records a finding: why is its code and parameters (messages.go),
+// format and args its English message.
+func (r *Result) add(rule string, o Outcome, page int, why sohoa.Reason, format string, args ...any) {
+	for k, v := range why.Params {
+		why.Params[k] = cleanMessage(v)
+	}
+	r.Findings = append(r.Findings, Finding{Rule: rule, Outcome: o, Page: page, Message: cleanMessage(fmt.Sprintf(format, args...)), Code: why.Code, Params: why.Params})
 }
+
+// reason is sohoa.NewReason: a code and its parameters as name/value pairs.
+func reason(code sohoa.ReasonCode, kv ...string) sohoa.Reason { return sohoa.NewReason(code, kv...) }
 
 func (r *Result) finish() *Result {
 	r.Outcome = OK
@@ -100,7 +110,7 @@ func (r *Result) finish() *Result {
 	return r
 }
 
-// Limits on what one inspection may cost, beyond pdfcpu's own.
+// Limits on what one inspection may cost, beyond the reader's own.
 const (
 	maxContentBytes = 64 << 20   // decoded content of one page, or one form
 	maxMetadataSize = 4 << 20    // decoded XMP packet
@@ -120,40 +130,43 @@ var onPanic func(phase string, v any, stack []byte)
 // fails, ctx is done or p is invalid; a file that is not a readable,
 // unencrypted PDF is a Result whose outcome is fail. Files over p.MaxBytes
 // are refused without being read. Inspect is safe for concurrent use; each
-// call holds about the file's size in memory while it runs.
+// call reads only the file's structure, page content and image headers,
+// so its memory does not grow with the size of the images (see the
+// package comment).
 func Inspect(ctx context.Context, r io.ReadSeeker, size int64, p Policy) (res *Result, err error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	res = &Result{Policy: p.Name, InspectorVersion: Version}
-	// The reader's own length decides: pdfcpu reads up to its end.
+	// The reader's own length decides: the file is read up to its end.
 	end, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, fmt.Errorf("inspect: measure file: %w", err)
 	}
 	size = max(size, end)
 	if size == 0 {
-		res.add(RuleReadable, Fail, 0, "the file is empty; scan or upload it again")
+		res.add(RuleReadable, Fail, 0, reason(CodeFileEmpty), "the file is empty; scan or upload it again")
 		return res.finish(), nil
 	}
 	if size > p.MaxBytes {
-		res.add(RuleReadable, Fail, 0, "the file is %s, more than the %s this policy inspects; split it into smaller documents or compress the scan",
-			humanBytes(size), humanBytes(p.MaxBytes))
+		res.add(RuleReadable, Fail, 0, reason(CodeFileTooLarge, "size", humanBytes(size), "max", humanBytes(p.MaxBytes)),
+			"the file is %s, more than the %s this policy inspects; split it into smaller documents or compress the scan", humanBytes(size), humanBytes(p.MaxBytes))
 		return res.finish(), nil
 	}
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("inspect: rewind file: %w", err)
-	}
-	tr := &trackingReader{r: r}
-	pctx, readErr := readPDF(ctx, tr)
-	if tr.err != nil {
-		return nil, fmt.Errorf("inspect: read file: %w", tr.err)
+	ra := &readerAt{r: r}
+	f, openErr := openPDF(ra, end)
+	if ra.err != nil {
+		return nil, fmt.Errorf("inspect: read file: %w", ra.err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if readErr != nil {
-		judgeUnreadable(res, readErr)
+	if openErr != nil {
+		judgeUnreadable(res, openErr)
+		return res.finish(), nil
+	}
+	if enc := f.Encryption(); enc != nil && !enc.Decrypted {
+		judgeLocked(res, enc)
 		return res.finish(), nil
 	}
 
@@ -163,115 +176,110 @@ func Inspect(ctx context.Context, r io.ReadSeeker, size int64, p Policy) (res *R
 				onPanic("analyze", v, debug.Stack())
 			}
 			res = &Result{Policy: p.Name, InspectorVersion: Version}
-			res.add(RuleReadable, Fail, 0, "the inspector failed on this file's structure (%v); open it in a PDF reader and save or export it again", v)
+			detail := shorten(fmt.Sprint(v), 200)
+			res.add(RuleReadable, Fail, 0, reason(CodeInspectorFailed, "detail", detail), "the inspector failed on this file's structure (%s); open it in a PDF reader and save or export it again", detail)
 			res.finish()
 			err = nil
 		}
 	}()
-	a := newAnalyzer(ctx, pctx)
+	a := newAnalyzer(ctx, f)
 	doc, err := a.analyze()
 	if err != nil {
 		return nil, err
 	}
-	if tr.err != nil { // pdfcpu may go back to the file for a stream
-		return nil, fmt.Errorf("inspect: read file: %w", tr.err)
+	if ra.err != nil {
+		return nil, fmt.Errorf("inspect: read file: %w", ra.err)
+	}
+	if doc.badVersion {
+		res = &Result{Policy: p.Name, InspectorVersion: Version}
+		res.add(RuleReadable, Fail, 0, reason(CodeHeaderVersionUnknown), "the file has an unknown PDF version in its header; save or scan it again as PDF 1.4 to 2.0")
+		return res.finish(), nil
 	}
 	judge(res, doc, p)
 	return res.finish(), nil
 }
 
-// readPDF runs pdfcpu's reader, turning its panics into errors: pdfcpu is
-// not hardened against hostile input.
-func readPDF(ctx context.Context, r io.ReadSeeker) (pctx *model.Context, err error) {
+// limits bound what the reader may allocate for one file: scans have a
+// few objects per page, and a hostile cross-reference table or a flate
+// bomb among the object streams should not cost half a gigabyte.
+var limits = pdfraw.Limits{
+	MaxXrefEntries:   2_000_000,
+	MaxDecodedStream: maxContentBytes,
+}
+
+// openPDF opens the file with the bounded reader, turning a panic into an
+// error: one hostile file must not take the worker down.
+func openPDF(r io.ReaderAt, size int64) (f *pdfraw.File, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			if onPanic != nil {
 				onPanic("read", v, debug.Stack())
 			}
-			pctx, err = nil, &libraryPanic{v: v}
+			f, err = nil, &readerPanic{v: v}
 		}
 	}()
-	return pdfcpu.ReadWithContext(ctx, r, readConfiguration())
+	return pdfraw.Open(r, size, limits)
 }
 
-type libraryPanic struct{ v any }
+type readerPanic struct{ v any }
 
-func (e *libraryPanic) Error() string { return fmt.Sprintf("PDF library failure: %v", e.v) }
+func (e *readerPanic) Error() string { return fmt.Sprintf("PDF reader failure: %v", e.v) }
 
-// readConfiguration is pdfcpu's default configuration for reading, built
-// here instead of by model.NewDefaultConfiguration, which creates (and
-// reads) a configuration directory under the user's home unless a global
-// switch is flipped for the whole process.
-func readConfiguration() *model.Configuration {
-	limits := model.DefaultResourceLimits()
-	// Scans have a few objects per page; these bound what a hostile
-	// cross-reference table can make pdfcpu allocate.
-	limits.MaxObjectCount = 2_000_000
-	limits.MaxXRefEntries = 2_000_000
-	limits.MaxObjectStreamCount = 1_000_000
-	// Only object and cross-reference streams are decoded while reading;
-	// a flate bomb among them should not cost half a gigabyte.
-	limits.MaxDecodeBytes = 128 << 20
-	return &model.Configuration{
-		Version:                   model.VersionStr,
-		Reader15:                  true,
-		ValidationMode:            model.ValidationRelaxed,
-		UnsupportedResourcePolicy: model.UnsupportedResourceSkip,
-		Eol:                       types.EolLF,
-		Offline:                   true,
-		Cmd:                       model.VALIDATE,
-		Limits:                    limits,
-	}
-}
-
-// trackingReader remembers the first failure of the underlying reader, so
-// that I/O problems are told apart from damaged files. Seek failures are
-// not recorded: pdfcpu seeks wherever a damaged file points it.
-type trackingReader struct {
+// readerAt reads an io.ReadSeeker at offsets (the reader is used by one
+// goroutine at a time, so seeking is safe) and remembers the first failure
+// of the underlying reader, so that I/O problems are told apart from
+// damaged files.
+type readerAt struct {
+	mu  sync.Mutex
 	r   io.ReadSeeker
 	err error
 }
 
-func (t *trackingReader) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if err != nil && err != io.EOF && t.err == nil {
+func (t *readerAt) ReadAt(p []byte, off int64) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return 0, t.err
+	}
+	if _, err := t.r.Seek(off, io.SeekStart); err != nil {
+		t.err = err
+		return 0, err
+	}
+	n, err := io.ReadFull(t.r, p)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	if err != nil && err != io.EOF {
 		t.err = err
 	}
 	return n, err
 }
 
-func (t *trackingReader) Seek(off int64, whence int) (int64, error) { return t.r.Seek(off, whence) }
-
 func judgeUnreadable(res *Result, err error) {
-	var lp *libraryPanic
-	switch {
-	case errors.Is(err, pdfcpu.ErrWrongPassword):
-		res.add(RuleEncryption, Fail, 0, "the file is password-protected; scan it again without a password")
-	case strings.Contains(strings.ToLower(err.Error()), "encrypt"):
-		res.add(RuleEncryption, Fail, 0, "the file is encrypted in a way that cannot be opened (%s); scan or save it again without a password or security settings", shorten(err.Error(), 200))
-	case errors.As(err, &lp):
-		res.add(RuleReadable, Fail, 0, "the file is damaged: the PDF library failed on it (%s); open it in a PDF reader and save or scan it again", shorten(fmt.Sprint(lp.v), 200))
-	case strings.Contains(err.Error(), "unknown PDF header version"):
-		res.add(RuleReadable, Fail, 0, "the file has an unknown PDF version in its header; save or scan it again as PDF 1.4 to 2.0")
-	case errors.Is(err, pdfcpu.ErrEmptyInput):
-		res.add(RuleReadable, Fail, 0, "the file is empty; scan or upload it again")
+	var rp *readerPanic
+	switch detail := shorten(err.Error(), 200); {
+	case errors.As(err, &rp):
+		detail = shorten(fmt.Sprint(rp.v), 200)
+		res.add(RuleReadable, Fail, 0, reason(CodeReaderFailed, "detail", detail), "the file is damaged: the PDF reader failed on it (%s); open it in a PDF reader and save or scan it again", detail)
+	case errors.Is(err, pdfraw.ErrEncrypted):
+		res.add(RuleEncryption, Fail, 0, reason(CodeEncryptionUnsupported, "detail", detail), "the file is encrypted in a way that cannot be opened (%s); scan or save it again without a password or security settings", detail)
 	default:
-		res.add(RuleReadable, Fail, 0, "the file is not a readable PDF (%s); check that it is a PDF and save or scan it again", shorten(err.Error(), 200))
+		res.add(RuleReadable, Fail, 0, reason(CodeNotPDF, "detail", detail), "the file is not a readable PDF (%s); check that it is a PDF and save or scan it again", detail)
 	}
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d bytes", n)
+// judgeLocked reports a file whose content cannot be decrypted.
+func judgeLocked(res *Result, enc *pdfraw.EncryptionInfo) {
+	if enc.Filter == "Standard" && strings.Contains(enc.Reason, "password") {
+		res.add(RuleEncryption, Fail, 0, reason(CodePasswordProtected), "the file is password-protected; scan it again without a password")
+		return
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+	detail := shorten(enc.Reason, 200)
+	res.add(RuleEncryption, Fail, 0, reason(CodeEncryptionUnsupported, "detail", detail), "the file is encrypted in a way that cannot be opened (%s); scan or save it again without a password or security settings", detail)
 }
+
+// humanBytes writes a size as people read it: "4.9 KiB", "473 MiB".
+func humanBytes(n int64) string { return humanize.IBytes(uint64(max(n, 0))) }
 
 // cleanMessage keeps a message storable: valid UTF-8, no control
 // characters (text from the file ends up in messages), bounded length.

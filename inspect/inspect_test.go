@@ -97,7 +97,7 @@ func TestDefaultPolicyWarnsAboutTextAndPDFA(t *testing.T) {
 	w, h := a4(300)
 	res := inspectBytes(t, testDoc{Pages: []testPage{scanPageOf(rgb(w, h))}}.bytes(), DefaultPolicy())
 	assert.Equal(t, Warn, res.Outcome)
-	assert.Equal(t, Finding{Rule: RuleTextLayer, Outcome: Warn, Message: "no text layer: run OCR so the document is searchable"}, one(t, res, RuleTextLayer))
+	assert.Equal(t, Finding{Rule: RuleTextLayer, Outcome: Warn, Message: "no text layer: run OCR so the document is searchable", Code: CodeNoTextLayer}, one(t, res, RuleTextLayer))
 	assert.Equal(t, Warn, one(t, res, RulePDFA).Outcome)
 	assert.False(t, res.HasText)
 	assert.Empty(t, res.PDFA)
@@ -275,7 +275,8 @@ func TestGreyscaleWithRequiredColour(t *testing.T) {
 	p.RequireColor = true
 	res := inspectBytes(t, testDoc{Pages: []testPage{scanPageOf(rgb(w, h)), scanPageOf(gray(w, h))}}.bytes(), p)
 	f := one(t, res, RuleColor)
-	assert.Equal(t, Finding{Rule: RuleColor, Outcome: Fail, Page: 2, Message: "page 2: 8-bit greyscale, the policy requires 24-bit colour; scan it again in colour"}, f)
+	assert.Equal(t, Finding{Rule: RuleColor, Outcome: Fail, Page: 2, Message: "page 2: 8-bit greyscale, the policy requires 24-bit colour; scan it again in colour",
+		Code: CodeColorMissing, Params: map[string]string{"page": "2", "bits": "8", "min": "24"}}, f)
 	assert.Equal(t, Fail, res.Outcome)
 
 	p.RequireColor = false
@@ -327,7 +328,8 @@ func TestPages(t *testing.T) {
 	p := DefaultPolicy()
 	p.MaxPages = 2
 	res := inspectBytes(t, doc.bytes(), p)
-	assert.Equal(t, Finding{Rule: RulePages, Outcome: Warn, Message: "3 pages, more than the 2 this policy expects in one file; split the document"}, one(t, res, RulePages))
+	assert.Equal(t, Finding{Rule: RulePages, Outcome: Warn, Message: "3 pages, more than the 2 this policy expects in one file; split the document",
+		Code: CodeTooManyPages, Params: map[string]string{"count": "3", "max": "2"}}, one(t, res, RulePages))
 
 	res = inspectBytes(t, testDoc{}.bytes(), DefaultPolicy())
 	assert.Equal(t, Fail, one(t, res, RulePages).Outcome)
@@ -351,11 +353,12 @@ func TestTextLayer(t *testing.T) {
 	ocr := scan
 	ocr.Text = "Giay chung nhan"
 	res := inspectBytes(t, testDoc{Pages: []testPage{ocr, ocr}}.bytes(), DefaultPolicy())
-	assert.Equal(t, Finding{Rule: RuleTextLayer, Outcome: OK, Message: "the document has a text layer"}, one(t, res, RuleTextLayer))
+	assert.Equal(t, Finding{Rule: RuleTextLayer, Outcome: OK, Message: "the document has a text layer", Code: CodeTextLayerOK}, one(t, res, RuleTextLayer))
 	assert.True(t, res.HasText)
 
 	res = inspectBytes(t, testDoc{Pages: []testPage{ocr, scan, ocr, scan}}.bytes(), DefaultPolicy())
-	assert.Equal(t, Finding{Rule: RuleTextLayer, Outcome: Warn, Message: "pages 2, 4 are scanned without a text layer: run OCR on them so the whole document is searchable"}, one(t, res, RuleTextLayer))
+	assert.Equal(t, Finding{Rule: RuleTextLayer, Outcome: Warn, Message: "pages 2, 4 are scanned without a text layer: run OCR on them so the whole document is searchable",
+		Code: CodeTextLayerPartial, Params: map[string]string{"pages": "2, 4"}}, one(t, res, RuleTextLayer))
 	assert.True(t, res.HasText)
 
 	// Text inside a form XObject counts; so do ' and ".
@@ -389,7 +392,7 @@ func TestPDFAClaim(t *testing.T) {
 		res := inspectBytes(t, testDoc{XMP: tc.xmp, Pages: []testPage{scanPageOf(rgb(w, h))}}.bytes(), DefaultPolicy())
 		assert.Equal(t, tc.want, res.PDFA, tc.xmp)
 		if tc.want == "" {
-			assert.Equal(t, Finding{Rule: RulePDFA, Outcome: Warn, Message: "does not claim PDF/A; save it as PDF/A (for example PDF/A-2b) for long-term archiving"}, one(t, res, RulePDFA))
+			assert.Equal(t, Finding{Rule: RulePDFA, Outcome: Warn, Message: "does not claim PDF/A; save it as PDF/A (for example PDF/A-2b) for long-term archiving", Code: CodePDFAMissing}, one(t, res, RulePDFA))
 		}
 	}
 }
@@ -406,7 +409,7 @@ func TestEncrypted(t *testing.T) {
 
 	res := inspectBytes(t, encrypt("secret", "owner"), DefaultPolicy())
 	assert.Equal(t, Fail, res.Outcome)
-	assert.Equal(t, Finding{Rule: RuleEncryption, Outcome: Fail, Message: "the file is password-protected; scan it again without a password"}, one(t, res, RuleEncryption))
+	assert.Equal(t, Finding{Rule: RuleEncryption, Outcome: Fail, Message: "the file is password-protected; scan it again without a password", Code: CodePasswordProtected}, one(t, res, RuleEncryption))
 
 	// Restrictions without an open password: readable, still refused.
 	res = inspectBytes(t, encrypt("", "owner"), DefaultPolicy())
@@ -458,7 +461,7 @@ func TestTooLargeIsNotRead(t *testing.T) {
 	r := failingReader{bytes.NewReader(make([]byte, 5000))}
 	res, err := Inspect(context.Background(), r, 5000, p)
 	require.NoError(t, err)
-	assert.Equal(t, "the file is 4.9 KiB, more than the 1000 bytes this policy inspects; split it into smaller documents or compress the scan", one(t, res, RuleReadable).Message)
+	assert.Equal(t, "the file is 4.9 KiB, more than the 1000 B this policy inspects; split it into smaller documents or compress the scan", one(t, res, RuleReadable).Message)
 	assert.Equal(t, Fail, res.Outcome)
 
 	// A wrong size hint does not get a large file read.

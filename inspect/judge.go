@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/sohoa/sohoa"
 )
 
 // dpiTolerance absorbs rounding in page sizes and pixel counts: a 200 dpi
@@ -31,29 +33,29 @@ func judge(res *Result, d *document, p Policy) {
 	judgeReadable(res, d)
 
 	if d.encrypted {
-		res.add(RuleEncryption, Fail, 0, "the file is encrypted (it opens without a password but carries security restrictions); save or scan it again without security settings")
+		res.add(RuleEncryption, Fail, 0, reason(CodeEncrypted), "the file is encrypted (it opens without a password but carries security restrictions); save or scan it again without security settings")
 	} else {
-		res.add(RuleEncryption, OK, 0, "the file is not encrypted")
+		res.add(RuleEncryption, OK, 0, reason(CodeNotEncrypted), "the file is not encrypted")
 	}
 
 	minV, _ := parseVersion(p.MinVersion)
 	switch {
 	case d.version == 0:
-		res.add(RuleVersion, Warn, 0, "the PDF version could not be determined")
+		res.add(RuleVersion, Warn, 0, reason(CodeVersionUnknown), "the PDF version could not be determined")
 	case d.version < minV:
-		res.add(RuleVersion, Fail, 0, "PDF version %s is older than the required %s; save or scan it again as PDF %s or later", d.version, minV, minV)
+		res.add(RuleVersion, Fail, 0, reason(CodeVersionOld, "version", d.version.String(), "min", minV.String()), "PDF version %s is older than the required %s; save or scan it again as PDF %s or later", d.version, minV, minV)
 	default:
-		res.add(RuleVersion, OK, 0, "PDF version %s", d.version)
+		res.add(RuleVersion, OK, 0, reason(CodeVersionOK, "version", d.version.String()), "PDF version %s", d.version)
 	}
 
 	n := len(d.pages)
 	switch {
 	case n == 0:
-		res.add(RulePages, Fail, 0, "the document has no pages; scan it again")
+		res.add(RulePages, Fail, 0, reason(CodeNoPages), "the document has no pages; scan it again")
 	case p.MaxPages > 0 && n > p.MaxPages:
-		res.add(RulePages, Warn, 0, "%d pages, more than the %d this policy expects in one file; split the document", n, p.MaxPages)
+		res.add(RulePages, Warn, 0, reason(CodeTooManyPages, "count", strconv.Itoa(n), "max", strconv.Itoa(p.MaxPages)), "%d pages, more than the %d this policy expects in one file; split the document", n, p.MaxPages)
 	default:
-		res.add(RulePages, OK, 0, "%s", plural(n, "page", "pages"))
+		res.add(RulePages, OK, 0, reason(CodePagesOK, "count", strconv.Itoa(n)), "%s", plural(n, "page", "pages"))
 	}
 
 	if n > 0 {
@@ -64,11 +66,11 @@ func judge(res *Result, d *document, p Policy) {
 	}
 
 	if d.pdfa != "" {
-		res.add(RulePDFA, OK, 0, "claims PDF/A-%s (conformance is not validated)", d.pdfa)
+		res.add(RulePDFA, OK, 0, reason(CodePDFAClaimed, "level", d.pdfa), "claims PDF/A-%s (conformance is not validated)", d.pdfa)
 	} else if p.RequirePDFA == OK {
-		res.add(RulePDFA, OK, 0, "does not claim PDF/A (not required by this policy)")
+		res.add(RulePDFA, OK, 0, reason(CodePDFANotRequired), "does not claim PDF/A (not required by this policy)")
 	} else {
-		res.add(RulePDFA, p.RequirePDFA, 0, "does not claim PDF/A; save it as PDF/A (for example PDF/A-2b) for long-term archiving")
+		res.add(RulePDFA, p.RequirePDFA, 0, reason(CodePDFAMissing), "does not claim PDF/A; save it as PDF/A (for example PDF/A-2b) for long-term archiving")
 	}
 }
 
@@ -85,15 +87,20 @@ func judgeReadable(res *Result, d *document) {
 	}
 	switch {
 	case d.treeErr != nil && len(d.pages) == 0:
-		res.add(RuleReadable, Fail, 0, "the file's pages cannot be read (%s); open it in a PDF reader and save or scan it again", shorten(d.treeErr.Error(), 200))
+		detail := shorten(d.treeErr.Error(), 200)
+		res.add(RuleReadable, Fail, 0, reason(CodePagesUnreadable, "detail", detail), "the file's pages cannot be read (%s); open it in a PDF reader and save or scan it again", detail)
 	case d.treeErr != nil:
-		res.add(RuleReadable, Warn, 0, "the file's page list is damaged (%s); only %s could be read: open it in a PDF reader and save it again", shorten(d.treeErr.Error(), 200), plural(len(d.pages), "page", "pages"))
+		detail := shorten(d.treeErr.Error(), 200)
+		res.add(RuleReadable, Warn, 0, reason(CodePageTreeDamaged, "detail", detail, "count", strconv.Itoa(len(d.pages))),
+			"the file's page list is damaged (%s); only %s could be read: open it in a PDF reader and save it again", detail, plural(len(d.pages), "page", "pages"))
 	case len(bad) > 0:
-		res.add(RuleReadable, Warn, 0, "%s: the content could not be fully decoded (%s); check that these pages display correctly", pageList(bad), shorten(first.Error(), 200))
+		detail := shorten(first.Error(), 200)
+		res.add(RuleReadable, Warn, 0, reason(CodeContentDamaged, "pages", pageNumbers(bad), "detail", detail),
+			"%s: the content could not be fully decoded (%s); check that these pages display correctly", pageList(bad), detail)
 	case d.truncated:
-		res.add(RuleReadable, Warn, 0, "the file's content is too complex to check completely; later pages were checked only in part")
+		res.add(RuleReadable, Warn, 0, reason(CodeContentTooComplex), "the file's content is too complex to check completely; later pages were checked only in part")
 	default:
-		res.add(RuleReadable, OK, 0, "the file is a readable PDF")
+		res.add(RuleReadable, OK, 0, reason(CodeReadable), "the file is a readable PDF")
 	}
 }
 
@@ -119,7 +126,7 @@ func scanPages(d *document) (scans []scanPage, others []int) {
 
 func judgeResolution(res *Result, scans []scanPage, others []int, p Policy) {
 	if len(scans) == 0 {
-		res.add(RuleResolution, OK, 0, "no page is a scanned image; resolution was not checked")
+		res.add(RuleResolution, OK, 0, reason(CodeResolutionNotChecked), "no page is a scanned image; resolution was not checked")
 		return
 	}
 	lowest := scans[0]
@@ -140,28 +147,31 @@ func judgeResolution(res *Result, scans []scanPage, others []int, p Policy) {
 			for _, sp := range failed[i:] {
 				rest = append(rest, sp.number)
 			}
-			res.add(RuleResolution, Fail, 0, "%d more pages are below %s dpi: %s", len(rest), need, pageNumbers(rest))
+			res.add(RuleResolution, Fail, 0, reason(CodeResolutionLowMore, "count", strconv.Itoa(len(rest)), "min", need, "pages", pageNumbers(rest)),
+				"%d more pages are below %s dpi: %s", len(rest), need, pageNumbers(rest))
 			break
 		}
-		note := ""
+		note, code := "", CodeResolutionLow
 		if sp.fallback {
-			note = " (assuming the scan fills the page)"
+			note, code = " (assuming the scan fills the page)", CodeResolutionLowAssumed
 		}
-		res.add(RuleResolution, Fail, sp.number, "page %d: %s dpi, needs %s%s; scan it again at %s dpi or more", sp.number, fmtDPI(sp.dpi), need, note, need)
+		res.add(RuleResolution, Fail, sp.number, reason(code, "page", strconv.Itoa(sp.number), "dpi", fmtDPI(sp.dpi), "min", need), "page %d: %s dpi, needs %s%s; scan it again at %s dpi or more", sp.number, fmtDPI(sp.dpi), need, note, need)
 	}
 	if len(failed) > 0 {
 		return
 	}
 	msg := fmt.Sprintf("%s at %s dpi or more (lowest: %s dpi, page %d)", scannedPages(len(scans)), need, fmtDPI(lowest.dpi), lowest.number)
+	why := reason(CodeResolutionOK, "scanned", strconv.Itoa(len(scans)), "min", need, "dpi", fmtDPI(lowest.dpi), "page", strconv.Itoa(lowest.number))
 	if len(others) > 0 {
 		msg += fmt.Sprintf("; %s not scanned and not checked", isAre(others))
+		why.Code, why.Params["unchecked"] = CodeResolutionOKPartly, pageNumbers(others)
 	}
-	res.add(RuleResolution, OK, 0, "%s", msg)
+	res.add(RuleResolution, OK, 0, why, "%s", msg)
 }
 
 func judgeColor(res *Result, scans []scanPage, p Policy) {
 	if len(scans) == 0 {
-		res.add(RuleColor, OK, 0, "no page is a scanned image; colour was not checked")
+		res.add(RuleColor, OK, 0, reason(CodeColorNotChecked), "no page is a scanned image; colour was not checked")
 		return
 	}
 	if p.RequireColor {
@@ -171,13 +181,18 @@ func judgeColor(res *Result, scans []scanPage, p Policy) {
 			b := sp.best
 			var o Outcome
 			var msg string
+			var why sohoa.Reason
+			page, bits, need := strconv.Itoa(sp.number), strconv.Itoa(b.bits), strconv.Itoa(p.MinColorBits)
 			switch {
 			case b.bits == 0 && !b.color:
 				o, msg = Warn, fmt.Sprintf("page %d: %s; check that it was scanned in colour", sp.number, b.desc)
+				why = reason(CodeColorUnknown, "page", page)
 			case !b.color:
 				o, msg = Fail, fmt.Sprintf("page %d: %s, the policy requires %d-bit colour; scan it again in colour", sp.number, b.desc, p.MinColorBits)
+				why = reason(CodeColorMissing, "page", page, "bits", bits, "min", need)
 			case b.bits < p.MinColorBits:
 				o, msg = Fail, fmt.Sprintf("page %d: %s, the policy requires %d-bit colour; scan it again in %d-bit colour", sp.number, b.desc, p.MinColorBits, p.MinColorBits)
+				why = reason(CodeColorDepthLow, "page", page, "bits", bits, "min", need)
 			default:
 				continue
 			}
@@ -187,10 +202,10 @@ func judgeColor(res *Result, scans []scanPage, p Policy) {
 				continue
 			}
 			listed++
-			res.add(RuleColor, o, sp.number, "%s", msg)
+			res.add(RuleColor, o, sp.number, why, "%s", msg)
 		}
 		if len(rest) > 0 {
-			res.add(RuleColor, Fail, 0, "%d more pages are not in %d-bit colour: %s", len(rest), p.MinColorBits, pageNumbers(rest))
+			res.add(RuleColor, Fail, 0, reason(CodeColorLowMore, "count", strconv.Itoa(len(rest)), "min", strconv.Itoa(p.MinColorBits), "pages", pageNumbers(rest)), "%d more pages are not in %d-bit colour: %s", len(rest), p.MinColorBits, pageNumbers(rest))
 		}
 		if failed > 0 {
 			return
@@ -216,10 +231,25 @@ func judgeColor(res *Result, scans []scanPage, p Policy) {
 		}
 		msg = "scanned pages: " + strings.Join(parts, ", ")
 	}
+	why := reason(CodeColorOK, "scanned", strconv.Itoa(len(scans)), "min", strconv.Itoa(p.MinColorBits))
 	if !p.RequireColor {
 		msg += "; colour is not required by this policy"
+		var colour, grey, bw, unknown int
+		for _, sp := range scans {
+			switch b := sp.best; {
+			case b.color:
+				colour++
+			case b.bits == 0:
+				unknown++
+			case b.bits == 1:
+				bw++
+			default:
+				grey++
+			}
+		}
+		why = reason(CodeColorNotRequired, "colour", strconv.Itoa(colour), "grey", strconv.Itoa(grey), "bw", strconv.Itoa(bw), "unknown", strconv.Itoa(unknown))
 	}
-	res.add(RuleColor, OK, 0, "%s", msg)
+	res.add(RuleColor, OK, 0, why, "%s", msg)
 }
 
 func judgeText(res *Result, d *document, scans []scanPage, p Policy) {
@@ -238,15 +268,15 @@ func judgeText(res *Result, d *document, scans []scanPage, p Policy) {
 	}
 	switch {
 	case !res.HasText && p.RequireText == OK:
-		res.add(RuleTextLayer, OK, 0, "no text layer (not required by this policy)")
+		res.add(RuleTextLayer, OK, 0, reason(CodeNoTextLayerAllowed), "no text layer (not required by this policy)")
 	case !res.HasText:
-		res.add(RuleTextLayer, p.RequireText, 0, "no text layer: run OCR so the document is searchable")
+		res.add(RuleTextLayer, p.RequireText, 0, reason(CodeNoTextLayer), "no text layer: run OCR so the document is searchable")
 	case len(without) > 0 && p.RequireText == OK:
-		res.add(RuleTextLayer, OK, 0, "text layer on %d of %d pages; %s scanned without one (not required by this policy)", withText, len(d.pages), isAre(without))
+		res.add(RuleTextLayer, OK, 0, reason(CodeTextLayerPartialAllowed, "with", strconv.Itoa(withText), "total", strconv.Itoa(len(d.pages)), "pages", pageNumbers(without)), "text layer on %d of %d pages; %s scanned without one (not required by this policy)", withText, len(d.pages), isAre(without))
 	case len(without) > 0:
-		res.add(RuleTextLayer, p.RequireText, 0, "%s scanned without a text layer: run OCR on them so the whole document is searchable", isAre(without))
+		res.add(RuleTextLayer, p.RequireText, 0, reason(CodeTextLayerPartial, "pages", pageNumbers(without)), "%s scanned without a text layer: run OCR on them so the whole document is searchable", isAre(without))
 	default:
-		res.add(RuleTextLayer, OK, 0, "the document has a text layer")
+		res.add(RuleTextLayer, OK, 0, reason(CodeTextLayerOK), "the document has a text layer")
 	}
 }
 

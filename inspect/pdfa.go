@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/sohoa/sohoa/internal/pdfraw"
 )
 
 const pdfaidNS = "http://www.aiim.org/pdfa/ns/id/"
@@ -14,12 +14,12 @@ const pdfaidNS = "http://www.aiim.org/pdfa/ns/id/"
 // pdfaClaim returns the PDF/A part and conformance level the catalog's XMP
 // metadata claims ("2B", "1A", "4"), or "". It does not check that the
 // file conforms.
-func (a *analyzer) pdfaClaim(root types.Dict) string {
+func (a *analyzer) pdfaClaim(root pdfraw.Dict) string {
 	sd, _ := a.stream(root["Metadata"])
 	if sd == nil {
 		return ""
 	}
-	b, err := decode(sd, maxMetadataSize)
+	b, err := a.decode(sd, maxMetadataSize)
 	if len(b) == 0 && err != nil {
 		return ""
 	}

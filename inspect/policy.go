@@ -38,8 +38,9 @@ type Policy struct {
 	// RequirePDFA is how a document that does not claim PDF/A conformance
 	// is judged: "ok", "warn" (the default) or "fail".
 	RequirePDFA Outcome `json:"require_pdfa"`
-	// MaxBytes is the largest file inspected. pdfcpu holds the whole file
-	// in memory, so larger files are refused without being read.
+	// MaxBytes is the largest file inspected; larger files are refused
+	// without being read. Inspection's memory does not depend on the
+	// file's size (see the package comment): this is the unit's choice.
 	MaxBytes int64 `json:"max_bytes"`
 }
 

@@ -1,6 +1,8 @@
 package pdfraw
 
 import (
+	"bytes"
+	stdascii85 "encoding/ascii85"
 	"errors"
 	"fmt"
 	"io"
@@ -288,89 +290,61 @@ func (a *asciiHexReader) digit() (int, error) {
 	}
 }
 
-type ascii85Reader struct {
-	r       io.ByteReader
-	out     [4]byte
-	pending []byte
-	done    bool
+// ascii85Data passes the data of an ASCII85Decode stream up to its "~>"
+// end-of-data marker to encoding/ascii85, which does the decoding (white
+// space, 'z' groups, the short final group) but knows no end marker. A
+// stream without one is an error, as is '~' not followed by '>'.
+type ascii85Data struct {
+	r    io.Reader
+	done bool
+	err  error // returned once the data before the marker is consumed
 }
 
-func (a *ascii85Reader) Read(b []byte) (int, error) {
-	for len(a.pending) == 0 {
-		if a.done {
-			return 0, io.EOF
-		}
-		if err := a.group(); err != nil {
-			return 0, err
-		}
+var errA85NoEOD = errors.New("ASCII85Decode: no EOD marker")
+
+func (a *ascii85Data) Read(p []byte) (int, error) {
+	if a.done {
+		return 0, a.err
 	}
-	n := copy(b, a.pending)
-	a.pending = a.pending[n:]
-	return n, nil
-}
-
-func (a *ascii85Reader) group() error {
-	var g [5]byte
-	n := 0
-	for n < 5 {
-		c, err := a.r.ReadByte()
-		if err == io.EOF {
-			return errors.New("ASCII85Decode: no EOD marker")
-		}
-		if err != nil {
-			return err
-		}
+	n, err := a.r.Read(p)
+	if i := bytes.IndexByte(p[:n], '~'); i >= 0 {
+		a.done, a.err = true, io.EOF
+		var next byte
 		switch {
-		case isSpace(int(c)):
-			continue
-		case c == 'z' && n == 0:
-			a.out = [4]byte{}
-			a.pending = a.out[:]
-			return nil
-		case c == '~':
-			c2, err := a.r.ReadByte()
-			if err != nil || c2 != '>' {
-				return errors.New("ASCII85Decode: bad EOD marker")
-			}
-			a.done = true
-			if n == 1 {
-				return errors.New("ASCII85Decode: final group of one character")
-			}
-			if n == 0 {
-				return nil
-			}
-			for i := n; i < 5; i++ {
-				g[i] = 'u' - '!'
-			}
-			if err := a.decode(g); err != nil {
-				return err
-			}
-			a.pending = a.out[:n-1]
-			return nil
-		case c >= '!' && c <= 'u':
-			g[n] = c - '!'
-			n++
+		case i+1 < n:
+			next = p[i+1]
 		default:
-			return fmt.Errorf("ASCII85Decode: invalid character %q", c)
+			var b [1]byte
+			if _, err := io.ReadFull(a.r, b[:]); err == nil {
+				next = b[0]
+			}
 		}
+		if next != '>' {
+			a.err = errors.New("ASCII85Decode: bad EOD marker")
+		}
+		return i, nil
 	}
-	if err := a.decode(g); err != nil {
-		return err
+	if err == io.EOF {
+		a.done, a.err = true, errA85NoEOD
+		return n, nil
 	}
-	a.pending = a.out[:]
-	return nil
+	return n, err
 }
 
-func (a *ascii85Reader) decode(g [5]byte) error {
-	var v uint64
-	for _, d := range g {
-		v = v*85 + uint64(d)
+func newASCII85(rd io.Reader) io.Reader {
+	return &ascii85Err{r: stdascii85.NewDecoder(&ascii85Data{r: rd})}
+}
+
+// ascii85Err names the filter in encoding/ascii85's errors.
+type ascii85Err struct{ r io.Reader }
+
+func (a *ascii85Err) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	var ce stdascii85.CorruptInputError
+	if errors.As(err, &ce) {
+		err = fmt.Errorf("ASCII85Decode: invalid data at byte %d of a block", int64(ce))
 	}
-	if v > 0xffffffff {
-		return errors.New("ASCII85Decode: group out of range")
-	}
-	a.out = [4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
-	return nil
+	return n, err
 }
 
 type runLengthReader struct {

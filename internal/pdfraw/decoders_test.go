@@ -86,3 +86,60 @@ func TestPNGPredictorTruncatedAndBad(t *testing.T) {
 	_, err = predictor(bytes.NewReader(nil), Dict{"Predictor": Int(3)})
 	require.ErrorIs(t, err, ErrUnsupported)
 }
+
+// BenchmarkASCII85: decoding 1 MiB through the filter chain's reader.
+func BenchmarkASCII85(b *testing.B) {
+	data := make([]byte, 1<<20)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	enc := ascii85(data)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		rd, err := newDecoder("ASCII85Decode", nil, bytes.NewReader(enc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, rd)
+		if err != nil || n != int64(len(data)) {
+			b.Fatal(n, err)
+		}
+	}
+}
+
+func TestASCII85EdgeCases(t *testing.T) {
+	decode := func(s string, chunk int) ([]byte, error) {
+		rd, err := newDecoder("ASCII85Decode", nil, iotestHalf(bytes.NewReader([]byte(s)), chunk))
+		require.NoError(t, err)
+		return io.ReadAll(rd)
+	}
+	for _, chunk := range []int{1, 2, 3, 7, 4096} {
+		for in, want := range map[string]string{
+			"87cURD]i,\"Ebo80~>":           "Hello World!",
+			"87cUR D]i,\n\"Ebo\r\t80 ~>":   "Hello World!",
+			"z~>":                          "\x00\x00\x00\x00",
+			"~>":                           "",
+			"87cURD]i,\"Ebo80~>trailing!!": "Hello World!",
+			"9jqo^~>":                      "Man ",
+		} {
+			got, err := decode(in, chunk)
+			require.NoError(t, err, "%q chunk %d", in, chunk)
+			require.Equal(t, want, string(got), "%q chunk %d", in, chunk)
+		}
+		for _, in := range []string{"87cURD]i", "87cUR~x", "87cUR!~>", "8z7cUR~>", "87cURv~>", "87cUR~"} {
+			_, err := decode(in, chunk)
+			require.Error(t, err, "%q chunk %d", in, chunk)
+		}
+	}
+}
+
+// iotestHalf returns a reader that returns at most n bytes per Read.
+func iotestHalf(r io.Reader, n int) io.Reader { return &chunkReader{r: r, n: n} }
+
+type chunkReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }

@@ -211,7 +211,7 @@ func newDecoder(name Name, parms Dict, rd io.Reader) (io.Reader, error) {
 	case "ASCIIHexDecode":
 		return &asciiHexReader{r: byteReader(rd)}, nil
 	case "ASCII85Decode":
-		return &ascii85Reader{r: byteReader(rd)}, nil
+		return newASCII85(rd), nil
 	case "RunLengthDecode":
 		return &runLengthReader{r: byteReader(rd)}, nil
 	case "Crypt":
@@ -245,20 +245,9 @@ func (f *File) StreamHash(s *Stream) ([32]byte, error) {
 	if err != nil {
 		return sum, err
 	}
-	var rd io.Reader = io.NewSectionReader(f.r, s.DataOffset, s.Length)
-	if s.sec != nil {
-		// Only a leading /Crypt filter matters here.
-		names, parms, err := f.filterChain(s, s.rev(), newRctx(), what)
-		if err != nil {
-			return sum, err
-		}
-		m, key, _, _, err := f.streamCrypt(s, names, parms, what)
-		if err != nil {
-			return sum, err
-		}
-		if rd, err = decryptReader(m, key, rd); err != nil {
-			return sum, fmt.Errorf("%w: %s: %w", ErrMalformed, what, err)
-		}
+	rd, err := f.storedReader(s, what)
+	if err != nil {
+		return sum, err
 	}
 	h := sha256.New()
 	buf := make([]byte, min(max(s.Length, 1), 64<<10))
@@ -270,6 +259,43 @@ func (f *File) StreamHash(s *Stream) ([32]byte, error) {
 	}
 	copy(sum[:], h.Sum(nil))
 	return sum, nil
+}
+
+// StreamReader reads the data of s as stored, decrypted when its revision
+// is encrypted (as StreamHash sees it) but not otherwise decoded: for
+// callers that need only the first bytes of a large stream (an image's
+// header), or that decode a filter StreamData does not. Nothing is read
+// until the reader is; reading is not bounded beyond /Length.
+func (f *File) StreamReader(s *Stream) (io.Reader, error) {
+	if s == nil {
+		return nil, errors.New("pdfraw: StreamReader of a nil stream")
+	}
+	what, err := f.checkRaw(s)
+	if err != nil {
+		return nil, err
+	}
+	return f.storedReader(s, what)
+}
+
+// storedReader is the data of s decrypted (only a leading /Crypt filter
+// matters here) and not otherwise decoded.
+func (f *File) storedReader(s *Stream, what string) (io.Reader, error) {
+	var rd io.Reader = io.NewSectionReader(f.r, s.DataOffset, s.Length)
+	if s.sec == nil {
+		return rd, nil
+	}
+	names, parms, err := f.filterChain(s, s.rev(), newRctx(), what)
+	if err != nil {
+		return nil, err
+	}
+	m, key, _, _, err := f.streamCrypt(s, names, parms, what)
+	if err != nil {
+		return nil, err
+	}
+	if rd, err = decryptReader(m, key, rd); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, what, err)
+	}
+	return rd, nil
 }
 
 // zlibPool recycles zlib readers (each holds a 32 KiB window).
