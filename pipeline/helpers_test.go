@@ -60,7 +60,7 @@ func openSQLite(t *testing.T) Config {
 	t.Cleanup(func() { db.Close() })
 	blobs, err := fsblob.New(filepath.Join(dir, "blobs"), fsblob.Options{})
 	require.NoError(t, err)
-	return Config{Catalog: db, Blobs: blobs, SQLiteDB: db.Writer()}
+	return Config{Catalog: OnSQLite(db), Blobs: blobs}
 }
 
 func openPostgres(t *testing.T, dbURL string) Config {
@@ -73,8 +73,14 @@ func openPostgres(t *testing.T, dbURL string) Config {
 		Insecure: true, CreateBucket: true,
 	})
 	require.NoError(t, err)
-	return Config{Catalog: db, Blobs: blobs, PGPool: db.Pool()}
+	return Config{Catalog: OnPostgres(db), Blobs: blobs}
 }
+
+// The catalog adapters hand the pipeline what River needs.
+var (
+	_ PostgresDB = (*postgres.DB)(nil)
+	_ SQLiteDB   = (*sqlite.DB)(nil)
+)
 
 // forEachBackend runs fn as a parallel subtest per backend.
 func forEachBackend(t *testing.T, fn func(t *testing.T, b *bundle)) {
