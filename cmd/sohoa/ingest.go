@@ -102,7 +102,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	unit := fs.String("unit", "", "the unit being imported: files of dossiers in other units fail, and so do new dossiers whose Circular 01/2018 code is another unit's; with --procedure, dossiers named by files that do not exist yet are created in this unit")
 	procedure := fs.String("procedure", "", "procedure of the dossiers created from file names (needs --unit); also fills empty procedure cells of the manifest")
 	recheck := fs.Bool("recheck", false, "read every file again, even one an earlier run stored (the journal is not consulted): storing the same bytes again repairs a blob sohoa fsck reports damaged")
-	noWait := fs.Bool("no-wait", false, "return once the files are stored (sohoa work or sohoa serve inspects and verifies them)")
+	noWait := fs.Bool("no-wait", false, "return once the files are stored (another process, sohoa work, inspects and verifies them)")
 	parallel := fs.Int("parallel", min(4, 2*runtime.GOMAXPROCS(0)), "files stored at once")
 	workers := fs.Int("workers", 0, "inspection and verification workers in this process (0: 2 per CPU)")
 	progressMode := fs.String("progress", "auto", "progress display: auto (a bar on a terminal, a line every 10 s otherwise), bar, plain or none")
