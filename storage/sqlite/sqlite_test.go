@@ -18,7 +18,7 @@ import (
 	"github.com/sohoa/sohoa/storage/sqlite"
 )
 
-func open(t *testing.T, path string) *sqlite.DB {
+func open(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err)
