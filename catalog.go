@@ -46,12 +46,6 @@ type Catalog interface {
 	// use only tx, never the outer Catalog, for writes, or the call waits
 	// for the connection fn holds (until ctx ends).
 	WithTx(ctx context.Context, fn func(tx Catalog) error) error
-
-	// TxHandle returns the driver transaction behind a Catalog given to a
-	// WithTx callback, so other libraries can write in the same transaction
-	// (River's InsertTx): a pgx.Tx for storage/postgres, a *sql.Tx for
-	// storage/sqlite. Outside a transaction it returns nil.
-	TxHandle() any
 }
 
 // Scope says which units' data a caller may see: the subtrees rooted at

@@ -2,25 +2,24 @@ package pipeline
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/inspect"
 	"github.com/sohoa/sohoa/verify"
 )
 
-// Config wires a Pipeline to the opened stores and libraries. Catalog and
-// one River driver are always needed; Blobs for Ingest, Blobs and Verifier
+// Config wires a Pipeline to the opened stores and libraries. Catalog is
+// always needed; Blobs for Ingest, Blobs and Verifier
 // for Start (a pipeline used only for Status or WaitDocuments needs
 // neither).
 type Config struct {
-	Catalog  sohoa.Catalog
+	// Catalog is the catalog with River's side of its database:
+	// OnPostgres(db) or OnSQLite(db).
+	Catalog  Catalog
 	Blobs    sohoa.BlobStore
 	Verifier *verify.Verifier
 	// Inspect is the policy every document is inspected under; the zero
@@ -38,14 +37,6 @@ type Config struct {
 	// re-enqueue documents whose jobs were lost); 0 means
 	// DefaultReverifyInterval, below zero turns it off.
 	ReverifyInterval time.Duration
-
-	// River driver: exactly one of these, from the opened catalog.
-	// PGPool is storage/postgres DB.Pool().
-	PGPool *pgxpool.Pool
-	// SQLiteDB is storage/sqlite DB.Writer(): River on SQLite must share
-	// the catalog's single writer connection, or the two fight over
-	// SQLite's one write lock.
-	SQLiteDB *sql.DB
 }
 
 // DefaultReverifyInterval is the periodic sweep's default interval.

@@ -4,62 +4,59 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
-// TestThroughput measures files per second end to end when
-// PIPELINE_THROUGHPUT=N is set (skipped otherwise; it is a measurement,
-// not a check).
-func TestThroughput(t *testing.T) {
-	n := envInt("PIPELINE_THROUGHPUT")
-	if n == 0 {
-		t.Skip("set PIPELINE_THROUGHPUT=N to measure")
-	}
-	forEachBackend(t, func(t *testing.T, b *bundle) {
-		bodies := make([][]byte, n)
-		for i := range bodies {
-			bodies[i] = uniquePDF(i)
-		}
-		b.start(t)
-		t0 := time.Now()
-		ids := make([]int64, n)
-		sem := make(chan struct{}, 8)
-		errs := make(chan error, n)
-		for i := range n {
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem }()
-				r := req(fmt.Sprintf("U1-260302-%04d", i/4), compForm, fmt.Sprintf("f%d.pdf", i), bodies[i])
-				r.Body = bytes.NewReader(bodies[i])
-				res, err := b.p.Ingest(context.Background(), r)
-				if err != nil {
-					errs <- err
-					return
+// BenchmarkThroughput measures files per second end to end on every
+// backend: each iteration ingests b.N-independent batches of 100 files
+// with 8 callers at once and waits until they are inspected and verified.
+//
+//	go test ./pipeline -run '^$' -bench Throughput -benchtime 5x
+func BenchmarkThroughput(b *testing.B) {
+	const batch = 100
+	for _, be := range backends(b) {
+		b.Run(be.name, func(b *testing.B) {
+			bu := newBundle(b, be.open(b))
+			bu.start(b)
+			round, files := 0, 0
+			var ingesting time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				ids := make([]int64, batch)
+				sem := make(chan struct{}, 8)
+				errs := make(chan error, batch)
+				for i := range batch {
+					body := uniquePDF(round*batch + i)
+					sem <- struct{}{}
+					go func() {
+						defer func() { <-sem }()
+						r := req(fmt.Sprintf("U1-260302-%04d", (round*batch+i)/4), compForm, fmt.Sprintf("f%d.pdf", i), body)
+						r.Body = bytes.NewReader(body)
+						res, err := bu.p.Ingest(context.Background(), r)
+						if err != nil {
+							errs <- err
+							return
+						}
+						ids[i] = res.Document.ID
+					}()
 				}
-				ids[i] = res.Document.ID
-			}()
-		}
-		for range cap(sem) {
-			sem <- struct{}{}
-		}
-		close(errs)
-		for err := range errs {
-			require.NoError(t, err)
-		}
-		ingested := time.Since(t0)
-		b.wait(t, ids...)
-		took := time.Since(t0)
-		t.Logf("%d files: ingested in %v (%.0f/s), processed in %v (%.0f files/s end to end)",
-			n, ingested.Round(time.Millisecond), float64(n)/ingested.Seconds(), took.Round(time.Millisecond), float64(n)/took.Seconds())
-	})
-}
-
-func envInt(key string) int {
-	n, _ := strconv.Atoi(os.Getenv(key))
-	return n
+				for range cap(sem) {
+					sem <- struct{}{}
+				}
+				close(errs)
+				for err := range errs {
+					require.NoError(b, err)
+				}
+				ingesting += time.Since(t0)
+				bu.wait(b, ids...)
+				round++
+				files += batch
+			}
+			b.ReportMetric(float64(files)/b.Elapsed().Seconds(), "files/s")
+			b.ReportMetric(float64(files)/ingesting.Seconds(), "ingested-files/s")
+		})
+	}
 }

@@ -35,16 +35,16 @@ const (
 // backend opens a fresh catalog and blob store for one test.
 type backend struct {
 	name string
-	open func(t *testing.T) Config
+	open func(t testing.TB) Config
 }
 
 // backends are the ones every scenario runs on: the embedded default
 // always, PostgreSQL + S3 when the test services are there (under CI they
 // must be).
-func backends(t *testing.T) []backend {
+func backends(t testing.TB) []backend {
 	bs := []backend{{name: "SQLite+fs", open: openSQLite}}
 	if os.Getenv("SOHOA_TEST_DATABASE_URL") != "" || os.Getenv("CI") != "" {
-		bs = append(bs, backend{name: "Postgres+S3", open: func(t *testing.T) Config {
+		bs = append(bs, backend{name: "Postgres+S3", open: func(t testing.TB) Config {
 			return openPostgres(t, pgtest.NewDatabase(t, "pipeline"))
 		}})
 	} else {
@@ -53,17 +53,17 @@ func backends(t *testing.T) []backend {
 	return bs
 }
 
-func openSQLite(t *testing.T) Config {
+func openSQLite(t testing.TB) Config {
 	dir := t.TempDir()
 	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "sohoa.db"), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	blobs, err := fsblob.New(filepath.Join(dir, "blobs"), fsblob.Options{})
 	require.NoError(t, err)
-	return Config{Catalog: db, Blobs: blobs, SQLiteDB: db.Writer()}
+	return Config{Catalog: OnSQLite(db), Blobs: blobs}
 }
 
-func openPostgres(t *testing.T, dbURL string) Config {
+func openPostgres(t testing.TB, dbURL string) Config {
 	db, err := postgres.Open(t.Context(), pgtest.NewSchema(t, dbURL), nil)
 	require.NoError(t, err)
 	t.Cleanup(db.Close)
@@ -73,8 +73,14 @@ func openPostgres(t *testing.T, dbURL string) Config {
 		Insecure: true, CreateBucket: true,
 	})
 	require.NoError(t, err)
-	return Config{Catalog: db, Blobs: blobs, PGPool: db.Pool()}
+	return Config{Catalog: OnPostgres(db), Blobs: blobs}
 }
+
+// The catalog adapters hand the pipeline what River needs.
+var (
+	_ PostgresDB = (*postgres.DB)(nil)
+	_ SQLiteDB   = (*sqlite.DB)(nil)
+)
 
 // forEachBackend runs fn as a parallel subtest per backend.
 func forEachBackend(t *testing.T, fn func(t *testing.T, b *bundle)) {
@@ -94,14 +100,14 @@ type bundle struct {
 
 func samplesDir() string { return filepath.Join("..", "testdata", "samples") }
 
-func sample(t *testing.T, name string) []byte {
+func sample(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(samplesDir(), name))
 	require.NoError(t, err)
 	return b
 }
 
-func testVerifier(t *testing.T, trusted bool) *verify.Verifier {
+func testVerifier(t testing.TB, trusted bool) *verify.Verifier {
 	t.Helper()
 	var cfg verify.Config
 	if trusted {
@@ -114,7 +120,7 @@ func testVerifier(t *testing.T, trusted bool) *verify.Verifier {
 	return v
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() && os.Getenv("PIPELINE_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -123,7 +129,7 @@ func testLogger(t *testing.T) *slog.Logger {
 
 // newBundle seeds reference data and builds a pipeline with fast retries;
 // it is not started.
-func newBundle(t *testing.T, cfg Config) *bundle {
+func newBundle(t testing.TB, cfg Config) *bundle {
 	t.Helper()
 	ctx := t.Context()
 	require.NoError(t, cfg.Catalog.CreateUnit(ctx, &sohoa.Unit{Code: testUnit, Name: "Bộ phận Một cửa"}))
@@ -140,7 +146,7 @@ func newBundle(t *testing.T, cfg Config) *bundle {
 
 // pipeline builds a pipeline over the bundle's stores with test timings,
 // stopped when t ends.
-func (b *bundle) pipeline(t *testing.T, cfg Config) *Pipeline {
+func (b *bundle) pipeline(t testing.TB, cfg Config) *Pipeline {
 	t.Helper()
 	p, err := New(cfg)
 	require.NoError(t, err)
@@ -160,7 +166,7 @@ func (fastRetry) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(20 * time.Millisecond)
 }
 
-func (b *bundle) start(t *testing.T) {
+func (b *bundle) start(t testing.TB) {
 	t.Helper()
 	require.NoError(t, b.p.Start(context.WithoutCancel(t.Context())))
 }
@@ -183,7 +189,7 @@ func (b *bundle) ingest(t *testing.T, r IngestRequest) *IngestResult {
 	return res
 }
 
-func (b *bundle) wait(t *testing.T, ids ...int64) {
+func (b *bundle) wait(t testing.TB, ids ...int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -194,7 +200,7 @@ func (b *bundle) wait(t *testing.T, ids ...int64) {
 // settle waits for River to mark the documents' jobs finished:
 // WaitDocuments returns once results are recorded, which is a moment
 // before River's completer gets to the job rows.
-func (b *bundle) settle(t *testing.T, ids ...int64) {
+func (b *bundle) settle(t testing.TB, ids ...int64) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		for _, j := range b.jobs(t, ids...) {
@@ -220,7 +226,7 @@ func (b *bundle) verifications(t *testing.T, id int64) []*sohoa.Verification {
 	return vs
 }
 
-func (b *bundle) jobs(t *testing.T, ids ...int64) []*rivertype.JobRow {
+func (b *bundle) jobs(t testing.TB, ids ...int64) []*rivertype.JobRow {
 	t.Helper()
 	q, err := b.p.client()
 	require.NoError(t, err)

@@ -219,7 +219,7 @@ func (p *Pipeline) putAgain(ctx context.Context, req *IngestRequest, start int64
 // job and writes the audit entry, in one transaction.
 func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info sohoa.BlobInfo) (*IngestResult, error) {
 	var res *IngestResult
-	err := p.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
+	err := q.withTx(ctx, func(tx sohoa.Catalog, insert insertFunc) error {
 		res = &IngestResult{BlobCreated: info.Created, BlobRepaired: info.Repaired}
 		if err := p.ensureDossier(ctx, tx, req, res); err != nil {
 			return err
@@ -262,7 +262,7 @@ func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info
 		} else if err != nil {
 			return fmt.Errorf("check the stored file: %w", err)
 		}
-		jobs, err := q.insertTx(ctx, tx.TxHandle(), []river.InsertManyParams{
+		jobs, err := insert(ctx, []river.InsertManyParams{
 			{Args: processArgs{DocumentID: doc.ID}, InsertOpts: p.insertOpts()},
 		})
 		if err != nil {

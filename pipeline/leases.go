@@ -44,13 +44,6 @@ type leaseStore interface {
 	prune(ctx context.Context, stoppedBefore, silentBefore time.Time) error
 }
 
-func newLeaseStore(cfg Config) leaseStore {
-	if cfg.PGPool != nil {
-		return &pgLeases{pool: cfg.PGPool}
-	}
-	return &sqliteLeases{db: cfg.SQLiteDB}
-}
-
 const workerColumns = `id, host, pid, command, started_at, heartbeat_at, stopped_at`
 
 type pgLeases struct{ pool *pgxpool.Pool }

@@ -134,8 +134,6 @@ func newPipeline(cfg Config) (*Pipeline, error) {
 	switch {
 	case cfg.Catalog == nil:
 		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: no catalog")
-	case (cfg.PGPool == nil) == (cfg.SQLiteDB == nil):
-		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: set exactly one of PGPool and SQLiteDB (the catalog's River driver)")
 	case cfg.Workers < 0:
 		return nil, sohoa.Errorf(sohoa.EINVALID, "pipeline: %d workers", cfg.Workers)
 	}
@@ -171,7 +169,7 @@ func newPipeline(cfg Config) (*Pipeline, error) {
 		big:         make(chan struct{}, 1),
 		maxAttempts: MaxAttempts,
 		self:        processIdentity(),
-		leases:      newLeaseStore(cfg),
+		leases:      cfg.Catalog.jobs().leases,
 
 		heartbeatEvery: HeartbeatEvery,
 		lease:          Lease,
@@ -213,7 +211,7 @@ func (p *Pipeline) client() (queue, error) {
 	// Workers×10 jobs a second. A short cooldown keeps workers busy; an
 	// idle queue is still only polled every FetchPollInterval.
 	rc.FetchCooldown = fetchCooldown
-	if p.cfg.SQLiteDB != nil {
+	if p.cfg.Catalog.jobs().polled {
 		// No LISTEN/NOTIFY on SQLite: new jobs are found by polling.
 		rc.FetchPollInterval = 200 * time.Millisecond
 	}
@@ -232,7 +230,7 @@ func (p *Pipeline) client() (queue, error) {
 			&river.PeriodicJobOpts{ID: KindSweep},
 		)}
 	}
-	q, err := newQueue(p.cfg, rc)
+	q, err := p.cfg.Catalog.jobs().newQueue(rc)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: River client: %w", err)
 	}

@@ -495,7 +495,7 @@ func TestStatusJSON(t *testing.T) {
 }
 
 func TestNeedsReverify(t *testing.T) {
-	p, err := New(Config{Catalog: nil, SQLiteDB: nil})
+	p, err := New(Config{})
 	require.Error(t, err, "a catalog and a River driver are required")
 	p = &Pipeline{anchors: strings.Repeat("a", 64)}
 	other := strings.Repeat("b", 64)

@@ -4,22 +4,108 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sohoa/sohoa"
 )
 
+// What the pipeline needs of the catalog's database besides sohoa.Catalog:
+// River's driver over the same database, and the driver's transaction
+// under a WithTx, so that a document and its job commit together. Each
+// catalog adapter hands it over typed, through the small interfaces below
+// (declared here, where they are used; storage/postgres.DB and
+// storage/sqlite.DB satisfy them structurally, so storage never imports
+// the pipeline). OnPostgres and OnSQLite pair the catalog with its driver
+// once, at wiring time: no `any` transaction handle and no type switch at
+// the point where a job is inserted. The adapters need no River import:
+// River's drivers are built here from the pool (or writer connection)
+// they expose.
+
+// TxDB is a catalog whose transactions other libraries can join: TTx is
+// the driver's transaction type (pgx.Tx, *sql.Tx).
+type TxDB[TTx any] interface {
+	sohoa.Catalog
+	// WithDriverTx is WithTx that also hands fn the driver transaction
+	// under tx.
+	WithDriverTx(ctx context.Context, fn func(tx sohoa.Catalog, dtx TTx) error) error
+}
+
+// PostgresDB is storage/postgres.DB as the pipeline uses it: River runs on
+// riverpgxv5 over Pool, the heartbeat table lives in the same database.
+type PostgresDB interface {
+	TxDB[pgx.Tx]
+	Pool() *pgxpool.Pool
+}
+
+// SQLiteDB is storage/sqlite.DB as the pipeline uses it: River on SQLite
+// must share the catalog's single writer connection (Writer), or the two
+// fight over SQLite's one write lock.
+type SQLiteDB interface {
+	TxDB[*sql.Tx]
+	Writer() *sql.DB
+}
+
+// Catalog is the catalog as the pipeline uses it: sohoa.Catalog paired
+// with River's side of the same database. Make one with OnPostgres or
+// OnSQLite.
+type Catalog interface {
+	sohoa.Catalog
+	jobs() jobsDB
+}
+
+// jobsDB is what a Catalog adds for the pipeline.
+type jobsDB struct {
+	newQueue func(rc *river.Config) (queue, error)
+	leases   leaseStore
+	// polled: no LISTEN/NOTIFY, River finds new jobs by polling.
+	polled bool
+}
+
+type postgresCatalog struct{ PostgresDB }
+
+// OnPostgres is a storage/postgres catalog for the pipeline.
+func OnPostgres(db PostgresDB) Catalog { return postgresCatalog{db} }
+
+func (c postgresCatalog) jobs() jobsDB {
+	return jobsDB{
+		newQueue: func(rc *river.Config) (queue, error) {
+			return newRiverQueue(c.PostgresDB, riverpgxv5.New(c.Pool()), rc, pgDocsWhere)
+		},
+		leases: &pgLeases{pool: c.Pool()},
+	}
+}
+
+type sqliteCatalog struct{ SQLiteDB }
+
+// OnSQLite is a storage/sqlite catalog for the pipeline.
+func OnSQLite(db SQLiteDB) Catalog { return sqliteCatalog{db} }
+
+func (c sqliteCatalog) jobs() jobsDB {
+	return jobsDB{
+		newQueue: func(rc *river.Config) (queue, error) {
+			return newRiverQueue(c.SQLiteDB, riversqlite.New(c.Writer()), rc, sqliteDocsWhere)
+		},
+		leases: &sqliteLeases{db: c.Writer()},
+		polled: true,
+	}
+}
+
+// insertFunc inserts jobs in the transaction it was handed with.
+type insertFunc func(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+
 // queue is the part of a River client the pipeline uses, without River's
-// transaction type parameter (pgx.Tx on PostgreSQL, *sql.Tx on SQLite).
+// transaction type parameter.
 type queue interface {
-	// insertTx inserts jobs in the catalog transaction tx
-	// (sohoa.Catalog.TxHandle).
-	insertTx(ctx context.Context, tx any, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	// withTx runs fn in a catalog transaction; insert enqueues jobs in
+	// that same transaction.
+	withTx(ctx context.Context, fn func(tx sohoa.Catalog, insert insertFunc) error) error
 	insert(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	list(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 	// docsWhere is a JobListParams.Where predicate selecting jobs whose
@@ -36,35 +122,26 @@ type queue interface {
 }
 
 type riverQueue[TTx any] struct {
+	db     TxDB[TTx]
 	c      *river.Client[TTx]
 	driver riverdriver.Driver[TTx]
-	sqlite bool
+	where  func(ids []int64) (string, river.NamedArgs)
 }
 
-func newQueue(cfg Config, rc *river.Config) (queue, error) {
-	if cfg.PGPool != nil {
-		d := riverpgxv5.New(cfg.PGPool)
-		c, err := river.NewClient(d, rc)
-		if err != nil {
-			return nil, err
-		}
-		return &riverQueue[pgx.Tx]{c: c, driver: d}, nil
-	}
-	d := riversqlite.New(cfg.SQLiteDB)
+func newRiverQueue[TTx any](db TxDB[TTx], d riverdriver.Driver[TTx], rc *river.Config, where func([]int64) (string, river.NamedArgs)) (queue, error) {
 	c, err := river.NewClient(d, rc)
 	if err != nil {
 		return nil, err
 	}
-	return &riverQueue[*sql.Tx]{c: c, driver: d, sqlite: true}, nil
+	return &riverQueue[TTx]{db: db, c: c, driver: d, where: where}, nil
 }
 
-func (q *riverQueue[TTx]) insertTx(ctx context.Context, tx any, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	t, ok := tx.(TTx)
-	if !ok {
-		var want TTx
-		return nil, fmt.Errorf("catalog transaction is a %T, River's driver needs a %T: Config's PGPool/SQLiteDB does not match the catalog", tx, want)
-	}
-	return q.c.InsertManyTx(ctx, t, params)
+func (q *riverQueue[TTx]) withTx(ctx context.Context, fn func(tx sohoa.Catalog, insert insertFunc) error) error {
+	return q.db.WithDriverTx(ctx, func(tx sohoa.Catalog, dtx TTx) error {
+		return fn(tx, func(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+			return q.c.InsertManyTx(ctx, dtx, params)
+		})
+	})
 }
 
 func (q *riverQueue[TTx]) insert(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
@@ -75,11 +152,14 @@ func (q *riverQueue[TTx]) list(ctx context.Context, params *river.JobListParams)
 	return q.c.JobList(ctx, params)
 }
 
-func (q *riverQueue[TTx]) docsWhere(ids []int64) (string, river.NamedArgs) {
-	if q.sqlite {
-		b, _ := json.Marshal(ids)
-		return `json_extract(args, '$.document_id') IN (SELECT value FROM json_each(@doc_ids))`, river.NamedArgs{"doc_ids": string(b)}
-	}
+func (q *riverQueue[TTx]) docsWhere(ids []int64) (string, river.NamedArgs) { return q.where(ids) }
+
+func sqliteDocsWhere(ids []int64) (string, river.NamedArgs) {
+	b, _ := json.Marshal(ids)
+	return `json_extract(args, '$.document_id') IN (SELECT value FROM json_each(@doc_ids))`, river.NamedArgs{"doc_ids": string(b)}
+}
+
+func pgDocsWhere(ids []int64) (string, river.NamedArgs) {
 	return `(args->>'document_id')::bigint = any(@doc_ids::bigint[])`, river.NamedArgs{"doc_ids": ids}
 }
 

@@ -72,11 +72,11 @@ func (g *ghost) hold(t *testing.T, b *bundle, attempt int, ids ...int64) {
 	for _, j := range jobs {
 		require.Equal(t, rivertype.JobStateAvailable, j.State)
 		var err error
-		if b.cfg.PGPool != nil {
-			_, err = b.cfg.PGPool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = $2, attempted_at = now(),
+		if pg, ok := b.cfg.Catalog.(postgresCatalog); ok {
+			_, err = pg.Pool().Exec(ctx, `UPDATE river_job SET state = 'running', attempt = $2, attempted_at = now(),
 				attempted_by = ARRAY[$3::text] WHERE id = $1`, j.ID, attempt, g.w.ID)
 		} else {
-			_, err = b.cfg.SQLiteDB.ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = ?, attempted_at = datetime('now', 'subsec'),
+			_, err = b.cfg.Catalog.(sqliteCatalog).Writer().ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = ?, attempted_at = datetime('now', 'subsec'),
 				attempted_by = jsonb(json_array(?)) WHERE id = ?`, attempt, g.w.ID, j.ID)
 		}
 		require.NoError(t, err)

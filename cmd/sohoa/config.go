@@ -14,6 +14,7 @@ import (
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/internal/auditkey"
+	"github.com/sohoa/sohoa/pipeline"
 	"github.com/sohoa/sohoa/storage/fsblob"
 	"github.com/sohoa/sohoa/storage/postgres"
 	"github.com/sohoa/sohoa/storage/s3blob"
@@ -121,10 +122,10 @@ func redactURL(u string) string {
 }
 
 // stores are the opened catalog and, when asked for, blob store. Exactly
-// one of Postgres and SQLite is set (the pipeline builds its River driver
-// from it: riverpgxv5 on Postgres.Pool(), riversqlite on SQLite.Writer()).
+// one of Postgres and SQLite is set; Catalog is that one paired with its
+// River driver for the pipeline (pipeline.OnPostgres, pipeline.OnSQLite).
 type stores struct {
-	Catalog  sohoa.Catalog
+	Catalog  pipeline.Catalog
 	Postgres *postgres.DB
 	SQLite   *sqlite.DB
 	Blobs    sohoa.BlobStore // nil from openCatalog
@@ -292,7 +293,7 @@ func (c *storeConfig) openCatalogWith(ctx context.Context, e *env, key *sohoa.Au
 		if err != nil {
 			return nil, fmt.Errorf("open catalog (%s): %w", c.describeCatalog(), err)
 		}
-		s.Catalog, s.Postgres = db, db
+		s.Catalog, s.Postgres = pipeline.OnPostgres(db), db
 		s.closers = append(s.closers, func() error { db.Close(); return nil })
 		return s, nil
 	}
@@ -300,7 +301,7 @@ func (c *storeConfig) openCatalogWith(ctx context.Context, e *env, key *sohoa.Au
 	if err != nil {
 		return nil, fmt.Errorf("open catalog (%s): %w", c.describeCatalog(), err)
 	}
-	s.Catalog, s.SQLite = db, db
+	s.Catalog, s.SQLite = pipeline.OnSQLite(db), db
 	s.closers = append(s.closers, db.Close)
 	return s, nil
 }

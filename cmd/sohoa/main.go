@@ -1,6 +1,7 @@
 // Command sohoa is the one binary of the sohoa digitization system: it
-// verifies signatures, ingests and stores dossiers' files and serves the
-// web UI. This package only wires the other packages together.
+// verifies signatures, ingests and stores dossiers' files, runs the workers
+// that inspect and verify them, and reports what the catalog holds. This
+// package only wires the other packages together.
 package main
 
 import (

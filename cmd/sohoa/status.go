@@ -49,11 +49,6 @@ func runStatus(ctx context.Context, e *env, args []string) int {
 	}
 	defer st.Close()
 	pc := pipeline.Config{Catalog: st.Catalog, Logger: e.log}
-	if st.Postgres != nil {
-		pc.PGPool = st.Postgres.Pool()
-	} else {
-		pc.SQLiteDB = st.SQLite.Writer()
-	}
 	p, err := pipeline.New(pc)
 	if err != nil {
 		return fail(err)

@@ -12,8 +12,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sohoa/sohoa/verify"
 )
@@ -136,26 +137,18 @@ func runVerify(ctx context.Context, e *env, args []string) int {
 // verifyFiles verifies files concurrently, one worker per CPU, keeping
 // the reports in argument order.
 func verifyFiles(ctx context.Context, v *verify.Verifier, files []string, out []*verify.Report) {
-	workers := min(runtime.GOMAXPROCS(0), len(files))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = verifyPDFFile(ctx, v, files[i])
-			}
-		}()
-	}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range files {
 		if ctx.Err() != nil {
 			break
 		}
-		next <- i
+		g.Go(func() error {
+			out[i] = verifyPDFFile(ctx, v, files[i])
+			return nil
+		})
 	}
-	close(next)
-	wg.Wait()
+	_ = g.Wait() // a file's failure is in its report
 	for i := range out {
 		if out[i] == nil {
 			out[i] = &verify.Report{File: files[i], Error: "not verified: interrupted"}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/pipeline"
+	"github.com/sohoa/sohoa/pipeline/importer"
 	"github.com/sohoa/sohoa/pipeline/source"
 )
 
@@ -140,7 +141,7 @@ func watchStamp() string { return time.Now().In(sohoa.Location()).Format(time.RF
 // handle ingests f into every dossier its name (or manifest row) gives.
 // nil means durable: the watcher may move the file.
 func (h *watchHandler) handle(ctx context.Context, f source.File) error {
-	if err := checkFileContent(f.Path); err != nil {
+	if err := importer.CheckFileContent(f.Path); err != nil {
 		return err // what the file is comes before where it goes
 	}
 	targets, err := h.resolver.Plan(f)
@@ -153,7 +154,7 @@ func (h *watchHandler) handle(ctx context.Context, f source.File) error {
 		if err := h.resolver.Complete(ctx, f, &t); err != nil {
 			return err
 		}
-		res, _, err := ingestFile(ctx, h.pipe, f, t, sohoa.SourceFolder, "system:watch", nil)
+		res, _, err := importer.IngestFile(ctx, h.pipe, f, t, sohoa.SourceFolder, "system:watch", nil)
 		if err != nil {
 			return err
 		}

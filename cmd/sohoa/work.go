@@ -104,11 +104,6 @@ func openPipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string
 		debug.SetGCPercent(workerGCPercent)
 	}
 	base.Catalog, base.Blobs, base.Verifier, base.Logger = st.Catalog, st.Blobs, v, e.log
-	if st.Postgres != nil {
-		base.PGPool = st.Postgres.Pool()
-	} else {
-		base.SQLiteDB = st.SQLite.Writer()
-	}
 	p, err := pipeline.New(base)
 	if err != nil {
 		_ = st.Close()

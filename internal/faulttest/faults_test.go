@@ -105,7 +105,7 @@ func newRig(t *testing.T, dbURL string, s3 s3blob.Config) *rig {
 	require.NoError(t, err)
 	v, err := verify.New(verify.Config{TrustAnchors: anchors, Logger: log})
 	require.NoError(t, err)
-	pipe, err := pipeline.New(pipeline.Config{Catalog: db, Blobs: blobs, Verifier: v, PGPool: db.Pool(),
+	pipe, err := pipeline.New(pipeline.Config{Catalog: pipeline.OnPostgres(db), Blobs: blobs, Verifier: v,
 		Workers: 4, ReverifyInterval: -1, Logger: log})
 	require.NoError(t, err)
 	// River runs until the context given to Start ends: not ctx.

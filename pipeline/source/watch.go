@@ -45,9 +45,10 @@ type WatchOptions struct {
 	// MaxRetryDelay caps the back-off between attempts at a file whose
 	// handling failed transiently; 0 means DefaultMaxRetryDelay.
 	MaxRetryDelay time.Duration
-	// Now names the processed/YYYY-MM-DD folder (the local date in
-	// Asia/Ho_Chi_Minh); nil means time.Now. Stability is timed with the
-	// monotonic clock, not with Now.
+	// Now is the watcher's clock: it times stability, waits and retries,
+	// and names the processed/YYYY-MM-DD folder (the local date in
+	// Asia/Ho_Chi_Minh); nil means time.Now (whose monotonic reading keeps
+	// stability immune to wall-clock jumps). A test's clock must advance.
 	Now    func() time.Time
 	Logger *slog.Logger
 	// Report, if set, is told what happened to each file taken.
@@ -55,6 +56,10 @@ type WatchOptions struct {
 	// NoEvents turns fsnotify off, leaving polling alone (tests; file
 	// systems whose events misbehave).
 	NoEvents bool
+
+	// scanned, in tests, is told when a scan has ended, so that a test
+	// waits for scans rather than sleeping.
+	scanned func()
 }
 
 // WatchOutcome is what the watcher did with a file.
@@ -203,7 +208,7 @@ func Watch(ctx context.Context, dir string, opts WatchOptions, handle Handler) e
 
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	wake := time.Now()
+	wake := opts.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -220,9 +225,9 @@ func Watch(ctx context.Context, dir string, opts WatchOptions, handle Handler) e
 			// decided by the scan. Writes arrive in bursts, so wait a
 			// little for the burst to end.
 			if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write) || ev.Has(fsnotify.Rename) {
-				if soon := time.Now().Add(100 * time.Millisecond); soon.Before(wake) {
+				if soon := opts.Now().Add(100 * time.Millisecond); soon.Before(wake) {
 					wake = soon
-					resetTimer(timer, time.Until(wake))
+					resetTimer(timer, wake.Sub(opts.Now()))
 				}
 			}
 		case err, ok := <-errs:
@@ -235,8 +240,11 @@ func Watch(ctx context.Context, dir string, opts WatchOptions, handle Handler) e
 			w.log.Warn("file system events", "err", err)
 		case <-timer.C:
 			next := w.scan(ctx, handle)
+			if opts.scanned != nil {
+				opts.scanned()
+			}
 			wake = next
-			resetTimer(timer, time.Until(next))
+			resetTimer(timer, next.Sub(opts.Now()))
 		}
 	}
 }
@@ -254,7 +262,7 @@ func resetTimer(t *time.Timer, d time.Duration) {
 // wants to look again.
 func (w *watcher) scan(ctx context.Context, handle Handler) time.Time {
 	w.reopen()
-	now := time.Now()
+	now := w.opts.Now()
 	next := now.Add(w.opts.PollInterval)
 	seen := map[string]bool{}
 	var ready []File
@@ -381,7 +389,7 @@ func (w *watcher) take(ctx context.Context, f File, handle Handler) time.Time {
 			return w.retry(f, s, fmt.Errorf("ingested, but cannot move to %s/: %w", ProcessedDir, merr))
 		}
 		delete(w.files, f.Path)
-		w.filed[dest] = &filedFile{orig: f.Path, size: f.Size, mtime: f.ModTime, until: time.Now().Add(w.opts.MaxWait)}
+		w.filed[dest] = &filedFile{orig: f.Path, size: f.Size, mtime: f.ModTime, until: w.opts.Now().Add(w.opts.MaxWait)}
 		w.report(WatchEvent{File: f, Outcome: Processed, MovedTo: dest})
 		return time.Time{}
 	}
@@ -398,7 +406,7 @@ func (w *watcher) take(ctx context.Context, f File, handle Handler) time.Time {
 // any other; the part taken before stays in the catalog as an earlier
 // document.
 func (w *watcher) reopen() {
-	now := time.Now()
+	now := w.opts.Now()
 	for dest, ff := range w.filed {
 		cur, err := StatFile(dest)
 		if err != nil || now.After(ff.until) {
@@ -499,7 +507,7 @@ func (w *watcher) retry(f File, s *pending, err error) time.Time {
 	} else {
 		s.backoff = min(2*s.backoff, w.opts.MaxRetryDelay)
 	}
-	s.next = time.Now().Add(s.backoff)
+	s.next = w.opts.Now().Add(s.backoff)
 	w.report(WatchEvent{File: f, Outcome: Retry, Err: err, RetryIn: s.backoff})
 	return s.next
 }

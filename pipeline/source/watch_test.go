@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ type watchBundle struct {
 	events []WatchEvent
 	cancel context.CancelFunc
 	done   chan error
+	scans  atomic.Int64 // scans ended
 }
 
 func startWatch(t *testing.T, opts WatchOptions, handle Handler) *watchBundle {
@@ -34,6 +36,7 @@ func startWatch(t *testing.T, opts WatchOptions, handle Handler) *watchBundle {
 	if opts.StableFor == 0 {
 		opts.StableFor = 300 * time.Millisecond
 	}
+	opts.scanned = func() { b.scans.Add(1) }
 	opts.Report = func(ev WatchEvent) {
 		b.mu.Lock()
 		b.events = append(b.events, ev)
@@ -67,6 +70,43 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// waitScans waits until the watcher has ended n scans that began after
+// the call (n+1 ended ones: the scan running at the call may have begun
+// before it).
+func (b *watchBundle) waitScans(t *testing.T, n int64) {
+	t.Helper()
+	want := b.scans.Load() + n + 1
+	waitFor(t, "the watcher's scans", func() bool { return b.scans.Load() >= want })
+}
+
+// waitScansPast waits until a scan began once the watcher's clock was
+// past d from now: whatever that clock's stable or retry windows would
+// make the watcher do by then, it has done.
+func (b *watchBundle) waitScansPast(t *testing.T, clock func() time.Time, d time.Duration) {
+	t.Helper()
+	until := clock().Add(d)
+	waitFor(t, "the watcher's clock", func() bool { return !clock().Before(until) })
+	b.waitScans(t, 1)
+}
+
+// fakeClock is a watcher clock that moves only when the test says.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 func TestWatchProcessedAndFailed(t *testing.T) {
@@ -76,10 +116,11 @@ func TestWatchProcessedAndFailed(t *testing.T) {
 			name = "poll only"
 		}
 		t.Run(name, func(t *testing.T) {
-			fixed := time.Date(2026, 3, 14, 18, 30, 0, 0, time.UTC) // 01:30 on the 15th in Hà Nội
+			// A running clock that started at 01:30 on the 15th in Hà Nội.
+			fixed, start := time.Date(2026, 3, 14, 18, 30, 0, 0, time.UTC), time.Now()
 			var mu sync.Mutex
 			handled := map[string]int{}
-			b := startWatch(t, WatchOptions{NoEvents: noEvents, Now: func() time.Time { return fixed }}, func(ctx context.Context, f File) error {
+			b := startWatch(t, WatchOptions{NoEvents: noEvents, Now: func() time.Time { return fixed.Add(time.Since(start)) }}, func(ctx context.Context, f File) error {
 				mu.Lock()
 				handled[filepath.Base(f.Path)]++
 				mu.Unlock()
@@ -98,7 +139,8 @@ func TestWatchProcessedAndFailed(t *testing.T) {
 			writeFile(t, b.dir, "e.pdf~", "backup")
 
 			waitFor(t, "three files filed", func() bool { return len(b.snapshot()) >= 3 })
-			time.Sleep(400 * time.Millisecond) // time enough to (wrongly) take the temp files
+			// Scans enough to (wrongly) take the temp files once stable.
+			b.waitScansPast(t, time.Now, 2*300*time.Millisecond)
 
 			day := filepath.Join(b.dir, "processed", "2026-03-15")
 			assert.FileExists(t, filepath.Join(day, "a (2).pdf"), "a name collision gets a suffix")
@@ -134,38 +176,43 @@ func TestWatchWaitsForAStableFile(t *testing.T) {
 		at   time.Time
 	}
 	got := make(chan seen, 4)
-	b := startWatch(t, WatchOptions{StableFor: stable}, func(ctx context.Context, f File) error {
+	// The watcher's clock moves only when the test says: however loaded
+	// the machine, a pause of the writer is what the test makes it.
+	clock := &fakeClock{now: time.Date(2026, 3, 14, 2, 0, 0, 0, time.UTC)}
+	b := startWatch(t, WatchOptions{StableFor: stable, Now: clock.Now}, func(ctx context.Context, f File) error {
 		data, err := os.ReadFile(f.Path)
 		if err != nil {
 			return err
 		}
-		got <- seen{size: int64(len(data)), at: time.Now()}
+		got <- seen{size: int64(len(data)), at: clock.Now()}
 		return nil
 	})
 
 	// A scanner writing a file slowly: a chunk every 100 ms for 1.5 s,
-	// much longer than the poll interval and than the stable delay
-	// between chunks would allow if events alone decided.
+	// much longer than the poll interval, the watcher looking between
+	// chunks.
 	path := filepath.Join(b.dir, "000.00.12.G05-261130-0007.1.pdf")
 	f, err := os.Create(path)
 	require.NoError(t, err)
 	chunk := []byte(strings.Repeat("x", 1000))
-	var lastWrite time.Time
 	for range 15 {
 		_, err := f.Write(chunk)
 		require.NoError(t, err)
-		lastWrite = time.Now()
-		time.Sleep(100 * time.Millisecond)
+		clock.Advance(100 * time.Millisecond)
+		b.waitScans(t, 1)
 	}
 	require.NoError(t, f.Close())
+	lastWrite := clock.Now()
+	assert.Empty(t, got, "not taken while it grows")
+	clock.Advance(stable - 10*time.Millisecond)
+	b.waitScans(t, 2)
+	assert.Empty(t, got, "not taken before it was stable for --stable")
+	clock.Advance(20 * time.Millisecond)
 
 	select {
 	case s := <-got:
 		assert.Equal(t, int64(15*len(chunk)), s.size, "the whole file, not a prefix")
-		// lastWrite is read after the write returned, so the watcher's own
-		// clock may start its stable window a little earlier; allow for that
-		// scheduling slack, never for taking a file that is still growing.
-		assert.GreaterOrEqual(t, s.at.Sub(lastWrite), stable-stable/4, "taken only after it was stable")
+		assert.GreaterOrEqual(t, s.at.Sub(lastWrite), stable, "taken only after it was stable")
 	case <-time.After(10 * time.Second):
 		t.Fatal("the file was never taken")
 	}
@@ -302,7 +349,7 @@ func TestWatchTakesAPausedPDFOnlyWhenWhole(t *testing.T) {
 			// first part.
 			require.NoError(t, <-writeInTwo(t, path, pdf, tc.cut, 8*stable, tc.keepOpen))
 			waitFor(t, "processed", func() bool { return len(b.snapshot()) > 0 })
-			time.Sleep(3 * stable)
+			b.waitScansPast(t, time.Now, 3*stable)
 			got := h.get(filepath.Base(path))
 			require.Len(t, got, 1, "taken once")
 			assert.Equal(t, len(pdf), len(got[0]), "the whole file, never the part written before the pause")
@@ -365,7 +412,7 @@ func TestWatchEmptyFiles(t *testing.T) {
 	assert.Empty(t, h.get("empty.pdf"), "never handed over")
 
 	if scanning != nil {
-		time.Sleep(3 * stable)
+		b.waitScansPast(t, time.Now, 3*stable)
 		assert.FileExists(t, scanning.Name(), "an empty file still open for writing waits")
 		_, err := scanning.Write(signedSample(t))
 		require.NoError(t, err)

@@ -153,12 +153,13 @@ func (db *DB) SchemaVersions(ctx context.Context) (catalog int64, river int, err
 	return catalog, river, nil
 }
 
-// TxHandle returns the pgx.Tx of a WithTx callback's DB, nil otherwise.
-func (db *DB) TxHandle() any {
-	if db.tx == nil {
-		return nil
-	}
-	return db.tx
+// WithDriverTx is WithTx that also hands fn the pgx.Tx under tx, so that
+// another library writes in the same transaction: the pipeline inserts its
+// River jobs (riverpgxv5) with the document they are for. It is the
+// typed counterpart of the `any` handle the catalog interface once had;
+// pipeline.PostgresDB declares it where it is used.
+func (db *DB) WithDriverTx(ctx context.Context, fn func(tx sohoa.Catalog, dtx pgx.Tx) error) error {
+	return db.begin(ctx, func(tx *DB) error { return fn(tx, tx.tx) })
 }
 
 // WithTx runs fn in a transaction (a savepoint when db is already in one).

@@ -21,16 +21,18 @@ import (
 	"github.com/sohoa/sohoa/storage/postgres/pgtest"
 )
 
-// TestCatalogScale loads SOHOA_CATALOG_BENCH dossiers (1000000 for the
-// BENCHMARKS.md figures) into a database of its own and times the key
-// catalog queries through the Catalog API, printing p50/p95 and the
-// EXPLAIN ANALYZE plan of each. It is skipped unless the variable is set:
+// BenchmarkCatalogScale loads SOHOA_CATALOG_BENCH dossiers (default
+// 20,000; 1000000 for the BENCHMARKS.md figures) into a database of its own
+// and times the key catalog queries through the Catalog API, one
+// sub-benchmark each reporting p50/p95/max, logging the EXPLAIN ANALYZE
+// plan of each:
 //
-//	SOHOA_CATALOG_BENCH=1000000 go test ./storage/postgres -run TestCatalogScale -v -timeout 30m
-func TestCatalogScale(t *testing.T) {
+//	SOHOA_CATALOG_BENCH=1000000 go test ./storage/postgres -run '^$' -bench CatalogScale -benchtime 300x -timeout 30m
+func BenchmarkCatalogScale(tb *testing.B) {
+	t := tb
 	n, _ := strconv.Atoi(os.Getenv("SOHOA_CATALOG_BENCH"))
 	if n <= 0 {
-		t.Skip("set SOHOA_CATALOG_BENCH=<dossiers> to run the catalog scale benchmark")
+		n = 20_000
 	}
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t, "catalog_bench")
@@ -147,37 +149,33 @@ func TestCatalogScale(t *testing.T) {
 		}},
 	}
 
-	const iterations = 300
-	var report strings.Builder
-	fmt.Fprintf(&report, "\nCatalog on PostgreSQL, %d dossiers, %d documents, %d verifications (load %s)\n\n",
+	t.Logf("Catalog on PostgreSQL, %d dossiers, %d documents, %d verifications (load %s)",
 		l.dossiers, l.documents, l.verifications, l.loadTime.Round(time.Second))
-	fmt.Fprintf(&report, "| query | p50 | p95 | max |\n| --- | ---: | ---: | ---: |\n")
-	var plans strings.Builder
 	for _, q := range queries {
-		// Warm up, then capture the SQL of one run for EXPLAIN ANALYZE.
-		for i := 0; i < 20; i++ {
-			require.NoError(t, q.run(), q.name)
-		}
-		tr.reset()
-		require.NoError(t, q.run())
-		sql, args := tr.get()
-		plan := explain(t, ctx, db, sql, args)
-		fmt.Fprintf(&plans, "\n--- %s\n%s\n", q.name, plan)
-
-		ds := make([]time.Duration, iterations)
-		for i := range ds {
-			start := time.Now()
-			require.NoError(t, q.run(), q.name)
-			ds[i] = time.Since(start)
-		}
-		slices.Sort(ds)
-		fmt.Fprintf(&report, "| %s | %s | %s | %s |\n", q.name, ms(ds[len(ds)/2]), ms(ds[len(ds)*95/100]), ms(ds[len(ds)-1]))
+		tb.Run(q.name, func(b *testing.B) {
+			// Warm up, then capture the SQL of one run for EXPLAIN ANALYZE.
+			for i := 0; i < 20; i++ {
+				require.NoError(b, q.run(), q.name)
+			}
+			tr.reset()
+			require.NoError(b, q.run())
+			sql, args := tr.get()
+			b.Logf("EXPLAIN (ANALYZE, BUFFERS) of its last SQL statement:\n%s", explain(b, ctx, db, sql, args))
+			var ds []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				require.NoError(b, q.run(), q.name)
+				ds = append(ds, time.Since(start))
+			}
+			slices.Sort(ds)
+			b.ReportMetric(msf(ds[len(ds)/2]), "p50-ms")
+			b.ReportMetric(msf(ds[len(ds)*95/100]), "p95-ms")
+			b.ReportMetric(msf(ds[len(ds)-1]), "max-ms")
+		})
 	}
-	t.Log(report.String())
-	t.Log("EXPLAIN (ANALYZE, BUFFERS) of the last SQL statement of each query:\n" + plans.String())
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // lastQuery remembers the last SQL statement the pool ran.
 type lastQuery struct {
@@ -200,7 +198,7 @@ func (l *lastQuery) get() (string, []any) {
 	return l.sql, l.args
 }
 
-func explain(t *testing.T, ctx context.Context, db *postgres.DB, sql string, args []any) string {
+func explain(t testing.TB, ctx context.Context, db *postgres.DB, sql string, args []any) string {
 	t.Helper()
 	rows, err := db.Pool().Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
 	require.NoError(t, err)
@@ -223,7 +221,7 @@ type scale struct {
 // shops, 50 procedures; n dossiers spread over 2025–2026; 3 documents for
 // every tenth dossier, each with a verification and a third of them with
 // a second (an older INDETERMINATE run).
-func loadScale(t *testing.T, ctx context.Context, db *postgres.DB, n int) *scale {
+func loadScale(t testing.TB, ctx context.Context, db *postgres.DB, n int) *scale {
 	start := time.Now()
 	pool := db.Pool()
 	s := &scale{parent: map[string]string{}}
@@ -321,7 +319,7 @@ func loadScale(t *testing.T, ctx context.Context, db *postgres.DB, n int) *scale
 	return s
 }
 
-func copyRows(t *testing.T, ctx context.Context, pool *pgxpool.Pool, table string, cols []string, src pgx.CopyFromSource) {
+func copyRows(t testing.TB, ctx context.Context, pool *pgxpool.Pool, table string, cols []string, src pgx.CopyFromSource) {
 	t.Helper()
 	start := time.Now()
 	n, err := pool.CopyFrom(ctx, pgx.Identifier{table}, cols, src)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,15 +16,17 @@ import (
 	"github.com/sohoa/sohoa"
 )
 
-// TestCatalogScale loads SOHOA_CATALOG_BENCH_SQLITE dossiers into a
-// temporary SQLite catalog and times the key queries (p50/p95), the
-// embedded default's counterpart of storage/postgres's TestCatalogScale:
+// BenchmarkCatalogScale loads SOHOA_CATALOG_BENCH_SQLITE dossiers (default
+// 20,000) into a temporary SQLite catalog and times the key queries, one
+// sub-benchmark each reporting p50/p95, the embedded default's counterpart
+// of storage/postgres's BenchmarkCatalogScale:
 //
-//	SOHOA_CATALOG_BENCH_SQLITE=200000 go test ./storage/sqlite -run TestCatalogScale -v
-func TestCatalogScale(t *testing.T) {
+//	SOHOA_CATALOG_BENCH_SQLITE=200000 go test ./storage/sqlite -run '^$' -bench CatalogScale -benchtime 200x
+func BenchmarkCatalogScale(tb *testing.B) {
+	t := tb
 	n, _ := strconv.Atoi(os.Getenv("SOHOA_CATALOG_BENCH_SQLITE"))
 	if n <= 0 {
-		t.Skip("set SOHOA_CATALOG_BENCH_SQLITE=<dossiers> to run the SQLite scale benchmark")
+		n = 20_000
 	}
 	ctx := context.Background()
 	db := open(t, filepath.Join(t.TempDir(), "sohoa.db"))
@@ -126,17 +127,18 @@ func TestCatalogScale(t *testing.T) {
 			return err
 		}},
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nSQLite catalog, %d dossiers, %d documents (load %s)\n\n| query | p50 | p95 |\n| --- | ---: | ---: |\n", n, len(docIDs), loaded.Round(time.Millisecond))
+	t.Logf("SQLite catalog, %d dossiers, %d documents (load %s)", n, len(docIDs), loaded.Round(time.Millisecond))
 	for _, q := range queries {
-		ds := make([]time.Duration, 200)
-		for i := range ds {
-			s := time.Now()
-			require.NoError(t, q.run())
-			ds[i] = time.Since(s)
-		}
-		slices.Sort(ds)
-		fmt.Fprintf(&b, "| %s | %.2f ms | %.2f ms |\n", q.name, float64(ds[100].Microseconds())/1000, float64(ds[190].Microseconds())/1000)
+		tb.Run(q.name, func(b *testing.B) {
+			var ds []time.Duration
+			for b.Loop() {
+				s := time.Now()
+				require.NoError(b, q.run())
+				ds = append(ds, time.Since(s))
+			}
+			slices.Sort(ds)
+			b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(ds[len(ds)*95/100].Microseconds())/1000, "p95-ms")
+		})
 	}
-	t.Log(b.String())
 }

@@ -204,14 +204,13 @@ func (db *DB) SchemaVersions(ctx context.Context) (catalog int64, river int, err
 	return catalog, river, nil
 }
 
-// TxHandle returns the *sql.Tx of a WithTx callback's DB, nil otherwise.
-// It belongs to the writer connection, so River (on Writer()) can InsertTx
-// with it.
-func (db *DB) TxHandle() any {
-	if db.tx == nil {
-		return nil
-	}
-	return db.tx
+// WithDriverTx is WithTx that also hands fn the *sql.Tx under tx, so that
+// another library writes in the same transaction: the pipeline inserts its
+// River jobs (riversqlite on Writer()) with the document they are for. The
+// transaction belongs to the writer connection. pipeline.SQLiteDB declares
+// it where it is used.
+func (db *DB) WithDriverTx(ctx context.Context, fn func(tx sohoa.Catalog, dtx *sql.Tx) error) error {
+	return db.atomic(ctx, func(tx *DB) error { return fn(tx, tx.tx) })
 }
 
 // WithTx runs fn in a transaction (a savepoint when db is already in one).

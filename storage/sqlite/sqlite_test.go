@@ -18,7 +18,7 @@ import (
 	"github.com/sohoa/sohoa/storage/sqlite"
 )
 
-func open(t *testing.T, path string) *sqlite.DB {
+func open(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err)
@@ -149,13 +149,12 @@ func TestOpen(t *testing.T) {
 
 // Catalog changes in a transaction and a River job inserted with the same
 // *sql.Tx commit or roll back together.
-func TestTxHandleIsWriterTx(t *testing.T) {
+func TestDriverTxIsWriterTx(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "sohoa.db"))
 	ctx := t.Context()
 	require.NoError(t, db.CreateUnit(ctx, &sohoa.Unit{Code: "U", Name: "u"}))
-	err := db.WithTx(ctx, func(tx sohoa.Catalog) error {
-		sqlTx, ok := tx.TxHandle().(*sql.Tx)
-		require.True(t, ok)
+	err := db.WithDriverTx(ctx, func(tx sohoa.Catalog, sqlTx *sql.Tx) error {
+		require.NotNil(t, sqlTx)
 		_, err := sqlTx.ExecContext(ctx, `INSERT INTO units (code, name, created_at) VALUES ('RAW', 'raw', '2026-01-01T00:00:00.000000Z')`)
 		require.NoError(t, err)
 		_, err = tx.FindUnitByCode(ctx, "RAW")
