@@ -245,14 +245,6 @@ func TestIngestUsage(t *testing.T) {
 	}
 }
 
-func TestFormatBytes(t *testing.T) {
-	assert.Equal(t, "999 B", fmtBytes(999, true))
-	assert.Equal(t, "1.5 kB", fmtBytes(1500, true))
-	assert.Equal(t, "10.2 MB", fmtBytes(10_200_000, true))
-	assert.Equal(t, "1023 B", fmtBytes(1023, false))
-	assert.Equal(t, "47.7 KiB", fmtBytes(48873, false))
-	assert.Equal(t, "1.5 GiB", fmtBytes(1610612736, false))
-}
 
 // ingestVariants writes n distinct small PDFs: unsigned.pdf with a comment
 // after %%EOF that differs per file (still a readable PDF), named for

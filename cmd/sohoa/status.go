@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/pipeline"
 )
@@ -119,7 +121,7 @@ func printStatus(w io.Writer, ds *pipeline.DossierStatus, lang sohoa.Lang) {
 		if doc.ComponentName != "" {
 			what += fmt.Sprintf(" %q", doc.ComponentName)
 		}
-		fmt.Fprintf(w, "  #%d %s — %s, %s, sha256 %s…\n", doc.ID, doc.FileName, what, fmtBytes(doc.Size, false), doc.BlobKey[:12])
+		fmt.Fprintf(w, "  #%d %s — %s, %s, sha256 %s…\n", doc.ID, doc.FileName, what, humanize.IBytes(uint64(doc.Size)), doc.BlobKey[:12])
 		switch in := doc.Inspection; {
 		case in != nil:
 			var shown, hidden int
@@ -173,22 +175,4 @@ func printStatus(w io.Writer, ds *pipeline.DossierStatus, lang sohoa.Lang) {
 	for _, m := range ds.Missing {
 		fmt.Fprintf(w, "  - %s\n", m.Text(lang))
 	}
-}
-
-// fmtBytes formats a byte count for people: in SI units (kB, MB: rates
-// and totals of an import) or binary ones (KiB, MiB: file sizes).
-func fmtBytes(n int64, si bool) string {
-	unit, prefixes, suffix := int64(1024), "KMGTPE", "iB"
-	if si {
-		unit, prefixes, suffix = 1000, "kMGTPE", "B"
-	}
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := unit, 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %c%s", float64(n)/float64(div), prefixes[exp], suffix)
 }
