@@ -245,7 +245,6 @@ func TestIngestUsage(t *testing.T) {
 	}
 }
 
-
 // ingestVariants writes n distinct small PDFs: unsigned.pdf with a comment
 // after %%EOF that differs per file (still a readable PDF), named for
 // dossiers of the archive's code shape, ten files per dossier (pages of
