@@ -83,11 +83,11 @@ const workerGCPercent = 200
 func openPipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string, base pipeline.Config) (*stores, *pipeline.Pipeline, error) {
 	paths, err := trustPaths(e, trustDir, cfg.DataDir, nil)
 	if err != nil {
-		return nil, nil, sohoa.Errorf(sohoa.EINVALID, "%v", err)
+		return nil, nil, sohoa.Wrapf(err, sohoa.EINVALID, "%v", err)
 	}
 	anchors, err := verify.LoadTrustAnchors(paths...)
 	if err != nil {
-		return nil, nil, sohoa.Errorf(sohoa.EINVALID, "%v", err)
+		return nil, nil, sohoa.Wrapf(err, sohoa.EINVALID, "%v", err)
 	}
 	if len(anchors) == 0 {
 		e.log.Warn("no trust anchors configured (--trust-dir, SOHOA_TRUST_DIR or <data dir>/trust): no signature can reach TOTAL_PASSED")

@@ -70,7 +70,7 @@ func CheckContent(path string, head []byte) error {
 	}
 	if strings.EqualFold(filepath.Ext(path), SignatureExt) {
 		if err := checkSignatureFile(path); err != nil {
-			return Permanent(sohoa.Errorf(sohoa.EINVALID, "a .p7s file, but not a detached signature: %v", err))
+			return Permanent(sohoa.Wrapf(err, sohoa.EINVALID, "a .p7s file, but not a detached signature: %v", err))
 		}
 		payload := path[:len(path)-len(SignatureExt)]
 		if fi, err := os.Stat(payload); err != nil || !fi.Mode().IsRegular() {

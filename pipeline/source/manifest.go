@@ -93,7 +93,7 @@ func ReadManifestFile(path string, opt ManifestOptions) (*Manifest, error) {
 	}
 	f, err := os.Open(abs)
 	if err != nil {
-		return nil, sohoa.Errorf(sohoa.EINVALID, "manifest: %v", err)
+		return nil, sohoa.Wrapf(err, sohoa.EINVALID, "manifest: %v", err)
 	}
 	defer f.Close()
 	m, err := ParseManifest(f, filepath.Dir(abs), opt)
@@ -248,9 +248,9 @@ func plural(n int, what string) string {
 func csvError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return sohoa.Errorf(sohoa.EINVALID, "manifest line %d: %v", pe.StartLine, pe.Err)
+		return sohoa.Wrapf(err, sohoa.EINVALID, "manifest line %d: %v", pe.StartLine, pe.Err)
 	}
-	return sohoa.Errorf(sohoa.EINVALID, "manifest: %v", err)
+	return sohoa.Wrapf(err, sohoa.EINVALID, "manifest: %v", err)
 }
 
 func blankRecord(rec []string) bool {

@@ -1,6 +1,8 @@
 package source
 
 import (
+	"encoding/csv"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,4 +124,13 @@ func TestReadManifestFileRelativeToItself(t *testing.T) {
 
 	_, err = ReadManifestFile(filepath.Join(dir, "nope.csv"), ManifestOptions{})
 	require.Error(t, err)
+	// The user reads a sohoa error; the cause stays reachable underneath.
+	assert.Equal(t, sohoa.EINVALID, sohoa.Code(err))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+
+	require.NoError(t, os.WriteFile(p, []byte(header+"\n\"unclosed,D,U,P,,,\n"), 0o644))
+	_, err = ReadManifestFile(p, ManifestOptions{})
+	var pe *csv.ParseError
+	assert.ErrorAs(t, err, &pe)
+	assert.Contains(t, sohoa.Message(err), "manifest line 2")
 }

@@ -75,7 +75,7 @@ func ParseName(path string) (Name, error) {
 			return Name{}, errUnnamed()
 		}
 		if err := sohoa.ValidateDossierCode(code); err != nil {
-			return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "file name: %s", sohoa.Message(err)))
+			return Name{}, Permanent(sohoa.Wrapf(err, sohoa.EINVALID, "file name: %s", sohoa.Message(err)))
 		}
 		if isResultName(comp) {
 			return Name{DossierCode: code, Role: sohoa.RoleResult}, nil
@@ -102,7 +102,7 @@ func ParseName(path string) (Name, error) {
 		return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "component numbers start at 1 in file names"))
 	}
 	if err := sohoa.ValidateDossierCode(code); err != nil {
-		return Name{}, Permanent(sohoa.Errorf(sohoa.EINVALID, "file name: %s", sohoa.Message(err)))
+		return Name{}, Permanent(sohoa.Wrapf(err, sohoa.EINVALID, "file name: %s", sohoa.Message(err)))
 	}
 	return Name{DossierCode: code, Sequence: n, Role: sohoa.RoleComponent}, nil
 }

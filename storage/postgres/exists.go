@@ -15,7 +15,7 @@ import (
 func CatalogExists(ctx context.Context, url string) (bool, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return false, sohoa.Errorf(sohoa.EINVALID, "database URL: %v", err)
+		return false, sohoa.Wrapf(err, sohoa.EINVALID, "database URL: %v", err)
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {

@@ -82,7 +82,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger, opts ...Option) 
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, sohoa.Errorf(sohoa.EINVALID, "database URL: %v", err)
+		return nil, sohoa.Wrapf(err, sohoa.EINVALID, "database URL: %v", err)
 	}
 	for _, fn := range o.pool {
 		fn(cfg)

@@ -171,7 +171,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		Transport:       cfg.Transport,
 	})
 	if err != nil {
-		return nil, sohoa.Errorf(sohoa.EINVALID, "s3blob: endpoint %q: %v", cfg.Endpoint, err)
+		return nil, sohoa.Wrapf(err, sohoa.EINVALID, "s3blob: endpoint %q: %v", cfg.Endpoint, err)
 	}
 	s := &Store{
 		c:         c,
@@ -715,7 +715,7 @@ func (s *Store) keyErr(op, key string, err error) error {
 	case isNotFound(err):
 		return fmt.Errorf("s3blob: %s: %w", op, sohoa.Errorf(sohoa.ENOTFOUND, "blob %s not found", key))
 	case s.locked && isCode(err, "AccessDenied"):
-		return fmt.Errorf("s3blob: %s: %w (%v)", op, sohoa.Errorf(sohoa.ECONFLICT, "blob %s is under object-lock retention", key), err)
+		return fmt.Errorf("s3blob: %s: %w (%v)", op, sohoa.Wrapf(err, sohoa.ECONFLICT, "blob %s is under object-lock retention", key), err)
 	}
 	return fmt.Errorf("s3blob: %s %s: %w", op, key, err)
 }
