@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sohoa/sohoa/internal/pdfraw"
+	"github.com/sohoa/sohoa/verify/internal/changes"
 )
 
 // ErrUnreadable wraps every error that means the input could not be read
@@ -501,7 +502,7 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 
 // checkChanges compares the signed revision with every later one.
 func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, fld *sigField, signedRev int) {
-	perms, err := readMDPPermissions(f, signedRev)
+	perms, err := changes.ReadPermissions(f, signedRev)
 	if err != nil {
 		sr.degrade(TotalFailed, FormatFailure, "cannot read the signature's modification permissions: "+err.Error(), true)
 		return
@@ -512,7 +513,7 @@ func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, fld *sigFie
 	if sr.Kind == KindUsageRights {
 		perms = usageRightsPermissions(f, fld.sig, perms)
 	}
-	ch, err := analyzeChanges(f, signedRev, perms)
+	ch, err := changes.Analyze(f, signedRev, perms)
 	if err != nil {
 		sr.degrade(TotalFailed, DisallowedChanges, "changes after signing could not be analysed: "+err.Error(), true)
 		return
@@ -602,7 +603,7 @@ func certStrings(f *pdfraw.File, o pdfraw.Object) [][]byte {
 // Adobe grants Reader users the features its /TransformParams list, and
 // using them (filling the form, commenting, signing) keeps that signature
 // valid by design. A certification signature's stricter DocMDP stays.
-func usageRightsPermissions(f *pdfraw.File, sig pdfraw.Dict, perms mdpPermissions) mdpPermissions {
+func usageRightsPermissions(f *pdfraw.File, sig pdfraw.Dict, perms changes.Permissions) changes.Permissions {
 	if perms.DocMDP != 0 {
 		return perms
 	}

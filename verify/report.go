@@ -1,6 +1,10 @@
 package verify
 
-import "time"
+import (
+	"time"
+
+	"github.com/sohoa/sohoa/verify/internal/changes"
+)
 
 // Indication is the ETSI EN 319 102-1 main status of a validation.
 type Indication string
@@ -215,21 +219,9 @@ type RevocationReport struct {
 	Problems    []string   `json:"problems,omitempty"`
 }
 
-// ChangesReport lists what later revisions changed after a signature.
-type ChangesReport struct {
-	LaterRevisions int `json:"later_revisions"`
-	// Notes say in a line each what the allowed changes did (fields
-	// filled, signatures added, metadata updated), by revision (1 is the
-	// file's first), so an auditor sees them without reading objects.
-	Notes      []string       `json:"notes,omitempty"`
-	Allowed    []ObjectChange `json:"allowed"`
-	Disallowed []ObjectChange `json:"disallowed"`
-}
+// ChangesReport lists what later revisions changed after a signature
+// (see verify/internal/changes).
+type ChangesReport = changes.Report
 
 // ObjectChange is one object added or redefined after signing.
-type ObjectChange struct {
-	Object   string `json:"object"` // "12 0"
-	Revision int    `json:"revision"`
-	Kind     string `json:"kind"` // e.g. "signature", "page", "content_stream", "catalog"
-	Reason   string `json:"reason"`
-}
+type ObjectChange = changes.ObjectChange
