@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/sohoa/sohoa/verify/internal/cms"
 )
 
 // evidence is validation data found outside the CMS: a PDF's /DSS and
@@ -287,35 +289,35 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 		vd.fail(TotalFailed, FormatFailure, "the signature value is not a readable CMS signature: %v", err)
 		return
 	}
-	if len(sd.signers) != 1 {
-		vd.fail(TotalFailed, FormatFailure, "the CMS signature holds %d signers; exactly one is expected", len(sd.signers))
+	if len(sd.Signers) != 1 {
+		vd.fail(TotalFailed, FormatFailure, "the CMS signature holds %d signers; exactly one is expected", len(sd.Signers))
 		return
 	}
-	for _, e := range sd.certErrs {
+	for _, e := range sd.CertErrs {
 		vd.warn("%s", e)
 	}
-	if sd.trailing > 0 {
-		vd.warn("%s", sd.trailingWarning("signature"))
+	if sd.Trailing > 0 {
+		vd.warn("%s", trailingWarning(sd, "signature"))
 	}
-	si := &sd.signers[0]
+	si := &sd.Signers[0]
 	dc := &digestCache{content: content}
 	isPDF := subFilter != ""
 
 	chk := &cmsSignerCheck{
 		what:         "signature",
-		contentType:  sd.eContentType,
+		contentType:  sd.EContentType,
 		requireAttrs: subFilter == "ETSI.CAdES.detached",
 		requireESS:   subFilter == "ETSI.CAdES.detached",
-		certs:        cmsCertPool(sd.certs, ev.Certs),
+		certs:        cmsCertPool(sd.Certs, ev.Certs),
 	}
 	if chk.requireAttrs {
 		chk.standard = "ETSI.CAdES.detached (PAdES)"
 	}
-	if isPDF && !sd.eContentType.Equal(oidData) {
-		vd.fail(TotalFailed, FormatFailure, "the CMS signs content of type %s; a PDF signature must sign id-data", sd.eContentType)
+	if isPDF && !sd.EContentType.Equal(oidData) {
+		vd.fail(TotalFailed, FormatFailure, "the CMS signs content of type %s; a PDF signature must sign id-data", sd.EContentType)
 	}
 	if subFilter == "adbe.pkcs7.sha1" {
-		if !sd.hasEContent {
+		if !sd.HasEContent {
 			vd.fail(TotalFailed, FormatFailure, "an adbe.pkcs7.sha1 signature must encapsulate the SHA-1 digest of the document, but the CMS holds no content")
 			return
 		}
@@ -324,7 +326,7 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 			vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
 			return
 		}
-		enc := sd.eContent
+		enc := sd.EContent
 		if !bytes.Equal(enc, sum) {
 			// Some writers wrap the digest in one more OCTET STRING.
 			var inner []byte
@@ -338,11 +340,11 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 		if sunset, weak := v.policy.hashWeak(crypto.SHA1); weak {
 			vd.weakAlg("the adbe.pkcs7.sha1 format digests the document with SHA-1", sunset)
 		}
-		econtent := sd.eContent
+		econtent := sd.EContent
 		chk.contentDigest = func(h crypto.Hash) ([]byte, error) { return hashBytes(h, econtent) }
 	} else {
-		if sd.hasEContent {
-			vd.fail(TotalFailed, FormatFailure, "the CMS encapsulates %d bytes of content, but a detached signature is expected", len(sd.eContent))
+		if sd.HasEContent {
+			vd.fail(TotalFailed, FormatFailure, "the CMS encapsulates %d bytes of content, but a detached signature is expected", len(sd.EContent))
 			return
 		}
 		chk.contentDigest = dc.digest
@@ -374,20 +376,20 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 	store := &revStore{}
 	store.addSigned("cms", "crl", chk.revCRLs...)
 	store.addSigned("cms", "ocsp", chk.revOCSPs...)
-	store.add("cms", "crl", sd.crls...)
-	store.add("cms", "ocsp", sd.ocsps...)
+	store.add("cms", "crl", sd.CRLs...)
+	store.add("cms", "ocsp", sd.OCSPs...)
 	store.add("dss", "crl", ev.CRLs...)
 	store.add("dss", "ocsp", ev.OCSPs...)
 
 	// Signature timestamps: the earliest one that verifies is the proof
 	// of existence.
 	var best, first *tsOutcome
-	if a := si.attr(oidAttrSigTimeStampToken, false); a != nil {
-		sigValue := si.signature
+	if a := si.Attr(oidAttrSigTimeStampToken, false); a != nil {
+		sigValue := si.Signature
 		imprint := func(h crypto.Hash) ([]byte, error) { return hashBytes(h, sigValue) }
-		for i, tok := range a.values {
+		for i, tok := range a.Values {
 			if i == cmsMaxTokens {
-				vd.warn("only the first %d of %d signature timestamps were checked", cmsMaxTokens, len(a.values))
+				vd.warn("only the first %d of %d signature timestamps were checked", cmsMaxTokens, len(a.Values))
 				break
 			}
 			out := v.checkTimestampToken(ctx, tok, imprint, chk.certs, store, "signature timestamp")
@@ -489,7 +491,7 @@ func cmsCertPool(lists ...[]*x509.Certificate) []*x509.Certificate {
 	seen := map[string]bool{}
 	for _, l := range lists {
 		for _, c := range l {
-			if c == nil || seen[string(c.Raw)] || len(out) >= cmsMaxCerts+evMaxCerts {
+			if c == nil || seen[string(c.Raw)] || len(out) >= cms.MaxCerts+evMaxCerts {
 				continue
 			}
 			seen[string(c.Raw)] = true
@@ -526,26 +528,26 @@ type cmsSignerCheck struct {
 // verifySignerInfo runs the checks common to signatures and timestamp
 // tokens: signed attributes, content digest, signer identification (sid
 // and ESS), signature value and the algorithm policy.
-func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSignerInfo, c *cmsSignerCheck) {
+func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cms.SignedData, si *cms.SignerInfo, c *cmsSignerCheck) {
 	candidates := cmsSignerCandidates(si, c.certs)
 	if len(candidates) > 0 {
 		c.shownSigner = candidates[0]
 	}
-	if si.sigAlg.oid.Equal(oidEd448) {
+	if si.SigAlg.OID.Equal(oidEd448) {
 		// Checked first: Ed448 signers digest with SHAKE256 (RFC 8419),
 		// which would otherwise be reported as the reason.
 		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s is made with Ed448, and sohoa cannot verify Ed448 signatures: its validity is unknown, not disproved", c.what)
 		return
 	}
 
-	h, sloppy, ok := digestHash(si.digestAlg.oid)
+	h, sloppy, ok := digestHash(si.DigestAlg.OID)
 	if !ok {
-		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses the digest algorithm %s, which sohoa does not support", c.what, si.digestAlg.oid)
+		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses the digest algorithm %s, which sohoa does not support", c.what, si.DigestAlg.OID)
 		return
 	}
 	c.digestName = hashName(h)
 	if sloppy {
-		vd.warn("the %s names a signature algorithm (%s) as its digest algorithm; %s is assumed", c.what, si.digestAlg.oid, hashName(h))
+		vd.warn("the %s names a signature algorithm (%s) as its digest algorithm; %s is assumed", c.what, si.DigestAlg.OID, hashName(h))
 	}
 	if isMD5(h) {
 		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the %s digests with %s, %s since %s; sohoa does not check MD5 signatures at all, as no proof of existence from before then can be shown", c.what, hashName(h), tooWeak, fmtDate(md5Sunset))
@@ -559,14 +561,14 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 	// Signed attributes.
 	var messageDigest []byte
 	var essV1, essV2 *essCertID
-	if si.signedAttrsDER == nil {
+	if si.SignedAttrsDER == nil {
 		if c.requireAttrs {
 			vd.fail(TotalFailed, FormatFailure, "the %s has no signed attributes, which %s requires", c.what, c.standard)
 		}
 	} else {
 		seen := map[string]int{}
-		for _, a := range si.signedAttrs {
-			k := a.oid.String()
+		for _, a := range si.SignedAttrs {
+			k := a.OID.String()
 			if seen[k]++; seen[k] != 2 {
 				continue
 			}
@@ -577,15 +579,15 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 			}
 		}
 		single := func(oid asn1.ObjectIdentifier, name string) []byte {
-			a := si.attr(oid, true)
+			a := si.Attr(oid, true)
 			if a == nil {
 				return nil
 			}
-			if len(a.values) != 1 {
-				vd.fail(TotalFailed, FormatFailure, "the %s's %s attribute must hold exactly one value, not %d", c.what, name, len(a.values))
+			if len(a.Values) != 1 {
+				vd.fail(TotalFailed, FormatFailure, "the %s's %s attribute must hold exactly one value, not %d", c.what, name, len(a.Values))
 				return nil
 			}
-			return a.values[0]
+			return a.Values[0]
 		}
 		if val := single(oidAttrContentType, "content-type"); val != nil {
 			var ct asn1.ObjectIdentifier
@@ -594,7 +596,7 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 			} else if !ct.Equal(c.contentType) {
 				vd.fail(TotalFailed, FormatFailure, "the %s's content-type attribute says %s, but the signed content is of type %s", c.what, ct, c.contentType)
 			}
-		} else if si.attr(oidAttrContentType, true) == nil {
+		} else if si.Attr(oidAttrContentType, true) == nil {
 			vd.fail(TotalFailed, FormatFailure, "the %s has signed attributes but no content-type attribute (RFC 5652 section 5.3 requires it)", c.what)
 		}
 		if val := single(oidAttrMessageDigest, "message-digest"); val != nil {
@@ -602,7 +604,7 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 				vd.fail(TotalFailed, FormatFailure, "the %s's message-digest attribute cannot be read", c.what)
 				messageDigest = nil
 			}
-		} else if si.attr(oidAttrMessageDigest, true) == nil {
+		} else if si.Attr(oidAttrMessageDigest, true) == nil {
 			vd.fail(TotalFailed, FormatFailure, "the %s has signed attributes but no message-digest attribute, so it does not bind the document", c.what)
 		}
 		if val := single(oidAttrSigningTime, "signing-time"); val != nil {
@@ -636,11 +638,11 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 		}
 		// adbe-revocationInfoArchival is only evidence, each item checked
 		// where it is used, so every instance and value is read.
-		for _, a := range si.signedAttrs {
-			if !a.oid.Equal(oidAttrAdbeRevocation) {
+		for _, a := range si.SignedAttrs {
+			if !a.OID.Equal(oidAttrAdbeRevocation) {
 				continue
 			}
-			for _, val := range a.values {
+			for _, val := range a.Values {
 				crls, ocsps, err := parseRevocationArchival(val)
 				if err != nil {
 					vd.warn("the %s's embedded revocation data (adbe-revocationInfoArchival) cannot be read: %v", c.what, err)
@@ -649,7 +651,7 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 				c.revOCSPs = append(c.revOCSPs, ocsps...)
 			}
 		}
-		if si.attr(oidAttrCounterSignature, true) != nil {
+		if si.Attr(oidAttrCounterSignature, true) != nil {
 			vd.fail(TotalFailed, FormatFailure, "the %s has a countersignature among its signed attributes, which RFC 5652 forbids", c.what)
 		}
 	}
@@ -660,7 +662,7 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 		vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
 		return
 	}
-	if si.signedAttrsDER != nil && messageDigest != nil {
+	if si.SignedAttrsDER != nil && messageDigest != nil {
 		if bytes.Equal(messageDigest, contentSum) {
 			c.digestMatches = true
 		} else {
@@ -694,13 +696,13 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 		vd.warn("the %s has no ESS signing-certificate-v2 attribute, which %s requires to bind the signer's certificate: the certificate is taken from the signer identifier alone", c.what, c.standard)
 	}
 	if len(candidates) == 0 {
-		vd.fail(Indeterminate, NoSigningCertificateFound, "the %s's certificate (%s) is not in the signature or the document's validation data", c.what, si.sidString())
+		vd.fail(Indeterminate, NoSigningCertificateFound, "the %s's certificate (%s) is not in the signature or the document's validation data", c.what, sidString(si))
 		return
 	}
 	c.signer = candidates[0]
 
 	// The signature value.
-	alg, err := parseSigAlg(si.sigAlg)
+	alg, err := parseSigAlg(si.SigAlg)
 	if err != nil {
 		if errors.Is(err, errUnsupportedAlg) {
 			vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses a signature algorithm sohoa cannot verify (%v)", c.what, err)
@@ -730,8 +732,8 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 	}
 	var digest, msg []byte
 	switch {
-	case si.signedAttrsDER != nil:
-		msg = si.signedAttrsDER
+	case si.SignedAttrsDER != nil:
+		msg = si.SignedAttrsDER
 		if alg.kind != sigEd25519 {
 			digest, _ = hashBytes(sigHash, msg)
 		}
@@ -748,8 +750,8 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 		vd.fail(Indeterminate, CryptoConstraintsFailure, "the key of %s is of a type sohoa cannot use (%s)", certName(c.signer), c.signer.PublicKeyAlgorithm)
 		return
 	}
-	if err := alg.verifyWithKey(c.signer.PublicKey, sigHash, digest, msg, si.signature); err != nil {
-		if si.signedAttrsDER == nil {
+	if err := alg.verifyWithKey(c.signer.PublicKey, sigHash, digest, msg, si.Signature); err != nil {
+		if si.SignedAttrsDER == nil {
 			// Without signed attributes the signature covers the content
 			// digest itself: a mismatch may just as well be a change.
 			vd.fail(TotalFailed, SigCryptoFailure, "the %s value does not verify with the key of %s: the content was changed or the signature was not made with this key (%v)", c.what, certName(c.signer), err)
@@ -758,7 +760,7 @@ func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSi
 		}
 	} else {
 		c.signatureValid = true
-		if si.signedAttrsDER == nil {
+		if si.SignedAttrsDER == nil {
 			c.digestMatches = true
 		}
 	}
@@ -797,23 +799,23 @@ var singleInstanceAttrs = map[string]string{
 
 // cmsSignerCandidates returns the certificates the SignerInfo's sid
 // designates.
-func cmsSignerCandidates(si *cmsSignerInfo, certs []*x509.Certificate) []*x509.Certificate {
+func cmsSignerCandidates(si *cms.SignerInfo, certs []*x509.Certificate) []*x509.Certificate {
 	var out []*x509.Certificate
 	for _, c := range certs {
-		if si.ski != nil {
+		if si.SKI != nil {
 			ski := c.SubjectKeyId
 			if len(ski) == 0 {
 				ski = keyIDOf(c)
 			}
-			if bytes.Equal(ski, si.ski) {
+			if bytes.Equal(ski, si.SKI) {
 				out = append(out, c)
 			}
 			continue
 		}
-		if si.serial == nil || c.SerialNumber == nil || c.SerialNumber.Cmp(si.serial) != 0 {
+		if si.Serial == nil || c.SerialNumber == nil || c.SerialNumber.Cmp(si.Serial) != 0 {
 			continue
 		}
-		if bytes.Equal(c.RawIssuer, si.issuer) || rawNameString(c.RawIssuer) == rawNameString(si.issuer) {
+		if bytes.Equal(c.RawIssuer, si.Issuer) || rawNameString(c.RawIssuer) == rawNameString(si.Issuer) {
 			out = append(out, c)
 		}
 	}
@@ -855,13 +857,13 @@ func parseESS(der []byte, v2 bool) (essCertID, error) {
 	if v2 {
 		e.hash = crypto.SHA256
 		if id.PeekASN1Tag(cbasn1.SEQUENCE) {
-			a, err := readAlgID(&id)
+			a, err := cms.ReadAlgID(&id)
 			if err != nil {
 				return e, err
 			}
-			h, _, ok := digestHash(a.oid)
+			h, _, ok := digestHash(a.OID)
 			if !ok || !h.Available() {
-				return e, fmt.Errorf("unsupported certificate hash algorithm %s", a.oid)
+				return e, fmt.Errorf("unsupported certificate hash algorithm %s", a.OID)
 			}
 			e.hash = h
 		}
@@ -920,18 +922,18 @@ func (e essCertID) matches(c *x509.Certificate) bool {
 
 // checkAlgorithmProtection compares CMSAlgorithmProtection (RFC 6211)
 // with the SignerInfo; it returns "" when they agree.
-func checkAlgorithmProtection(der []byte, si *cmsSignerInfo) string {
+func checkAlgorithmProtection(der []byte, si *cms.SignerInfo) string {
 	s := cryptobyte.String(der)
 	var seq cryptobyte.String
 	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !s.Empty() {
 		return "cannot be read"
 	}
-	dig, err := readAlgID(&seq)
+	dig, err := cms.ReadAlgID(&seq)
 	if err != nil {
 		return "cannot be read"
 	}
-	if !dig.sameAs(si.digestAlg) {
-		return fmt.Sprintf("names digest algorithm %s but the signer used %s", dig.oid, si.digestAlg.oid)
+	if !dig.SameAs(si.DigestAlg) {
+		return fmt.Sprintf("names digest algorithm %s but the signer used %s", dig.OID, si.DigestAlg.OID)
 	}
 	var sigAlg cryptobyte.String
 	var present bool
@@ -941,8 +943,8 @@ func checkAlgorithmProtection(der []byte, si *cmsSignerInfo) string {
 	if !present {
 		return "names no signature algorithm"
 	}
-	var a cmsAlgID
-	if !sigAlg.ReadASN1ObjectIdentifier(&a.oid) {
+	var a cms.AlgID
+	if !sigAlg.ReadASN1ObjectIdentifier(&a.OID) {
 		return "cannot be read"
 	}
 	if !sigAlg.Empty() {
@@ -951,10 +953,10 @@ func checkAlgorithmProtection(der []byte, si *cmsSignerInfo) string {
 		if !sigAlg.ReadAnyASN1Element(&p, &tag) || !sigAlg.Empty() {
 			return "cannot be read"
 		}
-		a.params = p
+		a.Params = p
 	}
-	if !a.sameAs(si.sigAlg) {
-		return fmt.Sprintf("names signature algorithm %s but the signer used %s", a.oid, si.sigAlg.oid)
+	if !a.SameAs(si.SigAlg) {
+		return fmt.Sprintf("names signature algorithm %s but the signer used %s", a.OID, si.SigAlg.OID)
 	}
 	if !seq.Empty() {
 		return "also names a MAC algorithm"
@@ -991,7 +993,7 @@ func parseRevocationArchival(der []byte) (crls, ocsps [][]byte, err error) {
 			if !list.ReadASN1Element(&el, cbasn1.SEQUENCE) {
 				return nil, errors.New("malformed entry")
 			}
-			if len(out) < cmsMaxRevInfo {
+			if len(out) < cms.MaxRevInfo {
 				out = append(out, el)
 			}
 		}
@@ -1028,7 +1030,7 @@ func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, co
 	}
 	var parsed []*x509.Certificate
 	for i, der := range certs {
-		if i == cmsMaxCerts {
+		if i == cms.MaxCerts {
 			break
 		}
 		c, err := x509.ParseCertificate(der)
@@ -1113,17 +1115,17 @@ func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, co
 // readRSASHA1Contents reads the OCTET STRING of an adbe.x509.rsa_sha1
 // /Contents, allowing the zero padding after it.
 func readRSASHA1Contents(b []byte) ([]byte, error) {
-	if len(b) == 0 || zerosOnly(b) {
+	if len(b) == 0 || cms.ZerosOnly(b) {
 		return nil, errors.New("it is empty")
 	}
-	hdr, constructed, length, _, err := berHeader(b)
+	hdr, constructed, length, _, err := cms.Header(b)
 	if err != nil {
 		return nil, err
 	}
 	if constructed || b[0] != 0x04 || length < 0 {
 		return nil, errors.New("not an OCTET STRING")
 	}
-	if !zerosOnly(b[hdr+length:]) {
+	if !cms.ZerosOnly(b[hdr+length:]) {
 		return nil, fmt.Errorf("%d bytes of other data follow it", len(b)-hdr-length)
 	}
 	if length == 0 {
@@ -1171,36 +1173,21 @@ func rsaDigestInfo(pub *rsa.PublicKey, sig []byte) (crypto.Hash, []byte, bool) {
 	if !di.ReadASN1(&seq, cbasn1.SEQUENCE) || !di.Empty() {
 		return 0, nil, false
 	}
-	a, err := readAlgID(&seq)
+	a, err := cms.ReadAlgID(&seq)
 	if err != nil || !seq.ReadASN1Bytes(&digest, cbasn1.OCTET_STRING) || !seq.Empty() {
 		return 0, nil, false
 	}
-	h, _, ok := digestHash(a.oid)
+	h, _, ok := digestHash(a.OID)
 	if !ok {
 		return 0, nil, false
 	}
 	return h, digest, true
 }
 
-// Why the CMS is parsed here and not by digitorus/pkcs7: pkcs7 cannot read
-// a SignerInfo that names its signer by subjectKeyIdentifier (CMS version
-// 3), it re-encodes the signed attributes through encoding/asn1, which
-// sorts the SET OF, so a signature over attributes in the order the
-// signer sent them fails, it does not expose the raw signed attributes,
-// the RSASSA-PSS parameters or the unsigned attributes, and its BER
-// converter recurses without a depth limit. The SignedData structure is
-// small; it is read here with cryptobyte after a bounded BER-to-DER pass.
-// digitorus/pkcs7 and digitorus/timestamp build the test fixtures.
-
-// Bounds on hostile input. The CMS size itself is bounded by the caller
-// (a PDF's /Contents string); these keep the work linear in it.
+// Bounds on hostile input beside the parser's (cms.MaxCerts...).
 const (
-	cmsMaxDepth   = 64 // nesting of ASN.1 elements
-	cmsMaxCerts   = 64 // certificates in one SignedData
-	cmsMaxSigners = 16
-	cmsMaxRevInfo = 64 // CRLs or OCSP responses in one SignedData or attribute
-	cmsMaxTokens  = 4  // signature timestamp tokens looked at
-	evMaxCerts    = 512
+	cmsMaxTokens = 4 // signature timestamp tokens looked at
+	evMaxCerts   = 512
 )
 
 var (
@@ -1219,556 +1206,21 @@ var (
 	oidRIOCSPResponse          = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 16, 2}
 )
 
-// berToDER returns the first BER element of b re-encoded with definite,
-// minimal lengths, and how many bytes of b it occupied. DER input comes
-// back unchanged (and uncopied). Nesting deeper than cmsMaxDepth is an
-// error, which also protects every later parser from deep recursion.
-func berToDER(b []byte) ([]byte, int, error) {
-	n, needs, err := berWalk(b, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	if !needs {
-		return b[:n], n, nil
-	}
-	var out bytes.Buffer
-	if _, err := berCopy(b[:n], 0, &out); err != nil {
-		return nil, 0, err
-	}
-	return out.Bytes(), n, nil
-}
-
-// berHeader reads a tag and length. length is -1 for the indefinite form.
-// minimal reports whether the length used DER's minimal encoding.
-func berHeader(b []byte) (hdr int, constructed bool, length int, minimal bool, err error) {
-	if len(b) < 2 {
-		return 0, false, 0, false, errors.New("truncated ASN.1 element")
-	}
-	constructed = b[0]&0x20 != 0
-	i := 1
-	if b[0]&0x1f == 0x1f {
-		for {
-			if i >= len(b) || i > 5 {
-				return 0, false, 0, false, errors.New("bad ASN.1 tag")
-			}
-			c := b[i]
-			i++
-			if c&0x80 == 0 {
-				break
-			}
-		}
-	}
-	if i >= len(b) {
-		return 0, false, 0, false, errors.New("truncated ASN.1 element")
-	}
-	l := b[i]
-	i++
-	switch {
-	case l < 0x80:
-		if int(l) > len(b)-i {
-			return 0, false, 0, false, fmt.Errorf("ASN.1 length %d exceeds the %d bytes available", l, len(b)-i)
-		}
-		return i, constructed, int(l), true, nil
-	case l == 0x80:
-		if !constructed {
-			return 0, false, 0, false, errors.New("indefinite length on a primitive ASN.1 element")
-		}
-		return i, constructed, -1, false, nil
-	case l == 0xff:
-		return 0, false, 0, false, errors.New("bad ASN.1 length")
-	}
-	nb := int(l & 0x7f)
-	if nb > 4 {
-		return 0, false, 0, false, errors.New("ASN.1 length too large")
-	}
-	if i+nb > len(b) {
-		return 0, false, 0, false, errors.New("truncated ASN.1 length")
-	}
-	length = 0
-	for _, c := range b[i : i+nb] {
-		length = length<<8 | int(c)
-	}
-	i += nb
-	if length < 0 || length > len(b)-i {
-		return 0, false, 0, false, fmt.Errorf("ASN.1 length %d exceeds the %d bytes available", length, len(b)-i)
-	}
-	minimal = length >= 0x80 && b[i-nb] != 0
-	return i, constructed, length, minimal, nil
-}
-
-// berWalk validates the element at the start of b and returns its size
-// and whether it uses any non-DER length encoding.
-func berWalk(b []byte, depth int) (int, bool, error) {
-	if depth > cmsMaxDepth {
-		return 0, false, errors.New("ASN.1 nesting too deep")
-	}
-	hdr, constructed, length, minimal, err := berHeader(b)
-	if err != nil {
-		return 0, false, err
-	}
-	needs := !minimal
-	if length >= 0 && length > len(b)-hdr {
-		return 0, false, errors.New("truncated ASN.1 element")
-	}
-	if !constructed {
-		return hdr + length, needs, nil
-	}
-	pos := hdr
-	if length >= 0 {
-		end := hdr + length
-		for pos < end {
-			n, nd, err := berWalk(b[pos:end], depth+1)
-			if err != nil {
-				return 0, false, err
-			}
-			needs = needs || nd
-			pos += n
-		}
-		return end, needs, nil
-	}
-	for {
-		if len(b)-pos < 2 {
-			return 0, false, errors.New("unterminated indefinite-length ASN.1 element")
-		}
-		if b[pos] == 0 && b[pos+1] == 0 {
-			return pos + 2, true, nil
-		}
-		n, _, err := berWalk(b[pos:], depth+1)
-		if err != nil {
-			return 0, false, err
-		}
-		pos += n
-	}
-}
-
-// berCopy writes the element at the start of b (already validated by
-// berWalk) to out with definite minimal lengths.
-func berCopy(b []byte, depth int, out *bytes.Buffer) (int, error) {
-	if depth > cmsMaxDepth {
-		return 0, errors.New("ASN.1 nesting too deep")
-	}
-	hdr, constructed, length, _, err := berHeader(b)
-	if err != nil {
-		return 0, err
-	}
-	tagLen := 1
-	if b[0]&0x1f == 0x1f {
-		for tagLen < hdr && b[tagLen]&0x80 != 0 {
-			tagLen++
-		}
-		tagLen++
-	}
-	if !constructed {
-		out.Write(b[:tagLen])
-		writeDERLength(out, length)
-		out.Write(b[hdr : hdr+length])
-		return hdr + length, nil
-	}
-	var inner bytes.Buffer
-	pos := hdr
-	if length >= 0 {
-		end := hdr + length
-		for pos < end {
-			n, err := berCopy(b[pos:end], depth+1, &inner)
-			if err != nil {
-				return 0, err
-			}
-			pos += n
-		}
-	} else {
-		for {
-			if len(b)-pos < 2 {
-				return 0, errors.New("unterminated indefinite-length ASN.1 element")
-			}
-			if b[pos] == 0 && b[pos+1] == 0 {
-				pos += 2
-				break
-			}
-			n, err := berCopy(b[pos:], depth+1, &inner)
-			if err != nil {
-				return 0, err
-			}
-			pos += n
-		}
-	}
-	out.Write(b[:tagLen])
-	writeDERLength(out, inner.Len())
-	out.Write(inner.Bytes())
-	return pos, nil
-}
-
-func writeDERLength(out *bytes.Buffer, n int) {
-	if n < 0x80 {
-		out.WriteByte(byte(n))
-		return
-	}
-	var tmp [8]byte
-	i := len(tmp)
-	for v := n; v > 0; v >>= 8 {
-		i--
-		tmp[i] = byte(v)
-	}
-	out.WriteByte(0x80 | byte(len(tmp)-i))
-	out.Write(tmp[i:])
-}
-
-// cmsAlgID is an AlgorithmIdentifier.
-type cmsAlgID struct {
-	oid    asn1.ObjectIdentifier
-	params []byte // full DER of the parameters; nil when absent
-}
-
-// sameAs compares two AlgorithmIdentifiers, treating absent and NULL
-// parameters as equal (RFC 5754 allows both for SHA-2).
-func (a cmsAlgID) sameAs(b cmsAlgID) bool {
-	if !a.oid.Equal(b.oid) {
-		return false
-	}
-	null := []byte{0x05, 0x00}
-	pa, pb := a.params, b.params
-	if bytes.Equal(pa, null) {
-		pa = nil
-	}
-	if bytes.Equal(pb, null) {
-		pb = nil
-	}
-	return bytes.Equal(pa, pb)
-}
-
-func readAlgID(s *cryptobyte.String) (cmsAlgID, error) {
-	var seq cryptobyte.String
-	var a cmsAlgID
-	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1ObjectIdentifier(&a.oid) {
-		return a, errors.New("bad AlgorithmIdentifier")
-	}
-	if !seq.Empty() {
-		var p cryptobyte.String
-		var tag cbasn1.Tag
-		if !seq.ReadAnyASN1Element(&p, &tag) || !seq.Empty() {
-			return a, errors.New("bad AlgorithmIdentifier parameters")
-		}
-		a.params = p
-	}
-	return a, nil
-}
-
-// cmsAttr is one attribute: its type and the full DER of each value.
-type cmsAttr struct {
-	oid    asn1.ObjectIdentifier
-	values [][]byte
-}
-
-// cmsSignerInfo is a parsed SignerInfo (RFC 5652 section 5.3).
-type cmsSignerInfo struct {
-	version int
-	// sid: issuerAndSerialNumber or subjectKeyIdentifier.
-	issuer []byte // full DER of the issuer Name
-	serial *big.Int
-	ski    []byte
-
-	digestAlg cmsAlgID
-	// signedAttrsDER is the DER SET OF the signed attributes exactly as
-	// the signer sent them (the [0] tag replaced by SET): the bytes the
-	// signature covers. Nil when there are no signed attributes.
-	signedAttrsDER []byte
-	signedAttrs    []cmsAttr
-	sigAlg         cmsAlgID
-	signature      []byte
-	unsignedAttrs  []cmsAttr
-}
-
-func (si *cmsSignerInfo) attr(oid asn1.ObjectIdentifier, signed bool) *cmsAttr {
-	list := si.unsignedAttrs
-	if signed {
-		list = si.signedAttrs
-	}
-	for i := range list {
-		if list[i].oid.Equal(oid) {
-			return &list[i]
-		}
-	}
-	return nil
+// parseCMS reads a CMS SignedData (see verify/internal/cms) with sohoa's
+// certificate parser.
+func parseCMS(der []byte) (*cms.SignedData, error) {
+	return cms.Parse(der, parseCertAny)
 }
 
 // sidString describes the signer identifier for messages.
-func (si *cmsSignerInfo) sidString() string {
-	if si.ski != nil {
-		return fmt.Sprintf("subject key identifier %X", si.ski)
+func sidString(si *cms.SignerInfo) string {
+	if si.SKI != nil {
+		return fmt.Sprintf("subject key identifier %X", si.SKI)
 	}
-	return fmt.Sprintf("issuer %q, serial %s", rawNameString(si.issuer), serialHex(si.serial))
-}
-
-// cmsSignedData is the parsed SignedData of a ContentInfo.
-type cmsSignedData struct {
-	eContentType asn1.ObjectIdentifier
-	eContent     []byte
-	hasEContent  bool
-	certs        []*x509.Certificate
-	certErrs     []string
-	crls         [][]byte // from the SignedData crls field
-	ocsps        [][]byte // id-ri-ocsp-response entries of the crls field
-	signers      []cmsSignerInfo
-	// trailing counts the bytes after the DER structure up to the last
-	// non-zero one (0 when only zero padding follows).
-	trailing int
+	return fmt.Sprintf("issuer %q, serial %s", rawNameString(si.Issuer), serialHex(si.Serial))
 }
 
 // trailingWarning is the report line for bytes after the CMS structure.
-func (sd *cmsSignedData) trailingWarning(what string) string {
-	return fmt.Sprintf("%d bytes that are not zero padding follow the %s's CMS structure inside the signature value; they were ignored (they are outside the signed bytes and cannot change what was signed)", sd.trailing, what)
-}
-
-// parseCMS reads a ContentInfo holding SignedData: the first complete
-// BER element of der. What follows it is counted in trailing.
-func parseCMS(der []byte) (*cmsSignedData, error) {
-	if len(der) == 0 {
-		return nil, errors.New("it is empty")
-	}
-	if zerosOnly(der) {
-		return nil, errors.New("it holds only zero bytes (an unsigned or emptied field)")
-	}
-	norm, n, err := berToDER(der)
-	if err != nil {
-		return nil, err
-	}
-	// Signers zero-pad a PDF's /Contents; some leave other bytes after the
-	// SignedData. They lie outside the signed byte range and outside the
-	// CMS, so they cannot change what was signed: the first complete
-	// element is read and the rest only reported.
-	var trailing int
-	if !zerosOnly(der[n:]) {
-		trailing = len(bytes.TrimRight(der[n:], "\x00"))
-	}
-	s := cryptobyte.String(norm)
-	var ci, content cryptobyte.String
-	var ct asn1.ObjectIdentifier
-	if !s.ReadASN1(&ci, cbasn1.SEQUENCE) || !ci.ReadASN1ObjectIdentifier(&ct) {
-		return nil, errors.New("it is not a CMS ContentInfo")
-	}
-	if !ct.Equal(oidSignedData) {
-		return nil, fmt.Errorf("its content type is %s, not SignedData", ct)
-	}
-	var sdSeq cryptobyte.String
-	if !ci.ReadASN1(&content, cbasn1.Tag(0).Constructed().ContextSpecific()) || !ci.Empty() ||
-		!content.ReadASN1(&sdSeq, cbasn1.SEQUENCE) || !content.Empty() {
-		return nil, errors.New("malformed ContentInfo")
-	}
-	sd := &cmsSignedData{trailing: trailing}
-	var version int64
-	var digestAlgs, eci cryptobyte.String
-	if !sdSeq.ReadASN1Int64WithTag(&version, cbasn1.INTEGER) ||
-		!sdSeq.ReadASN1(&digestAlgs, cbasn1.SET) ||
-		!sdSeq.ReadASN1(&eci, cbasn1.SEQUENCE) ||
-		!eci.ReadASN1ObjectIdentifier(&sd.eContentType) {
-		return nil, errors.New("malformed SignedData")
-	}
-	for !digestAlgs.Empty() {
-		if _, err := readAlgID(&digestAlgs); err != nil {
-			return nil, fmt.Errorf("malformed SignedData digestAlgorithms: %w", err)
-		}
-	}
-	if !eci.Empty() {
-		var ec cryptobyte.String
-		if !eci.ReadASN1(&ec, cbasn1.Tag(0).Constructed().ContextSpecific()) || !eci.Empty() {
-			return nil, errors.New("malformed encapsulated content")
-		}
-		oct, err := readOctets(&ec)
-		if err != nil || !ec.Empty() {
-			return nil, errors.New("malformed encapsulated content")
-		}
-		sd.eContent, sd.hasEContent = oct, true
-	}
-	var certs, crls cryptobyte.String
-	var hasCerts, hasCRLs bool
-	if !sdSeq.ReadOptionalASN1(&certs, &hasCerts, cbasn1.Tag(0).Constructed().ContextSpecific()) ||
-		!sdSeq.ReadOptionalASN1(&crls, &hasCRLs, cbasn1.Tag(1).Constructed().ContextSpecific()) {
-		return nil, errors.New("malformed SignedData certificates or CRLs")
-	}
-	count := 0
-	for !certs.Empty() {
-		var el cryptobyte.String
-		var tag cbasn1.Tag
-		if !certs.ReadAnyASN1Element(&el, &tag) {
-			return nil, errors.New("malformed SignedData certificates")
-		}
-		if count++; count > cmsMaxCerts {
-			return nil, fmt.Errorf("it holds more than %d certificates", cmsMaxCerts)
-		}
-		if tag != cbasn1.SEQUENCE {
-			continue // attribute certificates and other formats are not used here
-		}
-		c, err := parseCertAny(el)
-		if err != nil {
-			sd.certErrs = append(sd.certErrs, fmt.Sprintf("certificate %d in the signature cannot be read: %v", count, err))
-			continue
-		}
-		sd.certs = append(sd.certs, c)
-	}
-	count = 0
-	for !crls.Empty() {
-		var el cryptobyte.String
-		var tag cbasn1.Tag
-		if !crls.ReadAnyASN1Element(&el, &tag) {
-			return nil, errors.New("malformed SignedData CRLs")
-		}
-		if count++; count > cmsMaxRevInfo {
-			return nil, fmt.Errorf("it holds more than %d revocation entries", cmsMaxRevInfo)
-		}
-		switch tag {
-		case cbasn1.SEQUENCE:
-			sd.crls = append(sd.crls, el)
-		case cbasn1.Tag(1).Constructed().ContextSpecific():
-			// OtherRevocationInfoFormat { otherRevInfoFormat, otherRevInfo }
-			var inner cryptobyte.String
-			var format asn1.ObjectIdentifier
-			var info cryptobyte.String
-			var itag cbasn1.Tag
-			if el.ReadASN1(&inner, tag) && inner.ReadASN1ObjectIdentifier(&format) &&
-				inner.ReadAnyASN1Element(&info, &itag) && format.Equal(oidRIOCSPResponse) {
-				sd.ocsps = append(sd.ocsps, info)
-			}
-		}
-	}
-	var sis cryptobyte.String
-	if !sdSeq.ReadASN1(&sis, cbasn1.SET) || !sdSeq.Empty() {
-		return nil, errors.New("malformed SignedData signerInfos")
-	}
-	for !sis.Empty() {
-		if len(sd.signers) >= cmsMaxSigners {
-			return nil, fmt.Errorf("it holds more than %d signers", cmsMaxSigners)
-		}
-		si, err := parseSignerInfo(&sis)
-		if err != nil {
-			return nil, fmt.Errorf("SignerInfo %d: %w", len(sd.signers)+1, err)
-		}
-		sd.signers = append(sd.signers, si)
-	}
-	return sd, nil
-}
-
-func parseSignerInfo(s *cryptobyte.String) (cmsSignerInfo, error) {
-	var si cmsSignerInfo
-	var seq cryptobyte.String
-	var version int64
-	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1Int64WithTag(&version, cbasn1.INTEGER) {
-		return si, errors.New("malformed SignerInfo")
-	}
-	si.version = int(version)
-	switch {
-	case seq.PeekASN1Tag(cbasn1.SEQUENCE):
-		var ias, name cryptobyte.String
-		si.serial = new(big.Int)
-		if !seq.ReadASN1(&ias, cbasn1.SEQUENCE) || !ias.ReadASN1Element(&name, cbasn1.SEQUENCE) ||
-			!ias.ReadASN1Integer(si.serial) || !ias.Empty() {
-			return si, errors.New("malformed issuerAndSerialNumber")
-		}
-		si.issuer = name
-	case seq.PeekASN1Tag(cbasn1.Tag(0).ContextSpecific()):
-		var ski cryptobyte.String
-		if !seq.ReadASN1(&ski, cbasn1.Tag(0).ContextSpecific()) || len(ski) == 0 {
-			return si, errors.New("malformed subjectKeyIdentifier")
-		}
-		si.ski = ski
-	default:
-		return si, errors.New("unknown signer identifier")
-	}
-	var err error
-	if si.digestAlg, err = readAlgID(&seq); err != nil {
-		return si, fmt.Errorf("digestAlgorithm: %w", err)
-	}
-	if seq.PeekASN1Tag(cbasn1.Tag(0).Constructed().ContextSpecific()) {
-		var full cryptobyte.String
-		if !seq.ReadASN1Element(&full, cbasn1.Tag(0).Constructed().ContextSpecific()) {
-			return si, errors.New("malformed signed attributes")
-		}
-		der := bytes.Clone(full)
-		der[0] = 0x31 // the signature covers the explicit SET OF encoding
-		si.signedAttrsDER = der
-		if si.signedAttrs, err = parseAttrs(der); err != nil {
-			return si, fmt.Errorf("signed attributes: %w", err)
-		}
-	}
-	if si.sigAlg, err = readAlgID(&seq); err != nil {
-		return si, fmt.Errorf("signatureAlgorithm: %w", err)
-	}
-	if si.signature, err = readOctets(&seq); err != nil {
-		return si, fmt.Errorf("signature value: %w", err)
-	}
-	if seq.PeekASN1Tag(cbasn1.Tag(1).Constructed().ContextSpecific()) {
-		var full cryptobyte.String
-		if !seq.ReadASN1Element(&full, cbasn1.Tag(1).Constructed().ContextSpecific()) {
-			return si, errors.New("malformed unsigned attributes")
-		}
-		der := bytes.Clone(full)
-		der[0] = 0x31
-		if si.unsignedAttrs, err = parseAttrs(der); err != nil {
-			return si, fmt.Errorf("unsigned attributes: %w", err)
-		}
-	}
-	if !seq.Empty() {
-		return si, errors.New("trailing data in SignerInfo")
-	}
-	return si, nil
-}
-
-// parseAttrs reads a DER SET OF Attribute.
-func parseAttrs(der []byte) ([]cmsAttr, error) {
-	s := cryptobyte.String(der)
-	var set cryptobyte.String
-	if !s.ReadASN1(&set, cbasn1.SET) || !s.Empty() {
-		return nil, errors.New("not a SET")
-	}
-	var out []cmsAttr
-	for !set.Empty() {
-		var a cmsAttr
-		var seq, vals cryptobyte.String
-		if !set.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1ObjectIdentifier(&a.oid) ||
-			!seq.ReadASN1(&vals, cbasn1.SET) || !seq.Empty() {
-			return nil, errors.New("malformed attribute")
-		}
-		for !vals.Empty() {
-			var v cryptobyte.String
-			var tag cbasn1.Tag
-			if !vals.ReadAnyASN1Element(&v, &tag) {
-				return nil, fmt.Errorf("malformed value of attribute %s", a.oid)
-			}
-			a.values = append(a.values, v)
-		}
-		out = append(out, a)
-	}
-	return out, nil
-}
-
-// readOctets reads an OCTET STRING, primitive or (BER) constructed of
-// primitive segments.
-func readOctets(s *cryptobyte.String) ([]byte, error) {
-	if s.PeekASN1Tag(cbasn1.OCTET_STRING) {
-		var o cryptobyte.String
-		if !s.ReadASN1(&o, cbasn1.OCTET_STRING) {
-			return nil, errors.New("malformed OCTET STRING")
-		}
-		return o, nil
-	}
-	var c cryptobyte.String
-	if !s.ReadASN1(&c, cbasn1.OCTET_STRING.Constructed()) {
-		return nil, errors.New("expected an OCTET STRING")
-	}
-	var out []byte
-	for !c.Empty() {
-		var seg cryptobyte.String
-		if !c.ReadASN1(&seg, cbasn1.OCTET_STRING) {
-			return nil, errors.New("malformed constructed OCTET STRING")
-		}
-		out = append(out, seg...)
-	}
-	return out, nil
-}
-
-func zerosOnly(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
+func trailingWarning(sd *cms.SignedData, what string) string {
+	return fmt.Sprintf("%d bytes that are not zero padding follow the %s's CMS structure inside the signature value; they were ignored (they are outside the signed bytes and cannot change what was signed)", sd.Trailing, what)
 }

@@ -54,8 +54,8 @@ func CheckDetachedSignature(sig []byte) error {
 	if err != nil {
 		return fmt.Errorf("not a CMS signature: %w", err)
 	}
-	if sd.hasEContent {
-		return fmt.Errorf("a CMS signature that holds the signed content itself (%d bytes), not a detached one", len(sd.eContent))
+	if sd.HasEContent {
+		return fmt.Errorf("a CMS signature that holds the signed content itself (%d bytes), not a detached one", len(sd.EContent))
 	}
 	return nil
 }
