@@ -3,7 +3,6 @@ package verify
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -12,10 +11,6 @@ import (
 	"github.com/sohoa/sohoa/internal/pdfraw"
 	"github.com/sohoa/sohoa/verify/internal/changes"
 )
-
-// ErrUnreadable wraps every error that means the input could not be read
-// as a PDF or CMS at all (the CLI's exit code 3).
-var ErrUnreadable = errors.New("unreadable input")
 
 // Bounds on what one PDF may make the verifier do; a file beyond them gets
 // a verdict naming the bound, never unbounded work.
@@ -30,10 +25,12 @@ const (
 	maxTrailingEOLBytes = 1024     // whitespace tolerated after a revision's %%EOF
 )
 
-// Verify verifies every signature of the PDF read from r. It returns an
-// error wrapping ErrUnreadable when r is not a readable PDF (not a PDF,
-// truncated beyond use, or password-protected without any signature sohoa
-// can find); every other problem becomes a verdict in the Report.
+// Verify verifies every signature of the PDF read from r. A file that is
+// not a readable PDF (not a PDF, truncated beyond use, or
+// password-protected without any signature sohoa can find) is a verdict
+// too: TOTAL_FAILED/FORMAT_FAILURE with Report.Error and the reason
+// file.unreadable (see Unreadable). Errors are left for what says nothing
+// about the file: the context ending, or reading r failing.
 //
 // Encrypted files the empty password opens (owner-password "permissions
 // only" protection) are verified like any other. In a file that needs a
@@ -48,7 +45,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	defer func() {
 		if p := recover(); p != nil {
 			v.log.Error("panic while verifying", "panic", p, "stack", string(debug.Stack()))
-			rep, err = nil, fmt.Errorf("%w: internal error while reading the file: %v", ErrUnreadable, p)
+			rep, err = v.unreadable("pdf", size, fmt.Sprintf("internal error while reading the file: %v", p)), nil
 		}
 	}()
 	if mr, done := readSmall(r, size); mr != nil {
@@ -57,7 +54,10 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	}
 	f, err := pdfraw.Open(r, size, pdfraw.Limits{})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+		if !formatError(err) {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+		return v.unreadable("pdf", size, err.Error()), nil
 	}
 	rep = v.newReport("pdf", size)
 	rep.Revisions = len(f.Sections())
@@ -93,7 +93,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	}
 	if locked && len(rep.Signatures) == 0 {
 		if !hasSignatureDictionary(f) {
-			return nil, fmt.Errorf("%w: the file is encrypted and %s; it has no signature sohoa can find", ErrUnreadable, lockedReason(enc))
+			return v.unreadable("pdf", size, fmt.Sprintf("the file is encrypted and %s; it has no signature sohoa can find", lockedReason(enc))), nil
 		}
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the file is encrypted and %s: it holds a signature whose field cannot be read", lockedReason(enc)))
 	}

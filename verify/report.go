@@ -3,6 +3,7 @@ package verify
 import (
 	"time"
 
+	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/verify/internal/changes"
 )
 
@@ -70,9 +71,13 @@ const (
 // schema documented in docs/verify-report.md.
 type Report struct {
 	File string `json:"file,omitempty"`
-	// Error is set, and nothing else is meaningful, when the file could not
-	// be read as a PDF or CMS at all.
-	Error         string        `json:"error,omitempty"`
+	// Error is set when the file could not be read as a PDF or CMS at all:
+	// the verdict is then TOTAL_FAILED/FORMAT_FAILURE with the reason
+	// file.unreadable, and nothing else is meaningful.
+	Error string `json:"error,omitempty"`
+	// Reason is the file's reason code when it could not be read
+	// (file.unreadable, param detail).
+	Reason        *sohoa.Reason `json:"reason,omitempty"`
 	Format        string        `json:"format"` // "pdf" or "cms"
 	Size          int64         `json:"size"`
 	Indication    Indication    `json:"indication"`
