@@ -16,17 +16,17 @@ func (v *Verifier) VerifyDetached(ctx context.Context, sig []byte, content io.Re
 	defer func() {
 		if p := recover(); p != nil {
 			v.log.Error("panic while verifying a detached signature", "panic", p, "stack", string(debug.Stack()))
-			rep, err = v.unreadable("cms", size, fmt.Sprintf("internal error while reading the signature: %v", p)), nil
+			rep, err = v.UnreadableReport("cms", size, fmt.Sprintf("internal error while reading the signature: %v", p)), nil
 		}
 	}()
 	if b, _ := pem.Decode(sig); b != nil {
 		sig = b.Bytes
 	}
 	if len(sig) > maxContentsBytes*16 {
-		return v.unreadable("cms", size, fmt.Sprintf("signature file is %d bytes, over the %d-byte bound", len(sig), maxContentsBytes*16)), nil
+		return v.UnreadableReport("cms", size, fmt.Sprintf("signature file is %d bytes, over the %d-byte bound", len(sig), maxContentsBytes*16)), nil
 	}
 	if _, err := parseCMS(sig); err != nil {
-		return v.unreadable("cms", size, "not a CMS signature: "+err.Error()), nil
+		return v.UnreadableReport("cms", size, "not a CMS signature: "+err.Error()), nil
 	}
 	rep = v.newReport("cms", size)
 	sr := SignatureReport{Kind: KindDetached, Indication: TotalPassed, revision: -1}

@@ -45,7 +45,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	defer func() {
 		if p := recover(); p != nil {
 			v.log.Error("panic while verifying", "panic", p, "stack", string(debug.Stack()))
-			rep, err = v.unreadable("pdf", size, fmt.Sprintf("internal error while reading the file: %v", p)), nil
+			rep, err = v.UnreadableReport("pdf", size, fmt.Sprintf("internal error while reading the file: %v", p)), nil
 		}
 	}()
 	if mr, done := readSmall(r, size); mr != nil {
@@ -57,7 +57,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 		if !formatError(err) {
 			return nil, fmt.Errorf("verify: %w", err)
 		}
-		return v.unreadable("pdf", size, err.Error()), nil
+		return v.UnreadableReport("pdf", size, err.Error()), nil
 	}
 	rep = v.newReport("pdf", size)
 	rep.Revisions = len(f.Sections())
@@ -93,7 +93,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	}
 	if locked && len(rep.Signatures) == 0 {
 		if !hasSignatureDictionary(f) {
-			return v.unreadable("pdf", size, fmt.Sprintf("the file is encrypted and %s; it has no signature sohoa can find", lockedReason(enc))), nil
+			return v.UnreadableReport("pdf", size, fmt.Sprintf("the file is encrypted and %s; it has no signature sohoa can find", lockedReason(enc))), nil
 		}
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the file is encrypted and %s: it holds a signature whose field cannot be read", lockedReason(enc)))
 	}

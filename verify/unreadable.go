@@ -18,11 +18,13 @@ func (r *Report) Unreadable() bool {
 	return r != nil && r.Reason != nil && r.Reason.Code == ReasonUnreadable
 }
 
-// unreadable is the verdict on a file the verifier cannot read:
-// TOTAL_FAILED with FORMAT_FAILURE (ETSI EN 319 102-1: the signature, here
-// the whole file, cannot be processed), detail in Error and the reason
-// file.unreadable.
-func (v *Verifier) unreadable(format string, size int64, detail string) *Report {
+// UnreadableReport is the verdict on a file of size bytes that cannot be
+// read as format ("pdf" or "cms"): TOTAL_FAILED with FORMAT_FAILURE (ETSI
+// EN 319 102-1: the signature, here the whole file, cannot be processed),
+// detail in Error and the reason file.unreadable. Verify and
+// VerifyDetached return it themselves; callers that know without reading
+// (a file that is no PDF at all) use it to record the same verdict.
+func (v *Verifier) UnreadableReport(format string, size int64, detail string) *Report {
 	rep := v.newReport(format, size)
 	rep.Error = detail
 	rep.Indication, rep.SubIndication = TotalFailed, FormatFailure
