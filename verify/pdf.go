@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/internal/pdfraw"
 	"github.com/sohoa/sohoa/verify/internal/changes"
 )
@@ -530,8 +531,9 @@ func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, fld *sigFie
 			}
 			for j := signedRev + 1; j < len(f.Sections()); j++ {
 				if _, ok := f.Sections()[j].Entries[num]; ok {
-					ch.Disallowed = append(ch.Disallowed, ObjectChange{Object: fmt.Sprintf("%d %d", num, gen), Revision: j, Kind: "unknown",
-						Reason: fmt.Sprintf("repeats /%s with different values (%s): readers disagree on which one counts", d.Key, d.Where)})
+					reason := fmt.Sprintf("repeats /%s with different values (%s): readers disagree on which one counts", d.Key, d.Where)
+					ch.Disallowed = append(ch.Disallowed, ObjectChange{Object: fmt.Sprintf("%d %d", num, gen), Revision: j, Kind: "unknown", Reason: reason,
+						Reasons: []sohoa.Reason{sohoa.NewReason(changes.CodeDisallowed, "detail", reason, "object", fmt.Sprint(num), "revision", fmt.Sprint(j+1))}})
 					break
 				}
 			}

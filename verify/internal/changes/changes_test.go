@@ -51,6 +51,7 @@ func analyze(t testing.TB, pdf []byte, rev int) (*Report, Permissions) {
 	rep, err := Analyze(f, rev, perms)
 	require.NoError(t, err)
 	require.NotNil(t, rep)
+	requireCoded(t, rep)
 	if testing.Verbose() {
 		t.Logf("DocMDP %d, locks %v, revision %d:\n%s", perms.DocMDP, perms.FieldLocks, rev, dumpChanges(rep))
 	}

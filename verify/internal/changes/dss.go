@@ -216,6 +216,6 @@ func (rv *revCheck) info() {
 		rv.reject(newRef.Num, "info", "the document information dictionary is not a dictionary")
 		return
 	}
-	rv.approve(newRef.Num, clsMeta, "info", "document information dictionary (/Info) updated", roleInfo)
+	rv.approve(newRef.Num, clsMeta, "info", rv.coded("document information dictionary (/Info) updated", CodeInfoUpdated), roleInfo)
 	rv.claim(newRef, clsMeta, "info", "document information dictionary (/Info) updated")
 }

@@ -2,6 +2,7 @@ package changes
 
 import (
 	"fmt"
+	"github.com/sohoa/sohoa"
 	"sort"
 	"strings"
 
@@ -138,12 +139,12 @@ func (rv *revCheck) changedField(of, nf *formField) {
 			visible = visible || rv.visibleWidget(w.dict)
 		}
 		cls = clsSign
-		reason = fmt.Sprintf("signature field %q signed", nf.name)
+		reason = rv.coded(fmt.Sprintf("signature field %q signed", nf.name), CodeSignatureFieldSigned, "field", nf.name)
 		if ts && !visible {
 			cls = clsLTA
-			reason = fmt.Sprintf("document timestamp added to signature field %q", nf.name)
+			reason = rv.coded(fmt.Sprintf("document timestamp added to signature field %q", nf.name), CodeDocTimestampAdded, "field", nf.name)
 		} else if locked {
-			rv.reject(nf.ref.Num, kind, fmt.Sprintf("signature field %q is locked by a FieldMDP lock and cannot be signed", nf.name))
+			rv.reject(nf.ref.Num, kind, rv.coded(fmt.Sprintf("signature field %q is locked by a FieldMDP lock and cannot be signed", nf.name), CodeSignatureFieldLocked, "field", nf.name))
 			return
 		}
 		rv.signing(cls)
@@ -153,23 +154,27 @@ func (rv *revCheck) changedField(of, nf *formField) {
 	case flagsOnly:
 		// Allowed on locked fields too: the flags only stop interaction.
 		cls = clsSign
-		reason = fmt.Sprintf("field %q: flags set by a signing application", nf.name)
+		reason = rv.coded(fmt.Sprintf("field %q: flags set by a signing application", nf.name), CodeFieldFlagsSet, "field", nf.name)
 	case nf.ft == "Sig" && !isNull(oldV):
-		rv.reject(nf.ref.Num, kind, fmt.Sprintf("signature field %q was already signed and changed (%s)", nf.name, keyList(allKeys)))
+		rv.reject(nf.ref.Num, kind, rv.coded(fmt.Sprintf("signature field %q was already signed and changed (%s)", nf.name, keyList(allKeys)), CodeSignedFieldChanged, "field", nf.name, "keys", keyList(allKeys)))
 		return
 	default:
 		if len(other) > 0 {
-			rv.reject(nf.ref.Num, kind, fmt.Sprintf("field %q: %s changed (form filling may change only /V, /RV, /AS, /AP, /DA, /Q and /MK)", nf.name, keyList(other)))
+			rv.reject(nf.ref.Num, kind, rv.coded(fmt.Sprintf("field %q: %s changed (form filling may change only /V, /RV, /AS, /AP, /DA, /Q and /MK)", nf.name, keyList(other)), CodeFormFieldChanged, "field", nf.name, "keys", keyList(other)))
 			return
 		}
 		if locked {
-			rv.reject(nf.ref.Num, kind, fmt.Sprintf("field %q is locked by FieldMDP and was changed (%s)", nf.name, keyList(allKeys)))
+			rv.reject(nf.ref.Num, kind, rv.coded(fmt.Sprintf("field %q is locked by FieldMDP and was changed (%s)", nf.name, keyList(allKeys)), CodeFieldLocked, "field", nf.name, "keys", keyList(allKeys)))
 			return
 		}
-		reason = fmt.Sprintf("form field %q filled", nf.name)
+		reason = rv.coded(fmt.Sprintf("form field %q filled", nf.name), CodeFormFieldFilled, "field", nf.name)
 	}
 	if len(flags) > 0 {
+		coded, hasCode := rv.codes[reason]
 		reason += " (" + strings.Join(flags, "; ") + ")"
+		if hasCode {
+			rv.codes[reason] = sohoa.NewReason(coded.Code, "field", nf.name, "flags", strings.Join(flags, "; "))
+		}
 	}
 	// Approve the field, the changed widgets and in-place value objects;
 	// claim the new objects the changed values bring.

@@ -2,6 +2,7 @@ package changes
 
 import (
 	"fmt"
+	"github.com/sohoa/sohoa"
 	"math"
 	"sort"
 	"strings"
@@ -176,14 +177,14 @@ func (rv *revCheck) compareFields(oldF, newF map[string]*formField) {
 		if of.ft == "Sig" {
 			kind = "signature_field"
 		}
-		rv.reject(of.ref.Num, kind, fmt.Sprintf("field %q removed from the form", n))
+		rv.reject(of.ref.Num, kind, rv.coded(fmt.Sprintf("field %q removed from the form", n), CodeFormFieldRemoved, "field", n))
 	}
 }
 
 func (rv *revCheck) newField(nf *formField) {
 	a := rv.a
 	if nf.ft != "Sig" {
-		rv.reject(nf.ref.Num, "form_field", fmt.Sprintf("new form field %q (type /%s) added after signing; only signature fields may be added", nf.name, nf.ft))
+		rv.reject(nf.ref.Num, "form_field", rv.coded(fmt.Sprintf("new form field %q (type /%s) added after signing; only signature fields may be added", nf.name, nf.ft), CodeFormFieldAdded, "field", nf.name, "type", string(nf.ft)))
 		return
 	}
 	if nf.ref.Num != 0 && a.existedAtR(nf.ref.Num) {
@@ -227,7 +228,7 @@ func (rv *revCheck) newField(nf *formField) {
 		cls = clsAnnot
 		what = "new unsigned signature field with an appearance"
 	}
-	reason := fmt.Sprintf("%s %q", what, nf.name)
+	reason := rv.coded(fmt.Sprintf("%s %q", what, nf.name), newFieldCodes[what], "field", nf.name)
 	rv.signing(cls)
 	rv.approve(nf.ref.Num, cls, "signature_field", reason, 0)
 	rv.claim(nf.ref, cls, "signature_field", reason)
@@ -314,4 +315,13 @@ func flagValue(o pdfraw.Object) (int64, bool) {
 		return int64(v), v >= 0
 	}
 	return 0, false
+}
+
+// newFieldCodes codes the ways newField names a new signature field.
+var newFieldCodes = map[string]sohoa.ReasonCode{
+	"new signature field":                             CodeSignatureFieldAdded,
+	"new signature field (visible)":                   CodeVisibleSignatureFieldAdded,
+	"new document timestamp field":                    CodeDocTimestampFieldAdded,
+	"new document timestamp field (visible)":          CodeVisibleDocTimestampField,
+	"new unsigned signature field with an appearance": CodeUnsignedFieldWithAppear,
 }

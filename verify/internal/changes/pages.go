@@ -39,7 +39,7 @@ func (rv *revCheck) pages() {
 				}
 			}
 			if len(other) > 0 {
-				rv.reject(num, "page", fmt.Sprintf("page dictionary changed: %s", keyList(other)))
+				rv.reject(num, "page", rv.coded(fmt.Sprintf("page dictionary changed: %s", keyList(other)), CodePageModified, "keys", keyList(other)))
 				continue
 			}
 			if hasName(keys, "Annots") {
@@ -60,7 +60,7 @@ func (rv *revCheck) pages() {
 				continue
 			}
 			keys := rv.diffKeys(oldD, newD)
-			reason := fmt.Sprintf("annotation modified (%s)", keyList(keys))
+			reason := rv.coded(fmt.Sprintf("annotation modified (%s)", keyList(keys)), CodeAnnotationModified, "keys", keyList(keys))
 			rv.approve(num, clsAnnot, "annotation", reason, roleAnnot)
 			for _, key := range keys {
 				rv.claim(newD[key], clsAnnot, "annotation", reason)
@@ -69,7 +69,7 @@ func (rv *revCheck) pages() {
 			s, ok := t.cur.(*pdfraw.Stream)
 			if ok {
 				if typ, _ := s.Dict["Type"].(pdfraw.Name); typ == "Metadata" {
-					rv.approve(num, clsMeta, "metadata", "XMP metadata stream redefined in place", roleMetadata)
+					rv.approve(num, clsMeta, "metadata", rv.coded("XMP metadata stream redefined in place", CodeMetadataUpdated), roleMetadata)
 				}
 			}
 		}
@@ -189,7 +189,7 @@ func (rv *revCheck) annots(owner uint32, oldV, newV pdfraw.Object, expect objRol
 		}
 		cls = max(cls, clsAnnot)
 		st, _ := d["Subtype"].(pdfraw.Name)
-		reason := fmt.Sprintf("/%s annotation %d added", st, r.Num)
+		reason := rv.coded(fmt.Sprintf("/%s annotation %d added", st, r.Num), CodeAnnotationAdded, "subtype", string(st), "annotation", fmt.Sprint(r.Num))
 		why = append(why, reason)
 		rv.approve(r.Num, clsAnnot, "annotation", reason, roleAnnot)
 		rv.claim(r, clsAnnot, "annotation", reason)
@@ -309,6 +309,6 @@ func (rv *revCheck) danglingRefs() {
 		if len(refs) > 1 {
 			more = fmt.Sprintf(" and %d more references", len(refs)-1)
 		}
-		rv.reject(num, kind, fmt.Sprintf("object number %d was undefined at signing but %s refers to it under /%s%s; revision %d defines it, so a hidden object becomes part of the signed document", num, from, d.key, more, rv.k))
+		rv.reject(num, kind, rv.coded(fmt.Sprintf("object number %d was undefined at signing but %s refers to it under /%s%s; revision %d defines it, so a hidden object becomes part of the signed document", num, from, d.key, more, rv.k), CodeDanglingReference))
 	}
 }

@@ -43,6 +43,13 @@ const (
 	clsAnnot
 )
 
+// Why the permissions refuse a change (allows), as the report says it.
+const (
+	whyP1           = "the certification signature permits no changes (DocMDP P=1)"
+	whyAnnotsNeedP3 = "annotations need a certification signature with DocMDP P=3; an approval signature alone permits none"
+	whyP2NoAnnots   = "DocMDP P=2 permits form filling and signing, not annotations"
+)
+
 // allows reports whether p permits changes of class c, and if not why.
 func (p Permissions) allows(c class) (bool, string) {
 	switch c {
@@ -50,24 +57,24 @@ func (p Permissions) allows(c class) (bool, string) {
 		return true, ""
 	case clsSign:
 		if p.DocMDP == 1 {
-			return false, "the certification signature permits no changes (DocMDP P=1)"
+			return false, whyP1
 		}
 		return true, ""
 	case clsForm:
 		// With approval signatures only, form filling is allowed as under
 		// DocMDP P=2 (pyHanko's rule; FieldMDP locks still apply).
 		if p.DocMDP == 1 {
-			return false, "the certification signature permits no changes (DocMDP P=1)"
+			return false, whyP1
 		}
 		return true, ""
 	case clsAnnot:
 		switch p.DocMDP {
 		case 0:
-			return false, "annotations need a certification signature with DocMDP P=3; an approval signature alone permits none"
+			return false, whyAnnotsNeedP3
 		case 1:
-			return false, "the certification signature permits no changes (DocMDP P=1)"
+			return false, whyP1
 		case 2:
-			return false, "DocMDP P=2 permits form filling and signing, not annotations"
+			return false, whyP2NoAnnots
 		}
 		return true, ""
 	}

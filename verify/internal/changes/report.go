@@ -2,6 +2,7 @@ package changes
 
 import (
 	"fmt"
+	"github.com/sohoa/sohoa"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,22 +45,25 @@ func (rv *revCheck) finish() {
 			if kind == "" {
 				kind = rv.kindOf(num)
 			}
-			rv.disallowed = append(rv.disallowed, ObjectChange{Object: objName(num, gen(num)), Revision: k, Kind: kind, Reason: strings.Join(j.bad, "; ")})
+			rv.disallowed = append(rv.disallowed, ObjectChange{Object: objName(num, gen(num)), Revision: k, Kind: kind, Reason: strings.Join(j.bad, "; "),
+				Reasons: rv.reasonsFor(j.bad, CodeDisallowed)})
 			badSet[num] = true
 			a.notePrior(num, priorVerdict{bad: true, kind: kind, rev: k})
 		case j != nil && j.set:
 			ok, why := a.perms.allows(j.cls)
 			reason := strings.Join(j.reasons, "; ")
+			reasons := rv.reasonsFor(j.reasons, CodeAllowed)
 			if ok {
-				rv.allowed = append(rv.allowed, ObjectChange{Object: objName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason})
+				rv.allowed = append(rv.allowed, ObjectChange{Object: objName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason, Reasons: reasons})
 				switch j.kind {
 				case "form_field", "signature_field", "annotation", "info", "metadata":
 					if j.cls >= clsMeta {
-						rv.note(reason)
+						rv.note(reason, reasons[0])
 					}
 				}
 			} else {
-				rv.disallowed = append(rv.disallowed, ObjectChange{Object: objName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason + ": " + why})
+				rv.disallowed = append(rv.disallowed, ObjectChange{Object: objName(num, gen(num)), Revision: k, Kind: j.kind, Reason: reason + ": " + why,
+					Reasons: append(reasons, permissionReason(why))})
 				badSet[num] = true
 			}
 			a.notePrior(num, priorVerdict{cls: j.cls, bad: !ok, kind: j.kind, copy: rv.copies[num], rev: k})
@@ -75,7 +79,12 @@ func (rv *revCheck) finish() {
 			if isStreamObj(t.cur) {
 				reason += "; streams are never redefined in place by an allowed change"
 			}
-			rv.disallowed = append(rv.disallowed, ObjectChange{Object: objName(num, gen(num)), Revision: k, Kind: rv.kindOf(num), Reason: reason})
+			kind := rv.kindOf(num)
+			coded := sohoa.NewReason(CodeSignedObjectChanged)
+			if od, nd := dictOf(t.old), dictOf(t.cur); kind == "page" && od != nil && nd != nil {
+				coded = sohoa.NewReason(CodePageModified, "keys", keyList(rv.diffKeys(od, nd)))
+			}
+			rv.disallowed = append(rv.disallowed, ObjectChange{Object: objName(num, gen(num)), Revision: k, Kind: kind, Reason: reason, Reasons: []sohoa.Reason{coded}})
 			badSet[num] = true
 		case t != nil:
 			pending = append(pending, num)
@@ -129,7 +138,8 @@ func (rv *revCheck) finish() {
 					kind = partKind[num]
 				}
 				rv.disallowed = append(rv.disallowed, ObjectChange{Object: name, Revision: k, Kind: kind,
-					Reason: fmt.Sprintf("new object referenced by the disallowed change of object %d", root)})
+					Reason:  fmt.Sprintf("new object referenced by the disallowed change of object %d", root),
+					Reasons: []sohoa.Reason{sohoa.NewReason(CodePartOfDisallowed, "root", strconv.FormatUint(uint64(root), 10))}})
 				continue
 			}
 			if p, ok := a.prior[num]; ok && t.prevUse {
@@ -154,9 +164,65 @@ func (rv *revCheck) finish() {
 			a.notePrior(num, priorVerdict{cls: clsLTA, kind: rv.kindOf(num), rev: k})
 		}
 	}
+	rv.completeReasons()
 	a.rep.Notes = append(a.rep.Notes, rv.notes...)
+	for _, r := range rv.noteReasons {
+		a.rep.NoteReasons = append(a.rep.NoteReasons, withPlace(r, "", k))
+	}
 	a.rep.Allowed = append(a.rep.Allowed, capList(rv.allowed, k, "allowed")...)
 	a.rep.Disallowed = append(a.rep.Disallowed, capList(rv.disallowed, k, "disallowed")...)
+}
+
+// completeReasons gives every entry of revision k coded reasons (generic
+// ones for a finding no rule coded) with the parameters object and
+// revision.
+func (rv *revCheck) completeReasons() {
+	for _, l := range []struct {
+		list    []ObjectChange
+		generic sohoa.ReasonCode
+	}{{rv.allowed, CodeAllowed}, {rv.disallowed, CodeDisallowed}} {
+		list, generic := l.list, l.generic
+		for i := range list {
+			c := &list[i]
+			if len(c.Reasons) == 0 {
+				c.Reasons = []sohoa.Reason{sohoa.NewReason(generic, "detail", c.Reason)}
+			}
+			for j := range c.Reasons {
+				c.Reasons[j] = withPlace(c.Reasons[j], c.Object, c.Revision)
+			}
+		}
+	}
+}
+
+// withPlace returns r with the parameters object (the object's number,
+// when given) and revision (counted from 1, as in the notes) added; r's
+// own parameters are not changed in place.
+func withPlace(r sohoa.Reason, object string, rev int) sohoa.Reason {
+	params := make(map[string]string, len(r.Params)+2)
+	for k, v := range r.Params {
+		params[k] = v
+	}
+	if _, ok := params["object"]; !ok && object != "" {
+		params["object"] = strings.SplitN(object, " ", 2)[0]
+	}
+	if _, ok := params["revision"]; !ok {
+		params["revision"] = strconv.Itoa(rev + 1)
+	}
+	r.Params = params
+	return r
+}
+
+// permissionReason codes why the permissions refuse a change (allows).
+func permissionReason(why string) sohoa.Reason {
+	switch why {
+	case whyP1:
+		return sohoa.NewReason(CodeNoChangesPermitted)
+	case whyAnnotsNeedP3:
+		return sohoa.NewReason(CodeAnnotationsNeedP3)
+	case whyP2NoAnnots:
+		return sohoa.NewReason(CodeP2NoAnnotations)
+	}
+	return sohoa.NewReason(CodeNotPermitted, "detail", why)
 }
 
 // capList sorts one revision's entries and summarises those past
@@ -278,9 +344,11 @@ type Report struct {
 	// Notes say in a line each what the allowed changes did (fields
 	// filled, signatures added, metadata updated), by revision (1 is the
 	// file's first), so an auditor sees them without reading objects.
-	Notes      []string       `json:"notes,omitempty"`
-	Allowed    []ObjectChange `json:"allowed"`
-	Disallowed []ObjectChange `json:"disallowed"`
+	Notes []string `json:"notes,omitempty"`
+	// NoteReasons are the notes' coded reasons (same order).
+	NoteReasons []sohoa.Reason `json:"note_reasons,omitempty"`
+	Allowed     []ObjectChange `json:"allowed"`
+	Disallowed  []ObjectChange `json:"disallowed"`
 }
 
 // ObjectChange is one object added or redefined after signing.
@@ -289,4 +357,7 @@ type ObjectChange struct {
 	Revision int    `json:"revision"`
 	Kind     string `json:"kind"` // e.g. "signature", "page", "content_stream", "catalog"
 	Reason   string `json:"reason"`
+	// Reasons are the coded reasons of Reason, each with the parameters
+	// object and revision (counted from 1) and those its message names.
+	Reasons []sohoa.Reason `json:"reasons,omitempty"`
 }

@@ -3,6 +3,7 @@ package changes
 import (
 	"errors"
 	"fmt"
+	"github.com/sohoa/sohoa"
 	"sort"
 	"strconv"
 
@@ -52,7 +53,11 @@ type revCheck struct {
 	claimSeen map[[2]uint32]bool
 	copies    map[uint32]bool
 	notes     []string
-	laterSig  map[uint32]class // laterSigWidgets
+	// noteReasons holds each note's coded reason (same index).
+	noteReasons []sohoa.Reason
+	// codes maps a finding's English text to its coded reason (coded).
+	codes    map[string]sohoa.Reason
+	laterSig map[uint32]class // laterSigWidgets
 	// streamsInPlace caches hasStreamsInPlace: 0 unknown, 1 yes, -1 no.
 	streamsInPlace int
 	allowed        []ObjectChange
@@ -67,6 +72,7 @@ func (a *analyzer) revision(k int) error {
 		sigWidgets: map[uint32]class{},
 		claimSeen:  map[[2]uint32]bool{},
 		copies:     map[uint32]bool{},
+		codes:      map[string]sohoa.Reason{},
 	}
 	rv.trailer()
 	rv.collect()
@@ -88,11 +94,37 @@ func (a *analyzer) revision(k int) error {
 
 // note records an allowed change an auditor should read (a field filled,
 // a signature added, metadata rewritten), once per revision.
-func (rv *revCheck) note(reason string) {
+func (rv *revCheck) note(reason string, coded sohoa.Reason) {
 	line := fmt.Sprintf("revision %d: %s", rv.k+1, reason)
 	if len(rv.notes) < maxListed && !contains(rv.notes, line) {
 		rv.notes = append(rv.notes, line)
+		rv.noteReasons = append(rv.noteReasons, coded)
 	}
+}
+
+// coded records the coded reason of the finding text (code with the
+// name/value pairs kv) and returns text, so a rule states its finding once:
+// rv.reject(num, kind, rv.coded(fmt.Sprintf(...), code, "field", name)).
+// A finding the rules compose further (joined, qualified) keeps its code
+// only where its text stays whole.
+func (rv *revCheck) coded(text string, code sohoa.ReasonCode, kv ...string) string {
+	rv.codes[text] = sohoa.NewReason(code, kv...)
+	return text
+}
+
+// reasonsFor returns the coded reasons of findings texts: each one's own
+// code when a rule gave it one (coded), else generic (change.allowed or
+// change.disallowed, the text as detail).
+func (rv *revCheck) reasonsFor(texts []string, generic sohoa.ReasonCode) []sohoa.Reason {
+	out := make([]sohoa.Reason, 0, len(texts))
+	for _, t := range texts {
+		r, ok := rv.codes[t]
+		if !ok {
+			r = sohoa.NewReason(generic, "detail", t)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // signing records that revision k adds or fills a signature field whose
@@ -315,7 +347,7 @@ func (rv *revCheck) collect() {
 				continue
 			}
 			if a.existedAtR(num) {
-				rv.reject(num, rv.kindOf(num), "object of the signed revision deleted (its cross-reference entry is now free)")
+				rv.reject(num, rv.kindOf(num), rv.coded("object of the signed revision deleted (its cross-reference entry is now free)", CodeObjectDeleted))
 			} else {
 				rv.approve(num, clsLTA, "unknown", "object created after signing deleted again", 0)
 			}
@@ -339,7 +371,7 @@ func (rv *revCheck) collect() {
 			}
 			t.readErr = err
 			t.settled = true
-			rv.reject(num, rv.kindOf(num), "object cannot be read: "+err.Error())
+			rv.reject(num, rv.kindOf(num), rv.coded("object cannot be read: "+err.Error(), CodeUnreadableObject))
 			continue
 		}
 		t.cur = cur
@@ -352,11 +384,11 @@ func (rv *revCheck) collect() {
 			switch {
 			case !prevUse:
 				t.settled = true
-				rv.reject(num, rv.kindOf(num), "object number of the signed revision was freed and is now reused for another object")
+				rv.reject(num, rv.kindOf(num), rv.coded("object number of the signed revision was freed and is now reused for another object", CodeObjectNumberReused))
 				continue
 			case t.ref.Gen != gR:
 				t.settled = true
-				rv.reject(num, rv.kindOf(num), fmt.Sprintf("object of the signed revision replaced by generation %d (was %d)", t.ref.Gen, gR))
+				rv.reject(num, rv.kindOf(num), rv.coded(fmt.Sprintf("object of the signed revision replaced by generation %d (was %d)", t.ref.Gen, gR), CodeGenerationReplaced, "generation", fmt.Sprint(t.ref.Gen)))
 				continue
 			}
 		}
@@ -374,9 +406,9 @@ func (rv *revCheck) collect() {
 		if into {
 			t.settled = true
 			if t.atR {
-				rv.reject(num, rv.kindOf(num), fmt.Sprintf("redefined by a cross-reference entry pointing into the signed bytes (offset %d) at a different version of the object: a shadow object", off))
+				rv.reject(num, rv.kindOf(num), rv.coded(fmt.Sprintf("redefined by a cross-reference entry pointing into the signed bytes (offset %d) at a different version of the object: a shadow object", off), CodeShadowObject))
 			} else {
-				rv.reject(num, rv.kindOf(num), fmt.Sprintf("object did not exist at signing; revision %d defines it from the signed bytes (offset %d): a hidden object made visible", k, off))
+				rv.reject(num, rv.kindOf(num), rv.coded(fmt.Sprintf("object did not exist at signing; revision %d defines it from the signed bytes (offset %d): a hidden object made visible", k, off), CodeHiddenObject))
 			}
 		}
 	}
