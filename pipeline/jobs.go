@@ -246,13 +246,11 @@ func (p *Pipeline) inspectDoc(ctx context.Context, doc *sohoa.Document, f *blobF
 func (p *Pipeline) verifyDoc(ctx context.Context, doc *sohoa.Document, f *blobFile, latest *sohoa.Verification, log *slog.Logger) (*sohoa.Verification, error) {
 	var rep *verify.Report
 	if !f.isPDF {
-		rep = p.unreadable(doc, fmt.Sprintf("the file is not a PDF (%s)", doc.MediaType))
+		rep = p.cfg.Verifier.UnreadableReport("pdf", doc.Size, fmt.Sprintf("the file is not a PDF (%s)", doc.MediaType))
 	} else {
 		var err error
 		rep, err = p.cfg.Verifier.Verify(ctx, f, f.size)
-		if errors.Is(err, verify.ErrUnreadable) && ctx.Err() == nil {
-			rep = p.unreadable(doc, unreadableMessage(err))
-		} else if err != nil {
+		if err != nil {
 			return nil, transientf("verify document %d: %w", doc.ID, err)
 		}
 	}
@@ -278,33 +276,4 @@ func (p *Pipeline) verifyDoc(ctx context.Context, doc *sohoa.Document, f *blobFi
 func sameVerdict(a, b *sohoa.Verification) bool {
 	return a.Indication == b.Indication && a.SubIndication == b.SubIndication &&
 		a.VerifierVersion == b.VerifierVersion && a.TrustAnchorsSHA256 == b.TrustAnchorsSHA256
-}
-
-// unreadable is the verdict recorded for a file the verifier cannot read
-// at all: TOTAL_FAILED with FORMAT_FAILURE (ETSI EN 319 102-1: the
-// signature, here the whole file, cannot be processed), and the reason in
-// the report's error, as `sohoa verify --json` reports it.
-func (p *Pipeline) unreadable(doc *sohoa.Document, msg string) *verify.Report {
-	return &verify.Report{
-		Error:              msg,
-		Format:             "pdf",
-		Size:               doc.Size,
-		Indication:         verify.TotalFailed,
-		SubIndication:      verify.FormatFailure,
-		Summary:            "cannot be read as a PDF: " + msg,
-		Signatures:         []verify.SignatureReport{},
-		UnsignedFields:     []string{},
-		VerifiedAt:         p.now().UTC(),
-		VerifierVersion:    verify.Version,
-		TrustAnchorsSHA256: p.anchors,
-	}
-}
-
-func unreadableMessage(err error) string {
-	msg := err.Error()
-	prefix := verify.ErrUnreadable.Error() + ": "
-	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
-		msg = msg[len(prefix):]
-	}
-	return msg
 }

@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/sohoa/sohoa/verify/internal/cms"
 )
 
 // Algorithm identifiers used by CMS signatures, timestamps and the
@@ -193,13 +195,13 @@ var errUnsupportedAlg = errors.New("unsupported algorithm")
 // parseSigAlg interprets a SignerInfo's signature algorithm. Errors
 // wrapping errUnsupportedAlg are algorithms sohoa does not implement;
 // others are malformed parameters.
-func parseSigAlg(alg cmsAlgID) (cmsSigAlg, error) {
-	oid := alg.oid
+func parseSigAlg(alg cms.AlgID) (cmsSigAlg, error) {
+	oid := alg.OID
 	switch {
 	case oid.Equal(oidRSAEncryption):
 		return cmsSigAlg{kind: sigRSAPKCS1}, nil
 	case oid.Equal(oidRSASSAPSS):
-		return parsePSSParams(alg.params)
+		return parsePSSParams(alg.Params)
 	case oid.Equal(oidECPublicKey), oid.Equal(oidCurveP256), oid.Equal(oidCurveP384), oid.Equal(oidCurveP521),
 		brainpoolByOID(oid) != nil:
 		// Seen in the wild (and written by digitorus/pkcs7 for curve
@@ -243,13 +245,13 @@ func parsePSSParams(params []byte) (cmsSigAlg, error) {
 		return out, errors.New("bad RSASSA-PSS hashAlgorithm")
 	}
 	if present {
-		a, err := readAlgID(&f)
+		a, err := cms.ReadAlgID(&f)
 		if err != nil || !f.Empty() {
 			return out, errors.New("bad RSASSA-PSS hashAlgorithm")
 		}
-		h, _, ok := digestHash(a.oid)
+		h, _, ok := digestHash(a.OID)
 		if !ok {
-			return out, fmt.Errorf("%w: RSASSA-PSS with hash %s", errUnsupportedAlg, a.oid)
+			return out, fmt.Errorf("%w: RSASSA-PSS with hash %s", errUnsupportedAlg, a.OID)
 		}
 		out.hash = h
 	}
@@ -257,21 +259,21 @@ func parsePSSParams(params []byte) (cmsSigAlg, error) {
 		return out, errors.New("bad RSASSA-PSS maskGenAlgorithm")
 	}
 	if present {
-		a, err := readAlgID(&f)
+		a, err := cms.ReadAlgID(&f)
 		if err != nil || !f.Empty() {
 			return out, errors.New("bad RSASSA-PSS maskGenAlgorithm")
 		}
-		if !a.oid.Equal(oidMGF1) {
-			return out, fmt.Errorf("%w: RSASSA-PSS mask generation %s", errUnsupportedAlg, a.oid)
+		if !a.OID.Equal(oidMGF1) {
+			return out, fmt.Errorf("%w: RSASSA-PSS mask generation %s", errUnsupportedAlg, a.OID)
 		}
-		p := cryptobyte.String(a.params)
-		inner, err := readAlgID(&p)
+		p := cryptobyte.String(a.Params)
+		inner, err := cms.ReadAlgID(&p)
 		if err != nil || !p.Empty() {
 			return out, errors.New("bad RSASSA-PSS MGF1 parameters")
 		}
-		h, _, ok := digestHash(inner.oid)
+		h, _, ok := digestHash(inner.OID)
 		if !ok {
-			return out, fmt.Errorf("%w: MGF1 with hash %s", errUnsupportedAlg, inner.oid)
+			return out, fmt.Errorf("%w: MGF1 with hash %s", errUnsupportedAlg, inner.OID)
 		}
 		mgfHash = h
 	}

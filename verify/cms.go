@@ -4,264 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/x509"
 	"encoding/asn1"
-	"errors"
 	"fmt"
-	"math/big"
 	"time"
 
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+	"github.com/sohoa/sohoa/verify/internal/cms"
 )
-
-// evidence is validation data found outside the CMS: a PDF's /DSS and
-// /VRI entries. None of it is trusted as such; every item is checked
-// (signatures, issuers, freshness) before it counts.
-type evidence struct {
-	Certs []*x509.Certificate
-	CRLs  [][]byte
-	OCSPs [][]byte
-}
-
-// ETSI EN 319 102-1 mapping decisions made in this file and in chain.go,
-// revocation.go and timestamp.go (one line each; the report's Problems say
-// the same in words):
-//   - unparseable or truncated, not SignedData, not exactly one
-//     SignerInfo: TOTAL_FAILED/FORMAT_FAILURE. Bytes after the first
-//     complete DER element (besides zero padding) are ignored with a
-//     warning: they are outside the signed range and the CMS.
-//   - signed attributes without content-type or message-digest, a repeated
-//     content-type, message-digest, signing-time, ESS signing-certificate
-//     (-v2) or CMSAlgorithmProtection attribute (a repeated attribute sohoa
-//     does not interpret is only a warning), content-type not id-data (PDF)
-//     or not matching the encapsulated type, encapsulated content in a
-//     detached signature, CAdES or timestamp token without signed
-//     attributes or without an ESS signing-certificate(-v2) attribute:
-//     TOTAL_FAILED/FORMAT_FAILURE.
-//   - a PDF /SubFilter sohoa does not implement, or none:
-//     INDETERMINATE/SIG_CONSTRAINTS_FAILURE unless the value, read as a
-//     detached CMS, shows a TOTAL_FAILED finding other than FORMAT_FAILURE
-//     (checkUnsupportedSubFilter).
-//   - message digest (or adbe.pkcs7.sha1 encapsulated digest, or a
-//     timestamp's message imprint) differs: TOTAL_FAILED/HASH_FAILURE.
-//   - signature value does not verify, or the signature algorithm does
-//     not fit the key: TOTAL_FAILED/SIG_CRYPTO_FAILURE.
-//   - CMSAlgorithmProtection disagrees with the SignerInfo's algorithms:
-//     TOTAL_FAILED/SIG_CRYPTO_FAILURE, because RFC 6211 section 3 says the
-//     signature validation fails (the attribute exists to catch algorithm
-//     substitution).
-//   - an algorithm sohoa does not implement (Ed448, DSA, unknown OIDs), or
-//     a path through a CA key it cannot check signatures with:
-//     INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE, because nothing shows the
-//     signature is bad; sohoa just cannot evaluate it.
-//   - SHA-1 (unless Policy.AllowSHA1) or a key below the policy's minimum,
-//     in the signature, its timestamps, any certificate of the path or the
-//     revocation data: accepted with a warning when a verified timestamp
-//     proves the material existed before the algorithm's sunset
-//     (Policy.Sunsets), otherwise
-//     INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE (EN 319 102-1
-//     5.2.8, as EU DSS does); see sunset.go. MD5 is never computed and
-//     always INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
-//   - no certificate matches the signer identifier, or an ESS
-//     signing-certificate(-v2) attribute names a different certificate:
-//     INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND (EN 319 102-1 5.2.3).
-//   - signer key usage without digitalSignature/nonRepudiation, an
-//     extended key usage outside the allow-list, a TSA certificate without
-//     the critical timeStamping EKU, or a path rejected for a constraint
-//     (path length, name constraints, critical extension):
-//     INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE (EN 319 102-1 5.2.6).
-//   - no path to a configured trust anchor:
-//     INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND.
-//   - a path certificate not valid at the validation time: with a proof
-//     of existence (verified signature timestamp) TOTAL_FAILED/EXPIRED or
-//     TOTAL_FAILED/NOT_YET_VALID; without one
-//     INDETERMINATE/OUT_OF_BOUNDS_NO_POE or INDETERMINATE/NOT_YET_VALID.
-//   - revoked: with a timestamp, revocation at or before its time is
-//     TOTAL_FAILED/REVOKED and later revocation passes with a warning;
-//     without one, revocation at or before the claimed signing time is
-//     TOTAL_FAILED/REVOKED, otherwise INDETERMINATE/REVOKED_NO_POE
-//     (EN 319 102-1 5.3.4); revocation after a requested (--at) time passes
-//     with a warning.
-//   - no usable revocation status for a certificate that names a CRL or
-//     OCSP location, with Policy.RequireRevocation:
-//     INDETERMINATE/TRY_LATER; without locations: a warning only.
-//   - the signed bytes cannot be read: INDETERMINATE/SIGNED_DATA_NOT_FOUND.
-
-// cmsFinding is one failed check.
-type cmsFinding struct {
-	ind Indication
-	sub SubIndication
-	msg string
-	// weak marks a CRYPTO_CONSTRAINTS_FAILURE_NO_POE finding from weak
-	// material (resolveWeak), which a later proof of existence may lift.
-	weak bool
-}
-
-// cmsVerdict collects the findings of one signature or timestamp in the
-// order the checks run (EN 319 102-1's order: format, signing certificate,
-// cryptography, path, then the signature acceptance checks, where weak
-// algorithms are judged against the proof of existence); the first finding
-// of the worst severity decides the sub-indication.
-type cmsVerdict struct {
-	findings []cmsFinding
-	warnings []string
-	// weak is material using an algorithm the policy rejects, judged by
-	// resolveWeak once the proof of existence is known; pending is what
-	// no proof covered.
-	weak    []weakAlg
-	pending []weakPending
-}
-
-// weakPending is weak material no proof of existence covered, with the
-// problem line reported for it.
-type weakPending struct {
-	weakAlg
-	problem string
-}
-
-// weakAlg records material that uses an algorithm or key the policy
-// rejects; what names it and ends with the algorithm ("the signature
-// digests with SHA-1").
-func (vd *cmsVerdict) weakAlg(what string, sunset time.Time) {
-	vd.weak = append(vd.weak, weakAlg{what: what, sunset: sunset})
-}
-
-// resolveWeak judges the weak material against the earliest proof of
-// existence poe (zero: none), given by by: covered material is a warning,
-// the rest INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
-func (vd *cmsVerdict) resolveWeak(poe time.Time, by string) {
-	for _, w := range vd.weak {
-		if w.coveredBy(poe) {
-			vd.warn("%s", w.accepted(poe, by))
-			continue
-		}
-		msg := w.rejected(poe, by)
-		vd.findings = append(vd.findings, cmsFinding{Indeterminate, CryptoConstraintsFailureNoPOE, msg, true})
-		vd.pending = append(vd.pending, weakPending{w, msg})
-	}
-	vd.weak = nil
-}
-
-func (vd *cmsVerdict) fail(ind Indication, sub SubIndication, format string, args ...any) {
-	vd.findings = append(vd.findings, cmsFinding{ind: ind, sub: sub, msg: fmt.Sprintf(format, args...)})
-}
-
-func (vd *cmsVerdict) warn(format string, args ...any) {
-	vd.warnings = append(vd.warnings, fmt.Sprintf(format, args...))
-}
-
-func cmsSeverity(i Indication) int {
-	switch i {
-	case TotalFailed:
-		return 2
-	case Indeterminate:
-		return 1
-	}
-	return 0
-}
-
-// result is the verdict's indication: TOTAL_PASSED when nothing failed.
-func (vd *cmsVerdict) result() (Indication, SubIndication) {
-	ind, sub := TotalPassed, NoSubIndication
-	for _, f := range vd.findings {
-		if cmsSeverity(f.ind) > cmsSeverity(ind) {
-			ind, sub = f.ind, f.sub
-		}
-	}
-	return ind, sub
-}
-
-func (vd *cmsVerdict) failed() bool {
-	ind, _ := vd.result()
-	return ind == TotalFailed
-}
-
-func (vd *cmsVerdict) problems() []string {
-	out := make([]string, 0, len(vd.findings))
-	for _, f := range vd.findings {
-		out = append(out, f.msg)
-	}
-	return out
-}
-
-// applyTo merges the verdict into a signature report without raising an
-// indication the caller already lowered. Weak material no proof covered
-// is kept in the report, with the verdict without it, for a document
-// timestamp to cover later (coverWithDocTimestamps).
-func (vd *cmsVerdict) applyTo(sr *SignatureReport) {
-	base := sr.Indication
-	if base == "" {
-		base = TotalPassed
-	}
-	baseSub := sr.SubIndication
-	for _, f := range vd.findings {
-		sr.Problems = append(sr.Problems, f.msg)
-		if cmsSeverity(f.ind) > cmsSeverity(sr.Indication) {
-			sr.Indication, sr.SubIndication = f.ind, f.sub
-		}
-		if !f.weak && cmsSeverity(f.ind) > cmsSeverity(base) {
-			base, baseSub = f.ind, f.sub
-		}
-	}
-	sr.Warnings = append(sr.Warnings, vd.warnings...)
-	if sr.Indication == "" {
-		sr.Indication, sr.SubIndication = TotalPassed, NoSubIndication
-	}
-	if len(vd.pending) > 0 {
-		sr.weak = append(sr.weak, vd.pending...)
-		sr.weakBase, sr.weakBaseSub = base, baseSub
-	}
-}
-
-// cmsNow is the verifier's clock (time.Now when none was configured).
-func (v *Verifier) cmsNow() time.Time {
-	if v.now == nil {
-		return time.Now()
-	}
-	return v.now()
-}
-
-// defaultValidationTime is the validation time without a proof of
-// existence: --at when given, else now.
-func (v *Verifier) defaultValidationTime() (time.Time, string) {
-	if !v.at.IsZero() {
-		return v.at, "requested_time"
-	}
-	return v.cmsNow(), "current_time"
-}
-
-// digestCache computes each digest of the signed content once.
-type digestCache struct {
-	content signedContent
-	sums    map[crypto.Hash][]byte
-}
-
-func (d *digestCache) digest(h crypto.Hash) ([]byte, error) {
-	if s, ok := d.sums[h]; ok {
-		return s, nil
-	}
-	s, err := d.content.digest(h)
-	if err != nil {
-		return nil, err
-	}
-	if d.sums == nil {
-		d.sums = map[crypto.Hash][]byte{}
-	}
-	d.sums[h] = s
-	return s, nil
-}
-
-func hashBytes(h crypto.Hash, b []byte) ([]byte, error) {
-	if !h.Available() {
-		return nil, fmt.Errorf("hash %s is not available", hashName(h))
-	}
-	w := h.New()
-	w.Write(b)
-	return w.Sum(nil), nil
-}
 
 // checkCMS verifies a CMS SignedData over content: a PDF signature with
 // subFilter adbe.pkcs7.detached, ETSI.CAdES.detached or adbe.pkcs7.sha1
@@ -287,65 +36,35 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 		vd.fail(TotalFailed, FormatFailure, "the signature value is not a readable CMS signature: %v", err)
 		return
 	}
-	if len(sd.signers) != 1 {
-		vd.fail(TotalFailed, FormatFailure, "the CMS signature holds %d signers; exactly one is expected", len(sd.signers))
+	if len(sd.Signers) != 1 {
+		vd.fail(TotalFailed, FormatFailure, "the CMS signature holds %d signers; exactly one is expected", len(sd.Signers))
 		return
 	}
-	for _, e := range sd.certErrs {
+	for _, e := range sd.CertErrs {
 		vd.warn("%s", e)
 	}
-	if sd.trailing > 0 {
-		vd.warn("%s", sd.trailingWarning("signature"))
+	if sd.Trailing > 0 {
+		vd.warn("%s", trailingWarning(sd, "signature"))
 	}
-	si := &sd.signers[0]
+	si := &sd.Signers[0]
 	dc := &digestCache{content: content}
 	isPDF := subFilter != ""
 
 	chk := &cmsSignerCheck{
 		what:         "signature",
-		contentType:  sd.eContentType,
+		contentType:  sd.EContentType,
 		requireAttrs: subFilter == "ETSI.CAdES.detached",
 		requireESS:   subFilter == "ETSI.CAdES.detached",
-		certs:        cmsCertPool(sd.certs, ev.Certs),
+		certs:        cmsCertPool(sd.Certs, ev.Certs),
 	}
 	if chk.requireAttrs {
 		chk.standard = "ETSI.CAdES.detached (PAdES)"
 	}
-	if isPDF && !sd.eContentType.Equal(oidData) {
-		vd.fail(TotalFailed, FormatFailure, "the CMS signs content of type %s; a PDF signature must sign id-data", sd.eContentType)
+	if isPDF && !sd.EContentType.Equal(oidData) {
+		vd.fail(TotalFailed, FormatFailure, "the CMS signs content of type %s; a PDF signature must sign id-data", sd.EContentType)
 	}
-	if subFilter == "adbe.pkcs7.sha1" {
-		if !sd.hasEContent {
-			vd.fail(TotalFailed, FormatFailure, "an adbe.pkcs7.sha1 signature must encapsulate the SHA-1 digest of the document, but the CMS holds no content")
-			return
-		}
-		sum, err := dc.digest(crypto.SHA1)
-		if err != nil {
-			vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
-			return
-		}
-		enc := sd.eContent
-		if !bytes.Equal(enc, sum) {
-			// Some writers wrap the digest in one more OCTET STRING.
-			var inner []byte
-			if rest, err := asn1.Unmarshal(enc, &inner); err == nil && len(rest) == 0 && bytes.Equal(inner, sum) {
-				enc = inner
-			}
-		}
-		if !bytes.Equal(enc, sum) {
-			vd.fail(TotalFailed, HashFailure, "the document was changed after signing: the SHA-1 digest encapsulated in the adbe.pkcs7.sha1 signature does not match the signed bytes")
-		}
-		if sunset, weak := v.policy.hashWeak(crypto.SHA1); weak {
-			vd.weakAlg("the adbe.pkcs7.sha1 format digests the document with SHA-1", sunset)
-		}
-		econtent := sd.eContent
-		chk.contentDigest = func(h crypto.Hash) ([]byte, error) { return hashBytes(h, econtent) }
-	} else {
-		if sd.hasEContent {
-			vd.fail(TotalFailed, FormatFailure, "the CMS encapsulates %d bytes of content, but a detached signature is expected", len(sd.eContent))
-			return
-		}
-		chk.contentDigest = dc.digest
+	if !v.setContentDigest(vd, sd, dc, chk, subFilter) {
+		return
 	}
 
 	v.verifySignerInfo(vd, sd, si, chk)
@@ -371,55 +90,14 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 	ci := certInfo(chk.signer)
 	sr.Signer = &ci
 
-	store := &revStore{}
-	store.addSigned("cms", "crl", chk.revCRLs...)
-	store.addSigned("cms", "ocsp", chk.revOCSPs...)
-	store.add("cms", "crl", sd.crls...)
-	store.add("cms", "ocsp", sd.ocsps...)
-	store.add("dss", "crl", ev.CRLs...)
-	store.add("dss", "ocsp", ev.OCSPs...)
+	store := cmsRevocationStore(chk, sd, ev)
 
 	// Signature timestamps: the earliest one that verifies is the proof
 	// of existence.
-	var best, first *tsOutcome
-	if a := si.attr(oidAttrSigTimeStampToken, false); a != nil {
-		sigValue := si.signature
-		imprint := func(h crypto.Hash) ([]byte, error) { return hashBytes(h, sigValue) }
-		for i, tok := range a.values {
-			if i == cmsMaxTokens {
-				vd.warn("only the first %d of %d signature timestamps were checked", cmsMaxTokens, len(a.values))
-				break
-			}
-			out := v.checkTimestampToken(ctx, tok, imprint, chk.certs, store, "signature timestamp")
-			if first == nil {
-				first = out
-			}
-			if out.passed && (best == nil || out.genTime.Before(best.genTime)) {
-				best = out
-			}
-		}
-	}
-	valTime, source := v.defaultValidationTime()
-	hasPOE := false
-	switch {
-	case best != nil:
-		valTime, source, hasPOE = best.genTime, "signature_timestamp", true
-		poe = best.genTime
-		sr.Timestamp = &best.report
-		sr.Revocation = append(sr.Revocation, best.revocation...)
-		for _, w := range best.vd.warnings {
-			vd.warn("signature timestamp: %s", w)
-		}
-		if st := sr.ClaimedSigningTime; st != nil && st.After(best.genTime.Add(5*time.Minute)) {
-			vd.warn("the claimed signing time %s is after the signature timestamp %s", st.UTC().Format(time.RFC3339), best.genTime.UTC().Format(time.RFC3339))
-		}
-	case first != nil:
-		sr.Timestamp = &first.report
-		reason := "it did not verify"
-		if len(first.report.Problems) > 0 {
-			reason = first.report.Problems[0]
-		}
-		vd.warn("the signature timestamp is not valid (%s); the signature is validated at the %s instead", reason, map[bool]string{true: "requested time", false: "current time"}[source == "requested_time"])
+	best, first := v.checkSignatureTimestamps(ctx, vd, si, chk, store)
+	valTime, source, hasPOE := v.signatureValidationTime(vd, sr, best, first)
+	if hasPOE {
+		poe = valTime
 	}
 	sr.ValidationTime, sr.ValidationTimeSource = valTime, source
 
@@ -440,6 +118,111 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 	sr.ChainTrusted = pc.trusted
 	sr.Revocation = append(pc.revocation, sr.Revocation...)
 	return vd
+}
+
+// setContentDigest gives chk the digest of what the CMS signs: the
+// encapsulated SHA-1 digest of the document for adbe.pkcs7.sha1 (checked
+// against the signed bytes here), else the signed bytes themselves, which
+// must not be encapsulated. False when nothing more can be checked.
+func (v *Verifier) setContentDigest(vd *cmsVerdict, sd *cms.SignedData, dc *digestCache, chk *cmsSignerCheck, subFilter string) bool {
+	if subFilter == "adbe.pkcs7.sha1" {
+		if !sd.HasEContent {
+			vd.fail(TotalFailed, FormatFailure, "an adbe.pkcs7.sha1 signature must encapsulate the SHA-1 digest of the document, but the CMS holds no content")
+			return false
+		}
+		sum, err := dc.digest(crypto.SHA1)
+		if err != nil {
+			vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
+			return false
+		}
+		enc := sd.EContent
+		if !bytes.Equal(enc, sum) {
+			// Some writers wrap the digest in one more OCTET STRING.
+			var inner []byte
+			if rest, err := asn1.Unmarshal(enc, &inner); err == nil && len(rest) == 0 && bytes.Equal(inner, sum) {
+				enc = inner
+			}
+		}
+		if !bytes.Equal(enc, sum) {
+			vd.fail(TotalFailed, HashFailure, "the document was changed after signing: the SHA-1 digest encapsulated in the adbe.pkcs7.sha1 signature does not match the signed bytes")
+		}
+		if sunset, weak := v.policy.hashWeak(crypto.SHA1); weak {
+			vd.weakAlg("the adbe.pkcs7.sha1 format digests the document with SHA-1", sunset)
+		}
+		econtent := sd.EContent
+		chk.contentDigest = func(h crypto.Hash) ([]byte, error) { return hashBytes(h, econtent) }
+	} else {
+		if sd.HasEContent {
+			vd.fail(TotalFailed, FormatFailure, "the CMS encapsulates %d bytes of content, but a detached signature is expected", len(sd.EContent))
+			return false
+		}
+		chk.contentDigest = dc.digest
+	}
+	return true
+}
+
+// cmsRevocationStore gathers the revocation data a signature brings: in
+// its signed attributes, in the SignedData and in the document's /DSS.
+func cmsRevocationStore(chk *cmsSignerCheck, sd *cms.SignedData, ev evidence) *revStore {
+	store := &revStore{}
+	store.addSigned("cms", "crl", chk.revCRLs...)
+	store.addSigned("cms", "ocsp", chk.revOCSPs...)
+	store.add("cms", "crl", sd.CRLs...)
+	store.add("cms", "ocsp", sd.OCSPs...)
+	store.add("dss", "crl", ev.CRLs...)
+	store.add("dss", "ocsp", ev.OCSPs...)
+	return store
+}
+
+// checkSignatureTimestamps checks the signature's timestamp tokens (the
+// first cmsMaxTokens): best is the earliest that verified, first the first
+// one looked at.
+func (v *Verifier) checkSignatureTimestamps(ctx context.Context, vd *cmsVerdict, si *cms.SignerInfo, chk *cmsSignerCheck, store *revStore) (best, first *tsOutcome) {
+	if a := si.Attr(oidAttrSigTimeStampToken, false); a != nil {
+		sigValue := si.Signature
+		imprint := func(h crypto.Hash) ([]byte, error) { return hashBytes(h, sigValue) }
+		for i, tok := range a.Values {
+			if i == cmsMaxTokens {
+				vd.warn("only the first %d of %d signature timestamps were checked", cmsMaxTokens, len(a.Values))
+				break
+			}
+			out := v.checkTimestampToken(ctx, tok, imprint, chk.certs, store, "signature timestamp")
+			if first == nil {
+				first = out
+			}
+			if out.passed && (best == nil || out.genTime.Before(best.genTime)) {
+				best = out
+			}
+		}
+	}
+	return best, first
+}
+
+// signatureValidationTime is the time the signer's path is validated at:
+// the verified signature timestamp's (a proof of existence), else --at or
+// now, with a warning when a timestamp was there but did not verify.
+func (v *Verifier) signatureValidationTime(vd *cmsVerdict, sr *SignatureReport, best, first *tsOutcome) (valTime time.Time, source string, hasPOE bool) {
+	valTime, source = v.defaultValidationTime()
+	switch {
+	case best != nil:
+		valTime, source, hasPOE = best.genTime, "signature_timestamp", true
+		sr.Timestamp = &best.report
+		sr.Revocation = append(sr.Revocation, best.revocation...)
+		for _, w := range best.vd.warnings {
+			vd.warn("signature timestamp: %s", w)
+		}
+		if st := sr.ClaimedSigningTime; st != nil && st.After(best.genTime.Add(5*time.Minute)) {
+			vd.warn("the claimed signing time %s is after the signature timestamp %s", st.UTC().Format(time.RFC3339), best.genTime.UTC().Format(time.RFC3339))
+		}
+	case first != nil:
+		sr.Timestamp = &first.report
+		reason := "it did not verify"
+		if len(first.report.Problems) > 0 {
+			reason = first.report.Problems[0]
+		}
+		vd.warn("the signature timestamp is not valid (%s); the signature is validated at the %s instead", reason, map[bool]string{true: "requested time", false: "current time"}[source == "requested_time"])
+	}
+	return valTime, source, hasPOE
 }
 
 // checkUnsupportedSubFilter handles a PDF signature whose /SubFilter sohoa
@@ -489,7 +272,7 @@ func cmsCertPool(lists ...[]*x509.Certificate) []*x509.Certificate {
 	seen := map[string]bool{}
 	for _, l := range lists {
 		for _, c := range l {
-			if c == nil || seen[string(c.Raw)] || len(out) >= cmsMaxCerts+evMaxCerts {
+			if c == nil || seen[string(c.Raw)] || len(out) >= cms.MaxCerts+evMaxCerts {
 				continue
 			}
 			seen[string(c.Raw)] = true
@@ -499,708 +282,10 @@ func cmsCertPool(lists ...[]*x509.Certificate) []*x509.Certificate {
 	return out
 }
 
-// cmsSignerCheck says what verifySignerInfo checks and receives what it
-// found.
-type cmsSignerCheck struct {
-	what          string // "signature", "signature timestamp", ... for messages
-	standard      string // what demands signed attributes, for messages
-	contentDigest func(crypto.Hash) ([]byte, error)
-	contentType   asn1.ObjectIdentifier // the content-type attribute must say this
-	requireAttrs  bool
-	requireESS    bool
-	certs         []*x509.Certificate // where the signer certificate is looked for
-
-	digestName     string
-	sigName        string
-	digestMatches  bool
-	signatureValid bool
-	signer         *x509.Certificate // identified signer; nil when none
-	shownSigner    *x509.Certificate // for display when identification failed
-	signingTime    *time.Time
-	essBound       bool // an ESS signing-certificate(-v2) attribute binds signer
-	essV2          bool
-	revCRLs        [][]byte // adbe-revocationInfoArchival
-	revOCSPs       [][]byte
-}
-
-// verifySignerInfo runs the checks common to signatures and timestamp
-// tokens: signed attributes, content digest, signer identification (sid
-// and ESS), signature value and the algorithm policy.
-func (v *Verifier) verifySignerInfo(vd *cmsVerdict, sd *cmsSignedData, si *cmsSignerInfo, c *cmsSignerCheck) {
-	candidates := cmsSignerCandidates(si, c.certs)
-	if len(candidates) > 0 {
-		c.shownSigner = candidates[0]
-	}
-	if si.sigAlg.oid.Equal(oidEd448) {
-		// Checked first: Ed448 signers digest with SHAKE256 (RFC 8419),
-		// which would otherwise be reported as the reason.
-		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s is made with Ed448, and sohoa cannot verify Ed448 signatures: its validity is unknown, not disproved", c.what)
-		return
-	}
-
-	h, sloppy, ok := digestHash(si.digestAlg.oid)
-	if !ok {
-		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses the digest algorithm %s, which sohoa does not support", c.what, si.digestAlg.oid)
-		return
-	}
-	c.digestName = hashName(h)
-	if sloppy {
-		vd.warn("the %s names a signature algorithm (%s) as its digest algorithm; %s is assumed", c.what, si.digestAlg.oid, hashName(h))
-	}
-	if isMD5(h) {
-		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the %s digests with %s, %s since %s; sohoa does not check MD5 signatures at all, as no proof of existence from before then can be shown", c.what, hashName(h), tooWeak, fmtDate(md5Sunset))
-		return
-	}
-	if !h.Available() {
-		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses %s, which sohoa cannot compute", c.what, hashName(h))
-		return
-	}
-
-	// Signed attributes.
-	var messageDigest []byte
-	var essV1, essV2 *essCertID
-	if si.signedAttrsDER == nil {
-		if c.requireAttrs {
-			vd.fail(TotalFailed, FormatFailure, "the %s has no signed attributes, which %s requires", c.what, c.standard)
-		}
-	} else {
-		seen := map[string]int{}
-		for _, a := range si.signedAttrs {
-			k := a.oid.String()
-			if seen[k]++; seen[k] != 2 {
-				continue
-			}
-			if name, ok := singleInstanceAttrs[k]; ok {
-				vd.fail(TotalFailed, FormatFailure, "the %s's signed attribute %s (%s) appears more than once, which RFC 5652 forbids: it would be ambiguous which one was meant", c.what, k, name)
-			} else {
-				vd.warn("the %s's signed attribute %s appears more than once; sohoa does not interpret it, so the repetition changes nothing it checks", c.what, k)
-			}
-		}
-		single := func(oid asn1.ObjectIdentifier, name string) []byte {
-			a := si.attr(oid, true)
-			if a == nil {
-				return nil
-			}
-			if len(a.values) != 1 {
-				vd.fail(TotalFailed, FormatFailure, "the %s's %s attribute must hold exactly one value, not %d", c.what, name, len(a.values))
-				return nil
-			}
-			return a.values[0]
-		}
-		if val := single(oidAttrContentType, "content-type"); val != nil {
-			var ct asn1.ObjectIdentifier
-			if rest, err := asn1.Unmarshal(val, &ct); err != nil || len(rest) > 0 {
-				vd.fail(TotalFailed, FormatFailure, "the %s's content-type attribute cannot be read", c.what)
-			} else if !ct.Equal(c.contentType) {
-				vd.fail(TotalFailed, FormatFailure, "the %s's content-type attribute says %s, but the signed content is of type %s", c.what, ct, c.contentType)
-			}
-		} else if si.attr(oidAttrContentType, true) == nil {
-			vd.fail(TotalFailed, FormatFailure, "the %s has signed attributes but no content-type attribute (RFC 5652 section 5.3 requires it)", c.what)
-		}
-		if val := single(oidAttrMessageDigest, "message-digest"); val != nil {
-			if rest, err := asn1.Unmarshal(val, &messageDigest); err != nil || len(rest) > 0 {
-				vd.fail(TotalFailed, FormatFailure, "the %s's message-digest attribute cannot be read", c.what)
-				messageDigest = nil
-			}
-		} else if si.attr(oidAttrMessageDigest, true) == nil {
-			vd.fail(TotalFailed, FormatFailure, "the %s has signed attributes but no message-digest attribute, so it does not bind the document", c.what)
-		}
-		if val := single(oidAttrSigningTime, "signing-time"); val != nil {
-			var t time.Time
-			if rest, err := asn1.Unmarshal(val, &t); err == nil && len(rest) == 0 {
-				c.signingTime = &t
-			} else {
-				vd.warn("the %s's signing-time attribute cannot be read", c.what)
-			}
-		}
-		if val := single(oidAttrSigningCertificate, "signing-certificate"); val != nil {
-			e, err := parseESS(val, false)
-			if err != nil {
-				vd.fail(TotalFailed, FormatFailure, "the %s's ESS signing-certificate attribute cannot be read: %v", c.what, err)
-			} else {
-				essV1 = &e
-			}
-		}
-		if val := single(oidAttrSigningCertV2, "signing-certificate-v2"); val != nil {
-			e, err := parseESS(val, true)
-			if err != nil {
-				vd.fail(TotalFailed, FormatFailure, "the %s's ESS signing-certificate-v2 attribute cannot be read: %v", c.what, err)
-			} else {
-				essV2 = &e
-			}
-		}
-		if val := single(oidAttrAlgorithmProtection, "CMS algorithm protection"); val != nil {
-			if msg := checkAlgorithmProtection(val, si); msg != "" {
-				vd.fail(TotalFailed, SigCryptoFailure, "the %s's CMSAlgorithmProtection attribute %s: the algorithm identifiers were altered", c.what, msg)
-			}
-		}
-		// adbe-revocationInfoArchival is only evidence, each item checked
-		// where it is used, so every instance and value is read.
-		for _, a := range si.signedAttrs {
-			if !a.oid.Equal(oidAttrAdbeRevocation) {
-				continue
-			}
-			for _, val := range a.values {
-				crls, ocsps, err := parseRevocationArchival(val)
-				if err != nil {
-					vd.warn("the %s's embedded revocation data (adbe-revocationInfoArchival) cannot be read: %v", c.what, err)
-				}
-				c.revCRLs = append(c.revCRLs, crls...)
-				c.revOCSPs = append(c.revOCSPs, ocsps...)
-			}
-		}
-		if si.attr(oidAttrCounterSignature, true) != nil {
-			vd.fail(TotalFailed, FormatFailure, "the %s has a countersignature among its signed attributes, which RFC 5652 forbids", c.what)
-		}
-	}
-
-	// The content digest.
-	contentSum, err := c.contentDigest(h)
-	if err != nil {
-		vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
-		return
-	}
-	if si.signedAttrsDER != nil && messageDigest != nil {
-		if bytes.Equal(messageDigest, contentSum) {
-			c.digestMatches = true
-		} else {
-			vd.fail(TotalFailed, HashFailure, "the signed content was changed after signing: its %s digest does not match the one in the %s", hashName(h), c.what)
-		}
-	}
-
-	// The signing certificate: the sid names candidates; an ESS attribute,
-	// when present, must bind one of them.
-	if essV1 != nil || essV2 != nil {
-		var bound []*x509.Certificate
-		for _, cand := range candidates {
-			if (essV1 == nil || essV1.matches(cand)) && (essV2 == nil || essV2.matches(cand)) {
-				bound = append(bound, cand)
-			}
-		}
-		if len(candidates) > 0 && len(bound) == 0 {
-			vd.fail(Indeterminate, NoSigningCertificateFound, "the %s's ESS signing-certificate attribute names a different certificate than the one the signer identifier points to (%s): the certificate may have been substituted", c.what, certName(candidates[0]))
-			return
-		}
-		candidates = bound
-		if len(bound) > 0 {
-			c.essBound = true
-			c.essV2 = essV2 != nil
-		}
-	} else if c.requireESS {
-		// Not evidence of tampering: the signer is still named by the
-		// signer identifier and the signature verified with its key
-		// (pyHanko and poppler accept such signatures; the PAdES level,
-		// which needs the binding, is not given).
-		vd.warn("the %s has no ESS signing-certificate-v2 attribute, which %s requires to bind the signer's certificate: the certificate is taken from the signer identifier alone", c.what, c.standard)
-	}
-	if len(candidates) == 0 {
-		vd.fail(Indeterminate, NoSigningCertificateFound, "the %s's certificate (%s) is not in the signature or the document's validation data", c.what, si.sidString())
-		return
-	}
-	c.signer = candidates[0]
-
-	// The signature value.
-	alg, err := parseSigAlg(si.sigAlg)
-	if err != nil {
-		if errors.Is(err, errUnsupportedAlg) {
-			vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s uses a signature algorithm sohoa cannot verify (%v)", c.what, err)
-		} else {
-			vd.fail(TotalFailed, FormatFailure, "the %s's signature algorithm is malformed: %v", c.what, err)
-		}
-		return
-	}
-	sigHash := h
-	if alg.hash != 0 && alg.kind != sigEd25519 {
-		sigHash = alg.hash
-		if sigHash != h {
-			vd.warn("the %s's signature algorithm hashes with %s while its digest algorithm is %s", c.what, hashName(sigHash), hashName(h))
-		}
-	}
-	c.sigName = alg.name(sigHash)
-	if alg.kind == sigEd25519 {
-		c.sigName = alg.name(0)
-	}
-	if isMD5(sigHash) {
-		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the %s's signature algorithm uses %s, %s since %s; sohoa does not check MD5 signatures at all, as no proof of existence from before then can be shown", c.what, hashName(sigHash), tooWeak, fmtDate(md5Sunset))
-		return
-	}
-	if !sigHash.Available() {
-		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s's signature uses %s, which sohoa cannot compute", c.what, hashName(sigHash))
-		return
-	}
-	var digest, msg []byte
-	switch {
-	case si.signedAttrsDER != nil:
-		msg = si.signedAttrsDER
-		if alg.kind != sigEd25519 {
-			digest, _ = hashBytes(sigHash, msg)
-		}
-	case alg.kind == sigEd25519:
-		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s is a pure Ed25519 signature over the whole content without signed attributes, which sohoa does not verify (it would need the whole document in memory)", c.what)
-		return
-	default:
-		if digest, err = c.contentDigest(sigHash); err != nil {
-			vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
-			return
-		}
-	}
-	if c.signer.PublicKey == nil {
-		vd.fail(Indeterminate, CryptoConstraintsFailure, "the key of %s is of a type sohoa cannot use (%s)", certName(c.signer), c.signer.PublicKeyAlgorithm)
-		return
-	}
-	if err := alg.verifyWithKey(c.signer.PublicKey, sigHash, digest, msg, si.signature); err != nil {
-		if si.signedAttrsDER == nil {
-			// Without signed attributes the signature covers the content
-			// digest itself: a mismatch may just as well be a change.
-			vd.fail(TotalFailed, SigCryptoFailure, "the %s value does not verify with the key of %s: the content was changed or the signature was not made with this key (%v)", c.what, certName(c.signer), err)
-		} else {
-			vd.fail(TotalFailed, SigCryptoFailure, "the %s value does not verify with the key of %s: the signed attributes were altered or the signature was not made with this key (%v)", c.what, certName(c.signer), err)
-		}
-	} else {
-		c.signatureValid = true
-		if si.signedAttrsDER == nil {
-			c.digestMatches = true
-		}
-	}
-
-	// The algorithm policy, judged later against the proof of existence.
-	if sunset, weak := v.policy.hashWeak(h); weak {
-		vd.weakAlg(fmt.Sprintf("the %s digests with %s", c.what, hashName(h)), sunset)
-	}
-	if sigHash != h && alg.kind != sigEd25519 {
-		if sunset, weak := v.policy.hashWeak(sigHash); weak {
-			vd.weakAlg(fmt.Sprintf("the %s's signature algorithm hashes with %s", c.what, hashName(sigHash)), sunset)
-		}
-	}
-	if desc, sunset, weak := v.policy.keyWeak(c.signer.PublicKey); weak {
-		vd.weakAlg(fmt.Sprintf("the %s was made with %s", c.what, desc), sunset)
-	} else if prob := keyUnsupported(c.signer.PublicKey); prob != "" {
-		vd.fail(Indeterminate, CryptoConstraintsFailure, "the %s cannot be checked: %s", c.what, prob)
-	}
-}
-
-// singleInstanceAttrs are the signed attributes that must not appear more
-// than once (RFC 5652 section 11: content-type, message-digest,
-// signing-time, countersignature; RFC 5035 and RFC 2634 section 5.4: ESS
-// signing-certificate(-v2); RFC 6211 section 2: CMSAlgorithmProtection).
-// A repetition of any other attribute only earns a warning: sohoa reads
-// none of them (adbe-revocationInfoArchival is read in every instance).
-var singleInstanceAttrs = map[string]string{
-	oidAttrContentType.String():         "content-type",
-	oidAttrMessageDigest.String():       "message-digest",
-	oidAttrSigningTime.String():         "signing-time",
-	oidAttrCounterSignature.String():    "countersignature",
-	oidAttrSigningCertificate.String():  "ESS signing-certificate",
-	oidAttrSigningCertV2.String():       "ESS signing-certificate-v2",
-	oidAttrAlgorithmProtection.String(): "CMSAlgorithmProtection",
-}
-
-// cmsSignerCandidates returns the certificates the SignerInfo's sid
-// designates.
-func cmsSignerCandidates(si *cmsSignerInfo, certs []*x509.Certificate) []*x509.Certificate {
-	var out []*x509.Certificate
-	for _, c := range certs {
-		if si.ski != nil {
-			ski := c.SubjectKeyId
-			if len(ski) == 0 {
-				ski = keyIDOf(c)
-			}
-			if bytes.Equal(ski, si.ski) {
-				out = append(out, c)
-			}
-			continue
-		}
-		if si.serial == nil || c.SerialNumber == nil || c.SerialNumber.Cmp(si.serial) != 0 {
-			continue
-		}
-		if bytes.Equal(c.RawIssuer, si.issuer) || rawNameString(c.RawIssuer) == rawNameString(si.issuer) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// keyIDOf is RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits.
-func keyIDOf(c *x509.Certificate) []byte {
-	s := cryptobyte.String(c.RawSubjectPublicKeyInfo)
-	var spki cryptobyte.String
-	var algo cryptobyte.String
-	var bits []byte
-	if !s.ReadASN1(&spki, cbasn1.SEQUENCE) || !spki.ReadASN1(&algo, cbasn1.SEQUENCE) || !spki.ReadASN1BitStringAsBytes(&bits) {
-		return nil
-	}
-	sum := sha1.Sum(bits)
-	return sum[:]
-}
-
-// essCertID is the first ESSCertID(v2) of a signing-certificate(-v2)
-// attribute: the one that identifies the signing certificate.
-type essCertID struct {
-	hash     crypto.Hash
-	certHash []byte
-	issuers  [][]byte // directoryName entries of IssuerSerial.issuer
-	serial   *big.Int // nil when IssuerSerial is absent
-}
-
-// parseESS reads SigningCertificate (v1: ESSCertID with a SHA-1 hash) or
-// SigningCertificateV2 (ESSCertIDv2 with hashAlgorithm DEFAULT sha256).
-func parseESS(der []byte, v2 bool) (essCertID, error) {
-	e := essCertID{hash: crypto.SHA1}
-	s := cryptobyte.String(der)
-	var sc, certs, id cryptobyte.String
-	if !s.ReadASN1(&sc, cbasn1.SEQUENCE) || !s.Empty() || !sc.ReadASN1(&certs, cbasn1.SEQUENCE) ||
-		!certs.ReadASN1(&id, cbasn1.SEQUENCE) {
-		return e, errors.New("malformed")
-	}
-	if v2 {
-		e.hash = crypto.SHA256
-		if id.PeekASN1Tag(cbasn1.SEQUENCE) {
-			a, err := readAlgID(&id)
-			if err != nil {
-				return e, err
-			}
-			h, _, ok := digestHash(a.oid)
-			if !ok || !h.Available() {
-				return e, fmt.Errorf("unsupported certificate hash algorithm %s", a.oid)
-			}
-			e.hash = h
-		}
-	}
-	var ch cryptobyte.String
-	if !id.ReadASN1(&ch, cbasn1.OCTET_STRING) {
-		return e, errors.New("malformed certHash")
-	}
-	e.certHash = ch
-	if id.PeekASN1Tag(cbasn1.SEQUENCE) {
-		var is, names cryptobyte.String
-		e.serial = new(big.Int)
-		if !id.ReadASN1(&is, cbasn1.SEQUENCE) || !is.ReadASN1(&names, cbasn1.SEQUENCE) || !is.ReadASN1Integer(e.serial) {
-			return e, errors.New("malformed issuerSerial")
-		}
-		for !names.Empty() {
-			var gn cryptobyte.String
-			var tag cbasn1.Tag
-			if !names.ReadAnyASN1(&gn, &tag) {
-				return e, errors.New("malformed issuerSerial names")
-			}
-			if tag == cbasn1.Tag(4).Constructed().ContextSpecific() {
-				var name cryptobyte.String
-				if gn.ReadASN1Element(&name, cbasn1.SEQUENCE) {
-					e.issuers = append(e.issuers, name)
-				}
-			}
-		}
-	}
-	if !id.Empty() {
-		return e, errors.New("trailing data in ESSCertID")
-	}
-	return e, nil
-}
-
-// matches reports whether e designates c: same certificate hash and, when
-// issuerSerial is present, same serial and issuer.
-func (e essCertID) matches(c *x509.Certificate) bool {
-	sum, err := hashBytes(e.hash, c.Raw)
-	if err != nil || !bytes.Equal(sum, e.certHash) {
-		return false
-	}
-	if e.serial == nil {
-		return true
-	}
-	if c.SerialNumber.Cmp(e.serial) != 0 {
-		return false
-	}
-	for _, n := range e.issuers {
-		if bytes.Equal(n, c.RawIssuer) || rawNameString(n) == rawNameString(c.RawIssuer) {
-			return true
-		}
-	}
-	return false
-}
-
-// checkAlgorithmProtection compares CMSAlgorithmProtection (RFC 6211)
-// with the SignerInfo; it returns "" when they agree.
-func checkAlgorithmProtection(der []byte, si *cmsSignerInfo) string {
-	s := cryptobyte.String(der)
-	var seq cryptobyte.String
-	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !s.Empty() {
-		return "cannot be read"
-	}
-	dig, err := readAlgID(&seq)
-	if err != nil {
-		return "cannot be read"
-	}
-	if !dig.sameAs(si.digestAlg) {
-		return fmt.Sprintf("names digest algorithm %s but the signer used %s", dig.oid, si.digestAlg.oid)
-	}
-	var sigAlg cryptobyte.String
-	var present bool
-	if !seq.ReadOptionalASN1(&sigAlg, &present, cbasn1.Tag(1).Constructed().ContextSpecific()) {
-		return "cannot be read"
-	}
-	if !present {
-		return "names no signature algorithm"
-	}
-	var a cmsAlgID
-	if !sigAlg.ReadASN1ObjectIdentifier(&a.oid) {
-		return "cannot be read"
-	}
-	if !sigAlg.Empty() {
-		var p cryptobyte.String
-		var tag cbasn1.Tag
-		if !sigAlg.ReadAnyASN1Element(&p, &tag) || !sigAlg.Empty() {
-			return "cannot be read"
-		}
-		a.params = p
-	}
-	if !a.sameAs(si.sigAlg) {
-		return fmt.Sprintf("names signature algorithm %s but the signer used %s", a.oid, si.sigAlg.oid)
-	}
-	if !seq.Empty() {
-		return "also names a MAC algorithm"
-	}
-	return ""
-}
-
-// parseRevocationArchival reads adbe-revocationInfoArchival:
-//
-//	SEQUENCE { crl [0] EXPLICIT SEQUENCE OF CRL OPTIONAL,
-//	           ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse OPTIONAL,
-//	           otherRevInfo [2] EXPLICIT SEQUENCE OF OtherRevInfo OPTIONAL }
-func parseRevocationArchival(der []byte) (crls, ocsps [][]byte, err error) {
-	s := cryptobyte.String(der)
-	var seq cryptobyte.String
-	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) {
-		return nil, nil, errors.New("malformed")
-	}
-	read := func(tag int) ([][]byte, error) {
-		var ex, list cryptobyte.String
-		var present bool
-		if !seq.ReadOptionalASN1(&ex, &present, cbasn1.Tag(tag).Constructed().ContextSpecific()) {
-			return nil, errors.New("malformed")
-		}
-		if !present {
-			return nil, nil
-		}
-		if !ex.ReadASN1(&list, cbasn1.SEQUENCE) {
-			return nil, errors.New("malformed")
-		}
-		var out [][]byte
-		for !list.Empty() {
-			var el cryptobyte.String
-			if !list.ReadASN1Element(&el, cbasn1.SEQUENCE) {
-				return nil, errors.New("malformed entry")
-			}
-			if len(out) < cmsMaxRevInfo {
-				out = append(out, el)
-			}
-		}
-		return out, nil
-	}
-	if crls, err = read(0); err != nil {
-		return nil, nil, err
-	}
-	if ocsps, err = read(1); err != nil {
-		return crls, nil, err
-	}
-	return crls, ocsps, nil
-}
-
-// checkX509RSASHA1 verifies a legacy adbe.x509.rsa_sha1 signature:
-// contents is a DER OCTET STRING holding a PKCS#1 v1.5 signature over the
-// digest of content, certs the PDF's /Cert strings (the first is the
-// signer's). The hash is read from the signature's DigestInfo, so the
-// SHA-256 variants Acrobat writes under the same name verify too.
-func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, contents []byte, certs [][]byte, content signedContent, ev evidence) {
-	vd := &cmsVerdict{}
-	defer func() {
-		// The format has no signature timestamp; a later document
-		// timestamp may still prove existence (coverWithDocTimestamps).
-		vd.resolveWeak(time.Time{}, "")
-		vd.applyTo(sr)
-	}()
-	sr.ValidationTime, sr.ValidationTimeSource = v.defaultValidationTime()
-
-	sig, err := readRSASHA1Contents(contents)
-	if err != nil {
-		vd.fail(TotalFailed, FormatFailure, "the adbe.x509.rsa_sha1 signature value is not a DER OCTET STRING: %v", err)
-		return
-	}
-	var parsed []*x509.Certificate
-	for i, der := range certs {
-		if i == cmsMaxCerts {
-			break
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			if i == 0 {
-				vd.fail(Indeterminate, NoSigningCertificateFound, "the signer's certificate (first /Cert entry) cannot be read: %v", err)
-				return
-			}
-			vd.warn("certificate %d of /Cert cannot be read: %v", i+1, err)
-			continue
-		}
-		parsed = append(parsed, c)
-	}
-	if len(certs) == 0 || len(parsed) == 0 {
-		vd.fail(Indeterminate, NoSigningCertificateFound, "the adbe.x509.rsa_sha1 signature carries no signer certificate (/Cert)")
-		return
-	}
-	signer := parsed[0]
-	ci := certInfo(signer)
-	sr.Signer = &ci
-	pub, ok := signer.PublicKey.(*rsa.PublicKey)
-	if !ok {
-		vd.fail(TotalFailed, SigCryptoFailure, "adbe.x509.rsa_sha1 needs an RSA key, but the signer's certificate holds a %s key", keyTypeName(signer.PublicKey))
-		return
-	}
-	h := crypto.SHA1
-	if dh, ok := rsaDigestInfoHash(pub, sig); ok {
-		h = dh
-	}
-	sr.DigestAlgorithm = hashName(h)
-	sr.SignatureAlgorithm = cmsSigAlg{kind: sigRSAPKCS1}.name(h)
-	if isMD5(h) {
-		vd.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the signature digests with %s, %s since %s; sohoa does not check MD5 signatures at all", hashName(h), tooWeak, fmtDate(md5Sunset))
-		return
-	}
-	if !h.Available() {
-		vd.fail(Indeterminate, CryptoConstraintsFailure, "the signature digests with %s, which sohoa cannot compute", hashName(h))
-		return
-	}
-	sum, err := content.digest(h)
-	if err != nil {
-		vd.fail(Indeterminate, SignedDataNotFound, "cannot read the signed bytes: %v", err)
-		return
-	}
-	if err := rsaVerifyPKCS1v15(pub, h, sum, sig); err != nil {
-		if rec, ok := rsaRecoveredDigest(pub, sig); ok && len(rec) == len(sum) {
-			vd.fail(TotalFailed, HashFailure, "the document was changed after signing: the signed %s digest does not match the signed bytes", hashName(h))
-		} else {
-			vd.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the key of %s", certName(signer))
-		}
-	} else {
-		sr.DigestMatches, sr.SignatureValid = true, true
-	}
-	if sunset, weak := v.policy.hashWeak(h); weak {
-		vd.weakAlg("the signature digests with "+hashName(h), sunset)
-	}
-	if desc, sunset, weak := v.policy.keyWeak(pub); weak {
-		vd.weakAlg("the signature was made with "+desc, sunset)
-	}
-
-	valTime, _ := v.defaultValidationTime()
-	store := &revStore{}
-	store.add("dss", "crl", ev.CRLs...)
-	store.add("dss", "ocsp", ev.OCSPs...)
-	pc := &pathCheck{
-		leaf:    signer,
-		pool:    cmsCertPool(parsed, ev.Certs),
-		at:      valTime,
-		claimed: sr.ClaimedSigningTime,
-		who:     "signer's certificate",
-		store:   store,
-		online:  !vd.failed(),
-	}
-	v.checkPath(ctx, vd, pc)
-	for _, c := range pc.chain {
-		sr.Chain = append(sr.Chain, certInfo(c))
-	}
-	sr.ChainTrusted = pc.trusted
-	sr.Revocation = pc.revocation
-}
-
-// readRSASHA1Contents reads the OCTET STRING of an adbe.x509.rsa_sha1
-// /Contents, allowing the zero padding after it.
-func readRSASHA1Contents(b []byte) ([]byte, error) {
-	if len(b) == 0 || zerosOnly(b) {
-		return nil, errors.New("it is empty")
-	}
-	hdr, constructed, length, _, err := berHeader(b)
-	if err != nil {
-		return nil, err
-	}
-	if constructed || b[0] != 0x04 || length < 0 {
-		return nil, errors.New("not an OCTET STRING")
-	}
-	if !zerosOnly(b[hdr+length:]) {
-		return nil, fmt.Errorf("%d bytes of other data follow it", len(b)-hdr-length)
-	}
-	if length == 0 {
-		return nil, errors.New("it is empty")
-	}
-	return b[hdr : hdr+length], nil
-}
-
-// rsaRecoveredDigest undoes PKCS#1 v1.5 padding with the public key
-// (a public operation) and returns the DigestInfo's digest.
-func rsaRecoveredDigest(pub *rsa.PublicKey, sig []byte) ([]byte, bool) {
-	_, d, ok := rsaDigestInfo(pub, sig)
-	return d, ok
-}
-
-// rsaDigestInfoHash returns the hash named in the signature's DigestInfo.
-func rsaDigestInfoHash(pub *rsa.PublicKey, sig []byte) (crypto.Hash, bool) {
-	h, _, ok := rsaDigestInfo(pub, sig)
-	return h, ok
-}
-
-func rsaDigestInfo(pub *rsa.PublicKey, sig []byte) (crypto.Hash, []byte, bool) {
-	k := (pub.N.BitLen() + 7) / 8
-	if len(sig) != k || pub.E <= 1 {
-		return 0, nil, false
-	}
-	s := new(big.Int).SetBytes(sig)
-	if s.Cmp(pub.N) >= 0 {
-		return 0, nil, false
-	}
-	m := new(big.Int).Exp(s, big.NewInt(int64(pub.E)), pub.N).FillBytes(make([]byte, k))
-	if len(m) < 11 || m[0] != 0 || m[1] != 1 {
-		return 0, nil, false
-	}
-	i := 2
-	for i < len(m) && m[i] == 0xff {
-		i++
-	}
-	if i < 10 || i >= len(m) || m[i] != 0 {
-		return 0, nil, false
-	}
-	di := cryptobyte.String(m[i+1:])
-	var seq cryptobyte.String
-	var digest []byte
-	if !di.ReadASN1(&seq, cbasn1.SEQUENCE) || !di.Empty() {
-		return 0, nil, false
-	}
-	a, err := readAlgID(&seq)
-	if err != nil || !seq.ReadASN1Bytes(&digest, cbasn1.OCTET_STRING) || !seq.Empty() {
-		return 0, nil, false
-	}
-	h, _, ok := digestHash(a.oid)
-	if !ok {
-		return 0, nil, false
-	}
-	return h, digest, true
-}
-
-// Why the CMS is parsed here and not by digitorus/pkcs7: pkcs7 cannot read
-// a SignerInfo that names its signer by subjectKeyIdentifier (CMS version
-// 3), it re-encodes the signed attributes through encoding/asn1, which
-// sorts the SET OF, so a signature over attributes in the order the
-// signer sent them fails, it does not expose the raw signed attributes,
-// the RSASSA-PSS parameters or the unsigned attributes, and its BER
-// converter recurses without a depth limit. The SignedData structure is
-// small; it is read here with cryptobyte after a bounded BER-to-DER pass.
-// digitorus/pkcs7 and digitorus/timestamp build the test fixtures.
-
-// Bounds on hostile input. The CMS size itself is bounded by the caller
-// (a PDF's /Contents string); these keep the work linear in it.
+// Bounds on hostile input beside the parser's (cms.MaxCerts...).
 const (
-	cmsMaxDepth   = 64 // nesting of ASN.1 elements
-	cmsMaxCerts   = 64 // certificates in one SignedData
-	cmsMaxSigners = 16
-	cmsMaxRevInfo = 64 // CRLs or OCSP responses in one SignedData or attribute
-	cmsMaxTokens  = 4  // signature timestamp tokens looked at
-	evMaxCerts    = 512
+	cmsMaxTokens = 4 // signature timestamp tokens looked at
+	evMaxCerts   = 512
 )
 
 var (
@@ -1219,556 +304,21 @@ var (
 	oidRIOCSPResponse          = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 16, 2}
 )
 
-// berToDER returns the first BER element of b re-encoded with definite,
-// minimal lengths, and how many bytes of b it occupied. DER input comes
-// back unchanged (and uncopied). Nesting deeper than cmsMaxDepth is an
-// error, which also protects every later parser from deep recursion.
-func berToDER(b []byte) ([]byte, int, error) {
-	n, needs, err := berWalk(b, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	if !needs {
-		return b[:n], n, nil
-	}
-	var out bytes.Buffer
-	if _, err := berCopy(b[:n], 0, &out); err != nil {
-		return nil, 0, err
-	}
-	return out.Bytes(), n, nil
-}
-
-// berHeader reads a tag and length. length is -1 for the indefinite form.
-// minimal reports whether the length used DER's minimal encoding.
-func berHeader(b []byte) (hdr int, constructed bool, length int, minimal bool, err error) {
-	if len(b) < 2 {
-		return 0, false, 0, false, errors.New("truncated ASN.1 element")
-	}
-	constructed = b[0]&0x20 != 0
-	i := 1
-	if b[0]&0x1f == 0x1f {
-		for {
-			if i >= len(b) || i > 5 {
-				return 0, false, 0, false, errors.New("bad ASN.1 tag")
-			}
-			c := b[i]
-			i++
-			if c&0x80 == 0 {
-				break
-			}
-		}
-	}
-	if i >= len(b) {
-		return 0, false, 0, false, errors.New("truncated ASN.1 element")
-	}
-	l := b[i]
-	i++
-	switch {
-	case l < 0x80:
-		if int(l) > len(b)-i {
-			return 0, false, 0, false, fmt.Errorf("ASN.1 length %d exceeds the %d bytes available", l, len(b)-i)
-		}
-		return i, constructed, int(l), true, nil
-	case l == 0x80:
-		if !constructed {
-			return 0, false, 0, false, errors.New("indefinite length on a primitive ASN.1 element")
-		}
-		return i, constructed, -1, false, nil
-	case l == 0xff:
-		return 0, false, 0, false, errors.New("bad ASN.1 length")
-	}
-	nb := int(l & 0x7f)
-	if nb > 4 {
-		return 0, false, 0, false, errors.New("ASN.1 length too large")
-	}
-	if i+nb > len(b) {
-		return 0, false, 0, false, errors.New("truncated ASN.1 length")
-	}
-	length = 0
-	for _, c := range b[i : i+nb] {
-		length = length<<8 | int(c)
-	}
-	i += nb
-	if length < 0 || length > len(b)-i {
-		return 0, false, 0, false, fmt.Errorf("ASN.1 length %d exceeds the %d bytes available", length, len(b)-i)
-	}
-	minimal = length >= 0x80 && b[i-nb] != 0
-	return i, constructed, length, minimal, nil
-}
-
-// berWalk validates the element at the start of b and returns its size
-// and whether it uses any non-DER length encoding.
-func berWalk(b []byte, depth int) (int, bool, error) {
-	if depth > cmsMaxDepth {
-		return 0, false, errors.New("ASN.1 nesting too deep")
-	}
-	hdr, constructed, length, minimal, err := berHeader(b)
-	if err != nil {
-		return 0, false, err
-	}
-	needs := !minimal
-	if length >= 0 && length > len(b)-hdr {
-		return 0, false, errors.New("truncated ASN.1 element")
-	}
-	if !constructed {
-		return hdr + length, needs, nil
-	}
-	pos := hdr
-	if length >= 0 {
-		end := hdr + length
-		for pos < end {
-			n, nd, err := berWalk(b[pos:end], depth+1)
-			if err != nil {
-				return 0, false, err
-			}
-			needs = needs || nd
-			pos += n
-		}
-		return end, needs, nil
-	}
-	for {
-		if len(b)-pos < 2 {
-			return 0, false, errors.New("unterminated indefinite-length ASN.1 element")
-		}
-		if b[pos] == 0 && b[pos+1] == 0 {
-			return pos + 2, true, nil
-		}
-		n, _, err := berWalk(b[pos:], depth+1)
-		if err != nil {
-			return 0, false, err
-		}
-		pos += n
-	}
-}
-
-// berCopy writes the element at the start of b (already validated by
-// berWalk) to out with definite minimal lengths.
-func berCopy(b []byte, depth int, out *bytes.Buffer) (int, error) {
-	if depth > cmsMaxDepth {
-		return 0, errors.New("ASN.1 nesting too deep")
-	}
-	hdr, constructed, length, _, err := berHeader(b)
-	if err != nil {
-		return 0, err
-	}
-	tagLen := 1
-	if b[0]&0x1f == 0x1f {
-		for tagLen < hdr && b[tagLen]&0x80 != 0 {
-			tagLen++
-		}
-		tagLen++
-	}
-	if !constructed {
-		out.Write(b[:tagLen])
-		writeDERLength(out, length)
-		out.Write(b[hdr : hdr+length])
-		return hdr + length, nil
-	}
-	var inner bytes.Buffer
-	pos := hdr
-	if length >= 0 {
-		end := hdr + length
-		for pos < end {
-			n, err := berCopy(b[pos:end], depth+1, &inner)
-			if err != nil {
-				return 0, err
-			}
-			pos += n
-		}
-	} else {
-		for {
-			if len(b)-pos < 2 {
-				return 0, errors.New("unterminated indefinite-length ASN.1 element")
-			}
-			if b[pos] == 0 && b[pos+1] == 0 {
-				pos += 2
-				break
-			}
-			n, err := berCopy(b[pos:], depth+1, &inner)
-			if err != nil {
-				return 0, err
-			}
-			pos += n
-		}
-	}
-	out.Write(b[:tagLen])
-	writeDERLength(out, inner.Len())
-	out.Write(inner.Bytes())
-	return pos, nil
-}
-
-func writeDERLength(out *bytes.Buffer, n int) {
-	if n < 0x80 {
-		out.WriteByte(byte(n))
-		return
-	}
-	var tmp [8]byte
-	i := len(tmp)
-	for v := n; v > 0; v >>= 8 {
-		i--
-		tmp[i] = byte(v)
-	}
-	out.WriteByte(0x80 | byte(len(tmp)-i))
-	out.Write(tmp[i:])
-}
-
-// cmsAlgID is an AlgorithmIdentifier.
-type cmsAlgID struct {
-	oid    asn1.ObjectIdentifier
-	params []byte // full DER of the parameters; nil when absent
-}
-
-// sameAs compares two AlgorithmIdentifiers, treating absent and NULL
-// parameters as equal (RFC 5754 allows both for SHA-2).
-func (a cmsAlgID) sameAs(b cmsAlgID) bool {
-	if !a.oid.Equal(b.oid) {
-		return false
-	}
-	null := []byte{0x05, 0x00}
-	pa, pb := a.params, b.params
-	if bytes.Equal(pa, null) {
-		pa = nil
-	}
-	if bytes.Equal(pb, null) {
-		pb = nil
-	}
-	return bytes.Equal(pa, pb)
-}
-
-func readAlgID(s *cryptobyte.String) (cmsAlgID, error) {
-	var seq cryptobyte.String
-	var a cmsAlgID
-	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1ObjectIdentifier(&a.oid) {
-		return a, errors.New("bad AlgorithmIdentifier")
-	}
-	if !seq.Empty() {
-		var p cryptobyte.String
-		var tag cbasn1.Tag
-		if !seq.ReadAnyASN1Element(&p, &tag) || !seq.Empty() {
-			return a, errors.New("bad AlgorithmIdentifier parameters")
-		}
-		a.params = p
-	}
-	return a, nil
-}
-
-// cmsAttr is one attribute: its type and the full DER of each value.
-type cmsAttr struct {
-	oid    asn1.ObjectIdentifier
-	values [][]byte
-}
-
-// cmsSignerInfo is a parsed SignerInfo (RFC 5652 section 5.3).
-type cmsSignerInfo struct {
-	version int
-	// sid: issuerAndSerialNumber or subjectKeyIdentifier.
-	issuer []byte // full DER of the issuer Name
-	serial *big.Int
-	ski    []byte
-
-	digestAlg cmsAlgID
-	// signedAttrsDER is the DER SET OF the signed attributes exactly as
-	// the signer sent them (the [0] tag replaced by SET): the bytes the
-	// signature covers. Nil when there are no signed attributes.
-	signedAttrsDER []byte
-	signedAttrs    []cmsAttr
-	sigAlg         cmsAlgID
-	signature      []byte
-	unsignedAttrs  []cmsAttr
-}
-
-func (si *cmsSignerInfo) attr(oid asn1.ObjectIdentifier, signed bool) *cmsAttr {
-	list := si.unsignedAttrs
-	if signed {
-		list = si.signedAttrs
-	}
-	for i := range list {
-		if list[i].oid.Equal(oid) {
-			return &list[i]
-		}
-	}
-	return nil
+// parseCMS reads a CMS SignedData (see verify/internal/cms) with sohoa's
+// certificate parser.
+func parseCMS(der []byte) (*cms.SignedData, error) {
+	return cms.Parse(der, parseCertAny)
 }
 
 // sidString describes the signer identifier for messages.
-func (si *cmsSignerInfo) sidString() string {
-	if si.ski != nil {
-		return fmt.Sprintf("subject key identifier %X", si.ski)
+func sidString(si *cms.SignerInfo) string {
+	if si.SKI != nil {
+		return fmt.Sprintf("subject key identifier %X", si.SKI)
 	}
-	return fmt.Sprintf("issuer %q, serial %s", rawNameString(si.issuer), serialHex(si.serial))
-}
-
-// cmsSignedData is the parsed SignedData of a ContentInfo.
-type cmsSignedData struct {
-	eContentType asn1.ObjectIdentifier
-	eContent     []byte
-	hasEContent  bool
-	certs        []*x509.Certificate
-	certErrs     []string
-	crls         [][]byte // from the SignedData crls field
-	ocsps        [][]byte // id-ri-ocsp-response entries of the crls field
-	signers      []cmsSignerInfo
-	// trailing counts the bytes after the DER structure up to the last
-	// non-zero one (0 when only zero padding follows).
-	trailing int
+	return fmt.Sprintf("issuer %q, serial %s", rawNameString(si.Issuer), serialHex(si.Serial))
 }
 
 // trailingWarning is the report line for bytes after the CMS structure.
-func (sd *cmsSignedData) trailingWarning(what string) string {
-	return fmt.Sprintf("%d bytes that are not zero padding follow the %s's CMS structure inside the signature value; they were ignored (they are outside the signed bytes and cannot change what was signed)", sd.trailing, what)
-}
-
-// parseCMS reads a ContentInfo holding SignedData: the first complete
-// BER element of der. What follows it is counted in trailing.
-func parseCMS(der []byte) (*cmsSignedData, error) {
-	if len(der) == 0 {
-		return nil, errors.New("it is empty")
-	}
-	if zerosOnly(der) {
-		return nil, errors.New("it holds only zero bytes (an unsigned or emptied field)")
-	}
-	norm, n, err := berToDER(der)
-	if err != nil {
-		return nil, err
-	}
-	// Signers zero-pad a PDF's /Contents; some leave other bytes after the
-	// SignedData. They lie outside the signed byte range and outside the
-	// CMS, so they cannot change what was signed: the first complete
-	// element is read and the rest only reported.
-	var trailing int
-	if !zerosOnly(der[n:]) {
-		trailing = len(bytes.TrimRight(der[n:], "\x00"))
-	}
-	s := cryptobyte.String(norm)
-	var ci, content cryptobyte.String
-	var ct asn1.ObjectIdentifier
-	if !s.ReadASN1(&ci, cbasn1.SEQUENCE) || !ci.ReadASN1ObjectIdentifier(&ct) {
-		return nil, errors.New("it is not a CMS ContentInfo")
-	}
-	if !ct.Equal(oidSignedData) {
-		return nil, fmt.Errorf("its content type is %s, not SignedData", ct)
-	}
-	var sdSeq cryptobyte.String
-	if !ci.ReadASN1(&content, cbasn1.Tag(0).Constructed().ContextSpecific()) || !ci.Empty() ||
-		!content.ReadASN1(&sdSeq, cbasn1.SEQUENCE) || !content.Empty() {
-		return nil, errors.New("malformed ContentInfo")
-	}
-	sd := &cmsSignedData{trailing: trailing}
-	var version int64
-	var digestAlgs, eci cryptobyte.String
-	if !sdSeq.ReadASN1Int64WithTag(&version, cbasn1.INTEGER) ||
-		!sdSeq.ReadASN1(&digestAlgs, cbasn1.SET) ||
-		!sdSeq.ReadASN1(&eci, cbasn1.SEQUENCE) ||
-		!eci.ReadASN1ObjectIdentifier(&sd.eContentType) {
-		return nil, errors.New("malformed SignedData")
-	}
-	for !digestAlgs.Empty() {
-		if _, err := readAlgID(&digestAlgs); err != nil {
-			return nil, fmt.Errorf("malformed SignedData digestAlgorithms: %w", err)
-		}
-	}
-	if !eci.Empty() {
-		var ec cryptobyte.String
-		if !eci.ReadASN1(&ec, cbasn1.Tag(0).Constructed().ContextSpecific()) || !eci.Empty() {
-			return nil, errors.New("malformed encapsulated content")
-		}
-		oct, err := readOctets(&ec)
-		if err != nil || !ec.Empty() {
-			return nil, errors.New("malformed encapsulated content")
-		}
-		sd.eContent, sd.hasEContent = oct, true
-	}
-	var certs, crls cryptobyte.String
-	var hasCerts, hasCRLs bool
-	if !sdSeq.ReadOptionalASN1(&certs, &hasCerts, cbasn1.Tag(0).Constructed().ContextSpecific()) ||
-		!sdSeq.ReadOptionalASN1(&crls, &hasCRLs, cbasn1.Tag(1).Constructed().ContextSpecific()) {
-		return nil, errors.New("malformed SignedData certificates or CRLs")
-	}
-	count := 0
-	for !certs.Empty() {
-		var el cryptobyte.String
-		var tag cbasn1.Tag
-		if !certs.ReadAnyASN1Element(&el, &tag) {
-			return nil, errors.New("malformed SignedData certificates")
-		}
-		if count++; count > cmsMaxCerts {
-			return nil, fmt.Errorf("it holds more than %d certificates", cmsMaxCerts)
-		}
-		if tag != cbasn1.SEQUENCE {
-			continue // attribute certificates and other formats are not used here
-		}
-		c, err := parseCertAny(el)
-		if err != nil {
-			sd.certErrs = append(sd.certErrs, fmt.Sprintf("certificate %d in the signature cannot be read: %v", count, err))
-			continue
-		}
-		sd.certs = append(sd.certs, c)
-	}
-	count = 0
-	for !crls.Empty() {
-		var el cryptobyte.String
-		var tag cbasn1.Tag
-		if !crls.ReadAnyASN1Element(&el, &tag) {
-			return nil, errors.New("malformed SignedData CRLs")
-		}
-		if count++; count > cmsMaxRevInfo {
-			return nil, fmt.Errorf("it holds more than %d revocation entries", cmsMaxRevInfo)
-		}
-		switch tag {
-		case cbasn1.SEQUENCE:
-			sd.crls = append(sd.crls, el)
-		case cbasn1.Tag(1).Constructed().ContextSpecific():
-			// OtherRevocationInfoFormat { otherRevInfoFormat, otherRevInfo }
-			var inner cryptobyte.String
-			var format asn1.ObjectIdentifier
-			var info cryptobyte.String
-			var itag cbasn1.Tag
-			if el.ReadASN1(&inner, tag) && inner.ReadASN1ObjectIdentifier(&format) &&
-				inner.ReadAnyASN1Element(&info, &itag) && format.Equal(oidRIOCSPResponse) {
-				sd.ocsps = append(sd.ocsps, info)
-			}
-		}
-	}
-	var sis cryptobyte.String
-	if !sdSeq.ReadASN1(&sis, cbasn1.SET) || !sdSeq.Empty() {
-		return nil, errors.New("malformed SignedData signerInfos")
-	}
-	for !sis.Empty() {
-		if len(sd.signers) >= cmsMaxSigners {
-			return nil, fmt.Errorf("it holds more than %d signers", cmsMaxSigners)
-		}
-		si, err := parseSignerInfo(&sis)
-		if err != nil {
-			return nil, fmt.Errorf("SignerInfo %d: %w", len(sd.signers)+1, err)
-		}
-		sd.signers = append(sd.signers, si)
-	}
-	return sd, nil
-}
-
-func parseSignerInfo(s *cryptobyte.String) (cmsSignerInfo, error) {
-	var si cmsSignerInfo
-	var seq cryptobyte.String
-	var version int64
-	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1Int64WithTag(&version, cbasn1.INTEGER) {
-		return si, errors.New("malformed SignerInfo")
-	}
-	si.version = int(version)
-	switch {
-	case seq.PeekASN1Tag(cbasn1.SEQUENCE):
-		var ias, name cryptobyte.String
-		si.serial = new(big.Int)
-		if !seq.ReadASN1(&ias, cbasn1.SEQUENCE) || !ias.ReadASN1Element(&name, cbasn1.SEQUENCE) ||
-			!ias.ReadASN1Integer(si.serial) || !ias.Empty() {
-			return si, errors.New("malformed issuerAndSerialNumber")
-		}
-		si.issuer = name
-	case seq.PeekASN1Tag(cbasn1.Tag(0).ContextSpecific()):
-		var ski cryptobyte.String
-		if !seq.ReadASN1(&ski, cbasn1.Tag(0).ContextSpecific()) || len(ski) == 0 {
-			return si, errors.New("malformed subjectKeyIdentifier")
-		}
-		si.ski = ski
-	default:
-		return si, errors.New("unknown signer identifier")
-	}
-	var err error
-	if si.digestAlg, err = readAlgID(&seq); err != nil {
-		return si, fmt.Errorf("digestAlgorithm: %w", err)
-	}
-	if seq.PeekASN1Tag(cbasn1.Tag(0).Constructed().ContextSpecific()) {
-		var full cryptobyte.String
-		if !seq.ReadASN1Element(&full, cbasn1.Tag(0).Constructed().ContextSpecific()) {
-			return si, errors.New("malformed signed attributes")
-		}
-		der := bytes.Clone(full)
-		der[0] = 0x31 // the signature covers the explicit SET OF encoding
-		si.signedAttrsDER = der
-		if si.signedAttrs, err = parseAttrs(der); err != nil {
-			return si, fmt.Errorf("signed attributes: %w", err)
-		}
-	}
-	if si.sigAlg, err = readAlgID(&seq); err != nil {
-		return si, fmt.Errorf("signatureAlgorithm: %w", err)
-	}
-	if si.signature, err = readOctets(&seq); err != nil {
-		return si, fmt.Errorf("signature value: %w", err)
-	}
-	if seq.PeekASN1Tag(cbasn1.Tag(1).Constructed().ContextSpecific()) {
-		var full cryptobyte.String
-		if !seq.ReadASN1Element(&full, cbasn1.Tag(1).Constructed().ContextSpecific()) {
-			return si, errors.New("malformed unsigned attributes")
-		}
-		der := bytes.Clone(full)
-		der[0] = 0x31
-		if si.unsignedAttrs, err = parseAttrs(der); err != nil {
-			return si, fmt.Errorf("unsigned attributes: %w", err)
-		}
-	}
-	if !seq.Empty() {
-		return si, errors.New("trailing data in SignerInfo")
-	}
-	return si, nil
-}
-
-// parseAttrs reads a DER SET OF Attribute.
-func parseAttrs(der []byte) ([]cmsAttr, error) {
-	s := cryptobyte.String(der)
-	var set cryptobyte.String
-	if !s.ReadASN1(&set, cbasn1.SET) || !s.Empty() {
-		return nil, errors.New("not a SET")
-	}
-	var out []cmsAttr
-	for !set.Empty() {
-		var a cmsAttr
-		var seq, vals cryptobyte.String
-		if !set.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1ObjectIdentifier(&a.oid) ||
-			!seq.ReadASN1(&vals, cbasn1.SET) || !seq.Empty() {
-			return nil, errors.New("malformed attribute")
-		}
-		for !vals.Empty() {
-			var v cryptobyte.String
-			var tag cbasn1.Tag
-			if !vals.ReadAnyASN1Element(&v, &tag) {
-				return nil, fmt.Errorf("malformed value of attribute %s", a.oid)
-			}
-			a.values = append(a.values, v)
-		}
-		out = append(out, a)
-	}
-	return out, nil
-}
-
-// readOctets reads an OCTET STRING, primitive or (BER) constructed of
-// primitive segments.
-func readOctets(s *cryptobyte.String) ([]byte, error) {
-	if s.PeekASN1Tag(cbasn1.OCTET_STRING) {
-		var o cryptobyte.String
-		if !s.ReadASN1(&o, cbasn1.OCTET_STRING) {
-			return nil, errors.New("malformed OCTET STRING")
-		}
-		return o, nil
-	}
-	var c cryptobyte.String
-	if !s.ReadASN1(&c, cbasn1.OCTET_STRING.Constructed()) {
-		return nil, errors.New("expected an OCTET STRING")
-	}
-	var out []byte
-	for !c.Empty() {
-		var seg cryptobyte.String
-		if !c.ReadASN1(&seg, cbasn1.OCTET_STRING) {
-			return nil, errors.New("malformed constructed OCTET STRING")
-		}
-		out = append(out, seg...)
-	}
-	return out, nil
-}
-
-func zerosOnly(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
+func trailingWarning(sd *cms.SignedData, what string) string {
+	return fmt.Sprintf("%d bytes that are not zero padding follow the %s's CMS structure inside the signature value; they were ignored (they are outside the signed bytes and cannot change what was signed)", sd.Trailing, what)
 }

@@ -109,7 +109,7 @@ func pkcs7Sign(t testing.TB, signer *testpki.Cert, data []byte, digest asn1.Obje
 	return der
 }
 
-// cmsAttr for the builder.
+// cms.Attr for the builder.
 type tAttr struct {
 	oid    asn1.ObjectIdentifier
 	values [][]byte

@@ -9,23 +9,24 @@ import (
 )
 
 // VerifyDetached verifies a detached CMS signature (a .p7s file, DER or
-// PEM) over the size bytes of content. It returns an error wrapping
-// ErrUnreadable when sig is not a CMS SignedData at all.
+// PEM) over the size bytes of content. A sig that is not a CMS SignedData
+// at all is the verdict TOTAL_FAILED/FORMAT_FAILURE with Report.Error (see
+// Unreadable).
 func (v *Verifier) VerifyDetached(ctx context.Context, sig []byte, content io.ReaderAt, size int64) (rep *Report, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			v.log.Error("panic while verifying a detached signature", "panic", p, "stack", string(debug.Stack()))
-			rep, err = nil, fmt.Errorf("%w: internal error while reading the signature: %v", ErrUnreadable, p)
+			rep, err = v.UnreadableReport("cms", size, fmt.Sprintf("internal error while reading the signature: %v", p)), nil
 		}
 	}()
 	if b, _ := pem.Decode(sig); b != nil {
 		sig = b.Bytes
 	}
 	if len(sig) > maxContentsBytes*16 {
-		return nil, fmt.Errorf("%w: signature file is %d bytes, over the %d-byte bound", ErrUnreadable, len(sig), maxContentsBytes*16)
+		return v.UnreadableReport("cms", size, fmt.Sprintf("signature file is %d bytes, over the %d-byte bound", len(sig), maxContentsBytes*16)), nil
 	}
 	if _, err := parseCMS(sig); err != nil {
-		return nil, fmt.Errorf("%w: not a CMS signature: %w", ErrUnreadable, err)
+		return v.UnreadableReport("cms", size, "not a CMS signature: "+err.Error()), nil
 	}
 	rep = v.newReport("cms", size)
 	sr := SignatureReport{Kind: KindDetached, Indication: TotalPassed, revision: -1}
@@ -54,8 +55,8 @@ func CheckDetachedSignature(sig []byte) error {
 	if err != nil {
 		return fmt.Errorf("not a CMS signature: %w", err)
 	}
-	if sd.hasEContent {
-		return fmt.Errorf("a CMS signature that holds the signed content itself (%d bytes), not a detached one", len(sd.eContent))
+	if sd.HasEContent {
+		return fmt.Errorf("a CMS signature that holds the signed content itself (%d bytes), not a detached one", len(sd.EContent))
 	}
 	return nil
 }

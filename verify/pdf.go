@@ -3,18 +3,15 @@ package verify
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
 	"strings"
 
+	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/internal/pdfraw"
+	"github.com/sohoa/sohoa/verify/internal/changes"
 )
-
-// ErrUnreadable wraps every error that means the input could not be read
-// as a PDF or CMS at all (the CLI's exit code 3).
-var ErrUnreadable = errors.New("unreadable input")
 
 // Bounds on what one PDF may make the verifier do; a file beyond them gets
 // a verdict naming the bound, never unbounded work.
@@ -29,10 +26,12 @@ const (
 	maxTrailingEOLBytes = 1024     // whitespace tolerated after a revision's %%EOF
 )
 
-// Verify verifies every signature of the PDF read from r. It returns an
-// error wrapping ErrUnreadable when r is not a readable PDF (not a PDF,
-// truncated beyond use, or password-protected without any signature sohoa
-// can find); every other problem becomes a verdict in the Report.
+// Verify verifies every signature of the PDF read from r. A file that is
+// not a readable PDF (not a PDF, truncated beyond use, or
+// password-protected without any signature sohoa can find) is a verdict
+// too: TOTAL_FAILED/FORMAT_FAILURE with Report.Error and the reason
+// file.unreadable (see Unreadable). Errors are left for what says nothing
+// about the file: the context ending, or reading r failing.
 //
 // Encrypted files the empty password opens (owner-password "permissions
 // only" protection) are verified like any other. In a file that needs a
@@ -47,7 +46,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	defer func() {
 		if p := recover(); p != nil {
 			v.log.Error("panic while verifying", "panic", p, "stack", string(debug.Stack()))
-			rep, err = nil, fmt.Errorf("%w: internal error while reading the file: %v", ErrUnreadable, p)
+			rep, err = v.UnreadableReport("pdf", size, fmt.Sprintf("internal error while reading the file: %v", p)), nil
 		}
 	}()
 	if mr, done := readSmall(r, size); mr != nil {
@@ -56,7 +55,10 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	}
 	f, err := pdfraw.Open(r, size, pdfraw.Limits{})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+		if !formatError(err) {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+		return v.UnreadableReport("pdf", size, err.Error()), nil
 	}
 	rep = v.newReport("pdf", size)
 	rep.Revisions = len(f.Sections())
@@ -92,7 +94,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *
 	}
 	if locked && len(rep.Signatures) == 0 {
 		if !hasSignatureDictionary(f) {
-			return nil, fmt.Errorf("%w: the file is encrypted and %s; it has no signature sohoa can find", ErrUnreadable, lockedReason(enc))
+			return v.UnreadableReport("pdf", size, fmt.Sprintf("the file is encrypted and %s; it has no signature sohoa can find", lockedReason(enc))), nil
 		}
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the file is encrypted and %s: it holds a signature whose field cannot be read", lockedReason(enc)))
 	}
@@ -501,7 +503,7 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, f *pdfraw.File, fld *
 
 // checkChanges compares the signed revision with every later one.
 func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, fld *sigField, signedRev int) {
-	perms, err := readMDPPermissions(f, signedRev)
+	perms, err := changes.ReadPermissions(f, signedRev)
 	if err != nil {
 		sr.degrade(TotalFailed, FormatFailure, "cannot read the signature's modification permissions: "+err.Error(), true)
 		return
@@ -512,7 +514,7 @@ func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, fld *sigFie
 	if sr.Kind == KindUsageRights {
 		perms = usageRightsPermissions(f, fld.sig, perms)
 	}
-	ch, err := analyzeChanges(f, signedRev, perms)
+	ch, err := changes.Analyze(f, signedRev, perms)
 	if err != nil {
 		sr.degrade(TotalFailed, DisallowedChanges, "changes after signing could not be analysed: "+err.Error(), true)
 		return
@@ -529,8 +531,9 @@ func (v *Verifier) checkChanges(f *pdfraw.File, sr *SignatureReport, fld *sigFie
 			}
 			for j := signedRev + 1; j < len(f.Sections()); j++ {
 				if _, ok := f.Sections()[j].Entries[num]; ok {
-					ch.Disallowed = append(ch.Disallowed, ObjectChange{Object: fmt.Sprintf("%d %d", num, gen), Revision: j, Kind: "unknown",
-						Reason: fmt.Sprintf("repeats /%s with different values (%s): readers disagree on which one counts", d.Key, d.Where)})
+					reason := fmt.Sprintf("repeats /%s with different values (%s): readers disagree on which one counts", d.Key, d.Where)
+					ch.Disallowed = append(ch.Disallowed, ObjectChange{Object: fmt.Sprintf("%d %d", num, gen), Revision: j, Kind: "unknown", Reason: reason,
+						Reasons: []sohoa.Reason{sohoa.NewReason(changes.CodeDisallowed, "detail", reason, "object", fmt.Sprint(num), "revision", fmt.Sprint(j+1))}})
 					break
 				}
 			}
@@ -602,7 +605,7 @@ func certStrings(f *pdfraw.File, o pdfraw.Object) [][]byte {
 // Adobe grants Reader users the features its /TransformParams list, and
 // using them (filling the form, commenting, signing) keeps that signature
 // valid by design. A certification signature's stricter DocMDP stays.
-func usageRightsPermissions(f *pdfraw.File, sig pdfraw.Dict, perms mdpPermissions) mdpPermissions {
+func usageRightsPermissions(f *pdfraw.File, sig pdfraw.Dict, perms changes.Permissions) changes.Permissions {
 	if perms.DocMDP != 0 {
 		return perms
 	}

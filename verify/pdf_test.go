@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/sha1"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -335,11 +336,40 @@ func TestPDFUnsignedAndUnreadable(t *testing.T) {
 		"truncated": base(t, testpdf.BaseOptions{})[:200],
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := b.v.Verify(context.Background(), bytes.NewReader(data), int64(len(data)))
-			require.ErrorIs(t, err, ErrUnreadable)
+			rep, err := b.v.Verify(context.Background(), bytes.NewReader(data), int64(len(data)))
+			require.NoError(t, err, "an unreadable file is a verdict")
+			requireUnreadable(t, rep, "pdf")
 		})
 	}
 }
+
+// requireUnreadable checks the verdict on a file that is not a readable
+// PDF or CMS: TOTAL_FAILED/FORMAT_FAILURE, the detail in Error and in the
+// reason file.unreadable.
+func requireUnreadable(t *testing.T, rep *Report, format string) {
+	t.Helper()
+	require.NotNil(t, rep)
+	require.Equal(t, TotalFailed, rep.Indication)
+	require.Equal(t, FormatFailure, rep.SubIndication)
+	require.Equal(t, format, rep.Format)
+	require.NotEmpty(t, rep.Error)
+	require.True(t, rep.Unreadable())
+	require.Equal(t, ReasonUnreadable, rep.Reason.Code)
+	require.Equal(t, rep.Error, rep.Reason.Params["detail"])
+	require.Empty(t, rep.Signatures)
+	require.NotNil(t, rep.Signatures, "the JSON schema keeps the empty list")
+}
+
+// A reader that fails is an error, not a verdict on the file.
+func TestPDFReadFailureIsAnError(t *testing.T) {
+	b := setupPDF(t)
+	_, err := b.v.Verify(context.Background(), failingReader{}, 1<<20)
+	require.Error(t, err)
+}
+
+type failingReader struct{}
+
+func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errors.New("disk on fire") }
 
 func TestPDFXRefStreamDocument(t *testing.T) {
 	b := setupPDF(t)
@@ -364,8 +394,10 @@ func TestDetached(t *testing.T) {
 	require.NoError(t, err)
 	requireSig(t, rep, 0, TotalFailed, HashFailure)
 
-	_, err = b.v.VerifyDetached(context.Background(), []byte("not cms"), bytes.NewReader(content), int64(len(content)))
-	require.ErrorIs(t, err, ErrUnreadable)
+	rep, err = b.v.VerifyDetached(context.Background(), []byte("not cms"), bytes.NewReader(content), int64(len(content)))
+	require.NoError(t, err)
+	requireUnreadable(t, rep, "cms")
+	require.Contains(t, rep.Error, "not a CMS signature")
 }
 
 func TestPDFSignatureWrappingReportsHiddenBytes(t *testing.T) {
@@ -499,9 +531,10 @@ func TestPDFEncrypted(t *testing.T) {
 	})
 	t.Run("user password, unsigned", func(t *testing.T) {
 		data := read("locked-unsigned.pdf")
-		_, err := b.v.Verify(context.Background(), bytes.NewReader(data), int64(len(data)))
-		require.ErrorIs(t, err, ErrUnreadable)
-		require.ErrorContains(t, err, "needs a user password")
+		rep, err := b.v.Verify(context.Background(), bytes.NewReader(data), int64(len(data)))
+		require.NoError(t, err)
+		requireUnreadable(t, rep, "pdf")
+		require.Contains(t, rep.Error, "needs a user password")
 	})
 	t.Run("encryption added after signing", func(t *testing.T) {
 		signed := testpdf.Sign(t, base(t, testpdf.BaseOptions{}), b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})

@@ -1,6 +1,11 @@
 package verify
 
-import "time"
+import (
+	"time"
+
+	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/verify/internal/changes"
+)
 
 // Indication is the ETSI EN 319 102-1 main status of a validation.
 type Indication string
@@ -66,9 +71,13 @@ const (
 // schema documented in docs/verify-report.md.
 type Report struct {
 	File string `json:"file,omitempty"`
-	// Error is set, and nothing else is meaningful, when the file could not
-	// be read as a PDF or CMS at all.
-	Error         string        `json:"error,omitempty"`
+	// Error is set when the file could not be read as a PDF or CMS at all:
+	// the verdict is then TOTAL_FAILED/FORMAT_FAILURE with the reason
+	// file.unreadable, and nothing else is meaningful.
+	Error string `json:"error,omitempty"`
+	// Reason is the file's reason code when it could not be read
+	// (file.unreadable, param detail).
+	Reason        *sohoa.Reason `json:"reason,omitempty"`
 	Format        string        `json:"format"` // "pdf" or "cms"
 	Size          int64         `json:"size"`
 	Indication    Indication    `json:"indication"`
@@ -215,21 +224,9 @@ type RevocationReport struct {
 	Problems    []string   `json:"problems,omitempty"`
 }
 
-// ChangesReport lists what later revisions changed after a signature.
-type ChangesReport struct {
-	LaterRevisions int `json:"later_revisions"`
-	// Notes say in a line each what the allowed changes did (fields
-	// filled, signatures added, metadata updated), by revision (1 is the
-	// file's first), so an auditor sees them without reading objects.
-	Notes      []string       `json:"notes,omitempty"`
-	Allowed    []ObjectChange `json:"allowed"`
-	Disallowed []ObjectChange `json:"disallowed"`
-}
+// ChangesReport lists what later revisions changed after a signature
+// (see verify/internal/changes).
+type ChangesReport = changes.Report
 
 // ObjectChange is one object added or redefined after signing.
-type ObjectChange struct {
-	Object   string `json:"object"` // "12 0"
-	Revision int    `json:"revision"`
-	Kind     string `json:"kind"` // e.g. "signature", "page", "content_stream", "catalog"
-	Reason   string `json:"reason"`
-}
+type ObjectChange = changes.ObjectChange

@@ -82,16 +82,16 @@ func (v *Verifier) checkTimestampToken(ctx context.Context, token []byte, imprin
 		vd.fail(TotalFailed, FormatFailure, "the %s is not a readable RFC 3161 token: %v", what, err)
 		return out
 	}
-	if len(sd.signers) != 1 {
-		vd.fail(TotalFailed, FormatFailure, "the %s holds %d signers; exactly one is expected", what, len(sd.signers))
+	if len(sd.Signers) != 1 {
+		vd.fail(TotalFailed, FormatFailure, "the %s holds %d signers; exactly one is expected", what, len(sd.Signers))
 		return out
 	}
-	if !sd.eContentType.Equal(oidTSTInfo) || !sd.hasEContent {
-		vd.fail(TotalFailed, FormatFailure, "the %s is not an RFC 3161 timestamp token (its content is of type %s)", what, sd.eContentType)
+	if !sd.EContentType.Equal(oidTSTInfo) || !sd.HasEContent {
+		vd.fail(TotalFailed, FormatFailure, "the %s is not an RFC 3161 timestamp token (its content is of type %s)", what, sd.EContentType)
 		return out
 	}
 	var info tstInfo
-	if rest, err := asn1.Unmarshal(sd.eContent, &info); err != nil || len(rest) > 0 {
+	if rest, err := asn1.Unmarshal(sd.EContent, &info); err != nil || len(rest) > 0 {
 		if err == nil {
 			err = asn1.SyntaxError{Msg: "trailing data"}
 		}
@@ -130,8 +130,8 @@ func (v *Verifier) checkTimestampToken(ctx context.Context, token []byte, imprin
 		vd.weakAlg(fmt.Sprintf("the %s's message imprint uses %s", what, hashName(ih)), sunset)
 	}
 
-	si := &sd.signers[0]
-	tstDER := sd.eContent
+	si := &sd.Signers[0]
+	tstDER := sd.EContent
 	chk := &cmsSignerCheck{
 		what:          what,
 		standard:      "RFC 3161",
@@ -139,13 +139,13 @@ func (v *Verifier) checkTimestampToken(ctx context.Context, token []byte, imprin
 		contentType:   oidTSTInfo,
 		requireAttrs:  true,
 		requireESS:    true,
-		certs:         cmsCertPool(sd.certs, certs),
+		certs:         cmsCertPool(sd.Certs, certs),
 	}
-	for _, e := range sd.certErrs {
+	for _, e := range sd.CertErrs {
 		vd.warn("%s", e)
 	}
-	if sd.trailing > 0 {
-		vd.warn("%s", sd.trailingWarning(what))
+	if sd.Trailing > 0 {
+		vd.warn("%s", trailingWarning(sd, what))
 	}
 	v.verifySignerInfo(vd, sd, si, chk)
 	out.sigName, out.signatureValid = chk.sigName, chk.signatureValid
@@ -170,8 +170,8 @@ func (v *Verifier) checkTimestampToken(ctx context.Context, token []byte, imprin
 	if store == nil {
 		store = &revStore{}
 	}
-	store.add("cms", "crl", sd.crls...)
-	store.add("cms", "ocsp", sd.ocsps...)
+	store.add("cms", "crl", sd.CRLs...)
+	store.add("cms", "ocsp", sd.OCSPs...)
 	pc := &pathCheck{
 		leaf:        signer,
 		pool:        chk.certs,

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -171,7 +170,7 @@ func verifyPDFFile(ctx context.Context, v *verify.Verifier, name string) *verify
 	}
 	rep, err := v.Verify(ctx, f, st.Size())
 	if err != nil {
-		return &verify.Report{File: name, Size: st.Size(), Error: unreadableMessage(err)}
+		return &verify.Report{File: name, Size: st.Size(), Error: err.Error()}
 	}
 	rep.File = name
 	return rep
@@ -193,7 +192,7 @@ func verifyDetachedFile(ctx context.Context, v *verify.Verifier, sigName, name s
 	}
 	rep, err := v.VerifyDetached(ctx, sig, f, st.Size())
 	if err != nil {
-		return &verify.Report{File: name, Error: unreadableMessage(err)}
+		return &verify.Report{File: name, Error: err.Error()}
 	}
 	rep.File = name
 	return rep
@@ -213,14 +212,6 @@ func readSmallFile(name string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", name, max)
 	}
 	return b, nil
-}
-
-func unreadableMessage(err error) string {
-	msg := err.Error()
-	if errors.Is(err, verify.ErrUnreadable) {
-		msg = strings.TrimPrefix(msg, verify.ErrUnreadable.Error()+": ")
-	}
-	return "cannot be read as a PDF or CMS: " + msg
 }
 
 func verifyExitCode(reports []*verify.Report) int {

@@ -23,7 +23,11 @@ func fmtTime(t time.Time) string {
 // pdfsig, but the answer comes before the details).
 func printReport(w io.Writer, r *verify.Report) {
 	if r.Error != "" {
-		fmt.Fprintf(w, "%s: UNREADABLE — %s\n\n", r.File, r.Error)
+		msg := r.Error
+		if r.Unreadable() {
+			msg = r.Summary // "cannot be read as a PDF: ..."
+		}
+		fmt.Fprintf(w, "%s: UNREADABLE — %s\n\n", r.File, msg)
 		return
 	}
 	verdict := string(r.Indication)
