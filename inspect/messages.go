@@ -13,6 +13,7 @@ const (
 	CodeFileEmpty            sohoa.ReasonCode = "scan.file_empty"
 	CodeFileTooLarge         sohoa.ReasonCode = "scan.file_too_large"   // size, max
 	CodeNotPDF               sohoa.ReasonCode = "scan.not_pdf"          // detail
+	CodeNotPDFFile           sohoa.ReasonCode = "scan.not_pdf_file"     // type (a media type: the file is not a PDF at all)
 	CodeReaderFailed         sohoa.ReasonCode = "scan.reader_failed"    // detail
 	CodeInspectorFailed      sohoa.ReasonCode = "scan.inspector_failed" // detail
 	CodeHeaderVersionUnknown sohoa.ReasonCode = "scan.header_version_unknown"
@@ -77,6 +78,10 @@ var messages = map[sohoa.ReasonCode]sohoa.Translation{
 	CodeNotPDF: {
 		VI: "Tệp không phải là tệp PDF đọc được ({detail}); hãy kiểm tra đúng là tệp PDF rồi lưu hoặc quét lại.",
 		EN: "the file is not a readable PDF ({detail}); check that it is a PDF and save or scan it again",
+	},
+	CodeNotPDFFile: {
+		VI: "Tệp không phải là tệp PDF ({type}); hãy quét hoặc xuất tài liệu ra PDF rồi tải lên lại.",
+		EN: "the file is not a PDF ({type}); scan or export the document to PDF and upload it again",
 	},
 	CodeReaderFailed: {
 		VI: "Tệp bị hỏng, không đọc được cấu trúc PDF ({detail}); hãy mở tệp bằng phần mềm đọc PDF rồi lưu lại, hoặc quét lại.",

@@ -225,8 +225,9 @@ func (p *Pipeline) inspectDoc(ctx context.Context, doc *sohoa.Document, f *blobF
 	in := &sohoa.Inspection{DocumentID: doc.ID, PolicyName: p.policy.Name, InspectorVersion: inspect.Version}
 	if !f.isPDF {
 		in.Outcome = sohoa.InspectionFail
+		r := sohoa.NewReason(inspect.CodeNotPDFFile, "type", doc.MediaType)
 		in.Findings = []sohoa.Finding{{Rule: ruleReadable, Outcome: sohoa.InspectionFail,
-			Message: fmt.Sprintf("the file is not a PDF (%s); scan or export the document to PDF and upload it again", doc.MediaType)}}
+			Code: r.Code, Params: r.Params, Message: r.Text(sohoa.LangEN)}}
 		return in, nil
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
