@@ -274,11 +274,7 @@ func TestChangesSignerReferenceData(t *testing.T) {
 	b := changestest.Setup(t)
 	for _, kind := range []testpdf.Kind{testpdf.Certification, testpdf.Approval} {
 		t.Run(fmt.Sprint(kind), func(t *testing.T) {
-			d := testpdf.Base(testpdf.BaseOptions{Pages: 2})
-			pdf := testpdf.Sign(t, d.Bytes, b.Signer, b.PKI, testpdf.SignOptions{Kind: kind, ReferenceData: true, Level: testpdf.LevelBLT, Visible: true})
-			require.Contains(t, string(pdf), fmt.Sprintf("/Data %d 0 R", d.Catalog))
-			rev := changestest.LastRev(t, pdf)
-			pdf = testpdf.Sign(t, pdf, b.Signer, b.PKI, testpdf.SignOptions{Visible: true, Page: 1, Level: testpdf.LevelBLT})
+			d, pdf, rev := changestest.ReferenceDataDoc(t, b, kind)
 			rep, _ := analyze(t, pdf, rev)
 			changestest.RequireClean(t, rep)
 			changestest.RequireAllowed(t, rep, d.Pages[0], "widget")

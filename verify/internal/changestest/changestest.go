@@ -299,3 +299,17 @@ func TagWidget(t *testing.T, td TaggedDoc, page int) func([]byte, map[int]string
 		objs[td.Root] = fmt.Sprintf("<< /Type /StructTreeRoot /K %s /ParentTree %s /ParentTreeNextKey 2 >>", testpdf.Ref(td.Doc), testpdf.Ref(td.ParentTree))
 	}
 }
+
+// ReferenceDataDoc is a two-page document whose first signature, of
+// kind, carries signature reference data (its /Data points at the
+// catalog), then signed again with a visible signature on page 1. It
+// returns the file and the revision the first signature covers.
+func ReferenceDataDoc(t *testing.T, b *Bundle, kind testpdf.Kind) (d *testpdf.Doc, pdf []byte, rev int) {
+	t.Helper()
+	d = testpdf.Base(testpdf.BaseOptions{Pages: 2})
+	pdf = testpdf.Sign(t, d.Bytes, b.Signer, b.PKI, testpdf.SignOptions{Kind: kind, ReferenceData: true, Level: testpdf.LevelBLT, Visible: true})
+	require.Contains(t, string(pdf), fmt.Sprintf("/Data %d 0 R", d.Catalog))
+	rev = LastRev(t, pdf)
+	pdf = testpdf.Sign(t, pdf, b.Signer, b.PKI, testpdf.SignOptions{Visible: true, Page: 1, Level: testpdf.LevelBLT})
+	return d, pdf, rev
+}
