@@ -111,13 +111,21 @@ func (v *Verifier) runCMS(ctx context.Context, sr *SignatureReport, der []byte, 
 		store:   store,
 		online:  !vd.failed(),
 	}
+	v.checkSignerPath(ctx, vd, pc, sr)
+	return vd
+}
+
+// checkSignerPath runs checkPath on the signer's certificate path and
+// reports it in sr: the chain, whether it is trusted, and the revocation
+// status of its certificates, ahead of the entries sr already holds (a
+// signature timestamp's).
+func (v *Verifier) checkSignerPath(ctx context.Context, vd *cmsVerdict, pc *pathCheck, sr *SignatureReport) {
 	v.checkPath(ctx, vd, pc)
 	for _, c := range pc.chain {
 		sr.Chain = append(sr.Chain, certInfo(c))
 	}
 	sr.ChainTrusted = pc.trusted
 	sr.Revocation = append(pc.revocation, sr.Revocation...)
-	return vd
 }
 
 // setContentDigest gives chk the digest of what the CMS signs: the

@@ -13,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/internal/testpdf"
 	"github.com/sohoa/sohoa/verify/internal/changes"
+	"github.com/sohoa/sohoa/verify/internal/changestest"
 )
 
 // Every code the verifier and its change analysis can emit has a message
@@ -38,12 +39,12 @@ func TestReasonCodesRegistered(t *testing.T) {
 // change.page_modified with its object and revision, rendered in both
 // languages, beside the English reason as before.
 func TestChangeReasonOfATamperedPage(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{Pages: 2, FormFields: []string{"ho_ten"}})
-	pdf := testpdf.Sign(t, d.Bytes, b.signer, b.pki, testpdf.SignOptions{Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, d.Bytes, b.Signer, b.PKI, testpdf.SignOptions{Level: testpdf.LevelBLT})
 	pdf = testpdf.FillField(t, pdf, "ho_ten", "Trần Thị B")
 	bad := testpdf.RewritePageContents(t, pdf, 2, testpdf.PageText("Số tiền: 900.000.000 đồng"))
-	v, err := New(Config{TrustAnchors: []*x509.Certificate{b.pki.Root.Cert}, Now: b.pki.Now})
+	v, err := New(Config{TrustAnchors: []*x509.Certificate{b.PKI.Root.Cert}, Now: b.PKI.Now})
 	require.NoError(t, err)
 	rep, err := v.Verify(context.Background(), bytes.NewReader(bad), int64(len(bad)))
 	require.NoError(t, err)

@@ -19,14 +19,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa/internal/testpdf"
+	"github.com/sohoa/sohoa/verify/internal/changestest"
 )
 
 // ---------------------------------------------------------------------
 // Helpers.
 
-func reviewVerify(t *testing.T, b *chgBundle, pdf []byte) *Report {
+func reviewVerify(t *testing.T, b *changestest.Bundle, pdf []byte) *Report {
 	t.Helper()
-	v, err := New(Config{TrustAnchors: []*x509.Certificate{b.pki.Root.Cert}, Now: b.pki.Now})
+	v, err := New(Config{TrustAnchors: []*x509.Certificate{b.PKI.Root.Cert}, Now: b.PKI.Now})
 	require.NoError(t, err)
 	rep, err := v.Verify(context.Background(), bytes.NewReader(pdf), int64(len(pdf)))
 	require.NoError(t, err)
@@ -44,7 +45,7 @@ func reviewDump(rep *Report) string {
 
 // reviewBaseline checks that signature i of the honest file passes, so a
 // later "not passed" is the attack's doing.
-func reviewBaseline(t *testing.T, b *chgBundle, pdf []byte, i int) {
+func reviewBaseline(t *testing.T, b *changestest.Bundle, pdf []byte, i int) {
 	t.Helper()
 	rep := reviewVerify(t, b, pdf)
 	require.Greater(t, len(rep.Signatures), i)
@@ -52,7 +53,7 @@ func reviewBaseline(t *testing.T, b *chgBundle, pdf []byte, i int) {
 }
 
 // reviewNotPassed requires that signature i is not TOTAL_PASSED.
-func reviewNotPassed(t *testing.T, b *chgBundle, pdf []byte, i int) {
+func reviewNotPassed(t *testing.T, b *changestest.Bundle, pdf []byte, i int) {
 	t.Helper()
 	rep := reviewVerify(t, b, pdf)
 	require.Greater(t, len(rep.Signatures), i, reviewDump(rep))
@@ -62,7 +63,7 @@ func reviewNotPassed(t *testing.T, b *chgBundle, pdf []byte, i int) {
 // reviewAnyDisallowed requires at least one disallowed change.
 func reviewAnyDisallowed(t *testing.T, rep *ChangesReport) {
 	t.Helper()
-	require.NotEmpty(t, rep.Disallowed, "HOLE: every change allowed:\n%s", dumpChanges(rep))
+	require.NotEmpty(t, rep.Disallowed, "HOLE: every change allowed:\n%s", changestest.Dump(rep))
 }
 
 // reviewOCDoc prepares a document with a hidden optional-content layer on
@@ -74,9 +75,9 @@ func reviewOCDoc(t *testing.T, o testpdf.BaseOptions) (d *testpdf.Doc, pdf []byt
 	d = testpdf.Base(o)
 	n := testpdf.NextObject(t, d.Bytes)
 	ocg, cfg, hidden := n, n+1, n+2
-	cat := chgObject(t, d.Bytes, d.Catalog)
+	cat := changestest.Object(t, d.Bytes, d.Catalog)
 	cat = testpdf.DictSet(cat, "OCProperties", fmt.Sprintf("<< /OCGs [%d 0 R] /D %d 0 R >>", ocg, cfg))
-	page := chgObject(t, d.Bytes, d.Pages[0])
+	page := changestest.Object(t, d.Bytes, d.Pages[0])
 	page = testpdf.DictSet(page, "Resources", fmt.Sprintf("<< /Font << /F1 %d 0 R >> /Properties << /oc1 %d 0 R >> >>", d.Font, ocg))
 	page = testpdf.DictSet(page, "Contents", fmt.Sprintf("[%d 0 R %d 0 R]", d.Contents[0], hidden))
 	pdf = testpdf.Append(t, d.Bytes, testpdf.Update{Objects: map[int]string{
@@ -111,23 +112,23 @@ func reviewBreakStartxref(t *testing.T, pdf []byte) []byte {
 // signed catalog used as its extensions dictionary.
 
 func TestReviewExtensionsAdoptsSignedObject(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	_, doc, _, cfg := reviewOCDoc(t, testpdf.BaseOptions{})
-	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 1, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, doc, b.Signer, b.PKI, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 1, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
-	rev := lastRev(t, pdf)
-	root := testpdfRoot(t, pdf)
+	rev := changestest.LastRev(t, pdf)
+	root := changestest.Root(t, pdf)
 	// The attack: the catalog gains /Extensions << /ADBE cfg >>, and the
 	// layer configuration cfg (which hid the stamp) is "updated in place"
 	// as a developer extension. Without /OFF every layer is ON: the stamp
 	// shows, under a P=1 certification.
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
-		root: testpdf.DictSet(chgObject(t, pdf, root), "Extensions", fmt.Sprintf("<< /ADBE %d 0 R >>", cfg)),
+		root: testpdf.DictSet(changestest.Object(t, pdf, root), "Extensions", fmt.Sprintf("<< /ADBE %d 0 R >>", cfg)),
 		cfg:  "<< /BaseVersion /1.7 /ExtensionLevel 3 >>",
 	}})
 	reviewNotPassed(t, b, out, 0)
-	rep, _ := analyze(t, out, rev)
-	requireDisallowed(t, rep, cfg, "", "")
+	rep, _ := changestest.Analyze(t, out, rev)
+	changestest.RequireDisallowed(t, rep, cfg, "", "")
 }
 
 // ---------------------------------------------------------------------
@@ -137,21 +138,21 @@ func TestReviewExtensionsAdoptsSignedObject(t *testing.T) {
 // objects the field never used at signing.
 
 func TestReviewFieldValueKeyAdoptsSignedObject(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d, doc, _, cfg := reviewOCDoc(t, testpdf.BaseOptions{FormFields: []string{"ho_ten"}})
-	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 2, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, doc, b.Signer, b.PKI, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 2, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
-	rev := lastRev(t, pdf)
+	rev := changestest.LastRev(t, pdf)
 	// "Filling" ho_ten: its /MK now names the layer configuration, which
 	// is redefined without /OFF. The hidden stamp shows.
-	field := chgObject(t, pdf, d.Fields["ho_ten"])
+	field := changestest.Object(t, pdf, d.Fields["ho_ten"])
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
 		d.Fields["ho_ten"]: testpdf.DictSet(field, "MK", testpdf.Ref(cfg)),
 		cfg:                "<< /Order [] >>",
 	}})
 	reviewNotPassed(t, b, out, 0)
-	rep, _ := analyze(t, out, rev)
-	requireDisallowed(t, rep, cfg, "", "")
+	rep, _ := changestest.Analyze(t, out, rev)
+	changestest.RequireDisallowed(t, rep, cfg, "", "")
 }
 
 // The same adoption moves or hides another widget through an indirect
@@ -160,25 +161,25 @@ func TestReviewFieldValueKeyAdoptsSignedObject(t *testing.T) {
 // way). The signature field itself is untouched, so its own analysis
 // never looks.
 func TestReviewFieldValueKeyAdoptsSignatureRect(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{FormFields: []string{"ho_ten"}, SignatureField: "Ký"})
 	rect := testpdf.NextObject(t, d.Bytes)
-	sig := chgObject(t, d.Bytes, d.SigField)
+	sig := changestest.Object(t, d.Bytes, d.SigField)
 	doc := testpdf.Append(t, d.Bytes, testpdf.Update{Objects: map[int]string{
 		rect:       "[350 80 550 140]",
 		d.SigField: testpdf.DictSet(sig, "Rect", testpdf.Ref(rect)),
 	}})
-	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 2, FieldName: "Ký", Visible: true, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, doc, b.Signer, b.PKI, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 2, FieldName: "Ký", Visible: true, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
-	rev := lastRev(t, pdf)
-	field := chgObject(t, pdf, d.Fields["ho_ten"])
+	rev := changestest.LastRev(t, pdf)
+	field := changestest.Object(t, pdf, d.Fields["ho_ten"])
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
 		d.Fields["ho_ten"]: testpdf.DictSet(testpdf.DictSet(field, "V", "(x)"), "MK", testpdf.Ref(rect)),
 		rect:               "[0 0 0 0]",
 	}})
 	reviewNotPassed(t, b, out, 0)
-	rep, _ := analyze(t, out, rev)
-	requireDisallowed(t, rep, rect, "", "")
+	rep, _ := changestest.Analyze(t, out, rev)
+	changestest.RequireDisallowed(t, rep, rect, "", "")
 }
 
 // ---------------------------------------------------------------------
@@ -188,11 +189,11 @@ func TestReviewFieldValueKeyAdoptsSignatureRect(t *testing.T) {
 // a field can take over another annotation's appearance and rewrite it.
 
 func TestReviewAppearanceInPlaceAdoptedFromAnnotation(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{FormFields: []string{"ho_ten"}})
 	n := testpdf.NextObject(t, d.Bytes)
 	stamp, apd, aps := n, n+1, n+2
-	page := chgObject(t, d.Bytes, d.Pages[0])
+	page := changestest.Object(t, d.Bytes, d.Pages[0])
 	xobj := fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 260 80] /Resources << /Font << /F1 %d 0 R >> >> >>", d.Font)
 	doc := testpdf.Append(t, d.Bytes, testpdf.Update{Objects: map[int]string{
 		d.Pages[0]: testpdf.DictSet(page, "Annots", fmt.Sprintf("[%d 0 R %d 0 R]", d.Fields["ho_ten"], stamp)),
@@ -201,46 +202,46 @@ func TestReviewAppearanceInPlaceAdoptedFromAnnotation(t *testing.T) {
 		aps:        testpdf.Stream(xobj, []byte("BT /F1 24 Tf 10 30 Td (BAN NHAP - KHONG DUYET) Tj ET\n")),
 	}})
 	// An approval signature: form filling allowed, annotations not.
-	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, doc, b.Signer, b.PKI, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
-	rev := lastRev(t, pdf)
-	field := chgObject(t, pdf, d.Fields["ho_ten"])
+	rev := changestest.LastRev(t, pdf)
+	field := changestest.Object(t, pdf, d.Fields["ho_ten"])
 	field = testpdf.DictSet(testpdf.DictSet(field, "V", "(x)"), "AP", testpdf.Ref(apd))
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
 		d.Fields["ho_ten"]: field,
 		aps:                testpdf.Stream(xobj, []byte("BT /F1 24 Tf 10 30 Td (DA PHE DUYET) Tj ET\n")),
 	}})
 	reviewNotPassed(t, b, out, 0)
-	rep, _ := analyze(t, out, rev)
-	requireDisallowed(t, rep, aps, "", "")
+	rep, _ := changestest.Analyze(t, out, rev)
+	changestest.RequireDisallowed(t, rep, aps, "", "")
 }
 
 // The same sharing, but with another field that a FieldMDP lock protects:
 // that field's own analysis sees its appearance regenerated (control).
 func TestReviewAppearanceInPlaceSharedWithLockedField(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{FormFields: []string{"ho_ten", "so_cccd"}, SignatureField: "Ký"})
 	apd := testpdf.NextObject(t, d.Bytes)
-	a := chgObject(t, d.Bytes, d.Fields["ho_ten"])
-	c := chgObject(t, d.Bytes, d.Fields["so_cccd"])
-	sig := chgObject(t, d.Bytes, d.SigField)
+	a := changestest.Object(t, d.Bytes, d.Fields["ho_ten"])
+	c := changestest.Object(t, d.Bytes, d.Fields["so_cccd"])
+	sig := changestest.Object(t, d.Bytes, d.SigField)
 	doc := testpdf.Append(t, d.Bytes, testpdf.Update{Objects: map[int]string{
 		apd:                 fmt.Sprintf("<< /N %d 0 R >>", d.FieldAPs["ho_ten"]),
 		d.Fields["ho_ten"]:  testpdf.DictSet(a, "AP", testpdf.Ref(apd)),
 		d.Fields["so_cccd"]: testpdf.DictSet(c, "AP", testpdf.Ref(apd)),
 		d.SigField:          testpdf.DictSet(sig, "Lock", "<< /Type /SigFieldLock /Action /Include /Fields [(so_cccd)] >>"),
 	}})
-	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{FieldName: "Ký", Level: testpdf.LevelBLT})
-	rev := lastRev(t, pdf)
-	field := chgObject(t, pdf, d.Fields["ho_ten"])
+	pdf := testpdf.Sign(t, doc, b.Signer, b.PKI, testpdf.SignOptions{FieldName: "Ký", Level: testpdf.LevelBLT})
+	rev := changestest.LastRev(t, pdf)
+	field := changestest.Object(t, pdf, d.Fields["ho_ten"])
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
 		d.Fields["ho_ten"]:   testpdf.DictSet(field, "V", "(Tran Thi Binh)"),
 		d.FieldAPs["ho_ten"]: testpdf.FieldAppearance(d.Font, 328, 20, "Tran Thi Binh"),
 	}})
-	rep, _ := analyze(t, out, rev)
+	rep, _ := changestest.Analyze(t, out, rev)
 	// Caught at the shared stream: the appearance dictionary is the locked
 	// field's too.
-	requireDisallowed(t, rep, d.FieldAPs["ho_ten"], "appearance", "outside this field")
+	changestest.RequireDisallowed(t, rep, d.FieldAPs["ho_ten"], "appearance", "outside this field")
 }
 
 // ---------------------------------------------------------------------
@@ -249,24 +250,24 @@ func TestReviewAppearanceInPlaceSharedWithLockedField(t *testing.T) {
 // print-only stamp appear on paper. Allowed even on FieldMDP-locked fields.
 
 func TestReviewPrintFlagOnNoViewWidget(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{FormFields: []string{"ghi_chu"}})
-	field := chgObject(t, d.Bytes, d.Fields["ghi_chu"])
+	field := changestest.Object(t, d.Bytes, d.Fields["ghi_chu"])
 	field = testpdf.DictSet(testpdf.DictSet(field, "F", "32"), "V", "(DA THANH TOAN)")
 	doc := testpdf.Append(t, d.Bytes, testpdf.Update{Objects: map[int]string{
 		d.Fields["ghi_chu"]:   field,
 		d.FieldAPs["ghi_chu"]: testpdf.FieldAppearance(d.Font, 328, 20, "ĐÃ THANH TOÁN"),
 	}})
 	// Acrobat's approval signature with a FieldMDP lock on every field.
-	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{ReferenceData: true, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, doc, b.Signer, b.PKI, testpdf.SignOptions{ReferenceData: true, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
-	rev := lastRev(t, pdf)
+	rev := changestest.LastRev(t, pdf)
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
-		d.Fields["ghi_chu"]: testpdf.DictSet(chgObject(t, pdf, d.Fields["ghi_chu"]), "F", "36"),
+		d.Fields["ghi_chu"]: testpdf.DictSet(changestest.Object(t, pdf, d.Fields["ghi_chu"]), "F", "36"),
 	}})
 	reviewNotPassed(t, b, out, 0)
-	rep, _ := analyze(t, out, rev)
-	requireDisallowed(t, rep, d.Fields["ghi_chu"], "", "")
+	rep, _ := changestest.Analyze(t, out, rev)
+	changestest.RequireDisallowed(t, rep, d.Fields["ghi_chu"], "", "")
 }
 
 // ---------------------------------------------------------------------
@@ -276,7 +277,7 @@ func TestReviewPrintFlagOnNoViewWidget(t *testing.T) {
 // and nothing else looks at it: its appearance may cover the page.
 
 func TestReviewOrphanSignatureWidgetOverlay(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	for _, c := range []struct {
 		name   string
 		widget func(page, ap, signedField int) string
@@ -291,12 +292,12 @@ func TestReviewOrphanSignatureWidgetOverlay(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			d := testpdf.Base(testpdf.BaseOptions{})
 			signedField := testpdf.NextObject(t, d.Bytes) + 1 // the native signer: signature, then field
-			pdf := testpdf.Sign(t, d.Bytes, b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, ReferenceData: true, Level: testpdf.LevelBLT})
+			pdf := testpdf.Sign(t, d.Bytes, b.Signer, b.PKI, testpdf.SignOptions{Engine: testpdf.EngineNative, ReferenceData: true, Level: testpdf.LevelBLT})
 			reviewBaseline(t, b, pdf, 0)
-			rev := lastRev(t, pdf)
+			rev := changestest.LastRev(t, pdf)
 			n := testpdf.NextObject(t, pdf)
 			w, ap := n, n+1
-			page := chgObject(t, pdf, d.Pages[0])
+			page := changestest.Object(t, pdf, d.Pages[0])
 			annots, _ := testpdf.DictGet(page, "Annots")
 			out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
 				d.Pages[0]: testpdf.DictSet(page, "Annots", strings.TrimSuffix(strings.TrimSpace(annots), "]")+" "+testpdf.Ref(w)+"]"),
@@ -305,7 +306,7 @@ func TestReviewOrphanSignatureWidgetOverlay(t *testing.T) {
 					[]byte("1 g 0 0 595 842 re f 0 g BT /F1 12 Tf 72 770 Td (QUYET DINH GIA MAO) Tj ET\n")),
 			}})
 			reviewNotPassed(t, b, out, 0)
-			rep, _ := analyze(t, out, rev)
+			rep, _ := changestest.Analyze(t, out, rev)
 			reviewAnyDisallowed(t, rep)
 		})
 	}
@@ -315,16 +316,16 @@ func TestReviewOrphanSignatureWidgetOverlay(t *testing.T) {
 // signature field whose appearance covers the page, under a certification
 // with P=2 (which permits form filling and signing, not drawing).
 func TestReviewSneakyUnsignedSignatureField(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{FormFields: []string{"ho_ten"}})
-	pdf := testpdf.Sign(t, d.Bytes, b.signer, b.pki, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 2, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, d.Bytes, b.Signer, b.PKI, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 2, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
-	rev := lastRev(t, pdf)
+	rev := changestest.LastRev(t, pdf)
 	n := testpdf.NextObject(t, pdf)
 	fld, ap := n, n+1
-	page := chgObject(t, pdf, d.Pages[0])
+	page := changestest.Object(t, pdf, d.Pages[0])
 	annots, _ := testpdf.DictGet(page, "Annots")
-	af := chgObject(t, pdf, d.AcroForm)
+	af := changestest.Object(t, pdf, d.AcroForm)
 	fields, _ := testpdf.DictGet(af, "Fields")
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
 		d.Pages[0]: testpdf.DictSet(page, "Annots", strings.TrimSuffix(strings.TrimSpace(annots), "]")+" "+testpdf.Ref(fld)+"]"),
@@ -333,7 +334,7 @@ func TestReviewSneakyUnsignedSignatureField(t *testing.T) {
 		ap: testpdf.Stream(fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> >>", d.Font),
 			[]byte("1 g 0 0 595 842 re f 0 g BT /F1 12 Tf 72 770 Td (QUYET DINH GIA MAO) Tj ET\n")),
 	}})
-	rep, _ := analyze(t, out, rev)
+	rep, _ := changestest.Analyze(t, out, rev)
 	reviewAnyDisallowed(t, rep)
 }
 
@@ -345,33 +346,33 @@ func TestReviewSneakyUnsignedSignatureField(t *testing.T) {
 // document timestamp anyone can get from a public TSA is enough (lta).
 
 func TestReviewFormDefaultAppearanceInheritedByField(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{FormFields: []string{"ho_ten"}})
 	// The field has a value and its appearance, and no /DA of its own:
 	// it inherits the form's (/Helv 0 Tf 0 g).
-	field := chgObject(t, d.Bytes, d.Fields["ho_ten"])
+	field := changestest.Object(t, d.Bytes, d.Fields["ho_ten"])
 	field = testpdf.DictSet(testpdf.DictSet(field, "DA", ""), "V", "(Nguyen Van An)")
 	doc := testpdf.Append(t, d.Bytes, testpdf.Update{Objects: map[int]string{
 		d.Fields["ho_ten"]:   field,
 		d.FieldAPs["ho_ten"]: testpdf.FieldAppearance(d.Font, 328, 20, "Nguyen Van An"),
 	}})
-	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 1, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, doc, b.Signer, b.PKI, testpdf.SignOptions{Kind: testpdf.Certification, DocMDP: 1, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
-	rev := lastRev(t, pdf)
+	rev := changestest.LastRev(t, pdf)
 	t.Run("white /DA with a document timestamp", func(t *testing.T) {
-		out := testpdf.Sign(t, pdf, nil, b.pki, testpdf.SignOptions{Kind: testpdf.DocTimestamp, Engine: testpdf.EngineNative,
-			Tweak: tweakAcroForm(t, func(af string, _ *int, _ map[int]string) string {
+		out := testpdf.Sign(t, pdf, nil, b.PKI, testpdf.SignOptions{Kind: testpdf.DocTimestamp, Engine: testpdf.EngineNative,
+			Tweak: changestest.TweakAcroForm(t, func(af string, _ *int, _ map[int]string) string {
 				return testpdf.DictSet(testpdf.DictSet(af, "DA", "(/Helv 0 Tf 1 1 1 rg)"), "Q", "2")
 			})})
 		reviewNotPassed(t, b, out, 0)
-		rep, _ := analyze(t, out, rev)
-		requireDisallowed(t, rep, d.AcroForm, "", "")
+		rep, _ := changestest.Analyze(t, out, rev)
+		changestest.RequireDisallowed(t, rep, d.AcroForm, "", "")
 	})
 	t.Run("/DA removed, no signature at all", func(t *testing.T) {
-		af := chgObject(t, pdf, d.AcroForm)
+		af := changestest.Object(t, pdf, d.AcroForm)
 		out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{d.AcroForm: testpdf.DictSet(af, "DA", "")}})
-		rep, _ := analyze(t, out, rev)
-		requireDisallowed(t, rep, d.AcroForm, "", "")
+		rep, _ := changestest.Analyze(t, out, rev)
+		changestest.RequireDisallowed(t, rep, d.AcroForm, "", "")
 	})
 }
 
@@ -383,14 +384,14 @@ func TestReviewFormDefaultAppearanceInheritedByField(t *testing.T) {
 // Reflow and copy-paste give for the signed text.
 
 func TestReviewStructureElementActualTextOverSignedContent(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{})
-	td := tagged(t, d)
-	pdf := testpdf.Sign(t, td.pdf, b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
-	rev := lastRev(t, pdf)
-	out := testpdf.Sign(t, pdf, b.signer, b.pki, testpdf.SignOptions{Visible: true, Tweak: func(in []byte, objs map[int]string, next *int) {
-		tagWidget(t, td, d.Pages[0])(in, objs, next)
-		elem := *next - 1 // the element tagWidget added
+	td := changestest.Tagged(t, d)
+	pdf := testpdf.Sign(t, td.PDF, b.Signer, b.PKI, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
+	rev := changestest.LastRev(t, pdf)
+	out := testpdf.Sign(t, pdf, b.Signer, b.PKI, testpdf.SignOptions{Visible: true, Tweak: func(in []byte, objs map[int]string, next *int) {
+		changestest.TagWidget(t, td, d.Pages[0])(in, objs, next)
+		elem := *next - 1 // the element changestest.TagWidget added
 		widget := 0
 		for num, body := range objs {
 			if ft, _ := testpdf.DictGet(body, "FT"); ft == "/Sig" {
@@ -398,9 +399,9 @@ func TestReviewStructureElementActualTextOverSignedContent(t *testing.T) {
 			}
 		}
 		objs[elem] = fmt.Sprintf("<< /Type /StructElem /S /Form /P %s /Pg %s /ActualText %s /K [<< /Type /MCR /Pg %s /MCID 0 >> << /Type /OBJR /Obj %s /Pg %s >>] >>",
-			testpdf.Ref(td.doc), testpdf.Ref(d.Pages[0]), testpdf.TextString("Số tiền: 900.000.000 đồng"), testpdf.Ref(d.Pages[0]), testpdf.Ref(widget), testpdf.Ref(d.Pages[0]))
+			testpdf.Ref(td.Doc), testpdf.Ref(d.Pages[0]), testpdf.TextString("Số tiền: 900.000.000 đồng"), testpdf.Ref(d.Pages[0]), testpdf.Ref(widget), testpdf.Ref(d.Pages[0]))
 	}})
-	rep, _ := analyze(t, out, rev)
+	rep, _ := changestest.Analyze(t, out, rev)
 	reviewAnyDisallowed(t, rep)
 }
 
@@ -412,12 +413,12 @@ func TestReviewStructureElementActualTextOverSignedContent(t *testing.T) {
 // document-level anomaly: the signature still passes.
 
 func TestReviewRepeatedContentsKeyInRedefinedPage(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{})
-	pdf := testpdf.Sign(t, d.Bytes, b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, d.Bytes, b.Signer, b.PKI, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
-	rev := lastRev(t, pdf)
-	out := testpdf.Sign(t, pdf, b.signer, b.pki, testpdf.SignOptions{Visible: true, Level: testpdf.LevelBLT, Tweak: func(in []byte, objs map[int]string, next *int) {
+	rev := changestest.LastRev(t, pdf)
+	out := testpdf.Sign(t, pdf, b.Signer, b.PKI, testpdf.SignOptions{Visible: true, Level: testpdf.LevelBLT, Tweak: func(in []byte, objs map[int]string, next *int) {
 		evil := *next
 		*next++
 		objs[evil] = testpdf.Stream("", testpdf.PageText("QUYẾT ĐỊNH GIẢ MẠO"))
@@ -425,8 +426,8 @@ func TestReviewRepeatedContentsKeyInRedefinedPage(t *testing.T) {
 		require.True(t, strings.HasPrefix(body, "<<"))
 		objs[d.Pages[0]] = fmt.Sprintf("<< /Contents %d 0 R%s", evil, body[2:])
 	}})
-	require.Equal(t, 2, strings.Count(chgObject(t, out, d.Pages[0]), "/Contents"))
-	analyze(t, out, rev) // logged with -v
+	require.Equal(t, 2, strings.Count(changestest.Object(t, out, d.Pages[0]), "/Contents"))
+	changestest.Analyze(t, out, rev) // logged with -v
 	reviewNotPassed(t, b, out, 0)
 }
 
@@ -441,23 +442,23 @@ func TestReviewRepeatedContentsKeyInRedefinedPage(t *testing.T) {
 // revision too (reconcile), so the analysis compares shadow with shadow.
 
 func TestReviewRepairActivatesShadowInSignedRevision(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{})
 	n := testpdf.NextObject(t, d.Bytes)
-	doc, _ := chgAppend(t, d.Bytes, chgUpd{
-		dead:   fmt.Sprintf("%d 0 obj\n%s\nendobj\n", d.Contents[0], testpdf.Stream("", testpdf.PageText("QUYẾT ĐỊNH GIẢ MẠO"))),
-		bodies: map[int]string{n: "<< /Note (padding) >>"},
+	doc, _ := changestest.Append(t, d.Bytes, changestest.Update{
+		Dead:   fmt.Sprintf("%d 0 obj\n%s\nendobj\n", d.Contents[0], testpdf.Stream("", testpdf.PageText("QUYẾT ĐỊNH GIẢ MẠO"))),
+		Bodies: map[int]string{n: "<< /Note (padding) >>"},
 	})
-	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, doc, b.Signer, b.PKI, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
-	rev := lastRev(t, pdf)
+	rev := changestest.LastRev(t, pdf)
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{testpdf.NextObject(t, pdf): "<< /Junk true >>"}})
 	out = reviewBreakStartxref(t, out)
 	reviewNotPassed(t, b, out, 0)
 	// The revisions themselves compare equal (each keeps its own
 	// definitions); the verdict fails on the second definition that
 	// readers rebuilding the damaged file would show.
-	rep, _ := analyze(t, out, rev)
+	rep, _ := changestest.Analyze(t, out, rev)
 	require.Empty(t, rep.Disallowed)
 	vr := reviewVerify(t, b, out)
 	require.Contains(t, strings.Join(vr.Signatures[0].Problems, "\n"), "a second time")
@@ -470,14 +471,14 @@ func TestReviewRepairActivatesShadowInSignedRevision(t *testing.T) {
 // object (the latest wins) and shows the fake page.
 
 func TestReviewRepairObjectsInsideStreamData(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{})
-	pdf := testpdf.Sign(t, d.Bytes, b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
+	pdf := testpdf.Sign(t, d.Bytes, b.Signer, b.PKI, testpdf.SignOptions{Engine: testpdf.EngineNative, Level: testpdf.LevelBLT})
 	reviewBaseline(t, b, pdf, 0)
 	n := testpdf.NextObject(t, pdf)
 	carrier, fake := n, n+1
 	content := testpdf.PageText("QUYẾT ĐỊNH GIẢ MẠO")
-	page := testpdf.DictSet(chgObject(t, pdf, d.Pages[0]), "Contents", testpdf.Ref(fake))
+	page := testpdf.DictSet(changestest.Object(t, pdf, d.Pages[0]), "Contents", testpdf.Ref(fake))
 	inner := fmt.Sprintf("%d 0 obj\n%s\nendobj\n%d 0 obj\n%s\nendobj\n", d.Pages[0], page, fake, testpdf.Stream("", content))
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{carrier: testpdf.Stream("", []byte(inner))}})
 	out = reviewBreakStartxref(t, out)
@@ -489,40 +490,40 @@ func TestReviewRepairObjectsInsideStreamData(t *testing.T) {
 
 // /MK (rule 7) on an already signed signature field is not signing it.
 func TestReviewAppearanceCharacteristicsOnSignedField(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{})
-	pdf := testpdf.Sign(t, d.Bytes, b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative, Visible: true})
-	rev := lastRev(t, pdf)
+	pdf := testpdf.Sign(t, d.Bytes, b.Signer, b.PKI, testpdf.SignOptions{Engine: testpdf.EngineNative, Visible: true})
+	rev := changestest.LastRev(t, pdf)
 	field := testpdf.NextObject(t, d.Bytes) + 1
 	out := testpdf.Append(t, pdf, testpdf.Update{Objects: map[int]string{
-		field: testpdf.DictSet(chgObject(t, pdf, field), "MK", "<< /BG [1 0 0] /CA (Sua) >>"),
+		field: testpdf.DictSet(changestest.Object(t, pdf, field), "MK", "<< /BG [1 0 0] /CA (Sua) >>"),
 	}})
-	rep, _ := analyze(t, out, rev)
-	requireDisallowed(t, rep, field, "signature_field", "already signed")
+	rep, _ := changestest.Analyze(t, out, rev)
+	changestest.RequireDisallowed(t, rep, field, "signature_field", "already signed")
 }
 
 // /DR extended in place (rule 1) where the font dictionary is also the
 // page's: a font name the signed content uses but did not define would be
 // filled in.
 func TestReviewDefaultResourcesSharedWithPage(t *testing.T) {
-	b := chgSetup(t)
+	b := changestest.Setup(t)
 	d := testpdf.Base(testpdf.BaseOptions{FormFields: []string{"ho_ten"}})
 	fonts := testpdf.NextObject(t, d.Bytes)
-	page := chgObject(t, d.Bytes, d.Pages[0])
-	af := chgObject(t, d.Bytes, d.AcroForm)
+	page := changestest.Object(t, d.Bytes, d.Pages[0])
+	af := changestest.Object(t, d.Bytes, d.AcroForm)
 	doc := testpdf.Append(t, d.Bytes, testpdf.Update{Objects: map[int]string{
 		fonts:      fmt.Sprintf("<< /F1 %d 0 R /Helv %d 0 R >>", d.Font, d.Font),
 		d.Pages[0]: testpdf.DictSet(page, "Resources", fmt.Sprintf("<< /Font %d 0 R >>", fonts)),
 		d.AcroForm: testpdf.DictSet(af, "DR", fmt.Sprintf("<< /Font %d 0 R >>", fonts)),
 	}})
-	pdf := testpdf.Sign(t, doc, b.signer, b.pki, testpdf.SignOptions{Engine: testpdf.EngineNative})
-	rev := lastRev(t, pdf)
-	out := testpdf.Sign(t, pdf, b.signer, b.pki, testpdf.SignOptions{Visible: true, Tweak: func(in []byte, objs map[int]string, next *int) {
+	pdf := testpdf.Sign(t, doc, b.Signer, b.PKI, testpdf.SignOptions{Engine: testpdf.EngineNative})
+	rev := changestest.LastRev(t, pdf)
+	out := testpdf.Sign(t, pdf, b.Signer, b.PKI, testpdf.SignOptions{Visible: true, Tweak: func(in []byte, objs map[int]string, next *int) {
 		f := *next
 		*next++
 		objs[f] = "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"
 		objs[fonts] = fmt.Sprintf("<< /F1 %d 0 R /Helv %d 0 R /F2 %d 0 R >>", d.Font, d.Font, f)
 	}})
-	rep, _ := analyze(t, out, rev)
-	requireDisallowed(t, rep, fonts, "", "")
+	rep, _ := changestest.Analyze(t, out, rev)
+	changestest.RequireDisallowed(t, rep, fonts, "", "")
 }

@@ -112,12 +112,9 @@ func (v *Verifier) checkX509RSASHA1(ctx context.Context, sr *SignatureReport, co
 		store:   store,
 		online:  !vd.failed(),
 	}
-	v.checkPath(ctx, vd, pc)
-	for _, c := range pc.chain {
-		sr.Chain = append(sr.Chain, certInfo(c))
-	}
-	sr.ChainTrusted = pc.trusted
-	sr.Revocation = pc.revocation
+	// sr holds no revocation entries yet (the format has no signature
+	// timestamp): the path's are all there will be.
+	v.checkSignerPath(ctx, vd, pc, sr)
 }
 
 // readRSASHA1Contents reads the OCTET STRING of an adbe.x509.rsa_sha1

@@ -1,4 +1,4 @@
-package changes
+package changes_test
 
 import (
 	"go/ast"
@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/verify/internal/changes"
 )
 
 // Every code constant the analysis declares has a message in both
@@ -29,8 +30,8 @@ func TestMessagesCoverEveryCode(t *testing.T) {
 		}
 		return true
 	})
-	require.Len(t, Messages, len(names), "one message per code constant (%v)", names)
-	for code, m := range Messages {
+	require.Len(t, changes.Messages, len(names), "one message per code constant (%v)", names)
+	for code, m := range changes.Messages {
 		require.True(t, strings.HasPrefix(string(code), "change."), code)
 		require.NotEmpty(t, m.VI, code)
 		require.NotEmpty(t, m.EN, code)
@@ -44,27 +45,27 @@ func TestMessagesCoverEveryCode(t *testing.T) {
 // derived are the codes whose English message is the text the analysis
 // writes in Reason: checked on every report the tests analyse.
 var derived = map[sohoa.ReasonCode]bool{
-	CodeFormFieldFilled: true, CodeSignatureFieldSigned: true, CodeDocTimestampAdded: true,
-	CodeFieldFlagsSet: true, CodeSignatureFieldAdded: true, CodeVisibleSignatureFieldAdded: true,
-	CodeDocTimestampFieldAdded: true, CodeVisibleDocTimestampField: true, CodeUnsignedFieldWithAppear: true,
-	CodeAnnotationAdded: true, CodeAnnotationModified: true, CodeInfoUpdated: true, CodeMetadataUpdated: true,
-	CodeFormFieldAdded: true, CodeFormFieldRemoved: true, CodeFormFieldChanged: true, CodeFieldLocked: true,
-	CodeSignatureFieldLocked: true, CodeSignedFieldChanged: true, CodeAllowed: true, CodeDisallowed: true,
+	changes.CodeFormFieldFilled: true, changes.CodeSignatureFieldSigned: true, changes.CodeDocTimestampAdded: true,
+	changes.CodeFieldFlagsSet: true, changes.CodeSignatureFieldAdded: true, changes.CodeVisibleSignatureFieldAdded: true,
+	changes.CodeDocTimestampFieldAdded: true, changes.CodeVisibleDocTimestampField: true, changes.CodeUnsignedFieldWithAppear: true,
+	changes.CodeAnnotationAdded: true, changes.CodeAnnotationModified: true, changes.CodeInfoUpdated: true, changes.CodeMetadataUpdated: true,
+	changes.CodeFormFieldAdded: true, changes.CodeFormFieldRemoved: true, changes.CodeFormFieldChanged: true, changes.CodeFieldLocked: true,
+	changes.CodeSignatureFieldLocked: true, changes.CodeSignedFieldChanged: true, changes.CodeAllowed: true, changes.CodeDisallowed: true,
 }
 
 // requireCoded checks the coded reasons of rep: every entry and note has
 // them, with object (entries) and revision, and where a code's English
 // message is the report's text, it renders that text exactly.
-func requireCoded(t testing.TB, rep *Report) {
+func requireCoded(t testing.TB, rep *changes.Report) {
 	t.Helper()
-	for _, list := range [][]ObjectChange{rep.Allowed, rep.Disallowed} {
+	for _, list := range [][]changes.ObjectChange{rep.Allowed, rep.Disallowed} {
 		for _, c := range list {
 			if c.Object == "…" {
 				continue
 			}
 			require.NotEmpty(t, c.Reasons, "%+v", c)
 			for _, r := range c.Reasons {
-				_, ok := Messages[r.Code]
+				_, ok := changes.Messages[r.Code]
 				require.True(t, ok, "%s", r.Code)
 				require.NotEmpty(t, r.Params["object"], "%+v", c)
 				require.NotEmpty(t, r.Params["revision"], "%+v", c)
@@ -76,7 +77,7 @@ func requireCoded(t testing.TB, rep *Report) {
 	}
 	require.Len(t, rep.NoteReasons, len(rep.Notes))
 	for i, r := range rep.NoteReasons {
-		if derived[r.Code] && r.Code != CodeAllowed {
+		if derived[r.Code] && r.Code != changes.CodeAllowed {
 			require.Equal(t, rep.Notes[i], "revision "+r.Params["revision"]+": "+englishText(r))
 		}
 	}
