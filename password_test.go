@@ -109,26 +109,23 @@ func TestCheckPasswordBadHash(t *testing.T) {
 	}
 }
 
-// An unknown user costs about as much as a wrong password.
+// An unknown user costs about as much as a wrong password: the dummy check
+// is not a shortcut. Only the lower bound is asserted: a busy machine can
+// slow either, but not make a real argon2id run return at once.
 func TestSpendPasswordCheck(t *testing.T) {
 	h, err := sohoa.HashPassword("a good long password")
 	require.NoError(t, err)
 	sohoa.SpendPasswordCheck("warm up the dummy hash")
-	measure := func(f func()) time.Duration {
-		best := time.Hour
-		for range 3 {
-			start := time.Now()
-			f()
-			best = min(best, time.Since(start))
-		}
-		return best
+	real, dummy := time.Hour, time.Hour
+	for range 5 { // alternate, and keep the fastest of each
+		start := time.Now()
+		_, _, _ = sohoa.CheckPassword(h, "wrong password here")
+		real = min(real, time.Since(start))
+		start = time.Now()
+		sohoa.SpendPasswordCheck("wrong password here")
+		dummy = min(dummy, time.Since(start))
 	}
-	real := measure(func() { _, _, _ = sohoa.CheckPassword(h, "wrong password here") })
-	dummy := measure(func() { sohoa.SpendPasswordCheck("wrong password here") })
-	// Loose bounds: the machine may be busy; an early return would be
-	// a hundred times faster.
-	ratio := float64(dummy) / float64(real)
-	assert.True(t, ratio > 0.5 && ratio < 2, "real %v, dummy %v", real, dummy)
+	assert.Greater(t, float64(dummy), float64(real)/4, "real %v, dummy %v", real, dummy)
 }
 
 func TestGeneratePassword(t *testing.T) {
