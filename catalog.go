@@ -31,6 +31,7 @@ type Catalog interface {
 	VerificationService
 	ReportService
 	UserService
+	SessionService
 	AuditLog
 
 	// WithTx runs fn in one database transaction: fn's Catalog sees and

@@ -38,7 +38,16 @@ type User struct {
 	Roles       []Role    `json:"roles"`
 	UnitScopes  []string  `json:"unit_scopes"`
 	CreatedAt   time.Time `json:"created_at"`
+	// HasPassword says a password is set (its hash is never read out of
+	// the catalog except to check one).
+	HasPassword bool `json:"has_password"`
+	// DisabledAt is when the user was disabled: a disabled user cannot
+	// sign in, by password or API token, until enabled again.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
+
+// Disabled reports whether the user is disabled.
+func (u *User) Disabled() bool { return u.DisabledAt != nil }
 
 // HasRole reports whether the user has role r.
 func (u *User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
@@ -178,7 +187,15 @@ func HashAPIToken(plaintext string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// UserService manages users and their API tokens.
+// Sign-in errors. ErrBadCredentials is the one answer to a failed
+// password sign-in, whatever failed, so it does not tell which usernames
+// exist.
+var (
+	ErrBadCredentials = &Error{Code: EUNAUTHORIZED, Message: "wrong username or password"}
+	ErrUserDisabled   = &Error{Code: EUNAUTHORIZED, Message: "this account is disabled; ask an administrator"}
+)
+
+// UserService manages users, their passwords and their API tokens.
 type UserService interface {
 	// CreateUser adds a user (ECONFLICT if the username is taken, EINVALID
 	// for an unknown scope unit) and sets CreatedAt.
@@ -188,11 +205,32 @@ type UserService interface {
 	// FindUsers returns every user ordered by username.
 	FindUsers(ctx context.Context) ([]*User, error)
 
+	// SetPassword checks a new password (ValidatePassword), stores its
+	// HashPassword hash and ends the user's sessions (a password changed
+	// because it leaked must not leave a thief signed in; the web layer
+	// opens a new session for whoever changed it). ENOTFOUND if there is
+	// no such user.
+	SetPassword(ctx context.Context, username, plain string) error
+	// CheckUserPassword signs a user in by password: the user when plain
+	// is their password, else EUNAUTHORIZED with the same message whether
+	// the username exists, has no password or the password is wrong, and
+	// after the same work (SpendPasswordCheck). A disabled user with the
+	// right password is EUNAUTHORIZED too. A hash made with older
+	// parameters is replaced by a current one on the way.
+	CheckUserPassword(ctx context.Context, username, plain string) (*User, error)
+	// DisableUser disables a user at now (an already disabled user keeps
+	// the first time) and ends their sessions; their API tokens are kept
+	// but refused until EnableUser. ENOTFOUND if there is no such user.
+	DisableUser(ctx context.Context, username string, now time.Time) error
+	// EnableUser lifts DisableUser. ENOTFOUND if there is no such user.
+	EnableUser(ctx context.Context, username string) error
+
 	// CreateAPIToken issues a token for a user and returns it with its
 	// plaintext, which is not stored and cannot be shown again.
 	CreateAPIToken(ctx context.Context, username, name string, expiresAt *time.Time) (*APIToken, string, error)
 	// Authenticate finds the user a token plaintext belongs to. An
-	// unknown, revoked or expired (at now) token is EUNAUTHORIZED.
+	// unknown, revoked or expired (at now) token, and a disabled user's,
+	// is EUNAUTHORIZED.
 	Authenticate(ctx context.Context, plaintext string, now time.Time) (*User, *APIToken, error)
 	// FindAPITokens lists a user's tokens (without plaintexts) by ID.
 	FindAPITokens(ctx context.Context, username string) ([]*APIToken, error)

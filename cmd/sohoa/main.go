@@ -33,6 +33,9 @@ type env struct {
 	stderr io.Writer
 	getenv func(string) string
 	log    *slog.Logger
+	// readPassword, when set, replaces the terminal prompt for a
+	// password (tests); ok false means there is no terminal.
+	readPassword func(prompt string) (pw string, ok bool, err error)
 }
 
 // command is one subcommand. run returns the process exit code.

@@ -17,36 +17,8 @@ func init() {
 // refCommand opens the catalog for a reference-data subcommand and writes
 // the change and its audit entry in one transaction.
 func refCommand(ctx context.Context, e *env, name, usageLine string, args []string, setup func(fs *flag.FlagSet), act func(ctx context.Context, tx sohoa.Catalog, pos []string) (string, error)) int {
-	fs := newFlagSet(e, name, usageLine)
-	if setup != nil {
-		setup(fs)
-	}
-	cfg := addStoreFlags(fs, e)
-	pos, code, ok := parseInterspersed(fs, args)
-	if !ok {
-		return code
-	}
 	// The add subcommands append audit entries; list only reads.
-	s, code, ok := cfg.startWith(ctx, e, name, openOptions{AppendsAudit: strings.HasSuffix(name, " add")})
-	if !ok {
-		return code
-	}
-	defer s.Close()
-	var msg string
-	err := s.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
-		var err error
-		msg, err = act(ctx, tx, pos)
-		return err
-	})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "sohoa %s: %s\n", name, sohoa.Message(err))
-		if sohoa.Code(err) == sohoa.EINTERNAL {
-			e.log.Error(name+" failed", "err", err)
-		}
-		return exitCode(err)
-	}
-	fmt.Fprint(e.stdout, msg)
-	return exitOK
+	return catalogCmd{name: name, usageLine: usageLine, nargs: -1, appendsAudit: strings.HasSuffix(name, " add"), setup: setup, act: act}.run(ctx, e, args)
 }
 
 // cliActor is the audit actor for changes made from the command line.

@@ -13,12 +13,14 @@ import (
 
 const userCols = `u.username, u.display_name, u.created_at,
 	coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.username = u.username), '{}'),
-	coalesce((SELECT array_agg(s.unit_code ORDER BY s.unit_code) FROM user_unit_scopes s WHERE s.username = u.username), '{}')`
+	coalesce((SELECT array_agg(s.unit_code ORDER BY s.unit_code) FROM user_unit_scopes s WHERE s.username = u.username), '{}'),
+	u.password_hash <> '', u.disabled_at`
 
-func scanUser(row pgx.Row) (*sohoa.User, error) {
+// scanUser reads userCols, then extra.
+func scanUser(row pgx.Row, extra ...any) (*sohoa.User, error) {
 	var u sohoa.User
 	var roles []string
-	if err := row.Scan(&u.Username, &u.DisplayName, &u.CreatedAt, &roles, &u.UnitScopes); err != nil {
+	if err := row.Scan(append([]any{&u.Username, &u.DisplayName, &u.CreatedAt, &roles, &u.UnitScopes, &u.HasPassword, &u.DisabledAt}, extra...)...); err != nil {
 		return nil, err
 	}
 	u.Roles = make([]sohoa.Role, len(roles))
@@ -28,7 +30,7 @@ func scanUser(row pgx.Row) (*sohoa.User, error) {
 	if u.UnitScopes == nil {
 		u.UnitScopes = []string{}
 	}
-	u.CreatedAt = u.CreatedAt.UTC()
+	u.CreatedAt, u.DisabledAt = u.CreatedAt.UTC(), utcPtr(u.DisabledAt)
 	return &u, nil
 }
 
@@ -174,6 +176,9 @@ func (db *DB) Authenticate(ctx context.Context, plaintext string, now time.Time)
 	}
 	u, err := db.FindUserByUsername(ctx, t.Username)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := sqlcat.CheckUserEnabled(u); err != nil {
 		return nil, nil, err
 	}
 	return u, t, nil

@@ -13,12 +13,15 @@ import (
 
 const userCols = `u.username, u.display_name, u.created_at,
 	(SELECT json_group_array(role) FROM (SELECT role FROM user_roles r WHERE r.username = u.username ORDER BY role)),
-	(SELECT json_group_array(unit_code) FROM (SELECT unit_code FROM user_unit_scopes s WHERE s.username = u.username ORDER BY unit_code))`
+	(SELECT json_group_array(unit_code) FROM (SELECT unit_code FROM user_unit_scopes s WHERE s.username = u.username ORDER BY unit_code)),
+	u.password_hash <> '', u.disabled_at`
 
-func scanUser(row scanner) (*sohoa.User, error) {
+// scanUser reads userCols, then extra.
+func scanUser(row scanner, extra ...any) (*sohoa.User, error) {
 	var u sohoa.User
 	var created, roles, scopes string
-	if err := row.Scan(&u.Username, &u.DisplayName, &created, &roles, &scopes); err != nil {
+	var disabled sql.NullString
+	if err := row.Scan(append([]any{&u.Username, &u.DisplayName, &created, &roles, &scopes, &u.HasPassword, &disabled}, extra...)...); err != nil {
 		return nil, err
 	}
 	u.Roles, u.UnitScopes = []sohoa.Role{}, []string{}
@@ -28,9 +31,10 @@ func scanUser(row scanner) (*sohoa.User, error) {
 	if err := json.Unmarshal([]byte(scopes), &u.UnitScopes); err != nil {
 		return nil, err
 	}
-	var err error
-	u.CreatedAt, err = parseTS(created)
-	return &u, err
+	var err1, err2 error
+	u.CreatedAt, err1 = parseTS(created)
+	u.DisabledAt, err2 = parseTSPtr(disabled)
+	return &u, errors.Join(err1, err2)
 }
 
 func (db *DB) setRolesAndScopes(ctx context.Context, u *sohoa.User) error {
@@ -175,6 +179,9 @@ func (db *DB) Authenticate(ctx context.Context, plaintext string, now time.Time)
 	}
 	u, err := db.FindUserByUsername(ctx, t.Username)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := sqlcat.CheckUserEnabled(u); err != nil {
 		return nil, nil, err
 	}
 	return u, t, nil

@@ -1,6 +1,7 @@
 package sqlcat
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/sohoa/sohoa"
@@ -74,4 +75,48 @@ func CheckTokenExpiry(t *sohoa.APIToken, now time.Time) error {
 		return sohoa.Errorf(sohoa.EUNAUTHORIZED, "API token %q expired at %s", t.Name, t.ExpiresAt.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// CheckUserEnabled refuses a disabled user's token or session.
+func CheckUserEnabled(u *sohoa.User) error {
+	if u.Disabled() {
+		return sohoa.ErrUserDisabled
+	}
+	return nil
+}
+
+// CheckUserPassword is the part of a password sign-in after the lookup: u
+// and hash are what the catalog holds for the username (u nil when there
+// is no such user, hash "" when no password is set). An unknown user costs
+// the same work as a wrong password. newHash, when not empty, is a hash
+// with the current parameters to store in place of hash.
+func CheckUserPassword(u *sohoa.User, hash, plain string) (newHash string, err error) {
+	if u == nil || hash == "" {
+		sohoa.SpendPasswordCheck(plain)
+		return "", sohoa.ErrBadCredentials
+	}
+	ok, rehash, err := sohoa.CheckPassword(hash, plain)
+	if err != nil {
+		return "", fmt.Errorf("user %q: %w", u.Username, err)
+	}
+	if !ok {
+		return "", sohoa.ErrBadCredentials
+	}
+	if err := CheckUserEnabled(u); err != nil {
+		return "", err
+	}
+	if rehash {
+		// A password set under older length rules is kept as it is.
+		newHash, _ = sohoa.HashPassword(plain)
+	}
+	return newHash, nil
+}
+
+// CheckSession refuses a session that has ended at now, or whose user is
+// disabled.
+func CheckSession(u *sohoa.User, s *sohoa.Session, now time.Time, idle time.Duration) error {
+	if err := s.Check(now, idle); err != nil {
+		return err
+	}
+	return CheckUserEnabled(u)
 }
