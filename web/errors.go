@@ -42,7 +42,12 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body := apiErrorBody{Code: code}
 	if code == sohoa.EINTERNAL {
 		body.Message = internalMessage
-		s.log.Error("request failed", "method", r.Method, "route", routeOf(r), "err", err)
+		args := []any{"method", r.Method, "route", routeLabel(routeOf(r)), "err", err}
+		var e *sohoa.Error
+		if errors.As(err, &e) && e.Cause != nil {
+			args = append(args, "cause", e.Cause) // *Error's text leaves its cause out
+		}
+		s.log.Error("request failed", args...)
 	} else {
 		body.Message = sohoa.Message(err)
 		var e *sohoa.Error

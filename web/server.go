@@ -69,7 +69,10 @@ type server struct {
 }
 
 // New builds sohoa's HTTP handler.
-func New(cfg Config) http.Handler {
+func New(cfg Config) http.Handler { return newServer(cfg).handler() }
+
+// newServer builds the server with its routes registered.
+func newServer(cfg Config) *server {
 	s := &server{cfg: cfg, log: cfg.Logger, now: cfg.Now, metrics: cfg.Metrics, proxies: cfg.TrustedProxies, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -89,8 +92,11 @@ func New(cfg Config) http.Handler {
 		s.cfg.ReadyTimeout = 2 * time.Second
 	}
 	s.routes()
-	return s.middleware(s.mux)
+	return s
 }
+
+// handler is the mux behind the middleware every request goes through.
+func (s *server) handler() http.Handler { return s.middleware(s.mux) }
 
 // routes registers every route. Each pattern is also the route label in
 // logs and metrics, so patterns, never raw paths, reach the metrics.
