@@ -408,4 +408,3 @@ func TestServeURL(t *testing.T) {
 	}
 	assert.Equal(t, "https://127.0.0.1:1/", serveURL(net.TCPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:1")), true))
 }
-
