@@ -109,10 +109,11 @@ func (s *server) middleware(next http.Handler) http.Handler {
 			s.log.Error("panic serving request", "method", r.Method, "route", routeLabel(st.route),
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			if rec.status != 0 {
-				// The status line is out: the client sees a cut
-				// response, which is the most honest thing left.
+				// The status line is out: abort the connection, so the
+				// client sees a cut response rather than one that looks
+				// complete (a chunked body would otherwise end cleanly).
 				rec.status = http.StatusInternalServerError
-				return
+				panic(http.ErrAbortHandler)
 			}
 			if strings.HasPrefix(r.URL.Path, "/api/") {
 				s.writeError(rec, r, fmt.Errorf("panic: %v", v))

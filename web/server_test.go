@@ -195,6 +195,11 @@ func TestPanicIs500AndTheServerGoesOn(t *testing.T) {
 	b := setup(t, setupOpts{routes: map[string]http.HandlerFunc{
 		"GET /boom":        func(http.ResponseWriter, *http.Request) { panic("kaboom at postgres://u:pw@db:5432") },
 		"GET /api/v1/boom": func(http.ResponseWriter, *http.Request) { panic(errors.New("kaboom")) },
+		"GET /halfway": func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte("partial "))
+			http.NewResponseController(w).Flush()
+			panic("after the status line")
+		},
 	}})
 	srv := httptest.NewServer(b.h)
 	defer srv.Close()
@@ -213,6 +218,14 @@ func TestPanicIs500AndTheServerGoesOn(t *testing.T) {
 	assert.Equal(t, http.StatusInternalServerError, res.StatusCode)
 	assert.JSONEq(t, `{"error":{"code":"internal","message":"internal error"}}`, body)
 
+	// After the status line is out, the response is cut, not completed.
+	res, err = http.Get(srv.URL + "/halfway")
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	_, err = io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Error(t, err, "the client sees a broken body")
+
 	// Logged with the stack, counted as 500, and the server still serves.
 	assert.NotEmpty(t, b.logLines("panic serving request", "route=\"GET /boom\"", "kaboom", "stack="))
 	res, err = http.Get(srv.URL + "/healthz")
@@ -221,6 +234,7 @@ func TestPanicIs500AndTheServerGoesOn(t *testing.T) {
 	_ = readAll(t, res)
 	_, metrics := b.get(t, "/metrics")
 	assert.Contains(t, metrics, `sohoa_http_requests_total{code="500",method="GET",route="GET /boom"} 1`)
+	assert.Contains(t, metrics, `sohoa_http_requests_total{code="500",method="GET",route="GET /halfway"} 1`)
 }
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {

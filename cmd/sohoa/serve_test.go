@@ -203,6 +203,7 @@ func TestServeSIGTERM(t *testing.T) {
 		serveChildEnv+"=serve --addr 127.0.0.1:0 --workers 1",
 		"SOHOA_DATA_DIR="+filepath.Join(t.TempDir(), "data"),
 		"SOHOA_LOG_LEVEL=info",
+		"SOHOA_DATABASE_URL=", "SOHOA_S3_ENDPOINT=", "SOHOA_ADDR=", // the embedded default, whatever the caller's environment says
 	)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
