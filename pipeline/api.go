@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -37,6 +38,10 @@ type Config struct {
 	// re-enqueue documents whose jobs were lost); 0 means
 	// DefaultReverifyInterval, below zero turns it off.
 	ReverifyInterval time.Duration
+	// OnRecorded, when set, is called after a job committed an
+	// inspection or a verification (either may be nil), for metrics. It
+	// runs on the worker's goroutine: it must not block.
+	OnRecorded func(in *sohoa.Inspection, v *sohoa.Verification)
 }
 
 // DefaultReverifyInterval is the periodic sweep's default interval.
@@ -178,6 +183,16 @@ func (p *Pipeline) WaitDocuments(ctx context.Context, ids []int64) error {
 // the documents are processed, in any order.
 func (p *Pipeline) WaitDocumentsReport(ctx context.Context, ids []int64, report func(done int)) error {
 	return p.waitDocuments(ctx, ids, report)
+}
+
+// QueueDepth counts the inspection and verification jobs waiting to run
+// (available, scheduled or retrying), whichever process will run them.
+func (p *Pipeline) QueueDepth(ctx context.Context) (int, error) {
+	n, err := p.cfg.Catalog.jobs().queued(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count queued jobs: %w", err)
+	}
+	return n, nil
 }
 
 // Status assembles what `sohoa status` prints; ENOTFOUND when the dossier

@@ -212,6 +212,9 @@ func (p *Pipeline) runDocument(ctx context.Context, kind string, id int64, want 
 		if v != nil {
 			log.Info("verified", "indication", v.Indication, "sub_indication", v.SubIndication, "verification", v.ID, "reverify", want.reverify)
 		}
+		if p.cfg.OnRecorded != nil {
+			p.cfg.OnRecorded(in, v)
+		}
 	}
 	if panicky != nil {
 		log.Error("job panicked", "panic", fmt.Sprint(panicky.value), "stack", string(panicky.stack))

@@ -66,7 +66,14 @@ type jobsDB struct {
 	leases   leaseStore
 	// polled: no LISTEN/NOTIFY, River finds new jobs by polling.
 	polled bool
+	// queued counts the pipeline's jobs waiting to run.
+	queued func(ctx context.Context) (int, error)
 }
+
+// queuedJobsSQL counts the jobs of the pipeline's queue that wait to run:
+// available now, scheduled for later, or waiting to retry. River's own
+// index on (state, queue, priority, scheduled_at, id) serves it.
+const queuedJobsSQL = `SELECT count(*) FROM river_job WHERE queue = 'default' AND state IN ('available', 'scheduled', 'retryable')`
 
 type postgresCatalog struct{ PostgresDB }
 
@@ -79,6 +86,10 @@ func (c postgresCatalog) jobs() jobsDB {
 			return newRiverQueue(c.PostgresDB, riverpgxv5.New(c.Pool()), rc, pgDocsWhere)
 		},
 		leases: &pgLeases{pool: c.Pool()},
+		queued: func(ctx context.Context) (n int, err error) {
+			err = c.Pool().QueryRow(ctx, queuedJobsSQL).Scan(&n)
+			return n, err
+		},
 	}
 }
 
@@ -94,6 +105,10 @@ func (c sqliteCatalog) jobs() jobsDB {
 		},
 		leases: &sqliteLeases{db: c.Writer()},
 		polled: true,
+		queued: func(ctx context.Context) (n int, err error) {
+			err = c.Writer().QueryRowContext(ctx, queuedJobsSQL).Scan(&n)
+			return n, err
+		},
 	}
 }
 

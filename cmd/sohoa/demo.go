@@ -199,11 +199,10 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if *dataDir != defaultDataDir {
 		dirFlag = " --data-dir " + *dataDir
 	}
-	fmt.Fprintf(w, "Try: sohoa status%s --json %s", dirFlag, codes[len(codes)-1])
-	if _, ok := commands["serve"]; ok {
-		fmt.Fprintf(w, "    or: sohoa serve%s", dirFlag)
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Try: sohoa status%s --json %s\n", dirFlag, codes[len(codes)-1])
+	// Only what serve offers today: its health, readiness and metrics
+	// endpoints, and the workers.
+	fmt.Fprintf(w, " or: sohoa serve%s   (the HTTP server over this data, with the workers; it prints its URL)\n", dirFlag)
 	if problems > 0 {
 		return fail(fmt.Errorf("%d file(s) were not processed", problems))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"github.com/sohoa/sohoa"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -54,6 +55,16 @@ func TestDemo(t *testing.T) {
 
 	codes := regexp.MustCompile(`(?m)^Dossier (\S+)$`).FindAllStringSubmatch(out, -1)
 	require.Len(t, codes, 4, out)
+
+	// The serve command the demo suggests works on the demo's data.
+	serveLine := regexp.MustCompile(`(?m)^ or: sohoa serve(.*?)   \(`).FindStringSubmatch(out)
+	require.NotNil(t, serveLine, out)
+	assert.Equal(t, " --data-dir "+dir, serveLine[1])
+	srv := startServe(t, nil, append(strings.Fields(serveLine[1]), "--addr", "127.0.0.1:0", "--no-workers")...)
+	res, body := httpGet(t, nil, srv.url+"readyz")
+	assert.Equal(t, http.StatusOK, res.StatusCode, body)
+	assert.Equal(t, exitOK, srv.shutdown(t), srv.logs())
+
 	status := func(code string) demoStatusJSON {
 		t.Helper()
 		c, o, e := runCmd(t, vars, "status", "--json", code)

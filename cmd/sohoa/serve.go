@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/pipeline"
+	"github.com/sohoa/sohoa/web"
+)
+
+func init() {
+	register("serve", "run the HTTP server (health, readiness, metrics; the API and web UI come next) with the workers, until interrupted", runServe)
+}
+
+// The server's timeouts. Each bounds what one slow or hostile client can
+// hold; none is shorter than an honest request needs.
+const (
+	// serveReadHeaderTimeout: a client has this long to send its request
+	// line and headers (slowloris).
+	serveReadHeaderTimeout = 10 * time.Second
+	// serveReadTimeout bounds reading a whole request, body included. It
+	// is generous because uploads of large scans (hundreds of MB over a
+	// one-stop shop's uplink) go through the same server; the upload
+	// handler will extend its own read deadline with
+	// http.ResponseController while bytes keep arriving, so a big upload
+	// that progresses is never cut, and a body that stalls still is.
+	serveReadTimeout = 5 * time.Minute
+	// No WriteTimeout: it would cut large downloads and the server-sent
+	// events the upload page will stream; handlers that write set their
+	// own deadlines with http.ResponseController.
+	serveWriteTimeout = 0
+	// serveIdleTimeout: how long a keep-alive connection may wait for its
+	// next request.
+	serveIdleTimeout = 2 * time.Minute
+	// serveMaxHeaderBytes: far more than any browser or API client sends,
+	// far less than net/http's 1 MiB default; larger headers get 431.
+	serveMaxHeaderBytes = 64 << 10
+)
+
+// runServe is `sohoa serve`: the HTTP server over the same catalog, blob
+// store and pipeline as the other commands, with the workers in the same
+// process unless --no-workers. It keeps no state of its own (everything is
+// in the catalog), so several serve processes may share one PostgreSQL
+// catalog and one S3 bucket behind a load balancer. It runs until SIGINT
+// or SIGTERM, then stops accepting connections, lets in-flight requests
+// finish within --shutdown-timeout, then stops the workers.
+func runServe(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "serve", "[--addr 127.0.0.1:8080] [--no-workers] [--workers N] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]... [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
+	cfg := addStoreFlags(fs, e)
+	addr := fs.String("addr", envOr(e, "SOHOA_ADDR", "127.0.0.1:8080"), "address to listen on, host:port; port 0 picks a free one (env SOHOA_ADDR)")
+	noWorkers := fs.Bool("no-workers", false, "serve HTTP only; `sohoa work` processes (or other servers) run the inspection and verification jobs")
+	workers := fs.Int("workers", envInt(e, "SOHOA_WORKERS", 0), "concurrent jobs in this process; 0 means twice the CPUs (env SOHOA_WORKERS)")
+	trustDir := fs.String("trust-dir", "", "trust anchor directory (env SOHOA_TRUST_DIR; default <data dir>/trust when it exists)")
+	sweep := fs.Duration("sweep-every", envDuration(e, "SOHOA_SWEEP_EVERY", pipeline.DefaultReverifyInterval),
+		"how often the workers re-verify verdicts that may change and re-enqueue lost jobs; 0 turns it off (env SOHOA_SWEEP_EVERY)")
+	tlsCert := fs.String("tls-cert", e.getenv("SOHOA_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (env SOHOA_TLS_CERT)")
+	tlsKey := fs.String("tls-key", e.getenv("SOHOA_TLS_KEY"), "the PEM private key of --tls-cert (env SOHOA_TLS_KEY)")
+	var proxies stringList
+	fs.Var(&proxies, "trusted-proxy", "a reverse proxy's address or CIDR whose X-Forwarded-For and X-Forwarded-Proto are believed; repeatable (env SOHOA_TRUSTED_PROXIES, comma-separated)")
+	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests, then running jobs, may take to finish")
+	logLevel := fs.String("log-level", envOr(e, "SOHOA_LOG_LEVEL", "info"), "debug, info, warn or error (env SOHOA_LOG_LEVEL)")
+	if code, ok := parseNoArgs(fs, args); !ok {
+		return code
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "sohoa serve: "+format+"\n", a...)
+		return exitUsage
+	}
+	if *workers < 0 || *grace < 0 {
+		return usageErr("--workers and --shutdown-timeout must not be negative")
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageErr("--tls-cert and --tls-key go together")
+	}
+	if len(proxies) == 0 {
+		if v := e.getenv("SOHOA_TRUSTED_PROXIES"); v != "" {
+			proxies = stringList{v}
+		}
+	}
+	trusted, err := web.ParseTrustedProxies(proxies)
+	if err != nil {
+		return usageErr("%s", sohoa.Message(err))
+	}
+	e.log = newLogger(e.stderr, *logLevel)
+	fail := func(err error) int {
+		fmt.Fprintln(e.stderr, "sohoa serve:", err)
+		return exitCode(err)
+	}
+	if err := cfg.finish(e); err != nil {
+		return fail(err)
+	}
+	var tlsConfig *tls.Config
+	if *tlsCert != "" {
+		// Loaded now, so a wrong file fails the start rather than every
+		// handshake.
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			return fail(sohoa.Wrapf(err, sohoa.EINVALID, "TLS certificate %s and key %s: %v", *tlsCert, *tlsKey, err))
+		}
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+
+	metrics := web.NewMetrics(nil)
+	interval := *sweep
+	if interval <= 0 {
+		interval = -1
+	}
+	pcfg := pipeline.Config{Workers: *workers, ReverifyInterval: interval}
+	if !*noWorkers {
+		pcfg.OnRecorded = metrics.Recorded
+	}
+	st, p, err := openPipeline(ctx, e, cfg, *trustDir, pcfg)
+	if err != nil {
+		return fail(err)
+	}
+	defer st.Close()
+	metrics.WatchQueue(p.QueueDepth)
+
+	// Listen before starting anything else, so a taken port fails the
+	// start at once.
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(sohoa.Wrapf(err, sohoa.EINVALID, "listen on %s: %v", *addr, err))
+	}
+	if !*noWorkers {
+		// The workers live until the HTTP server has drained, then get
+		// their own grace period: their context must not be the signal's.
+		if err := p.Start(context.WithoutCancel(ctx)); err != nil {
+			l.Close()
+			return fail(err)
+		}
+		defer func() {
+			e.log.Info("sohoa serve: stopping the workers", "grace", grace.String())
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), *grace)
+			defer cancel()
+			if err := p.Stop(sctx); err != nil {
+				e.log.Warn("stopping the workers", "err", err)
+			}
+		}()
+	}
+
+	h := web.New(web.Config{
+		Catalog:        st.Catalog,
+		Blobs:          st.Blobs,
+		Pipeline:       p,
+		Logger:         e.log,
+		TrustedProxies: trusted,
+		Version:        buildVersion(),
+		Metrics:        metrics,
+	})
+	workersSaid := "workers in this process"
+	if *noWorkers {
+		workersSaid = "no workers (--no-workers)"
+	}
+	fmt.Fprintf(e.stdout, "sohoa serve: listening on %s (catalog %s; %s); stop with Ctrl-C\n",
+		serveURL(l.Addr(), tlsConfig != nil), cfg.describeCatalog(), workersSaid)
+	if err := serveHTTP(ctx, e.log, l, h, tlsConfig, *grace); err != nil {
+		return fail(err)
+	}
+	return exitOK
+}
+
+// serveHTTP serves h on l until ctx ends, then shuts down gracefully: the
+// listener closes at once, idle connections are closed, and requests in
+// flight get up to grace to finish before their connections are closed.
+// It returns nil after a shutdown, whether or not every request made it
+// in time (the ones cut off are logged).
+func serveHTTP(ctx context.Context, log *slog.Logger, l net.Listener, h http.Handler, tlsConfig *tls.Config, grace time.Duration) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: serveReadHeaderTimeout,
+		ReadTimeout:       serveReadTimeout,
+		WriteTimeout:      serveWriteTimeout,
+		IdleTimeout:       serveIdleTimeout,
+		MaxHeaderBytes:    serveMaxHeaderBytes,
+		TLSConfig:         tlsConfig,
+		// TLS handshake failures, bad requests and the like: warnings
+		// through slog, not a second logger writing raw to stderr.
+		ErrorLog: slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() {
+		if tlsConfig != nil {
+			done <- srv.ServeTLS(l, "", "")
+		} else {
+			done <- srv.Serve(l)
+		}
+	}()
+	select {
+	case err := <-done:
+		// Serve ends by itself only on an accept error.
+		return fmt.Errorf("serving HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("sohoa serve: stopping: no new connections; finishing requests in flight", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("sohoa serve: requests still running after the grace period were cut off", "grace", grace.String(), "err", err)
+		_ = srv.Close()
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving HTTP: %w", err)
+	}
+	return nil
+}
+
+// serveURL is the URL to open for a listener's address. An unspecified
+// host (listening on every interface) is shown as 127.0.0.1, which
+// works from the same machine.
+func serveURL(a net.Addr, https bool) string {
+	scheme := "http"
+	if https {
+		scheme = "https"
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return scheme + "://" + a.String() + "/"
+	}
+	ip := ap.Addr().Unmap()
+	if ip.IsUnspecified() {
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	host := ip.String()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return fmt.Sprintf("%s://%s:%d/", scheme, host, ap.Port())
+}
