@@ -17,6 +17,9 @@ const (
 	EUNAUTHORIZED ErrorCode = "unauthorized"
 	EFORBIDDEN    ErrorCode = "forbidden"
 	EINTERNAL     ErrorCode = "internal"
+	// ETOOMANYREQUESTS: the caller must wait before trying again (the
+	// sign-in throttle); the HTTP layer adds Retry-After.
+	ETOOMANYREQUESTS ErrorCode = "too_many_requests"
 )
 
 // Error is an application error with a code and a message meant for users.
@@ -88,6 +91,8 @@ func HTTPStatus(code ErrorCode) int {
 		return http.StatusUnauthorized
 	case EFORBIDDEN:
 		return http.StatusForbidden
+	case ETOOMANYREQUESTS:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}

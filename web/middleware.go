@@ -20,6 +20,9 @@ type requestState struct {
 	route  string
 	client netip.Addr
 	tls    bool
+	// authErr says why a session cookie was not accepted, for the 401
+	// of a handler that needs a principal.
+	authErr error
 }
 
 type stateKey struct{}

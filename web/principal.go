@@ -76,7 +76,7 @@ func (s *server) requireRole(h http.Handler, roles ...sohoa.Role) http.Handler {
 		p := principalFrom(r.Context())
 		switch {
 		case p == nil:
-			s.writeError(w, r, sohoa.Errorf(sohoa.EUNAUTHORIZED, "sign in or send an API token"))
+			s.unauthenticated(w, r)
 		case !p.Can(roles...):
 			s.writeError(w, r, sohoa.Errorf(sohoa.EFORBIDDEN, "your role may not do this"))
 		default:

@@ -56,6 +56,14 @@ type Config struct {
 	Metrics *Metrics
 	// ReadyTimeout bounds each /readyz probe; 0 means 2 seconds.
 	ReadyTimeout time.Duration
+	// SessionIdle ends a session unused this long; 0 means
+	// DefaultSessionIdle.
+	SessionIdle time.Duration
+	// SessionLifetime ends a session this long after sign-in however
+	// active; 0 means DefaultSessionLifetime.
+	SessionLifetime time.Duration
+	// Throttle limits failed sign-ins; zero fields take the defaults.
+	Throttle Throttle
 }
 
 // server is the handler's shared state.
@@ -66,6 +74,22 @@ type server struct {
 	metrics *Metrics
 	proxies []netip.Prefix
 	mux     *http.ServeMux
+
+	sessionIdle     time.Duration
+	sessionLifetime time.Duration
+	throttle        Throttle
+}
+
+// applyAuthDefaults fills the session and throttle settings.
+func (s *server) applyAuthDefaults() {
+	s.sessionIdle, s.sessionLifetime = s.cfg.SessionIdle, s.cfg.SessionLifetime
+	if s.sessionIdle <= 0 {
+		s.sessionIdle = DefaultSessionIdle
+	}
+	if s.sessionLifetime <= 0 {
+		s.sessionLifetime = DefaultSessionLifetime
+	}
+	s.throttle = s.cfg.Throttle.withDefaults()
 }
 
 // New builds sohoa's HTTP handler.
@@ -91,12 +115,13 @@ func newServer(cfg Config) *server {
 	if s.cfg.ReadyTimeout <= 0 {
 		s.cfg.ReadyTimeout = 2 * time.Second
 	}
+	s.applyAuthDefaults()
 	s.routes()
 	return s
 }
 
 // handler is the mux behind the middleware every request goes through.
-func (s *server) handler() http.Handler { return s.middleware(s.mux) }
+func (s *server) handler() http.Handler { return s.middleware(s.authenticate(s.mux)) }
 
 // routes registers every route. Each pattern is also the route label in
 // logs and metrics, so patterns, never raw paths, reach the metrics.
@@ -106,6 +131,7 @@ func (s *server) routes() {
 	s.handle("GET /readyz", http.HandlerFunc(s.handleReadyz))
 	s.handle("GET /metrics", s.metrics.handler(s.log))
 	s.handle("/api/v1/", http.HandlerFunc(s.handleAPINotFound))
+	s.authRoutes()
 }
 
 // handle registers h under pattern and records the pattern for the

@@ -75,7 +75,7 @@ func exitCode(err error) int {
 	switch sohoa.Code(err) {
 	case "":
 		return exitOK
-	case sohoa.EINVALID, sohoa.ENOTFOUND, sohoa.ECONFLICT, sohoa.EUNAUTHORIZED, sohoa.EFORBIDDEN:
+	case sohoa.EINVALID, sohoa.ENOTFOUND, sohoa.ECONFLICT, sohoa.EUNAUTHORIZED, sohoa.EFORBIDDEN, sohoa.ETOOMANYREQUESTS:
 		return exitFailure
 	default:
 		return exitInternal
