@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register("serve", "run the HTTP server (health, readiness, metrics; the API and web UI come next) with the workers, until interrupted", runServe)
+	register("serve", "run the HTTP server (sign-in, health, readiness, metrics; the API and web UI come next) with the workers, until interrupted", runServe)
 }
 
 // The server's timeouts. Each bounds what one slow or hostile client can
@@ -44,6 +44,10 @@ const (
 	// serveMaxHeaderBytes: far more than any browser or API client sends,
 	// far less than net/http's 1 MiB default; larger headers get 431.
 	serveMaxHeaderBytes = 64 << 10
+	// sessionSweepInterval: how often ended sessions and old failed
+	// sign-ins are deleted (they are refused when found anyway; this only
+	// keeps the tables small).
+	sessionSweepInterval = 10 * time.Minute
 )
 
 // runServe is `sohoa serve`: the HTTP server over the same catalog, blob
@@ -54,7 +58,7 @@ const (
 // or SIGTERM, then stops accepting connections, lets in-flight requests
 // finish within --shutdown-timeout, then stops the workers.
 func runServe(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "serve", "[--addr 127.0.0.1:8080] [--no-workers] [--workers N] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]... [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
+	fs := newFlagSet(e, "serve", "[--addr 127.0.0.1:8080] [--no-workers] [--workers N] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]... [--session-idle 30m] [--session-lifetime 12h] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
 	cfg := addStoreFlags(fs, e)
 	addr := fs.String("addr", envOr(e, "SOHOA_ADDR", "127.0.0.1:8080"), "address to listen on, host:port; port 0 picks a free one (env SOHOA_ADDR)")
 	noWorkers := fs.Bool("no-workers", false, "serve HTTP only; `sohoa work` processes (or other servers) run the inspection and verification jobs")
@@ -67,6 +71,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	var proxies stringList
 	fs.Var(&proxies, "trusted-proxy", "a reverse proxy's address or CIDR whose X-Forwarded-For and X-Forwarded-Proto are believed; repeatable (env SOHOA_TRUSTED_PROXIES, comma-separated)")
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests, then running jobs, may take to finish")
+	sessionIdle := fs.Duration("session-idle", envDuration(e, "SOHOA_SESSION_IDLE", web.DefaultSessionIdle), "a web session unused this long ends (env SOHOA_SESSION_IDLE)")
+	sessionLifetime := fs.Duration("session-lifetime", envDuration(e, "SOHOA_SESSION_LIFETIME", web.DefaultSessionLifetime), "a web session ends this long after sign-in, however active (env SOHOA_SESSION_LIFETIME)")
 	logLevel := fs.String("log-level", envOr(e, "SOHOA_LOG_LEVEL", "info"), "debug, info, warn or error (env SOHOA_LOG_LEVEL)")
 	if code, ok := parseNoArgs(fs, args); !ok {
 		return code
@@ -77,6 +83,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	if *workers < 0 || *grace < 0 {
 		return usageErr("--workers and --shutdown-timeout must not be negative")
+	}
+	if *sessionIdle <= 0 || *sessionLifetime <= 0 {
+		return usageErr("--session-idle and --session-lifetime must be positive")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageErr("--tls-cert and --tls-key go together")
@@ -124,6 +133,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	defer st.Close()
 	metrics.WatchQueue(p.QueueDepth)
+	if err := ensureFirstAdmin(ctx, e, st.Catalog); err != nil {
+		return fail(err)
+	}
 
 	// Listen before starting anything else, so a taken port fails the
 	// start at once.
@@ -148,15 +160,22 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}()
 	}
 
-	h := web.New(web.Config{
-		Catalog:        st.Catalog,
-		Blobs:          st.Blobs,
-		Pipeline:       p,
-		Logger:         e.log,
-		TrustedProxies: trusted,
-		Version:        buildVersion(),
-		Metrics:        metrics,
-	})
+	wcfg := web.Config{
+		Catalog:         st.Catalog,
+		Blobs:           st.Blobs,
+		Pipeline:        p,
+		Logger:          e.log,
+		TrustedProxies:  trusted,
+		Version:         buildVersion(),
+		Metrics:         metrics,
+		SessionIdle:     *sessionIdle,
+		SessionLifetime: *sessionLifetime,
+	}
+	h := web.New(wcfg)
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	sweepDone := make(chan struct{})
+	go func() { defer close(sweepDone); sweepSessions(sweepCtx, e, wcfg, sessionSweepInterval) }()
+	defer func() { stopSweep(); <-sweepDone }()
 	workersSaid := "workers in this process"
 	if *noWorkers {
 		workersSaid = "no workers (--no-workers)"
