@@ -86,10 +86,8 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		if h := r.Header.Get("Authorization"); h != "" {
-			scheme, tok, _ := strings.Cut(strings.TrimSpace(h), " ")
-			tok = strings.TrimSpace(tok)
-			if !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		if tok, ok := bearerToken(r); ok {
+			if tok == "" {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="sohoa"`)
 				s.writeError(w, r, sohoa.Errorf(sohoa.EUNAUTHORIZED, `the Authorization header must be "Bearer <API token>"`))
 				return
@@ -135,6 +133,17 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(withPrincipal(ctx, p)))
 	})
+}
+
+// bearerToken is the token of an "Authorization: Bearer …" header; ok
+// says the header names the Bearer scheme. Other schemes (Basic from an
+// authenticating reverse proxy in front) are not sohoa's and are ignored.
+func bearerToken(r *http.Request) (token string, ok bool) {
+	scheme, tok, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
 }
 
 // noAuthPath: probes, metrics and static files ask nothing of the
@@ -264,7 +273,8 @@ func (s *server) unauthenticated(w http.ResponseWriter, r *http.Request) {
 // isAPI: the request expects the API's JSON error bodies rather than a
 // page.
 func isAPI(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") || r.Header.Get("Authorization") != ""
+	_, bearer := bearerToken(r)
+	return strings.HasPrefix(r.URL.Path, "/api/") || bearer
 }
 
 // fail answers an error: the API's JSON body under /api/, a page

@@ -453,12 +453,19 @@ func TestBearerToken(t *testing.T) {
 	res, body := b.do(t, req{method: "DELETE", target: "/api/v1/session", header: bearer("Bearer " + plain)})
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "no session to end, but not a CSRF refusal: %s", body)
 
-	for _, h := range []string{"Bearer sohoa_nope", "Basic abc", "Bearer"} {
+	for _, h := range []string{"Bearer sohoa_nope", "bearer   sohoa_nope", "Bearer"} {
 		res, body := b.do(t, req{method: "GET", target: "/api/v1/me", header: bearer(h)})
 		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, h)
 		assert.Contains(t, body, `"code":"unauthorized"`, h)
 		assert.NotEmpty(t, res.Header.Get("WWW-Authenticate"))
 	}
+
+	// Another scheme (Basic from an authenticating proxy) is not ours:
+	// the request is anonymous, not refused.
+	code, _, _ = b.me(t, req{header: bearer("Basic YTpi")})
+	assert.Equal(t, http.StatusUnauthorized, code)
+	res, _ = b.do(t, req{method: "GET", target: "/dang-nhap", header: bearer("Basic YTpi")})
+	assert.Equal(t, http.StatusOK, res.StatusCode)
 
 	require.NoError(t, b.db.DisableUser(t.Context(), "mayquet", b.clock()))
 	code, _, _ = b.me(t, req{header: bearer("Bearer " + plain)})
