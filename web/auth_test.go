@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -36,19 +37,23 @@ type authBundle struct {
 
 const testPassword = "mật khẩu đủ dài 2026"
 
-func setupAuth(t *testing.T, th Throttle, routes map[string]http.HandlerFunc) *authBundle {
+func setupAuth(t *testing.T, th Throttle, routes map[string]http.HandlerFunc, opts ...func(*Config)) *authBundle {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "sohoa.db"), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	b := &authBundle{db: db, logs: &syncBuffer{}, now: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
-	s := newServer(Config{
+	cfg := Config{
 		Catalog:  db,
 		Logger:   slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:      b.clock,
 		Throttle: th,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := newServer(cfg)
 	for p, h := range routes {
 		s.handle(p, h)
 	}
@@ -529,4 +534,30 @@ func TestSessionRotationAndExpiry(t *testing.T) {
 	assert.GreaterOrEqual(t, n, int64(1))
 	code, _, _ = b.me(t, req{cookies: []*http.Cookie{c4}})
 	assert.Equal(t, http.StatusOK, code, "a live session survives the sweep")
+}
+
+// Behind a trusted proxy that says https, the cookie is Secure and the
+// throttle counts the forwarded client, not the proxy.
+func TestSignInBehindProxy(t *testing.T) {
+	b := setupAuth(t, Throttle{PerAddr: 1, PerUser: 100}, nil, func(c *Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	})
+	b.addUser(t, "lan", sohoa.RoleClerk)
+	via := func(client, proto string) http.Header {
+		h := jsonHeader()
+		h.Set("X-Forwarded-For", client)
+		h.Set("X-Forwarded-Proto", proto)
+		return h
+	}
+	res, _ := b.do(t, req{method: "POST", target: "/api/v1/session", body: credentials("lan", "sai mật khẩu rồi"), header: via("203.0.113.7", "https"), remote: "10.0.0.2:4000"})
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	res, _ = b.do(t, req{method: "POST", target: "/api/v1/session", body: credentials("lan", testPassword), header: via("203.0.113.7", "https"), remote: "10.0.0.2:4000"})
+	assert.Equal(t, http.StatusTooManyRequests, res.StatusCode, "the same client")
+	res, body := b.do(t, req{method: "POST", target: "/api/v1/session", body: credentials("lan", testPassword), header: via("203.0.113.8", "https"), remote: "10.0.0.2:4000"})
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	assert.True(t, cookieNamed(res, sessionCookieName).Secure)
+	// Untrusted peers cannot claim https (or another address).
+	res, _ = b.do(t, req{method: "POST", target: "/api/v1/session", body: credentials("lan", testPassword), header: via("203.0.113.9", "https"), remote: "198.51.100.4:4000"})
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.False(t, cookieNamed(res, sessionCookieName).Secure)
 }
