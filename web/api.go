@@ -69,21 +69,39 @@ func (s *server) apiRoutes() {
 			}
 		}
 	}
-	anyone := []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleAdmin, sohoa.RoleScanner}
-	read := func(pattern string, h http.HandlerFunc) { s.handle(pattern, s.requireRole(h, anyone...)) }
+	for _, rt := range s.apiRouteTable() {
+		h := http.Handler(rt.h)
+		if rt.roles != nil {
+			h = s.requireRole(h, rt.roles...)
+		}
+		s.handle(rt.pattern, h)
+	}
+}
 
-	s.handle("GET /api/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
-	read("GET /api/v1/dossiers", s.handleListDossiers)
-	read("GET /api/v1/dossiers/{code}", s.handleGetDossier)
-	s.handle("POST /api/v1/dossiers", s.requireRole(http.HandlerFunc(s.handleCreateDossier), sohoa.RoleClerk, sohoa.RoleAdmin))
-	s.handle("POST /api/v1/dossiers/{code}/documents", s.requireRole(http.HandlerFunc(s.handleUploadDocument),
-		sohoa.RoleClerk, sohoa.RoleScanner, sohoa.RoleAdmin))
-	read("GET /api/v1/documents/{id}", s.handleGetDocument)
-	read("GET /api/v1/documents/{id}/content", s.handleDocumentContent)
-	read("GET /api/v1/documents/{id}/verifications", s.handleDocumentVerifications)
-	read("POST /api/v1/verify", s.handleVerify)
-	read("GET /api/v1/units", s.handleListUnits)
-	read("GET /api/v1/procedures", s.handleListProcedures)
+// apiRoute is one route of the API: roles nil is public.
+type apiRoute struct {
+	pattern string
+	h       http.HandlerFunc
+	roles   []sohoa.Role
+}
+
+// apiRouteTable lists the API's routes (the OpenAPI test checks each is
+// described).
+func (s *server) apiRouteTable() []apiRoute {
+	anyone := []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleAdmin, sohoa.RoleScanner}
+	return []apiRoute{
+		{"GET /api/v1/openapi.json", s.handleOpenAPI, nil},
+		{"GET /api/v1/dossiers", s.handleListDossiers, anyone},
+		{"GET /api/v1/dossiers/{code}", s.handleGetDossier, anyone},
+		{"POST /api/v1/dossiers", s.handleCreateDossier, []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAdmin}},
+		{"POST /api/v1/dossiers/{code}/documents", s.handleUploadDocument, []sohoa.Role{sohoa.RoleClerk, sohoa.RoleScanner, sohoa.RoleAdmin}},
+		{"GET /api/v1/documents/{id}", s.handleGetDocument, anyone},
+		{"GET /api/v1/documents/{id}/content", s.handleDocumentContent, anyone},
+		{"GET /api/v1/documents/{id}/verifications", s.handleDocumentVerifications, anyone},
+		{"POST /api/v1/verify", s.handleVerify, anyone},
+		{"GET /api/v1/units", s.handleListUnits, anyone},
+		{"GET /api/v1/procedures", s.handleListProcedures, anyone},
+	}
 }
 
 // writeJSON answers with v as JSON. API answers are about one user's
