@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -254,4 +255,38 @@ func sniffPDF(br *bufio.Reader) (bool, error) {
 		return false, err
 	}
 	return bytes.Contains(head, []byte("%PDF-")), nil
+}
+
+// uploadIdle is how long an upload may go without a byte arriving: the
+// server's whole-request timeout would cut a large upload that is
+// progressing, so upload handlers move the read deadline forward while
+// bytes keep coming.
+const uploadIdle = time.Minute
+
+// progressBody moves the connection's read deadline to uploadIdle ahead
+// each time bytes arrive (at most once a second).
+type progressBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	now  func() time.Time
+	next time.Time
+}
+
+// keepReading wraps r's body in a progressBody and sets the first
+// deadline.
+func (s *server) keepReading(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(s.now().Add(uploadIdle)) // not every writer supports it (tests)
+	r.Body = &progressBody{ReadCloser: r.Body, rc: rc, now: s.now}
+}
+
+func (p *progressBody) Read(b []byte) (int, error) {
+	n, err := p.ReadCloser.Read(b)
+	if n > 0 {
+		if t := p.now(); !t.Before(p.next) {
+			_ = p.rc.SetReadDeadline(t.Add(uploadIdle))
+			p.next = t.Add(time.Second)
+		}
+	}
+	return n, err
 }

@@ -57,6 +57,7 @@ func (s *server) handleUploadDocument(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, tooLarge(limit))
 		return
 	}
+	s.keepReading(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartSlack)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var res *pipeline.IngestResult

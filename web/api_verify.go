@@ -37,6 +37,7 @@ func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, tooLarge(limit))
 		return
 	}
+	s.keepReading(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartSlack)
 	body, name, err := verifyBody(r)
 	if err != nil {
