@@ -66,7 +66,8 @@ func TestAPICreateDossier(t *testing.T) {
 		{"unknown procedure", b.clerkA, `{"unit":"A","procedure":"NOPE"}`, http.StatusBadRequest},
 		{"duplicate code", b.admin, `{"code":"EXT-42","unit":"B","procedure":"P1"}`, http.StatusConflict},
 	} {
-		res, raw := b.postJSON(t, tc.p, "/api/v1/dossiers", tc.body)
+		res, raw := b.call(t, tc.p, apiReq{method: http.MethodPost, target: "/api/v1/dossiers", body: []byte(tc.body),
+			contentType: "application/json", malformed: true})
 		assert.Equal(t, tc.want, res.StatusCode, "%s: %s", tc.name, raw)
 	}
 	res, raw := b.call(t, b.clerkA, apiReq{method: http.MethodPost, target: "/api/v1/dossiers", body: []byte("unit=A"), contentType: "application/x-www-form-urlencoded", malformed: true})
