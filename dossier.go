@@ -184,8 +184,12 @@ type DossierFilter struct {
 	UnitCode        string
 	IncludeSubunits bool
 	ProcedureCode   string
-	Statuses        []DossierStatus
-	States          []DigitizationState
+	// CodeContains keeps dossiers whose code contains it, ignoring ASCII
+	// case (the API's text search; a code is what a clerk reads off a
+	// receipt). It uses the code character set.
+	CodeContains string
+	Statuses     []DossierStatus
+	States       []DigitizationState
 	// ReceivedFrom (inclusive) and ReceivedBefore (exclusive) bound
 	// received_at; Period.Start and Period.End fit them.
 	ReceivedFrom   time.Time
@@ -209,6 +213,11 @@ func (f *DossierFilter) Validate() (limit int, err error) {
 	}
 	if f.ProcedureCode != "" {
 		if err := ValidateCode("procedure", f.ProcedureCode); err != nil {
+			return 0, err
+		}
+	}
+	if f.CodeContains != "" {
+		if err := validateCodeLen("search text", f.CodeContains, MaxDossierCodeLen); err != nil {
 			return 0, err
 		}
 	}

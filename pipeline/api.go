@@ -200,3 +200,8 @@ func (p *Pipeline) QueueDepth(ctx context.Context) (int, error) {
 func (p *Pipeline) Status(ctx context.Context, dossierCode string) (*DossierStatus, error) {
 	return p.status(ctx, dossierCode)
 }
+
+// Verifier is the verifier the workers use (nil when the pipeline was
+// built without one), for callers that verify with the same trust
+// anchors: the API's ad-hoc verification.
+func (p *Pipeline) Verifier() *verify.Verifier { return p.cfg.Verifier }

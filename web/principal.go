@@ -36,14 +36,12 @@ func principalFrom(ctx context.Context) *Principal {
 	return p
 }
 
-// Actor is the principal as the audit log names it: "user:NAME", or
-// "token:NAME/ID" for a machine.
+// Actor is the principal as the audit log and uploaded_by name it:
+// "user:NAME", whether it signed in or sent one of its API tokens (the
+// token, when it matters, goes in the entry's details).
 func (p *Principal) Actor() string {
 	if p == nil || p.User == nil {
 		return "anonymous"
-	}
-	if p.Token != nil {
-		return "user:" + p.User.Username + " (token " + p.Token.Name + ")"
 	}
 	return "user:" + p.User.Username
 }

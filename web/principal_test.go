@@ -32,6 +32,6 @@ func TestRequireRole(t *testing.T) {
 		assert.Equal(t, tc.want, rec.Code, tc.name)
 	}
 	tok := &Principal{User: &sohoa.User{Username: "scan1"}, Token: &sohoa.APIToken{Name: "station"}}
-	assert.Equal(t, "user:scan1 (token station)", tok.Actor())
+	assert.Equal(t, "user:scan1", tok.Actor())
 	assert.Equal(t, "anonymous", (*Principal)(nil).Actor())
 }

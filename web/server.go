@@ -16,6 +16,9 @@ import (
 type Pipeline interface {
 	Ingest(ctx context.Context, req pipeline.IngestRequest) (*pipeline.IngestResult, error)
 	Status(ctx context.Context, dossierCode string) (*pipeline.DossierStatus, error)
+	// Documents is the status of documents by ID (latest inspection and
+	// verification, pending jobs, permanent failure).
+	Documents(ctx context.Context, ids []int64) ([]pipeline.DocumentStatus, error)
 }
 
 var _ Pipeline = (*pipeline.Pipeline)(nil)
@@ -64,6 +67,8 @@ type Config struct {
 	SessionLifetime time.Duration
 	// Throttle limits failed sign-ins; zero fields take the defaults.
 	Throttle Throttle
+	// API configures the JSON API under /api/v1.
+	API APIConfig
 }
 
 // server is the handler's shared state.
@@ -130,6 +135,7 @@ func (s *server) routes() {
 	s.handle("GET /healthz", http.HandlerFunc(s.handleHealthz))
 	s.handle("GET /readyz", http.HandlerFunc(s.handleReadyz))
 	s.handle("GET /metrics", s.metrics.handler(s.log))
+	s.apiRoutes()
 	s.handle("/api/v1/", http.HandlerFunc(s.handleAPINotFound))
 	s.authRoutes()
 }

@@ -3,6 +3,7 @@ package catalogtest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,8 @@ func (s *suite) testListDossiers(t *testing.T) {
 		{"state", sohoa.DossierFilter{States: []sohoa.DigitizationState{sohoa.DigitizationDigitized}},
 			func(d *sohoa.Dossier) bool { return d.DigitizationState == sohoa.DigitizationDigitized }},
 		{"procedure", sohoa.DossierFilter{ProcedureCode: "1.002"}, func(d *sohoa.Dossier) bool { return d.ProcedureCode == "1.002" }},
+		{"code contains", sohoa.DossierFilter{CodeContains: "l-01"}, func(d *sohoa.Dossier) bool { return strings.HasPrefix(d.Code, "L-01") }},
+		{"code contains wildcard", sohoa.DossierFilter{CodeContains: "_0"}, func(d *sohoa.Dossier) bool { return false }},
 		{"range", sohoa.DossierFilter{ReceivedFrom: from, ReceivedBefore: before},
 			func(d *sohoa.Dossier) bool { return !d.ReceivedAt.Before(from) && d.ReceivedAt.Before(before) }},
 		{"period", sohoa.DossierFilter{UnitCode: "OSS2", ReceivedFrom: q1.Start(), ReceivedBefore: q1.End()},

@@ -1,6 +1,10 @@
 package sqlcat
 
-import "github.com/sohoa/sohoa"
+import (
+	"strings"
+
+	"github.com/sohoa/sohoa"
+)
 
 // DocumentsFrom validates f and returns FindDocuments' query after its
 // column list: FROM documents doc, WHERE, ORDER BY and LIMIT.
@@ -86,6 +90,12 @@ func DossierConds(f *sohoa.DossierFilter, a *Args) []string {
 	var conds []string
 	if f.ProcedureCode != "" {
 		conds = append(conds, "d.procedure_code = "+a.Add(f.ProcedureCode))
+	}
+	if f.CodeContains != "" {
+		// '_' is a LIKE wildcard and may be in codes: escape it (and the
+		// escape character, which codes cannot hold, for safety).
+		pat := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(f.CodeContains))
+		conds = append(conds, "LOWER(d.code) LIKE "+a.Add("%"+pat+"%")+` ESCAPE '\'`)
 	}
 	if len(f.Statuses) > 0 {
 		conds = append(conds, a.In("d.status", Strings(f.Statuses)))
