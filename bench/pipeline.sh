@@ -94,7 +94,7 @@ setup_backend() {
 			SOHOA_S3_ACCESS_KEY=$SOHOA_TEST_S3_ACCESS_KEY SOHOA_S3_SECRET_KEY=$SOHOA_TEST_S3_SECRET_KEY SOHOA_S3_INSECURE=true
 	fi
 	"$SOHOA" unit add "$UNIT" "Bộ phận Một cửa" >/dev/null
-	"$SOHOA" procedure add "$PROC" "Bench" >/dev/null
+	"$SOHOA" procedure add "$PROC" "Bench" --components "Trang 1;Trang 2;Trang 3;Trang 4;Trang 5;Trang 6;Trang 7;Trang 8;Trang 9;Trang 10" >/dev/null
 }
 
 # run NAME INPUT_DIR LABEL FILES BYTES: one timed `sohoa ingest`.
