@@ -126,12 +126,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		}
 	}
 
-	state, resumed, err := demoPrepare(*dataDir, time.Now())
-	if err != nil {
-		return fail(err)
-	}
-	trustDir := filepath.Join(*dataDir, "trust")
-	rootPath, err := demoWriteTrust(trustDir)
+	state, resumed, trustDir, rootPath, err := demoSetup(*dataDir, time.Now())
 	if err != nil {
 		return fail(err)
 	}
@@ -159,54 +154,92 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	} else {
 		fmt.Fprintf(w, "sohoa demo: filling %s (embedded default: %s, blobs in %s)\n", *dataDir, cfg.describeCatalog(), cfg.blobDir())
 	}
-	if err := demoRefData(ctx, st.Catalog); err != nil {
-		return fail(fmt.Errorf("reference data: %w", err))
-	}
-	demoPrintRefData(w, rootPath)
-
-	codes, ids, added, err := demoIngest(ctx, p, state.FilledAt)
+	res, err := demoLoad(ctx, st.Catalog, p, state)
 	if err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(w, "\nIngested %d sample files into %d dossiers through the pipeline (%d new, %d already there); inspecting and verifying…\n",
-		len(ids), len(codes), added, len(ids)-added)
-	wctx, cancel := context.WithTimeout(ctx, demoWait)
-	err = p.WaitDocuments(wctx, ids)
-	cancel()
-	if err != nil {
-		return fail(err)
-	}
-
-	digitized, problems := 0, 0
-	for i, code := range codes {
-		ds, err := p.Status(ctx, code)
-		if err != nil {
-			return fail(err)
-		}
-		fmt.Fprintf(w, "\n── %d/%d: %s\n", i+1, len(codes), demoDossiers[i].shows)
+	demoPrintRefData(w, rootPath, "Users (no passwords yet; sohoa serve --demo gives them some):")
+	fmt.Fprintf(w, "\nIngested %d sample files into %d dossiers through the pipeline (%d new, %d already there); inspected and verified.\n",
+		len(res.ids), len(res.codes), res.added, len(res.ids)-res.added)
+	for i, ds := range res.statuses {
+		fmt.Fprintf(w, "\n── %d/%d: %s\n", i+1, len(res.codes), demoDossiers[i].shows)
 		printStatus(w, ds, sohoa.LangEN)
-		if ds.Digitized {
-			digitized++
-		}
-		for _, d := range ds.Documents {
-			if d.Inspection == nil || d.Verification == nil {
-				problems++
-			}
-		}
 	}
-	fmt.Fprintf(w, "\n%d of %d dossiers digitized.\n", digitized, len(codes))
+	fmt.Fprintf(w, "\n%d of %d dossiers digitized.\n", res.digitized, len(res.codes))
 	dirFlag := ""
 	if *dataDir != defaultDataDir {
 		dirFlag = " --data-dir " + *dataDir
 	}
-	fmt.Fprintf(w, "Try: sohoa status%s --json %s\n", dirFlag, codes[len(codes)-1])
-	// Only what serve offers today: its health, readiness and metrics
-	// endpoints, and the workers.
+	fmt.Fprintf(w, "Try: sohoa status%s --json %s\n", dirFlag, res.codes[len(res.codes)-1])
 	fmt.Fprintf(w, " or: sohoa serve%s   (the HTTP server over this data, with the workers; it prints its URL)\n", dirFlag)
-	if problems > 0 {
-		return fail(fmt.Errorf("%d file(s) were not processed", problems))
+	fmt.Fprintf(w, " or: sohoa serve --demo%s   (the same, and it gives the demo users passwords and prints them)\n", dirFlag)
+	if res.problems > 0 {
+		return fail(fmt.Errorf("%d file(s) were not processed", res.problems))
 	}
 	return exitOK
+}
+
+// demoSetup readies dataDir for the demo (demoPrepare) and installs the
+// sample PKI's root in its trust directory, which it returns with the
+// root's file.
+func demoSetup(dataDir string, now time.Time) (state demoState, resumed bool, trustDir, rootPath string, err error) {
+	state, resumed, err = demoPrepare(dataDir, now)
+	if err != nil {
+		return state, resumed, "", "", err
+	}
+	trustDir = filepath.Join(dataDir, "trust")
+	rootPath, err = demoWriteTrust(trustDir)
+	return state, resumed, trustDir, rootPath, err
+}
+
+// demoLoaded is what demoLoad loaded and found.
+type demoLoaded struct {
+	codes    []string // the dossiers, in demoDossiers' order
+	ids      []int64  // their documents, one per sample file
+	added    int      // documents new in this run
+	statuses []*pipeline.DossierStatus
+	// digitized counts the digitized dossiers; problems the documents
+	// left without an inspection or a verification.
+	digitized, problems int
+}
+
+// demoLoad is the demo's loading, shared by `sohoa demo` and `sohoa serve
+// --demo`: it creates the reference data that is missing, ingests every
+// sample through p (the duplicates of an earlier run add nothing), waits
+// (at most demoWait) until p's running workers have inspected and
+// verified them all, and reads each dossier's status.
+func demoLoad(ctx context.Context, cat sohoa.Catalog, p *pipeline.Pipeline, state demoState) (*demoLoaded, error) {
+	if err := demoRefData(ctx, cat); err != nil {
+		return nil, fmt.Errorf("reference data: %w", err)
+	}
+	res := &demoLoaded{}
+	var err error
+	res.codes, res.ids, res.added, err = demoIngest(ctx, p, state.FilledAt)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, demoWait)
+	err = p.WaitDocuments(wctx, res.ids)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("waiting for the samples' inspection and verification: %w", err)
+	}
+	for _, code := range res.codes {
+		ds, err := p.Status(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		res.statuses = append(res.statuses, ds)
+		if ds.Digitized {
+			res.digitized++
+		}
+		for _, d := range ds.Documents {
+			if d.Inspection == nil || d.Verification == nil {
+				res.problems++
+			}
+		}
+	}
+	return res, nil
 }
 
 // demoPrepare decides whether dir may be filled: a new or empty directory
@@ -218,7 +251,7 @@ func demoPrepare(dir string, now time.Time) (demoState, bool, error) {
 	b, err := os.ReadFile(marker)
 	if err == nil {
 		if err := json.Unmarshal(b, &st); err != nil || st.FilledAt.IsZero() {
-			return st, false, fmt.Errorf("%s is not a demo marker (%v); use another --data-dir", marker, err)
+			return st, false, sohoa.Errorf(sohoa.EINVALID, "%s is not a demo marker (%v); use another --data-dir", marker, err)
 		}
 		return st, true, nil
 	}
@@ -234,9 +267,9 @@ func demoPrepare(dir string, now time.Time) (demoState, bool, error) {
 	case err != nil:
 		return st, false, err
 	case len(entries) > 0:
-		return st, false, fmt.Errorf("%s is not empty and was not filled by sohoa demo: give a new or empty directory with --data-dir (the demo never writes into data in use)", dir)
+		return st, false, sohoa.Errorf(sohoa.EINVALID, "%s is not empty and was not filled by sohoa demo (or sohoa serve --demo): give a new or empty directory with --data-dir (the demo never writes into data in use)", dir)
 	}
-	st = demoState{FilledAt: now.UTC().Truncate(time.Second), Note: "filled by `sohoa demo`; run it again to show the demo dossiers"}
+	st = demoState{FilledAt: now.UTC().Truncate(time.Second), Note: "filled by `sohoa demo` or `sohoa serve --demo`; run either again to show the demo dossiers"}
 	b, _ = json.MarshalIndent(st, "", "  ")
 	if err := os.WriteFile(marker, append(b, '\n'), 0o644); err != nil {
 		return st, false, err
@@ -323,21 +356,25 @@ func demoRefData(ctx context.Context, c sohoa.Catalog) error {
 	})
 }
 
-func demoPrintRefData(w io.Writer, rootPath string) {
+func demoPrintRefData(w io.Writer, rootPath, usersTitle string) {
 	fmt.Fprintln(w, "\nUnits (đơn vị):")
 	for i, u := range demoUnits {
 		fmt.Fprintf(w, "  %s%-13s  %s\n", strings.Repeat("  ", i), u.Code, u.Name)
 	}
 	fmt.Fprintf(w, "Procedure: %s %s, required components: %s\n", demoProcedure.Code, demoProcedure.Name, strings.Join(demoProcedure.RequiredComponents, "; "))
-	fmt.Fprintln(w, "Users (no passwords yet):")
+	fmt.Fprintln(w, usersTitle)
 	for _, u := range demoUsers {
-		scope := "all units"
-		if len(u.UnitScopes) > 0 {
-			scope = strings.Join(u.UnitScopes, ", ")
-		}
-		fmt.Fprintf(w, "  %-13s %-8s %-14s %s\n", u.Username, u.Roles[0], scope, u.DisplayName)
+		fmt.Fprintf(w, "  %-13s %-8s %-14s %s\n", u.Username, u.Roles[0], demoScope(u), u.DisplayName)
 	}
 	fmt.Fprintf(w, "Trust anchor: %s (root of the sample PKI that signed the samples)\n", rootPath)
+}
+
+// demoScope is a demo user's unit scope as printed.
+func demoScope(u sohoa.User) string {
+	if len(u.UnitScopes) == 0 {
+		return "all units"
+	}
+	return strings.Join(u.UnitScopes, ", ")
 }
 
 // demoIngest ingests every demo file, creating the dossiers on their first

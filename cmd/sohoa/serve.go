@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register("serve", "run the HTTP server (sign-in, health, readiness, metrics; the API and web UI come next) with the workers, until interrupted", runServe)
+	register("serve", "run the HTTP server (sign-in, the JSON API, health, readiness, metrics) with the workers, until interrupted; --demo loads the demo first and prints its users' passwords", runServe)
 }
 
 // The server's timeouts. Each bounds what one slow or hostile client can
@@ -58,7 +58,7 @@ const (
 // or SIGTERM, then stops accepting connections, lets in-flight requests
 // finish within --shutdown-timeout, then stops the workers.
 func runServe(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "serve", "[--addr 127.0.0.1:8080] [--no-workers] [--workers N] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]... [--session-idle 30m] [--session-lifetime 12h] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
+	fs := newFlagSet(e, "serve", "[--demo] [--addr 127.0.0.1:8080] [--no-workers] [--workers N] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]... [--session-idle 30m] [--session-lifetime 12h] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
 	cfg := addStoreFlags(fs, e)
 	addr := fs.String("addr", envOr(e, "SOHOA_ADDR", "127.0.0.1:8080"), "address to listen on, host:port; port 0 picks a free one (env SOHOA_ADDR)")
 	noWorkers := fs.Bool("no-workers", false, "serve HTTP only; `sohoa work` processes (or other servers) run the inspection and verification jobs")
@@ -73,7 +73,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests, then running jobs, may take to finish")
 	sessionIdle := fs.Duration("session-idle", envDuration(e, "SOHOA_SESSION_IDLE", web.DefaultSessionIdle), "a web session unused this long ends (env SOHOA_SESSION_IDLE)")
 	sessionLifetime := fs.Duration("session-lifetime", envDuration(e, "SOHOA_SESSION_LIFETIME", web.DefaultSessionLifetime), "a web session ends this long after sign-in, however active (env SOHOA_SESSION_LIFETIME)")
-	logLevel := fs.String("log-level", envOr(e, "SOHOA_LOG_LEVEL", "info"), "debug, info, warn or error (env SOHOA_LOG_LEVEL)")
+	demo := fs.Bool("demo", false, "first load the demo into the data directory (new, empty, or loaded before; embedded default only), as sohoa demo does, give the demo users new passwords and print them with the URL")
+	logLevel := fs.String("log-level", envOr(e, "SOHOA_LOG_LEVEL", "info"), "debug, info, warn or error; with --demo warn unless set (env SOHOA_LOG_LEVEL)")
 	if code, ok := parseNoArgs(fs, args); !ok {
 		return code
 	}
@@ -99,13 +100,34 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageErr("%s", sohoa.Message(err))
 	}
-	e.log = newLogger(e.stderr, *logLevel)
+	level := *logLevel
+	if *demo && !flagGiven(fs, "log-level") && e.getenv("SOHOA_LOG_LEVEL") == "" {
+		// The demo's job logs would bury the users' table.
+		level = "warn"
+	}
+	e.log = newLogger(e.stderr, level)
 	fail := func(err error) int {
 		fmt.Fprintln(e.stderr, "sohoa serve:", err)
 		return exitCode(err)
 	}
 	if err := cfg.finish(e); err != nil {
 		return fail(err)
+	}
+	var (
+		demoSt      demoState
+		demoResumed bool
+	)
+	if *demo {
+		if why := serveDemoRefusal(cfg, *noWorkers, *trustDir); why != "" {
+			return usageErr("%s", why)
+		}
+		if e.getenv("SOHOA_TRUST_DIR") != "" {
+			fmt.Fprintln(e.stderr, "sohoa serve --demo: ignoring SOHOA_TRUST_DIR: the demo trusts the sample PKI's root in <data dir>/trust")
+		}
+		demoSt, demoResumed, *trustDir, _, err = demoSetup(cfg.DataDir, time.Now())
+		if err != nil {
+			return fail(err)
+		}
 	}
 	var tlsConfig *tls.Config
 	if *tlsCert != "" {
@@ -133,8 +155,11 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	defer st.Close()
 	metrics.WatchQueue(p.QueueDepth)
-	if err := ensureFirstAdmin(ctx, e, st.Catalog); err != nil {
-		return fail(err)
+	// The demo has its own administrator.
+	if !*demo {
+		if err := ensureFirstAdmin(ctx, e, st.Catalog); err != nil {
+			return fail(err)
+		}
 	}
 
 	// Listen before starting anything else, so a taken port fails the
@@ -176,12 +201,19 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	sweepDone := make(chan struct{})
 	go func() { defer close(sweepDone); sweepSessions(sweepCtx, e, wcfg, sessionSweepInterval) }()
 	defer func() { stopSweep(); <-sweepDone }()
+	url := serveURL(l.Addr(), tlsConfig != nil)
+	if *demo {
+		if err := serveDemo(ctx, e, cfg, st.Catalog, p, demoSt, demoResumed, url); err != nil {
+			l.Close()
+			return fail(err)
+		}
+	}
 	workersSaid := "workers in this process"
 	if *noWorkers {
 		workersSaid = "no workers (--no-workers)"
 	}
 	fmt.Fprintf(e.stdout, "sohoa serve: listening on %s (catalog %s; %s); stop with Ctrl-C\n",
-		serveURL(l.Addr(), tlsConfig != nil), cfg.describeCatalog(), workersSaid)
+		url, cfg.describeCatalog(), workersSaid)
 	if err := serveHTTP(ctx, e.log, l, h, tlsConfig, *grace); err != nil {
 		return fail(err)
 	}
