@@ -40,6 +40,9 @@ type APIConfig struct {
 	// TempDir holds files being verified ad hoc (deleted at once); "" is
 	// os.TempDir().
 	TempDir string
+	// TrustAnchors lists the anchors the server verifies with for
+	// GET /api/v1/trust-anchors; nil answers an empty list.
+	TrustAnchors TrustAnchorSource
 }
 
 // Default API limits.
@@ -90,6 +93,7 @@ type apiRoute struct {
 // described).
 func (s *server) apiRouteTable() []apiRoute {
 	anyone := []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleAdmin, sohoa.RoleScanner}
+	admin := []sohoa.Role{sohoa.RoleAdmin}
 	return []apiRoute{
 		{"GET /api/v1/openapi.json", s.handleOpenAPI, nil},
 		{"GET /api/v1/dossiers", s.handleListDossiers, anyone},
@@ -102,6 +106,15 @@ func (s *server) apiRouteTable() []apiRoute {
 		{"POST /api/v1/verify", s.handleVerify, anyone},
 		{"GET /api/v1/units", s.handleListUnits, anyone},
 		{"GET /api/v1/procedures", s.handleListProcedures, anyone},
+		{"GET /api/v1/trust-anchors", s.handleTrustAnchors, anyone},
+		{"GET /api/v1/users", s.handleListUsers, admin},
+		{"POST /api/v1/users", s.handleCreateUser, admin},
+		{"GET /api/v1/users/{username}", s.handleGetUser, admin},
+		{"PATCH /api/v1/users/{username}", s.handleUpdateUser, admin},
+		{"POST /api/v1/users/{username}/password", s.handleSetPassword, admin},
+		{"GET /api/v1/users/{username}/tokens", s.handleListTokens, admin},
+		{"POST /api/v1/users/{username}/tokens", s.handleCreateToken, admin},
+		{"DELETE /api/v1/tokens/{id}", s.handleRevokeToken, admin},
 	}
 }
 

@@ -109,7 +109,8 @@ func setupAPI(t *testing.T, o apiOpts) *apiBundle {
 	}
 	s := newServer(Config{
 		Catalog: db, Blobs: blobs, Pipeline: p, Logger: log, Version: "v0.0.0-test",
-		API: APIConfig{MaxUploadBytes: o.maxUpload, MaxVerifyBytes: o.maxVerify, TempDir: t.TempDir()},
+		API: APIConfig{MaxUploadBytes: o.maxUpload, MaxVerifyBytes: o.maxVerify, TempDir: t.TempDir(),
+			TrustAnchors: TrustAnchorsFrom(samples("trust"), anchors)},
 	})
 	b := &apiBundle{db: db, blobs: blobs, p: p, h: s.handler(), logs: logs, tokens: tokens,
 		clerkA: user("clerkA", sohoa.RoleClerk, "A"), clerkB: user("clerkB", sohoa.RoleClerk, "B"),
