@@ -14,6 +14,7 @@ import (
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/pipeline"
+	"github.com/sohoa/sohoa/verify"
 	"github.com/sohoa/sohoa/web"
 )
 
@@ -185,7 +186,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}()
 	}
 
+	anchors, err := listTrustAnchors(e, *trustDir, cfg.DataDir)
+	if err != nil {
+		return fail(err)
+	}
 	wcfg := web.Config{
+		API:             web.APIConfig{TrustAnchors: anchors},
 		Catalog:         st.Catalog,
 		Blobs:           st.Blobs,
 		Pipeline:        p,
@@ -286,4 +292,22 @@ func serveURL(a net.Addr, https bool) string {
 		host = "[" + host + "]"
 	}
 	return fmt.Sprintf("%s://%s:%d/", scheme, host, ap.Port())
+}
+
+// listTrustAnchors is every anchor the verifier uses, labelled with the
+// file or directory it came from, for GET /api/v1/trust-anchors.
+func listTrustAnchors(e *env, trustDir, dataDir string) (web.StaticTrustAnchors, error) {
+	paths, err := trustPaths(e, trustDir, dataDir, nil)
+	if err != nil {
+		return nil, sohoa.Wrapf(err, sohoa.EINVALID, "%v", err)
+	}
+	var out web.StaticTrustAnchors
+	for _, p := range paths {
+		certs, err := verify.LoadTrustAnchors(p)
+		if err != nil {
+			return nil, sohoa.Wrapf(err, sohoa.EINVALID, "%v", err)
+		}
+		out = append(out, web.TrustAnchorsFrom(p, certs)...)
+	}
+	return out, nil
 }

@@ -100,6 +100,11 @@ func TestServeDemo(t *testing.T) {
 	res, me := httpGet(t, clerk, s.url+"api/v1/me")
 	require.Equal(t, http.StatusOK, res.StatusCode, me)
 	assert.Contains(t, me, `"000.00.12.G05"`)
+	// The anchors the server verifies with are listed, with where they came from.
+	res, anchors := httpGet(t, clerk, s.url+"api/v1/trust-anchors")
+	require.Equal(t, http.StatusOK, res.StatusCode, anchors)
+	assert.Contains(t, anchors, `"sha256"`)
+	assert.Contains(t, anchors, filepath.Join(dir, "trust"))
 	// The auditor (scoped to the ministry) sees them too; the admin signs in.
 	assert.ElementsMatch(t, want, dossierCodes(t, signIn(t, s.url, "kiemsoat", passwords["kiemsoat"]), s.url))
 	signIn(t, s.url, "quantri", passwords["quantri"])
