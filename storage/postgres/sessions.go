@@ -2,16 +2,32 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
 var _ sohoa.SessionService = (*DB)(nil)
+
+// sessions binds the shared session code (sqlcat.Sessions) to pgx.
+var sessions = &sqlcat.Sessions{
+	D:        dialect,
+	UserCols: userCols,
+	ScanUser: func(row sqlcat.Row, extra ...any) (*sohoa.User, error) { return scanUser(row, extra...) },
+	ScanTimes: func(dst ...*time.Time) ([]any, func() error) {
+		dests := make([]any, len(dst))
+		for i, t := range dst {
+			dests[i] = t
+		}
+		return dests, func() error {
+			for _, t := range dst {
+				*t = t.UTC()
+			}
+			return nil
+		}
+	},
+}
 
 func (db *DB) SetPassword(ctx context.Context, username, plain string) error {
 	if err := sohoa.ValidateUsername(username); err != nil {
@@ -21,42 +37,12 @@ func (db *DB) SetPassword(ctx context.Context, username, plain string) error {
 	if err != nil {
 		return err
 	}
-	return db.atomic(ctx, func(tx *DB) error {
-		tag, err := tx.q.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE username = $1`, username, hash)
-		if err != nil {
-			return wrap(err, "set password of %q", username)
-		}
-		if tag.RowsAffected() == 0 {
-			return sohoa.Errorf(sohoa.ENOTFOUND, "user %q not found", username)
-		}
-		_, err = tx.q.Exec(ctx, `DELETE FROM sessions WHERE username = $1`, username)
-		return wrap(err, "end sessions of %q", username)
-	})
+	return db.atomic(ctx, func(tx *DB) error { return sessions.SetPassword(tx.sq(ctx), username, hash) })
 }
 
 func (db *DB) CheckUserPassword(ctx context.Context, username, plain string) (*sohoa.User, error) {
-	if sohoa.ValidateUsername(username) != nil {
-		_, err := sqlcat.CheckUserPassword(nil, "", plain)
-		return nil, err
-	}
-	var hash string
-	u, err := scanUser(db.q.QueryRow(ctx, `SELECT `+userCols+`, u.password_hash FROM users u WHERE u.username = $1`, username), &hash)
-	if errors.Is(err, pgx.ErrNoRows) {
-		u = nil
-	} else if err != nil {
-		return nil, wrap(err, "find user %q", username)
-	}
-	newHash, err := sqlcat.CheckUserPassword(u, hash, plain)
-	if err != nil {
-		return nil, err
-	}
-	if newHash != "" && db.tx == nil { // inside a transaction a failure here would abort it
-		// Only if the password was not changed meanwhile.
-		if _, err := db.q.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE username = $1 AND password_hash = $3`, username, newHash, hash); err != nil {
-			db.log.Warn("rehash password", "user", username, "err", err)
-		}
-	}
-	return u, nil
+	// Inside a transaction a failure to store a renewed hash would abort it.
+	return sessions.CheckUserPassword(db.sq(ctx), username, plain, db.tx == nil, db.log)
 }
 
 func (db *DB) DisableUser(ctx context.Context, username string, now time.Time) error {
@@ -67,61 +53,19 @@ func (db *DB) DisableUser(ctx context.Context, username string, now time.Time) e
 	if err != nil {
 		return err
 	}
-	return db.atomic(ctx, func(tx *DB) error {
-		tag, err := tx.q.Exec(ctx, `UPDATE users SET disabled_at = coalesce(disabled_at, $2) WHERE username = $1`, username, now)
-		if err != nil {
-			return wrap(err, "disable user %q", username)
-		}
-		if tag.RowsAffected() == 0 {
-			return sohoa.Errorf(sohoa.ENOTFOUND, "user %q not found", username)
-		}
-		_, err = tx.q.Exec(ctx, `DELETE FROM sessions WHERE username = $1`, username)
-		return wrap(err, "end sessions of %q", username)
-	})
+	return db.atomic(ctx, func(tx *DB) error { return sessions.DisableUser(tx.sq(ctx), username, now) })
 }
 
 func (db *DB) EnableUser(ctx context.Context, username string) error {
-	if err := sohoa.ValidateUsername(username); err != nil {
-		return err
-	}
-	tag, err := db.q.Exec(ctx, `UPDATE users SET disabled_at = NULL WHERE username = $1`, username)
-	if err != nil {
-		return wrap(err, "enable user %q", username)
-	}
-	if tag.RowsAffected() == 0 {
-		return sohoa.Errorf(sohoa.ENOTFOUND, "user %q not found", username)
-	}
-	return nil
+	return sessions.EnableUser(db.sq(ctx), username)
 }
 
-const sessionCols = `s.id, s.username, s.csrf_secret, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.addr`
-
 func (db *DB) CreateSession(ctx context.Context, s *sohoa.Session) (string, error) {
-	if s == nil {
-		return "", sohoa.Errorf(sohoa.EINVALID, "no session")
-	}
-	if err := s.Validate(); err != nil {
+	if err := sqlcat.CheckNewSession(s); err != nil {
 		return "", err
 	}
 	token, id, csrf := sohoa.NewSessionSecrets()
-	err := db.atomic(ctx, func(tx *DB) error {
-		var disabled *time.Time
-		// FOR SHARE: a concurrent DisableUser waits for this session, then
-		// ends it.
-		err := tx.q.QueryRow(ctx, `SELECT disabled_at FROM users WHERE username = $1 FOR SHARE`, s.Username).Scan(&disabled)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return sohoa.Errorf(sohoa.EINVALID, "unknown user %q", s.Username)
-		} else if err != nil {
-			return wrap(err, "look up user %q", s.Username)
-		}
-		if disabled != nil {
-			return sohoa.ErrUserDisabled
-		}
-		_, err = tx.q.Exec(ctx, `INSERT INTO sessions (id, username, csrf_secret, created_at, last_seen_at, expires_at, user_agent, addr)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, s.Username, csrf, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.UserAgent, s.Addr)
-		return wrap(err, "create session")
-	})
-	if err != nil {
+	if err := db.atomic(ctx, func(tx *DB) error { return sessions.CreateSession(tx.sq(ctx), s, id, csrf) }); err != nil {
 		return "", err
 	}
 	s.ID, s.CSRFSecret = id, csrf
@@ -129,89 +73,27 @@ func (db *DB) CreateSession(ctx context.Context, s *sohoa.Session) (string, erro
 }
 
 func (db *DB) FindSession(ctx context.Context, token string, now time.Time, idle time.Duration) (*sohoa.User, *sohoa.Session, error) {
-	if token == "" {
-		return nil, nil, sohoa.Errorf(sohoa.EUNAUTHORIZED, "not signed in")
-	}
-	if idle < 0 {
-		return nil, nil, sohoa.Errorf(sohoa.EINVALID, "idle timeout %s is negative", idle)
-	}
-	var s sohoa.Session
-	u, err := scanUser(db.q.QueryRow(ctx, `SELECT `+userCols+`, `+sessionCols+`
-		FROM sessions s JOIN users u ON u.username = s.username WHERE s.id = $1`, sohoa.SessionID(token)),
-		&s.ID, &s.Username, &s.CSRFSecret, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.UserAgent, &s.Addr)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil, sohoa.Errorf(sohoa.EUNAUTHORIZED, "the session is not known (signed out, or ended); sign in again")
-	} else if err != nil {
-		return nil, nil, wrap(err, "find session")
-	}
-	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
-	if err := sqlcat.CheckSession(u, &s, now, idle); err != nil {
-		return nil, nil, err
-	}
-	if s.NeedsTouch(now) {
-		seen := now.UTC().Truncate(time.Microsecond)
-		if _, err := db.q.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2`, s.ID, seen); err != nil {
-			return nil, nil, wrap(err, "touch session")
-		}
-		s.LastSeenAt = seen
-	}
-	return u, &s, nil
+	return sessions.FindSession(db.sq(ctx), token, now, idle)
 }
 
 func (db *DB) DeleteSession(ctx context.Context, token string) error {
-	_, err := db.q.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, sohoa.SessionID(token))
-	return wrap(err, "delete session")
+	return sessions.DeleteSession(db.sq(ctx), token)
 }
 
 func (db *DB) DeleteUserSessions(ctx context.Context, username string) (int64, error) {
-	if err := sohoa.ValidateUsername(username); err != nil {
-		return 0, err
-	}
-	tag, err := db.q.Exec(ctx, `DELETE FROM sessions WHERE username = $1`, username)
-	if err != nil {
-		return 0, wrap(err, "delete sessions of %q", username)
-	}
-	return tag.RowsAffected(), nil
+	return sessions.DeleteUserSessions(db.sq(ctx), username)
 }
 
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time, idle time.Duration) (int64, error) {
-	if idle < 0 {
-		return 0, sohoa.Errorf(sohoa.EINVALID, "idle timeout %s is negative", idle)
-	}
-	query, args := `DELETE FROM sessions WHERE expires_at <= $1`, []any{now}
-	if idle > 0 {
-		query, args = query+` OR last_seen_at <= $2`, append(args, now.Add(-idle))
-	}
-	tag, err := db.q.Exec(ctx, query, args...)
-	if err != nil {
-		return 0, wrap(err, "delete expired sessions")
-	}
-	return tag.RowsAffected(), nil
+	return sessions.DeleteExpiredSessions(db.sq(ctx), now, idle)
 }
 
 func (db *DB) RecordSignInFailure(ctx context.Context, username, addr string, at time.Time) error {
-	addr, err := sohoa.ValidateAddr(addr)
-	if err != nil {
-		return err
-	}
-	if at, err = sohoa.NormalizeTime("sign-in time", at); err != nil {
-		return err
-	}
-	_, err = db.q.Exec(ctx, `INSERT INTO sign_in_failures (username, addr, at) VALUES ($1, $2, $3)`, sohoa.SignInKey(username), addr, at)
-	return wrap(err, "record failed sign-in")
+	return sessions.RecordSignInFailure(db.sq(ctx), username, addr, at)
 }
 
 func (db *DB) SignInFailures(ctx context.Context, username, addr string, since time.Time) (sohoa.SignInFailures, error) {
-	var out sohoa.SignInFailures
-	addr, err := sohoa.ValidateAddr(addr)
-	if err != nil {
-		return out, err
-	}
-	err = db.q.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM sign_in_failures WHERE $1::text <> '' AND username = $1 AND at >= $3),
-		(SELECT count(*) FROM sign_in_failures WHERE $2::text <> '' AND addr = $2 AND at >= $3)`,
-		sohoa.SignInKey(username), addr, since).Scan(&out.ByUsername, &out.ByAddr)
-	return out, wrap(err, "count failed sign-ins")
+	return sessions.SignInFailures(db.sq(ctx), username, addr, since)
 }
 
 func (db *DB) ClearSignInFailures(ctx context.Context, username string) error {
@@ -219,20 +101,9 @@ func (db *DB) ClearSignInFailures(ctx context.Context, username string) error {
 	if key == "" {
 		return nil
 	}
-	// The rows still count against their addresses: only the name goes.
-	return db.atomic(ctx, func(tx *DB) error {
-		if _, err := tx.q.Exec(ctx, `DELETE FROM sign_in_failures WHERE username = $1 AND addr = ''`, key); err != nil {
-			return wrap(err, "clear failed sign-ins of %q", username)
-		}
-		_, err := tx.q.Exec(ctx, `UPDATE sign_in_failures SET username = '' WHERE username = $1`, key)
-		return wrap(err, "clear failed sign-ins of %q", username)
-	})
+	return db.atomic(ctx, func(tx *DB) error { return sessions.ClearSignInFailures(tx.sq(ctx), username, key) })
 }
 
 func (db *DB) PruneSignInFailures(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := db.q.Exec(ctx, `DELETE FROM sign_in_failures WHERE at < $1`, before)
-	if err != nil {
-		return 0, wrap(err, "prune failed sign-ins")
-	}
-	return tag.RowsAffected(), nil
+	return sessions.PruneSignInFailures(db.sq(ctx), before)
 }

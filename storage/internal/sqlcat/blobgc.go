@@ -14,8 +14,8 @@ type Row interface {
 	Scan(dest ...any) error
 }
 
-// Querier runs statements in one transaction, for the shared blob-gc code:
-// each adapter wraps its transaction in these two functions.
+// Querier runs statements for the shared blob-gc and session code: each
+// adapter wraps its connection or transaction in these two functions.
 type Querier struct {
 	QueryRow func(query string, args ...any) Row
 	// Exec runs a statement and returns how many rows it changed.
