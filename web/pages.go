@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/sohoa/sohoa"
 )
@@ -21,7 +22,10 @@ var (
 	//go:embed static
 	staticRoot embed.FS
 
-	pages = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
+	pages = template.Must(template.New("").Funcs(template.FuncMap{
+		"contains": strings.Contains,
+		"list":     func(v ...string) []string { return v },
+	}).ParseFS(templateFS, "templates/*.html"))
 )
 
 // staticHandler serves /static/ from the embedded files.
