@@ -351,7 +351,13 @@ func (s *server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data.VerifiedAt = vnTime(rep.VerifiedAt)
 	for i, sg := range rep.Signatures {
-		v := sigView{Field: sg.Field, Kind: string(sg.Kind), Level: sg.PAdESLevel, Trusted: sg.ChainTrusted, Problems: sg.Problems}
+		v := sigView{Field: sg.Field, Kind: string(sg.Kind), Level: sg.PAdESLevel, Trusted: sg.ChainTrusted}
+		if lang == sohoa.LangEN {
+			// The verifier's problems are English sentences without
+			// codes: shown to English readers only (the coded reason
+			// above says the same in Vietnamese).
+			v.Problems = sg.Problems
+		}
 		if v.Field == "" {
 			v.Field = "#" + strconv.Itoa(i+1)
 		}
@@ -393,7 +399,9 @@ func (s *server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if ch := sg.Changes; ch != nil {
-			for _, oc := range append(append([]verify.ObjectChange{}, ch.Disallowed...), ch.Allowed...) {
+			// Disallowed changes one by one; the allowed ones by their
+			// notes (filled fields, added validation data).
+			for _, oc := range ch.Disallowed {
 				if len(oc.Reasons) == 0 {
 					v.Changes = append(v.Changes, oc.Reason)
 				}
