@@ -135,7 +135,6 @@ func (s *server) uploadMultipart(ctx context.Context, r *http.Request, d *sohoa.
 			f.component = string(b)
 		case "filename":
 			f.filename = string(b)
-		case csrfField: // the HTML form's token, checked by the middleware
 		default:
 			return nil, sohoa.Errorf(sohoa.EINVALID, "unknown field %.40q (want role, component, filename, then file)", name)
 		}

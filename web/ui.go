@@ -2,6 +2,8 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -247,6 +249,9 @@ func fileViewOf(doc pipeline.DocumentStatus, lang sohoa.Lang) fileView {
 			f.ScanClass, f.Scan = "badge-bad", t["scan_fail"]
 		}
 		for _, fd := range in.Findings {
+			if fd.Outcome == sohoa.InspectionOK {
+				continue // only what needs the clerk's attention
+			}
 			f.Findings = append(f.Findings, fd.Reason().Text(lang))
 		}
 	}
@@ -271,8 +276,12 @@ func sigBadge(ind, sub string, sigs int, t map[string]string) (string, string) {
 	}
 }
 
-// handleUploadForm is the upload form without JavaScript: one file into
-// the dossier through the same code as the API, then back to the page.
+// maxFormFiles bounds how many files one plain upload form may carry.
+const maxFormFiles = 20
+
+// handleUploadForm is the upload form without JavaScript: the fields,
+// then one or more parts named file, each stored through the same code as
+// the API; then back to the dossier page.
 func (s *server) handleUploadForm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if !principalFrom(ctx).Can(sohoa.RoleClerk, sohoa.RoleAdmin) {
@@ -285,12 +294,72 @@ func (s *server) handleUploadForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit := s.cfg.API.MaxUploadBytes
-	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartSlack)
-	if _, err := s.uploadMultipart(ctx, r, d, limit); err != nil {
+	s.keepReading(w, r)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormFiles*limit+multipartSlack)
+	if err := s.uploadFormFiles(r, d, limit); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = tooLarge(limit)
+		}
 		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, dossiersPath+"/"+url.PathEscape(d.Code), http.StatusSeeOther)
+}
+
+// uploadFormFiles ingests every part named file of the form, with the
+// role and component fields sent before them.
+func (s *server) uploadFormFiles(r *http.Request, d *sohoa.Dossier, limit int64) error {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return sohoa.Errorf(sohoa.EINVALID, "malformed multipart body: %v", err)
+	}
+	var f uploadFields
+	files := 0
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return sohoa.Errorf(sohoa.EINVALID, "malformed multipart body")
+		}
+		switch part.FormName() {
+		case "file":
+			if part.FileName() == "" {
+				part.Close()
+				continue // the form's empty file input
+			}
+			if files++; files > maxFormFiles {
+				part.Close()
+				return sohoa.Errorf(sohoa.EINVALID, "at most %d files at once", maxFormFiles)
+			}
+			ff := f
+			ff.filename = part.FileName()
+			_, err := s.ingest(r.Context(), d, ff, part, limit)
+			part.Close()
+			if err != nil {
+				return err
+			}
+		case "role", "component":
+			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+			part.Close()
+			if err != nil || len(b) > maxFieldBytes {
+				return sohoa.Errorf(sohoa.EINVALID, "malformed multipart body")
+			}
+			if part.FormName() == "role" {
+				f.role = string(b)
+			} else {
+				f.component = string(b)
+			}
+		default:
+			part.Close()
+		}
+	}
+	if files == 0 {
+		return sohoa.Errorf(sohoa.EINVALID, "choose at least one file")
+	}
+	return nil
 }
 
 // sigView is one signature on the report page.

@@ -5,6 +5,7 @@ import (
 	stdcontext "context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -154,8 +155,19 @@ func TestUIUploadFormAndReport(t *testing.T) {
 	clerk := b.browser(t, b.clerkA)
 
 	// The form without JavaScript: csrf first, then the fields and file.
-	raw, ct := multipartBody(t, [][2]string{{"csrf", clerk.csrf}, {"role", "component"}, {"component", compForm}},
-		"hỏng.pdf", sampleBytes(t, "tampered-digest.pdf"))
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range [][2]string{{"csrf", clerk.csrf}, {"role", "component"}, {"component", compForm}} {
+		require.NoError(t, mw.WriteField(f[0], f[1]))
+	}
+	for _, f := range [][2]string{{"hỏng.pdf", "tampered-digest.pdf"}, {"mờ.pdf", "scan-low-resolution.pdf"}} {
+		fw, err := mw.CreateFormFile("file", f[0])
+		require.NoError(t, err)
+		_, err = fw.Write(sampleBytes(t, f[1]))
+		require.NoError(t, err)
+	}
+	require.NoError(t, mw.Close())
+	raw, ct := buf.Bytes(), mw.FormDataContentType()
 	r := httptest.NewRequest(http.MethodPost, "/ho-so/"+d.Code+"/tai-len", bytes.NewReader(raw))
 	r.Header.Set("Content-Type", ct)
 	r.AddCookie(&http.Cookie{Name: clerk.cookie.Name, Value: clerk.cookie.Value})
@@ -166,16 +178,22 @@ func TestUIUploadFormAndReport(t *testing.T) {
 
 	docs, err := b.db.FindDocuments(t.Context(), sohoa.DocumentFilter{Scope: sohoa.AllUnits, DossierCode: d.Code})
 	require.NoError(t, err)
-	require.Len(t, docs, 1)
+	require.Len(t, docs, 2, "both files of the form")
 	ctx, cancel := stdcontext.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	require.NoError(t, b.p.WaitDocuments(ctx, []int64{docs[0].ID}))
+	require.NoError(t, b.p.WaitDocuments(ctx, []int64{docs[0].ID, docs[1].ID}))
 
 	res, body := clerk.page(t, "/ho-so/"+d.Code)
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, "hỏng.pdf")
 	assert.Contains(t, body, "Không hợp lệ")
 	assert.Contains(t, body, "/tai-lieu/")
+	assert.Contains(t, body, "mờ.pdf")
+	assert.Regexp(t, "Chất lượng quét: (Cảnh báo|Không đạt)", body)
+	assert.Contains(t, body, "Không có chữ ký")
+	assert.Contains(t, body, `class="findings"`)
+	assert.Contains(t, body, "100 dpi", "the finding in Vietnamese")
+	assert.NotContains(t, body, "Tệp PDF đọc được", "passed checks are not listed")
 
 	id := strconv.FormatInt(docs[0].ID, 10)
 	res, body = clerk.page(t, "/tai-lieu/"+id+"/bao-cao")
