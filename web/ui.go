@@ -91,6 +91,9 @@ func (s *server) page(r *http.Request, title string, data any) uiPage {
 // out of the principal's scope, as for what does not exist).
 func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) { s.fail(w, r, err) }
 
+// dossierPageSize is how many dossiers a page of /ho-so lists.
+var dossierPageSize = 50
+
 // dossierRow is one line of the dossier table.
 type dossierRow struct {
 	Code, Unit, Procedure, Received, Status string
@@ -119,7 +122,7 @@ func (s *server) handleDossiersPage(w http.ResponseWriter, r *http.Request) {
 	f, err := dossierFilter(q)
 	if err == nil {
 		f.Scope = principalFrom(r.Context()).Scope()
-		f.Limit = 50
+		f.Limit = dossierPageSize
 		var page *sohoa.DossierPage
 		page, err = s.cfg.Catalog.FindDossiers(r.Context(), f)
 		if err == nil {

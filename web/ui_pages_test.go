@@ -213,3 +213,36 @@ func TestUIUploadFormAndReport(t *testing.T) {
 	res, _ = b.browser(t, b.clerkB).page(t, "/tai-lieu/"+id+"/bao-cao")
 	assert.Equal(t, http.StatusNotFound, res.StatusCode, "out of scope")
 }
+
+func TestUIDossierPagesAndStatic(t *testing.T) {
+	b := setupAPI(t, apiOpts{})
+	old := dossierPageSize
+	dossierPageSize = 2
+	t.Cleanup(func() { dossierPageSize = old })
+	var codes []string
+	for range 3 {
+		codes = append(codes, createDossier(t, b, b.clerkA, `{"unit":"A","procedure":"P1"}`).Code)
+	}
+	clerk := b.browser(t, b.clerkA)
+	_, body := clerk.page(t, "/ho-so?unit=A")
+	assert.Contains(t, body, codes[2])
+	assert.Contains(t, body, codes[1])
+	assert.NotContains(t, body, codes[0])
+	m := regexp.MustCompile(`href="(/ho-so\?[^"]*cursor=[^"]*)" rel="next"`).FindStringSubmatch(body)
+	require.NotNil(t, m, body)
+	_, body = clerk.page(t, strings.ReplaceAll(m[1], "&amp;", "&"))
+	assert.Contains(t, body, codes[0])
+	assert.NotContains(t, body, codes[1])
+	assert.NotContains(t, body, `rel="next"`)
+
+	// The English choice is remembered.
+	res, _ := clerk.page(t, "/ho-so?lang=en")
+	c := cookieNamed(res, langCookieName)
+	require.NotNil(t, c)
+	assert.Equal(t, "en", c.Value)
+
+	res, js := clerk.page(t, "/static/upload.js")
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, res.Header.Get("Content-Type"), "javascript")
+	assert.Contains(t, js, "XMLHttpRequest")
+}
