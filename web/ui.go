@@ -91,6 +91,32 @@ func (s *server) page(r *http.Request, title string, data any) uiPage {
 // out of the principal's scope, as for what does not exist).
 func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) { s.fail(w, r, err) }
 
+// unitIndex is the units in the principal's scope, for names.
+type unitIndex struct {
+	list  []*sohoa.Unit
+	names map[string]string
+}
+
+func (s *server) unitNames(r *http.Request) unitIndex {
+	us, err := s.cfg.Catalog.FindUnits(r.Context(), sohoa.UnitFilter{Scope: principalFrom(r.Context()).Scope()})
+	if err != nil {
+		s.log.Warn("units for a page", "err", err)
+	}
+	ix := unitIndex{list: us, names: map[string]string{}}
+	for _, u := range us {
+		ix.names[u.Code] = u.Name
+	}
+	return ix
+}
+
+// name is "Name (CODE)", or the code alone when the name is unknown.
+func (ix unitIndex) name(code string) string {
+	if n := ix.names[code]; n != "" {
+		return n + " (" + code + ")"
+	}
+	return code
+}
+
 // dossierPageSize is how many dossiers a page of /ho-so lists.
 var dossierPageSize = 50
 
@@ -103,6 +129,7 @@ type dossierRow struct {
 type dossiersData struct {
 	Q, Unit, Status, Period string
 	Rows                    []dossierRow
+	Units                   [][2]string // code, name: the units in scope
 	Next                    string
 	Error                   string
 }
@@ -119,6 +146,10 @@ func (s *server) handleDossiersPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := dossiersData{Q: q.Get("q"), Unit: q.Get("unit"), Status: q.Get("status"), Period: q.Get("period")}
 	lang := pageLang(r)
+	units := s.unitNames(r)
+	for _, u := range units.list {
+		d.Units = append(d.Units, [2]string{u.Code, u.Name})
+	}
 	f, err := dossierFilter(q)
 	if err == nil {
 		f.Scope = principalFrom(r.Context()).Scope()
@@ -127,7 +158,7 @@ func (s *server) handleDossiersPage(w http.ResponseWriter, r *http.Request) {
 		page, err = s.cfg.Catalog.FindDossiers(r.Context(), f)
 		if err == nil {
 			for _, x := range page.Dossiers {
-				d.Rows = append(d.Rows, dossierRow{Code: x.Code, Unit: x.UnitCode, Procedure: x.ProcedureCode,
+				d.Rows = append(d.Rows, dossierRow{Code: x.Code, Unit: units.name(x.UnitCode), Procedure: x.ProcedureCode,
 					Received: vnTime(x.ReceivedAt), Status: string(x.Status), Digitized: x.DigitizationState == sohoa.DigitizationDigitized})
 			}
 			if page.NextCursor != "" {
@@ -174,6 +205,8 @@ type dossierData struct {
 	Groups     []groupView
 	Missing    []string
 	CanUpload  bool
+	Unit       string
+	Procedure  string
 	Components []string
 }
 
@@ -198,9 +231,12 @@ func (s *server) handleDossierPage(w http.ResponseWriter, r *http.Request) {
 	if st.Dossier.DueAt != nil {
 		data.Due = vnTime(*st.Dossier.DueAt)
 	}
+	data.Unit = s.unitNames(r).name(d.UnitCode)
+	data.Procedure = d.ProcedureCode
 	var comps []string
 	if proc, err := s.cfg.Catalog.FindProcedureByCode(ctx, d.ProcedureCode); err == nil {
 		comps = append(comps, proc.RequiredComponents...)
+		data.Procedure = proc.Name + " (" + proc.Code + ")"
 	}
 	data.Components = comps
 	seen := map[string]bool{}

@@ -12,8 +12,10 @@
   var csrf = form.elements.csrf.value;
   var lang = document.documentElement.lang;
   var T = lang === "en" ?
-    { ok: "Pass", warn: "Warning", fail: "Fail", valid: "Valid", invalid: "Invalid", unknown: "Indeterminate", none: "Not signed", failed: "Upload failed", report: "Report" } :
-    { ok: "Đạt", warn: "Cảnh báo", fail: "Không đạt", valid: "Hợp lệ", invalid: "Không hợp lệ", unknown: "Chưa xác định", none: "Không có chữ ký", failed: "Tải lên không thành công", report: "Báo cáo" };
+    { ok: "Pass", warn: "Warning", fail: "Fail", valid: "Valid", invalid: "Invalid", unknown: "Indeterminate", none: "Not signed", failed: "Upload failed", report: "Report",
+      s413: "the file is too large", s415: "not a PDF file", s403: "you may not upload here", s404: "dossier not found", s400: "the upload was refused" } :
+    { ok: "Đạt", warn: "Cảnh báo", fail: "Không đạt", valid: "Hợp lệ", invalid: "Không hợp lệ", unknown: "Chưa xác định", none: "Không có chữ ký", failed: "Tải lên không thành công", report: "Báo cáo",
+      s413: "tệp quá lớn", s415: "không phải tệp PDF", s403: "bạn không có quyền tải lên hồ sơ này", s404: "không tìm thấy hồ sơ", s400: "yêu cầu tải lên không hợp lệ" };
 
   function badge(cls, text) {
     var s = document.createElement("span");
@@ -94,12 +96,14 @@
     };
     x.onload = function () {
       var body = null;
-      try { body = JSON.parse(x.responseText); } catch (err) { body = null; }
+      try { body = JSON.parse(x.responseText); } catch (ignore) { body = null; }
       if ((x.status === 200 || x.status === 202) && body && body.document) {
         bar.value = 100;
         poll(body.document.id, li);
       } else {
-        out.textContent = T.failed + (body && body.error ? ": " + body.error.message : " (" + x.status + ")");
+        // The API's messages are English: the reader gets the status in
+        // the page's language.
+        out.textContent = T.failed + ": " + (T["s" + x.status] || "HTTP " + x.status);
         out.className = "result error";
       }
     };
