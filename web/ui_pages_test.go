@@ -140,8 +140,10 @@ func TestUIDossierSearchAndPage(t *testing.T) {
 	assert.NotContains(t, body, "chưa có tệp")
 	assert.Contains(t, body, "Tiếng Việt")
 
-	res, _ = clerk.page(t, "/ho-so/"+dB.Code)
+	res, body = clerk.page(t, "/ho-so/"+dB.Code)
 	assert.Equal(t, http.StatusNotFound, res.StatusCode, "out of scope")
+	assert.Contains(t, body, `href="/ho-so"`)
+	assert.NotContains(t, body, dB.Code)
 	res, _ = clerk.page(t, "/ho-so/NOPE-1")
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
 
