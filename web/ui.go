@@ -423,6 +423,12 @@ type reportData struct {
 	Reason       string
 	VerifiedAt   string
 	Signatures   []sigView
+	// History is every earlier run, newest first: when, verdict, reason.
+	History []historyRow
+}
+
+type historyRow struct {
+	When, Verdict, VerdictClass, Reason string
 }
 
 // handleReportPage is GET /tai-lieu/{id}/bao-cao: the document's latest
@@ -458,6 +464,15 @@ func (s *server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 		data.Reason = rep.Reason.Text(lang)
 	}
 	data.VerifiedAt = vnTime(rep.VerifiedAt)
+	for _, v := range vs[1:] {
+		h := historyRow{When: vnTime(v.CreatedAt), Reason: subText(verify.SubIndication(v.SubIndication), lang)}
+		var sum struct {
+			Signatures []json.RawMessage `json:"signatures"`
+		}
+		_ = json.Unmarshal(v.ReportJSON, &sum)
+		h.VerdictClass, h.Verdict = sigBadge(v.Indication, v.SubIndication, len(sum.Signatures), t)
+		data.History = append(data.History, h)
+	}
 	for i, sg := range rep.Signatures {
 		v := sigView{Field: sg.Field, Kind: string(sg.Kind), Level: sg.PAdESLevel, Trusted: sg.ChainTrusted}
 		if lang == sohoa.LangEN {

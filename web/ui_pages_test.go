@@ -210,6 +210,15 @@ func TestUIUploadFormAndReport(t *testing.T) {
 	assert.Contains(t, body, "Nội dung đã ký bị thay đổi", "the sub-indication from the catalogue")
 	assert.NotContains(t, body, "the signed content was changed", "no English to a Vietnamese reader")
 
+	// A second run: the first becomes history.
+	latest, err := b.db.LatestVerification(t.Context(), docs[0].ID)
+	require.NoError(t, err)
+	again := *latest
+	again.ID, again.CreatedAt = 0, latest.CreatedAt.Add(time.Hour)
+	require.NoError(t, b.db.CreateVerification(t.Context(), &again))
+	_, body = clerk.page(t, "/tai-lieu/"+id+"/bao-cao")
+	assert.Contains(t, body, "Các lần kiểm tra trước")
+
 	res, body = clerk.page(t, "/tai-lieu/"+id+"/bao-cao?lang=en")
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, "Verdict")

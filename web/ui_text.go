@@ -27,7 +27,7 @@ var uiStrings = map[sohoa.Lang]map[string]string{
 		"revocation": "Thu hồi", "coverage": "Phạm vi ký", "changes": "Thay đổi sau khi ký", "level": "Mức PAdES", "problems": "Vấn đề",
 		"rev_good": "chưa bị thu hồi", "rev_revoked": "đã bị thu hồi", "rev_unknown": "không rõ",
 		"cov_ENTIRE_FILE": "toàn bộ tệp", "cov_ENTIRE_REVISION": "toàn bộ phiên bản đã ký (có phần thêm sau)", "cov_ANOMALOUS": "bất thường",
-		"back": "« Về hồ sơ", "file": "Tệp",
+		"back": "« Về hồ sơ", "file": "Tệp", "history": "Các lần kiểm tra trước",
 	},
 	sohoa.LangEN: {
 		"app": "sohoa — số hóa hồ sơ", "nav_dossiers": "Dossiers", "signout": "Sign out", "main_nav": "Main navigation",
@@ -51,6 +51,6 @@ var uiStrings = map[sohoa.Lang]map[string]string{
 		"revocation": "Revocation", "coverage": "Signed range", "changes": "Changes after signing", "level": "PAdES level", "problems": "Problems",
 		"rev_good": "not revoked", "rev_revoked": "revoked", "rev_unknown": "unknown",
 		"cov_ENTIRE_FILE": "the entire file", "cov_ENTIRE_REVISION": "the entire signed revision (later additions)", "cov_ANOMALOUS": "anomalous",
-		"back": "« Back to the dossier", "file": "File",
+		"back": "« Back to the dossier", "file": "File", "history": "Earlier verifications",
 	},
 }
