@@ -127,11 +127,11 @@ type dossierRow struct {
 }
 
 type dossiersData struct {
-	Q, Unit, Status, Period string
-	Rows                    []dossierRow
-	Units                   [][2]string // code, name: the units in scope
-	Next                    string
-	Error                   string
+	Q, Unit, Status, State, Period string
+	Rows                           []dossierRow
+	Units                          [][2]string // code, name: the units in scope
+	Next                           string
+	Error                          string
 }
 
 // handleDossiersPage is GET /ho-so: the dossiers in scope, filtered as the
@@ -139,12 +139,12 @@ type dossiersData struct {
 func (s *server) handleDossiersPage(w http.ResponseWriter, r *http.Request) {
 	in := r.URL.Query()
 	q := url.Values{}
-	for _, k := range []string{"q", "unit", "status", "period", "cursor"} {
+	for _, k := range []string{"q", "unit", "status", "state", "period", "cursor"} {
 		if v := strings.TrimSpace(in.Get(k)); v != "" {
 			q.Set(k, v)
 		}
 	}
-	d := dossiersData{Q: q.Get("q"), Unit: q.Get("unit"), Status: q.Get("status"), Period: q.Get("period")}
+	d := dossiersData{Q: q.Get("q"), Unit: q.Get("unit"), Status: q.Get("status"), State: q.Get("state"), Period: q.Get("period")}
 	lang := pageLang(r)
 	units := s.unitNames(r)
 	for _, u := range units.list {

@@ -119,6 +119,10 @@ func TestUIDossierSearchAndPage(t *testing.T) {
 
 	_, body = clerk.page(t, "/ho-so?period=2026-Q1&q=zzz")
 	assert.NotContains(t, body, dA.Code)
+	_, body = clerk.page(t, "/ho-so?state=digitized")
+	assert.NotContains(t, body, dA.Code)
+	_, body = clerk.page(t, "/ho-so?state=incomplete")
+	assert.Contains(t, body, dA.Code)
 	_, body = clerk.page(t, "/ho-so?period=bogus")
 	assert.Contains(t, body, `class="error"`)
 
