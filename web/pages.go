@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/sohoa/sohoa"
 )
@@ -21,7 +22,10 @@ var (
 	//go:embed static
 	staticRoot embed.FS
 
-	pages = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
+	pages = template.Must(template.New("").Funcs(template.FuncMap{
+		"contains": strings.Contains,
+		"list":     func(v ...string) []string { return v },
+	}).ParseFS(templateFS, "templates/*.html"))
 )
 
 // staticHandler serves /static/ from the embedded files.
@@ -58,18 +62,18 @@ func (s *server) rememberLang(w http.ResponseWriter, r *http.Request) {
 
 // uiText is a page's fixed text in one language.
 type uiText struct {
-	Lang, Title, Username, Password, Submit, Other, OtherLang, Back, ErrorTitle, SignedInAs string
+	Lang, Title, Username, Password, Submit, Other, OtherLang, Back, ErrorTitle, SignedInAs, Home string
 }
 
 var uiTexts = map[sohoa.Lang]uiText{
 	sohoa.LangVI: {
 		Lang: "vi", Title: "Đăng nhập", Username: "Tên đăng nhập", Password: "Mật khẩu", Submit: "Đăng nhập",
-		Other: "English", OtherLang: "en", Back: "Về trang đăng nhập", ErrorTitle: "Không thực hiện được",
+		Other: "English", OtherLang: "en", Back: "Về trang đăng nhập", ErrorTitle: "Không thực hiện được", Home: "Về danh sách hồ sơ",
 		SignedInAs: "Bạn đang đăng nhập với tên",
 	},
 	sohoa.LangEN: {
 		Lang: "en", Title: "Sign in", Username: "Username", Password: "Password", Submit: "Sign in",
-		Other: "Tiếng Việt", OtherLang: "vi", Back: "Back to sign-in", ErrorTitle: "This could not be done",
+		Other: "Tiếng Việt", OtherLang: "vi", Back: "Back to sign-in", ErrorTitle: "This could not be done", Home: "Back to the dossiers",
 		SignedInAs: "You are signed in as",
 	},
 }
@@ -88,6 +92,8 @@ type signInPage struct {
 type errorPage struct {
 	T       uiText
 	Message string
+	// SignedIn: the back link goes to the dossiers, not the sign-in page.
+	SignedIn bool
 }
 
 // renderPage writes a page with status. The template runs into a buffer
@@ -100,6 +106,7 @@ func (s *server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 		data = d
 	case errorPage:
 		d.T = t
+		d.SignedIn = principalFrom(r.Context()) != nil
 		data = d
 	}
 	var buf bytes.Buffer

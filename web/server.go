@@ -138,6 +138,7 @@ func (s *server) routes() {
 	s.apiRoutes()
 	s.handle("/api/v1/", http.HandlerFunc(s.handleAPINotFound))
 	s.authRoutes()
+	s.uiRoutes()
 }
 
 // handle registers h under pattern and records the pattern for the

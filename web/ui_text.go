@@ -1,0 +1,56 @@
+package web
+
+import "github.com/sohoa/sohoa"
+
+// uiStrings are the UI pages' fixed texts by language; the data's texts
+// (findings, what is missing, verdicts) come from the message catalogue.
+var uiStrings = map[sohoa.Lang]map[string]string{
+	sohoa.LangVI: {
+		"app": "sohoa — số hóa hồ sơ", "nav_dossiers": "Hồ sơ", "signout": "Đăng xuất", "main_nav": "Điều hướng chính",
+		"role_clerk": "Cán bộ một cửa", "role_auditor": "Kiểm tra viên", "role_admin": "Quản trị", "role_scanner": "Trạm quét",
+		"dossiers": "Hồ sơ", "dossier": "Hồ sơ", "report": "Báo cáo kiểm tra chữ ký",
+		"f_code": "Mã hồ sơ", "f_unit": "Đơn vị", "f_status": "Trạng thái", "f_period": "Kỳ báo cáo", "f_period_hint": "ví dụ 2026-Q1",
+		"search": "Tìm kiếm", "any": "Tất cả", "bad_filter": "Bộ lọc không hợp lệ:",
+		"c_code": "Mã hồ sơ", "c_unit": "Đơn vị", "c_proc": "Thủ tục", "c_received": "Ngày tiếp nhận", "c_status": "Trạng thái", "c_state": "Số hóa",
+		"digitized": "Đã số hóa", "incomplete": "Chưa đủ", "none_found": "Không có hồ sơ nào.", "next": "Trang sau »",
+		"st_received": "Đã tiếp nhận", "st_processing": "Đang xử lý", "st_resolved": "Đã giải quyết", "st_returned": "Đã trả", "st_cancelled": "Đã hủy",
+		"due": "Hạn giải quyết", "component": "Thành phần hồ sơ", "result": "Kết quả giải quyết TTHC", "no_files": "Chưa có tệp.",
+		"missing": "Còn thiếu", "complete": "Hồ sơ đã đủ điều kiện số hóa.",
+		"scan": "Chất lượng quét", "sig": "Chữ ký số", "scan_ok": "Đạt", "scan_warn": "Cảnh báo", "scan_fail": "Không đạt",
+		"sig_ok": "Hợp lệ", "sig_bad": "Không hợp lệ", "sig_unknown": "Chưa xác định", "sig_none": "Không có chữ ký", "pending": "Đang xử lý",
+		"view_report": "Báo cáo", "download": "Tải về", "uploaded": "Tải lên lúc",
+		"upload": "Tải tệp lên", "u_role": "Loại", "u_component": "Thành phần", "u_file": "Tệp PDF", "u_drop": "Kéo thả các tệp PDF vào đây hoặc chọn tệp",
+		"u_submit": "Tải lên",
+		"verdict":  "Kết luận", "reason": "Lý do", "verified_at": "Kiểm tra lúc", "no_report": "Tài liệu chưa được kiểm tra chữ ký.",
+		"signature": "Chữ ký", "signer": "Người ký", "org": "Tổ chức", "ids": "MST/CCCD", "claimed": "Thời điểm ký (khai báo)",
+		"timestamp": "Dấu thời gian", "chain": "Chuỗi chứng thư", "trusted": "tin cậy", "untrusted": "không tin cậy",
+		"revocation": "Thu hồi", "coverage": "Phạm vi ký", "changes": "Thay đổi sau khi ký", "level": "Mức PAdES", "problems": "Vấn đề",
+		"rev_good": "chưa bị thu hồi", "rev_revoked": "đã bị thu hồi", "rev_unknown": "không rõ",
+		"cov_ENTIRE_FILE": "toàn bộ tệp", "cov_ENTIRE_REVISION": "toàn bộ phiên bản đã ký (có phần thêm sau)", "cov_ANOMALOUS": "bất thường",
+		"back": "« Về hồ sơ", "file": "Tệp", "history": "Các lần kiểm tra trước",
+	},
+	sohoa.LangEN: {
+		"app": "sohoa — số hóa hồ sơ", "nav_dossiers": "Dossiers", "signout": "Sign out", "main_nav": "Main navigation",
+		"role_clerk": "Clerk", "role_auditor": "Auditor", "role_admin": "Administrator", "role_scanner": "Scanner",
+		"dossiers": "Dossiers", "dossier": "Dossier", "report": "Signature verification report",
+		"f_code": "Dossier code", "f_unit": "Unit", "f_status": "Status", "f_period": "Reporting period", "f_period_hint": "e.g. 2026-Q1",
+		"search": "Search", "any": "Any", "bad_filter": "Invalid filter:",
+		"c_code": "Dossier code", "c_unit": "Unit", "c_proc": "Procedure", "c_received": "Received", "c_status": "Status", "c_state": "Digitization",
+		"digitized": "Digitized", "incomplete": "Incomplete", "none_found": "No dossiers.", "next": "Next page »",
+		"st_received": "Received", "st_processing": "Processing", "st_resolved": "Resolved", "st_returned": "Returned", "st_cancelled": "Cancelled",
+		"due": "Due", "component": "Dossier component", "result": "Procedure result", "no_files": "No file yet.",
+		"missing": "Missing", "complete": "The dossier counts as digitized.",
+		"scan": "Scan quality", "sig": "Digital signature", "scan_ok": "Pass", "scan_warn": "Warning", "scan_fail": "Fail",
+		"sig_ok": "Valid", "sig_bad": "Invalid", "sig_unknown": "Indeterminate", "sig_none": "Not signed", "pending": "Processing",
+		"view_report": "Report", "download": "Download", "uploaded": "Uploaded",
+		"upload": "Upload files", "u_role": "Kind", "u_component": "Component", "u_file": "PDF file", "u_drop": "Drop PDF files here or choose files",
+		"u_submit": "Upload",
+		"verdict":  "Verdict", "reason": "Reason", "verified_at": "Verified at", "no_report": "The document has not been verified yet.",
+		"signature": "Signature", "signer": "Signer", "org": "Organization", "ids": "Tax ID/Citizen ID", "claimed": "Claimed signing time",
+		"timestamp": "Timestamp", "chain": "Certificate chain", "trusted": "trusted", "untrusted": "not trusted",
+		"revocation": "Revocation", "coverage": "Signed range", "changes": "Changes after signing", "level": "PAdES level", "problems": "Problems",
+		"rev_good": "not revoked", "rev_revoked": "revoked", "rev_unknown": "unknown",
+		"cov_ENTIRE_FILE": "the entire file", "cov_ENTIRE_REVISION": "the entire signed revision (later additions)", "cov_ANOMALOUS": "anomalous",
+		"back": "« Back to the dossier", "file": "File", "history": "Earlier verifications",
+	},
+}
