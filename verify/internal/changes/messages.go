@@ -142,7 +142,7 @@ var Messages = map[sohoa.ReasonCode]sohoa.Translation{
 		VI: `Số hiệu đối tượng {object} chưa được định nghĩa khi ký nhưng tài liệu đã ký tham chiếu đến; bản sửa đổi {revision} định nghĩa nó, đưa một đối tượng ẩn vào tài liệu đã ký`,
 		EN: `object number {object} was undefined at signing but referred to by the signed document; revision {revision} defines it, so a hidden object becomes part of the signed document`},
 	CodePartOfDisallowed: {
-		VI: `Đối tượng mới thuộc thay đổi không được phép của đối tượng {root}`,
+		VI: `Đối tượng mới được thêm vào cùng thay đổi không được phép ở đối tượng {root}`,
 		EN: `new object referenced by the disallowed change of object {root}`},
 	CodeNoChangesPermitted: {
 		VI: `Chữ ký chứng nhận không cho phép bất kỳ thay đổi nào (DocMDP P=1)`,
