@@ -144,13 +144,12 @@ kill "$DRAIN" 2>/dev/null || true
 drain=$((SECONDS - start))
 
 echo "checking the archive..." >&2
-missing=0
-while IFS=$'\t' read -r code sum; do
-	if ! "$SOHOA" status --json "$code" 2>/dev/null | grep -q "\"sha256\": \"$sum\""; then
-		missing=$((missing + 1))
-		echo "missing: $code $sum" >>"$OUT/missing.txt"
-	fi
-done < <(sort -u "$expected")
+# Every imported file (dossier code, SHA-256) must have its document: one
+# query over the catalog (fsck below checks each document's blob).
+sort -u "$expected" >"$OUT/expected-sorted.tsv"
+psql -qAtF $'\t' "$SOHOA_DATABASE_URL" -c "SELECT dossier_code, blob_key FROM documents" | sort -u >"$OUT/catalog.tsv"
+comm -23 "$OUT/expected-sorted.tsv" "$OUT/catalog.tsv" | sed 's/^/missing: /' >"$OUT/missing.txt"
+missing=$(wc -l <"$OUT/missing.txt")
 fsck_rc=0
 "$SOHOA" fsck --verify-hashes >"$OUT/fsck.txt" 2>&1 || fsck_rc=$?
 audit_rc=0
