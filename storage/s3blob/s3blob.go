@@ -422,8 +422,22 @@ func (s *Store) putObject(ctx context.Context, key string, b, sum []byte, ifNone
 	if ifNone {
 		opts.SetMatchETagExcept("*") // If-None-Match: *
 	}
-	_, err := s.c.PutObject(ctx, s.bucket, ObjectName(key), bytes.NewReader(b), int64(len(b)), opts)
-	return err
+	for attempt := 1; ; attempt++ {
+		_, err := s.c.PutObject(ctx, s.bucket, ObjectName(key), bytes.NewReader(b), int64(len(b)), opts)
+		// Versity's posix backend answers 409 ExistingObjectIsDirectory
+		// when a DELETE of another object in the same prefix removes the
+		// now-empty parent directory while this PUT creates it: a race in
+		// the server, gone on the next try (a real directory at a blob's
+		// name cannot happen: keys are hex). Other servers never send it.
+		if err == nil || !isCode(err, "ExistingObjectIsDirectory") || attempt == 5 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		}
+	}
 }
 
 func (s *Store) putLarge(ctx context.Context, body io.Reader, hr *hashingReader) (info sohoa.BlobInfo, err error) {
