@@ -130,22 +130,36 @@ func (s *server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	u := &sohoa.User{Username: req.Username, DisplayName: req.DisplayName, Roles: req.Roles, UnitScopes: req.UnitScopes}
-	if err := u.Validate(); err != nil {
+	u, err := s.createUser(r.Context(), req)
+	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
+	w.Header().Set("Location", "/api/v1/users/"+url.PathEscape(u.Username))
+	writeJSON(w, http.StatusCreated, u)
+}
+
+// errNoRole refuses a user without any role.
+func errNoRole() error {
+	return sohoa.Errorf(sohoa.EINVALID, "give the user at least one role (clerk, auditor, admin or scanner)")
+}
+
+// createUser adds a user (with a password when req has one) and its audit
+// entry in one transaction, and returns the stored user. The API and the
+// administration pages both create users through it.
+func (s *server) createUser(ctx context.Context, req createUserRequest) (*sohoa.User, error) {
+	u := &sohoa.User{Username: req.Username, DisplayName: req.DisplayName, Roles: req.Roles, UnitScopes: req.UnitScopes}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
 	if len(u.Roles) == 0 {
-		s.apiError(w, r, sohoa.Errorf(sohoa.EINVALID, "give the user at least one role (clerk, auditor, admin or scanner)"))
-		return
+		return nil, errNoRole()
 	}
 	if req.Password != "" {
 		if err := sohoa.ValidatePassword(req.Password); err != nil {
-			s.apiError(w, r, err)
-			return
+			return nil, err
 		}
 	}
-	ctx := r.Context()
 	err := s.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
@@ -159,16 +173,9 @@ func (s *server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 		return auditAdmin(ctx, tx, auditUserCreate, "user:"+u.Username, details)
 	})
 	if err != nil {
-		s.apiError(w, r, err)
-		return
+		return nil, err
 	}
-	u, err = s.cfg.Catalog.FindUserByUsername(ctx, u.Username)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/users/"+url.PathEscape(u.Username))
-	writeJSON(w, http.StatusCreated, u)
+	return s.cfg.Catalog.FindUserByUsername(ctx, u.Username)
 }
 
 // handleUpdateUser changes a user's display name, roles, scopes and
@@ -184,12 +191,22 @@ func (s *server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if req.Roles != nil && len(*req.Roles) == 0 {
-		s.apiError(w, r, sohoa.Errorf(sohoa.EINVALID, "give the user at least one role (clerk, auditor, admin or scanner)"))
+	u, err := s.updateUser(r.Context(), name, req)
+	if err != nil {
+		s.apiError(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	err = s.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
+	writeJSON(w, http.StatusOK, u)
+}
+
+// updateUser applies req's changes to the user name (ENOTFOUND when there
+// is none) with their audit entries in one transaction, and returns the
+// stored user. Disabling ends the user's sessions.
+func (s *server) updateUser(ctx context.Context, name string, req updateUserRequest) (*sohoa.User, error) {
+	if req.Roles != nil && len(*req.Roles) == 0 {
+		return nil, errNoRole()
+	}
+	err := s.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
 		if _, err := tx.FindUserByUsername(ctx, name); err != nil {
 			return err
 		}
@@ -232,15 +249,9 @@ func (s *server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.apiError(w, r, err)
-		return
+		return nil, err
 	}
-	u, err := s.cfg.Catalog.FindUserByUsername(ctx, name)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	return s.cfg.Catalog.FindUserByUsername(ctx, name)
 }
 
 // handleSetPassword sets a user's password (ending their sessions) as
@@ -256,23 +267,26 @@ func (s *server) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := sohoa.ValidatePassword(req.Password); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	err = s.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
-		if err := tx.SetPassword(ctx, name, req.Password); err != nil {
-			return err
-		}
-		return auditAdmin(ctx, tx, auditUserPassword, "user:"+name, nil)
-	})
-	if err != nil {
+	if err := s.setUserPassword(r.Context(), name, req.Password); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// setUserPassword sets a user's password (ending their sessions) with
+// its audit entry in one transaction.
+func (s *server) setUserPassword(ctx context.Context, name, password string) error {
+	if err := sohoa.ValidatePassword(password); err != nil {
+		return err
+	}
+	return s.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
+		if err := tx.SetPassword(ctx, name, password); err != nil {
+			return err
+		}
+		return auditAdmin(ctx, tx, auditUserPassword, "user:"+name, nil)
+	})
 }
 
 func (s *server) handleListTokens(w http.ResponseWriter, r *http.Request) {
@@ -310,14 +324,23 @@ func (s *server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if req.ExpiresAt != nil && !req.ExpiresAt.After(s.now()) {
-		s.apiError(w, r, sohoa.Errorf(sohoa.EINVALID, "expires_at is in the past"))
+	tok, plain, err := s.createToken(r.Context(), name, req)
+	if err != nil {
+		s.apiError(w, r, err)
 		return
 	}
-	ctx := r.Context()
+	writeJSON(w, http.StatusCreated, createdToken{APIToken: tok, Token: plain})
+}
+
+// createToken issues an API token for the user name with its audit entry
+// in one transaction, and returns it with its plaintext (shown once).
+func (s *server) createToken(ctx context.Context, name string, req createTokenRequest) (*sohoa.APIToken, string, error) {
+	if req.ExpiresAt != nil && !req.ExpiresAt.After(s.now()) {
+		return nil, "", sohoa.Errorf(sohoa.EINVALID, "expires_at is in the past")
+	}
 	var tok *sohoa.APIToken
 	var plain string
-	err = s.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
+	err := s.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
 		if _, err := tx.FindUserByUsername(ctx, name); err != nil {
 			return err
 		}
@@ -333,10 +356,9 @@ func (s *server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 		return auditAdmin(ctx, tx, auditTokenCreate, "api_token:"+strconv.FormatInt(tok.ID, 10), details)
 	})
 	if err != nil {
-		s.apiError(w, r, err)
-		return
+		return nil, "", err
 	}
-	writeJSON(w, http.StatusCreated, createdToken{APIToken: tok, Token: plain})
+	return tok, plain, nil
 }
 
 // handleRevokeToken deletes an API token as `sohoa token revoke` does.
@@ -346,19 +368,23 @@ func (s *server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, sohoa.Errorf(sohoa.EINVALID, "token ID %.20q: want a positive number", r.PathValue("id")))
 		return
 	}
-	ctx := r.Context()
-	err = s.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
-		if err := tx.RevokeAPIToken(ctx, id); err != nil {
-			return err
-		}
-		return auditAdmin(ctx, tx, auditTokenRevoke, "api_token:"+strconv.FormatInt(id, 10), nil)
-	})
-	if err != nil {
+	if err := s.revokeToken(r.Context(), id); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// revokeToken deletes an API token (ENOTFOUND when there is none) with its
+// audit entry in one transaction.
+func (s *server) revokeToken(ctx context.Context, id int64) error {
+	return s.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
+		if err := tx.RevokeAPIToken(ctx, id); err != nil {
+			return err
+		}
+		return auditAdmin(ctx, tx, auditTokenRevoke, "api_token:"+strconv.FormatInt(id, 10), nil)
+	})
 }
 
 // TrustAnchor is one certificate the server verifies signatures against,
@@ -409,26 +435,37 @@ type trustAnchorList struct {
 
 // handleTrustAnchors lists the anchors the server verifies with.
 func (s *server) handleTrustAnchors(w http.ResponseWriter, r *http.Request) {
-	out := trustAnchorList{Items: []trustAnchorJSON{}}
-	if s.cfg.API.TrustAnchors != nil {
-		as, err := s.cfg.API.TrustAnchors.TrustAnchors(r.Context())
-		if err != nil {
-			s.apiError(w, r, err)
-			return
-		}
-		now := s.now()
-		for _, a := range as {
-			if a.Cert == nil {
-				continue
-			}
-			sum := sha256.Sum256(a.Cert.Raw)
-			out.Items = append(out.Items, trustAnchorJSON{
-				Subject: a.Cert.Subject.String(), Issuer: a.Cert.Issuer.String(), Serial: a.Cert.SerialNumber.Text(16),
-				NotBefore: a.Cert.NotBefore.UTC(), NotAfter: a.Cert.NotAfter.UTC(),
-				SHA256: hex.EncodeToString(sum[:]), Source: a.Source,
-				Valid: !now.Before(a.Cert.NotBefore) && !now.After(a.Cert.NotAfter),
-			})
-		}
+	items, err := s.trustAnchorItems(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, trustAnchorList{Items: items})
+}
+
+// trustAnchorItems describes the configured trust anchors (none without a
+// source), for the API and the administration page.
+func (s *server) trustAnchorItems(ctx context.Context) ([]trustAnchorJSON, error) {
+	items := []trustAnchorJSON{}
+	if s.cfg.API.TrustAnchors == nil {
+		return items, nil
+	}
+	as, err := s.cfg.API.TrustAnchors.TrustAnchors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for _, a := range as {
+		if a.Cert == nil {
+			continue
+		}
+		sum := sha256.Sum256(a.Cert.Raw)
+		items = append(items, trustAnchorJSON{
+			Subject: a.Cert.Subject.String(), Issuer: a.Cert.Issuer.String(), Serial: a.Cert.SerialNumber.Text(16),
+			NotBefore: a.Cert.NotBefore.UTC(), NotAfter: a.Cert.NotAfter.UTC(),
+			SHA256: hex.EncodeToString(sum[:]), Source: a.Source,
+			Valid: !now.Before(a.Cert.NotBefore) && !now.After(a.Cert.NotAfter),
+		})
+	}
+	return items, nil
 }
