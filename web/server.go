@@ -139,6 +139,7 @@ func (s *server) routes() {
 	s.handle("/api/v1/", http.HandlerFunc(s.handleAPINotFound))
 	s.authRoutes()
 	s.uiRoutes()
+	s.adminRoutes()
 }
 
 // handle registers h under pattern and records the pattern for the
