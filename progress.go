@@ -260,7 +260,7 @@ func BuildProgress(in ProgressInput) *Progress {
 		LastDay:   p.LastDay().Format(time.DateOnly),
 		DueDate:   p.DueDate().Format(time.DateOnly),
 		DaysToDue: daysBetween(in.Now, p.DueDate()),
-		AsOf:      in.Now.UTC(),
+		AsOf:      in.Now.UTC().Truncate(time.Second),
 		Unit:      in.Unit,
 		Target:    target,
 		Units:     []UnitProgress{},
