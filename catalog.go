@@ -30,6 +30,7 @@ type Catalog interface {
 	InspectionService
 	VerificationService
 	ReportService
+	ProgressService
 	UserService
 	SessionService
 	AuditLog

@@ -194,6 +194,10 @@ type DossierFilter struct {
 	// received_at; Period.Start and Period.End fit them.
 	ReceivedFrom   time.Time
 	ReceivedBefore time.Time
+	// ResolvedFrom (inclusive) and ResolvedBefore (exclusive) bound
+	// resolved_at; a dossier without one is left out when either is set.
+	ResolvedFrom   time.Time
+	ResolvedBefore time.Time
 	Descending     bool
 	Cursor         string
 	Limit          int
@@ -236,6 +240,12 @@ func (f *DossierFilter) Validate() (limit int, err error) {
 	}
 	if !f.ReceivedBefore.IsZero() {
 		f.ReceivedBefore = f.ReceivedBefore.UTC().Truncate(time.Microsecond)
+	}
+	if !f.ResolvedFrom.IsZero() {
+		f.ResolvedFrom = f.ResolvedFrom.UTC().Truncate(time.Microsecond)
+	}
+	if !f.ResolvedBefore.IsZero() {
+		f.ResolvedBefore = f.ResolvedBefore.UTC().Truncate(time.Microsecond)
 	}
 	if f.Cursor != "" {
 		if _, _, err := DecodeDossierCursor(f.Cursor); err != nil {

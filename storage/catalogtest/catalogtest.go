@@ -61,6 +61,7 @@ func RunConformance(t *testing.T, newCatalog func(t *testing.T) sohoa.Catalog, t
 		{"ListDossiers", s.testListDossiers},
 		{"Scoping", s.testScoping},
 		{"Reports", s.testReports},
+		{"Progress", s.testProgress},
 		{"Users", s.testUsers},
 		{"APITokens", s.testAPITokens},
 		{"Passwords", s.testPasswords},

@@ -113,6 +113,12 @@ func DossierConds(f *sohoa.DossierFilter, a *Args) []string {
 	if !f.ReceivedBefore.IsZero() {
 		conds = append(conds, "d.received_at < "+a.Time(f.ReceivedBefore))
 	}
+	if !f.ResolvedFrom.IsZero() {
+		conds = append(conds, "d.resolved_at >= "+a.Time(f.ResolvedFrom))
+	}
+	if !f.ResolvedBefore.IsZero() {
+		conds = append(conds, "d.resolved_at < "+a.Time(f.ResolvedBefore))
+	}
 	return conds
 }
 
