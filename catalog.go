@@ -31,6 +31,8 @@ type Catalog interface {
 	VerificationService
 	ReportService
 	ProgressService
+	ProgressSnapshotService
+	TargetService
 	UserService
 	SessionService
 	AuditLog

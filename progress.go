@@ -37,8 +37,11 @@ import (
 //   - reports on time: units whose first such signed report was submitted
 //     before ReportDeadline (the end of the 25th, Vietnam time).
 //
-// Each rate has a target (DefaultTarget, 100%) and a gap: how many more
-// dossiers or reports would reach it.
+// Each rate has a target and a gap: how many more dossiers or reports
+// would reach it. A unit's targets are its own (`sohoa unit target set`,
+// UnitTargets), else DefaultTarget (100%) for every rate; they apply to
+// the unit's own figures and to its subtree's. A run may override them all
+// with one target (ProgressInput.Target, `sohoa progress --target`).
 
 // DefaultTarget is the plan's target for every rate, in percent.
 const DefaultTarget = 100
@@ -90,6 +93,9 @@ type UnitCounts struct {
 	Reports             int64
 	FirstReportAt       *time.Time
 	FirstSignedReportAt *time.Time
+	// Targets are the unit's own targets; nil when none are set (then
+	// DefaultTarget applies).
+	Targets *Targets
 }
 
 // ProgressService counts what the progress figures are made of.
@@ -163,11 +169,11 @@ func (f *Figures) add(g Figures) {
 }
 
 // finish computes the rates and gaps from the counts.
-func (f *Figures) finish(target int) {
-	f.Digitized = NewFigure(f.Digitized.Count, f.Received, target)
-	f.ResultsDigitized = NewFigure(f.ResultsDigitized.Count, f.Resolved, target)
-	f.ReportsSigned = NewFigure(f.ReportsSigned.Count, f.ReportsDue, target)
-	f.ReportsOnTime = NewFigure(f.ReportsOnTime.Count, f.ReportsDue, target)
+func (f *Figures) finish(t Targets) {
+	f.Digitized = NewFigure(f.Digitized.Count, f.Received, t.Digitized)
+	f.ResultsDigitized = NewFigure(f.ResultsDigitized.Count, f.Resolved, t.Results)
+	f.ReportsSigned = NewFigure(f.ReportsSigned.Count, f.ReportsDue, t.Reports)
+	f.ReportsOnTime = NewFigure(f.ReportsOnTime.Count, f.ReportsDue, t.Reports)
 }
 
 // ReportStatus is where a unit's report for a period stands.
@@ -210,6 +216,8 @@ type UnitProgress struct {
 	// first signed one, or else of the first one.
 	Report            ReportStatus `json:"report"`
 	ReportSubmittedAt *time.Time   `json:"report_submitted_at,omitempty"`
+	// Targets are the ones the unit's figures are measured against.
+	Targets Targets `json:"targets"`
 	// Own counts the unit alone, Total the unit and its subtree.
 	Own   Figures `json:"own"`
 	Total Figures `json:"total"`
@@ -229,8 +237,10 @@ type Progress struct {
 	DaysToDue int       `json:"days_to_due"`
 	AsOf      time.Time `json:"as_of"`
 	// Unit is the unit asked for ("" for every unit in the caller's scope).
-	Unit   string `json:"unit,omitempty"`
-	Target int    `json:"target"`
+	Unit string `json:"unit,omitempty"`
+	// Target is the run's override of every unit's targets, else
+	// DefaultTarget; Total's figures are measured against it.
+	Target int `json:"target"`
 	// Total is every listed unit's figures together.
 	Total Figures        `json:"total"`
 	Units []UnitProgress `json:"units"`
@@ -242,7 +252,8 @@ type ProgressInput struct {
 	Unit   string
 	Counts []UnitCounts
 	Now    time.Time
-	Target int // 0: DefaultTarget
+	// Target, when above 0, overrides every unit's targets.
+	Target int
 }
 
 // BuildProgress turns the catalog's counts into figures: each unit's own,
@@ -252,6 +263,12 @@ func BuildProgress(in ProgressInput) *Progress {
 	target := in.Target
 	if target <= 0 {
 		target = DefaultTarget
+	}
+	targetsOf := func(c UnitCounts) Targets {
+		if in.Target <= 0 && c.Targets != nil {
+			return *c.Targets
+		}
+		return Targets{Digitized: target, Results: target, Reports: target}
 	}
 	p := in.Period
 	out := &Progress{
@@ -290,7 +307,7 @@ func BuildProgress(in ProgressInput) *Progress {
 		visited[code] = true
 		c := byCode[code]
 		row := UnitProgress{Code: code, Name: c.Name, ParentCode: c.ParentCode, Depth: depth,
-			Report: ReportStatusOf(c, p, in.Now), Own: ownFigures(c, p)}
+			Report: ReportStatusOf(c, p, in.Now), Targets: targetsOf(c), Own: ownFigures(c, p)}
 		switch {
 		case c.FirstSignedReportAt != nil:
 			row.ReportSubmittedAt = c.FirstSignedReportAt
@@ -307,15 +324,15 @@ func BuildProgress(in ProgressInput) *Progress {
 		}
 		r := &out.Units[i]
 		r.Subunits = len(out.Units) - i - 1
-		r.Own.finish(target)
+		r.Own.finish(r.Targets)
 		r.Total = total
-		r.Total.finish(target)
+		r.Total.finish(r.Targets)
 		return total
 	}
 	for _, code := range tops {
 		out.Total.add(walk(code, 0))
 	}
-	out.Total.finish(target)
+	out.Total.finish(Targets{Digitized: target, Results: target, Reports: target})
 	return out
 }
 

@@ -12,7 +12,7 @@ import (
 
 // CountProgress reads the units first, then counts their dossiers received
 // and resolved in the period and their reports, with three aggregate
-// queries in one snapshot (so the figures agree with each other). The
+// queries (and the units' targets) in one snapshot (so the figures agree with each other). The
 // received counts are index-only scans of (unit_code, received_at, code)
 // INCLUDE (digitization_state); the resolved ones of the partial index on
 // resolved dossiers.
@@ -65,6 +65,10 @@ func (db *DB) CountProgress(ctx context.Context, f sohoa.ProgressFilter) ([]soho
 	})
 	if err != nil {
 		return nil, wrap(err, "count progress reports")
+	}
+	err = snap.eachTargets(ctx, codes, func(code string, t sohoa.Targets, _ time.Time) { pc.AddTargets(code, t) })
+	if err != nil {
+		return nil, err
 	}
 	return pc.Rows(), nil
 }

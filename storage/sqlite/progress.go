@@ -78,5 +78,12 @@ func (db *DB) CountProgress(ctx context.Context, f sohoa.ProgressFilter) ([]soho
 	if err != nil {
 		return nil, wrap(err, "count progress reports")
 	}
+	targets, err := snap.targets(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range targets {
+		pc.AddTargets(t.UnitCode, t.Targets)
+	}
 	return pc.Rows(), nil
 }

@@ -1,6 +1,7 @@
 package sqlcat
 
 import (
+	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa"
@@ -109,3 +110,123 @@ func utc(t *time.Time) *time.Time {
 
 // Rows returns the rows gathered.
 func (pc *ProgressCounts) Rows() []sohoa.UnitCounts { return pc.rows }
+
+// SnapshotColumns are progress_snapshots' columns in the order
+// SnapshotValues gives and the adapters scan them: the columns whose
+// types differ between the databases first (period … report_submitted_at:
+// times, the early flag, a nullable parent), then SnapshotInts' integers.
+const SnapshotColumns = `period, unit_code, unit_name, parent_code, closed_at, closed_by, early,
+	report_status, report_submitted_at,
+	target_digitized, target_results, target_reports,
+	own_received, own_digitized, own_resolved, own_results_digitized, own_reports_due, own_reports_signed, own_reports_on_time,
+	total_received, total_digitized, total_resolved, total_results_digitized, total_reports_due, total_reports_signed, total_reports_on_time`
+
+// SnapshotInts are pointers to a row's integer columns, in
+// SnapshotColumns' order, for scanning.
+func SnapshotInts(r *sohoa.ProgressSnapshotRow) []any {
+	return []any{&r.Targets.Digitized, &r.Targets.Results, &r.Targets.Reports,
+		&r.Own.Received, &r.Own.Digitized, &r.Own.Resolved, &r.Own.ResultsDigitized, &r.Own.ReportsDue, &r.Own.ReportsSigned, &r.Own.ReportsOnTime,
+		&r.Total.Received, &r.Total.Digitized, &r.Total.Resolved, &r.Total.ResultsDigitized, &r.Total.ReportsDue, &r.Total.ReportsSigned, &r.Total.ReportsOnTime}
+}
+
+// SnapshotInsert is the INSERT of rows (validated), with their values in a.
+func SnapshotInsert(rows []sohoa.ProgressSnapshotRow, a *Args) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO progress_snapshots (` + SnapshotColumns + `) VALUES `)
+	for i := range rows {
+		r := &rows[i]
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		var parent, submitted, early any
+		if r.ParentCode != "" {
+			parent = r.ParentCode
+		}
+		if r.ReportSubmittedAt != nil {
+			submitted = a.d.Time(*r.ReportSubmittedAt)
+		}
+		early = r.Early
+		if !a.d.Postgres {
+			early = 0
+			if r.Early {
+				early = 1
+			}
+		}
+		vals := []any{r.Period, r.UnitCode, r.Name, parent, a.d.Time(r.ClosedAt), r.ClosedBy, early, string(r.Report), submitted}
+		for _, p := range SnapshotInts(r) {
+			switch x := p.(type) {
+			case *int:
+				vals = append(vals, int64(*x))
+			case *int64:
+				vals = append(vals, *x)
+			}
+		}
+		b.WriteByte('(')
+		for j, v := range vals {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(a.Add(v))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// SnapshotBatch is how many rows one INSERT writes (26 parameters each,
+// well under SQLite's limit of 32766).
+const SnapshotBatch = 500
+
+// SnapshotQuery selects the rows of f's units for f.Period, by unit code.
+func SnapshotQuery(f sohoa.ProgressFilter, a *Args) string {
+	conds := []string{"period = " + a.Add(f.Period.String()), ScopeCond(f.Scope, "unit_code", a)}
+	if f.UnitCode != "" {
+		conds = append(conds, "unit_code IN "+SubtreeSQL([]string{f.UnitCode}, a))
+	}
+	return `SELECT ` + SnapshotColumns + ` FROM progress_snapshots` + JoinConds(conds) + ` ORDER BY unit_code`
+}
+
+// SnapshotTaken is a query finding one of units already closed for
+// period (its code), to refuse a second close with a clear message.
+func SnapshotTaken(period string, units []string, a *Args) string {
+	return `SELECT unit_code FROM progress_snapshots WHERE period = ` + a.Add(period) + ` AND ` +
+		a.In("unit_code", units) + ` ORDER BY unit_code LIMIT 1`
+}
+
+// SnapshotUnits validates rows for one close: one period, each unit
+// once. It returns the period and the units' codes.
+func SnapshotUnits(rows []sohoa.ProgressSnapshotRow) (string, []string, error) {
+	if len(rows) == 0 {
+		return "", nil, sohoa.Errorf(sohoa.EINVALID, "a snapshot needs at least one unit")
+	}
+	seen := make(map[string]bool, len(rows))
+	codes := make([]string, 0, len(rows))
+	for i := range rows {
+		if err := rows[i].Validate(); err != nil {
+			return "", nil, err
+		}
+		if rows[i].Period != rows[0].Period {
+			return "", nil, sohoa.Errorf(sohoa.EINVALID, "a snapshot covers one period, not %s and %s", rows[0].Period, rows[i].Period)
+		}
+		if seen[rows[i].UnitCode] {
+			return "", nil, sohoa.Errorf(sohoa.EINVALID, "unit %s appears twice in the snapshot", rows[i].UnitCode)
+		}
+		seen[rows[i].UnitCode] = true
+		codes = append(codes, rows[i].UnitCode)
+	}
+	return rows[0].Period, codes, nil
+}
+
+// TargetsQuery selects the targets of units (unit_code, digitized,
+// results, reports, updated_at), by unit code.
+func TargetsQuery(units []string, a *Args) string {
+	return `SELECT unit_code, digitized, results, reports, updated_at FROM unit_targets WHERE ` +
+		a.In("unit_code", units) + ` ORDER BY unit_code`
+}
+
+// AddTargets sets a unit's targets (a row of TargetsQuery).
+func (pc *ProgressCounts) AddTargets(unit string, t sohoa.Targets) {
+	if i, ok := pc.index[unit]; ok {
+		pc.rows[i].Targets = &t
+	}
+}
