@@ -38,6 +38,10 @@ type Config struct {
 	// re-enqueue documents whose jobs were lost); 0 means
 	// DefaultReverifyInterval, below zero turns it off.
 	ReverifyInterval time.Duration
+	// CloseInterval is how often the scheduled close runs (close the
+	// periods whose report deadline has passed, see CloseDue); 0 means
+	// DefaultCloseInterval, below zero turns it off.
+	CloseInterval time.Duration
 	// OnRecorded, when set, is called after a job committed an
 	// inspection or a verification (either may be nil), for metrics. It
 	// runs on the worker's goroutine: it must not block.

@@ -146,6 +146,9 @@ func newPipeline(cfg Config) (*Pipeline, error) {
 	if cfg.Workers == 0 {
 		cfg.Workers = 2 * runtime.GOMAXPROCS(0)
 	}
+	if cfg.CloseInterval == 0 {
+		cfg.CloseInterval = DefaultCloseInterval
+	}
 	if cfg.ReverifyInterval == 0 {
 		cfg.ReverifyInterval = DefaultReverifyInterval
 	}
@@ -190,6 +193,7 @@ func (p *Pipeline) client() (queue, error) {
 	river.AddWorker(workers, &inspectWorker{p: p})
 	river.AddWorker(workers, &verifyWorker{p: p})
 	river.AddWorker(workers, &sweepWorker{p: p})
+	river.AddWorker(workers, &closeDueWorker{p: p})
 	rc := &river.Config{
 		// Our own ID, so that the heartbeat table can say whether the
 		// process named in a running job's attempted_by still lives.
@@ -229,6 +233,9 @@ func (p *Pipeline) client() (queue, error) {
 			},
 			&river.PeriodicJobOpts{ID: KindSweep},
 		)}
+	}
+	if p.cfg.CloseInterval > 0 {
+		rc.PeriodicJobs = append(rc.PeriodicJobs, p.closeDueJob())
 	}
 	q, err := p.cfg.Catalog.jobs().newQueue(rc)
 	if err != nil {
