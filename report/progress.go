@@ -52,6 +52,9 @@ var Columns = []Column{
 	{"target", "target (%)", "Chỉ tiêu (%)"},
 	{"report_status", "the unit's report", "Tình trạng báo cáo của đơn vị"},
 	{"report_submitted_at", "report submitted at", "Thời điểm gửi báo cáo"},
+	{"digitized_target", "digitized target (%)", "Chỉ tiêu hồ sơ số hóa (%)"},
+	{"results_digitized_target", "results digitized target (%)", "Chỉ tiêu kết quả số hóa (%)"},
+	{"reports_target", "reports signed and on time target (%)", "Chỉ tiêu báo cáo ký số, đúng hạn (%)"},
 }
 
 // What a row's figures cover (the figures_for column).
@@ -89,13 +92,14 @@ var FiguresForLabels = map[string]Label{
 // that does not apply).
 func Rows(p *sohoa.Progress) [][]any {
 	head := []any{p.Period, p.FirstDay, p.LastDay, p.DueDate}
-	row := func(code, name, parent string, level any, forWhat string, f sohoa.Figures, status any, at any) []any {
+	row := func(code, name, parent string, level any, forWhat string, f sohoa.Figures, status any, at any, t sohoa.Targets) []any {
 		r := append(append([]any{}, head...), code, name, parent, level, forWhat,
 			f.Received, f.Digitized.Count, rate(f.Digitized), f.Digitized.Gap,
 			f.Resolved, f.ResultsDigitized.Count, rate(f.ResultsDigitized), f.ResultsDigitized.Gap,
 			f.ReportsDue, f.ReportsSigned.Count, rate(f.ReportsSigned), f.ReportsSigned.Gap,
 			f.ReportsOnTime.Count, rate(f.ReportsOnTime), f.ReportsOnTime.Gap,
-			int64(p.Target), status, at)
+			int64(p.Target), status, at,
+			int64(t.Digitized), int64(t.Results), int64(t.Reports))
 		return r
 	}
 	var out [][]any
@@ -105,10 +109,11 @@ func Rows(p *sohoa.Progress) [][]any {
 			at = u.ReportSubmittedAt.In(sohoa.Location()).Format(time.RFC3339)
 		}
 		out = append(out,
-			row(u.Code, u.Name, u.ParentCode, int64(u.Depth), ForUnit, u.Own, string(u.Report), at),
-			row(u.Code, u.Name, u.ParentCode, int64(u.Depth), ForSubtree, u.Total, nil, nil))
+			row(u.Code, u.Name, u.ParentCode, int64(u.Depth), ForUnit, u.Own, string(u.Report), at, u.Targets),
+			row(u.Code, u.Name, u.ParentCode, int64(u.Depth), ForSubtree, u.Total, nil, nil, u.Targets))
 	}
-	return append(out, row("", "", "", nil, ForAll, p.Total, nil, nil))
+	all := sohoa.Targets{Digitized: p.Target, Results: p.Target, Reports: p.Target}
+	return append(out, row("", "", "", nil, ForAll, p.Total, nil, nil, all))
 }
 
 func rate(f sohoa.Figure) any {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,10 +25,31 @@ func init() {
 var progressNow = time.Now
 
 // progressOutput is what --json prints: the figures, and with --missing a
-// page of the dossiers making up a gap.
+// page of the dossiers making up a gap. Once the period is closed the
+// figures are the snapshot's, Snapshot says when it was taken, Live holds
+// today's figures and Changes what differs.
 type progressOutput struct {
 	*sohoa.Progress
-	Missing *missingPage `json:"missing,omitempty"`
+	Snapshot *snapshotOutput `json:"snapshot,omitempty"`
+	Live     *figuresOutput  `json:"live,omitempty"`
+	Changes  []sohoa.Change  `json:"changes,omitempty"`
+	Missing  *missingPage    `json:"missing,omitempty"`
+}
+
+// figuresOutput are a listing's figures at a time.
+type figuresOutput struct {
+	AsOf  time.Time            `json:"as_of"`
+	Total sohoa.Figures        `json:"total"`
+	Units []sohoa.UnitProgress `json:"units"`
+}
+
+type snapshotOutput struct {
+	*sohoa.SnapshotInfo
+	Figures figuresOutput `json:"figures"`
+}
+
+func figuresOf(p *sohoa.Progress) figuresOutput {
+	return figuresOutput{AsOf: p.AsOf, Total: p.Total, Units: p.Units}
 }
 
 type missingPage struct {
@@ -40,14 +62,22 @@ type missingPage struct {
 // subtree) and writes the exports asked for. Exit 0 when it could, 1 for a
 // bad period or an unknown unit.
 func runProgress(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "progress", "[--period P] [--unit CODE] [--json] [--csv FILE] [--xlsx FILE] [--missing digitized|results_digitized [--limit N] [--cursor C]] [--data-dir DIR] [--database-url URL]")
+	if len(args) > 0 {
+		switch args[0] {
+		case "close":
+			return runProgressClose(ctx, e, args[1:])
+		case "reports":
+			return runProgressReports(ctx, e, args[1:])
+		}
+	}
+	fs := newFlagSet(e, "progress", "[close|reports] [--period P] [--unit CODE] [--json] [--csv FILE] [--xlsx FILE] [--missing digitized|results_digitized [--limit N] [--cursor C]] [--data-dir DIR] [--database-url URL]")
 	cfg := addStoreFlags(fs, e)
 	periodFlag := fs.String("period", "", "reporting period: YYYY-Qn (quarter), YYYY-MM (month) or YYYY; default the current quarter in Vietnam time")
 	unit := fs.String("unit", "", "only this unit and the units below it; default every unit")
 	asJSON := fs.Bool("json", false, "print the figures as JSON instead of a table")
 	csvFile := fs.String("csv", "", "also write the figures to this CSV file (- for standard output, instead of the table)")
 	xlsxFile := fs.String("xlsx", "", "also write the figures to this XLSX file")
-	target := fs.Int("target", sohoa.DefaultTarget, "target for every rate, in percent")
+	target := fs.Int("target", 0, "target for every rate, in percent, overriding the units' own targets (sohoa unit target set) for this run")
 	missing := fs.String("missing", "", "list the dossiers making up a gap, with what each is missing: digitized (received, not digitized) or results_digitized (resolved, result not digitized)")
 	limit := fs.Int("limit", 20, "with --missing: dossiers per page")
 	cursor := fs.String("cursor", "", "with --missing: the page after this cursor (printed at the end of a page)")
@@ -68,7 +98,9 @@ func runProgress(ctx context.Context, e *env, args []string) int {
 		}
 		period = p
 	}
-	if *target < 1 || *target > 100 {
+	targetSet := false
+	fs.Visit(func(f *flag.Flag) { targetSet = targetSet || f.Name == "target" })
+	if targetSet && (*target < 1 || *target > 100) {
 		return fail(sohoa.Errorf(sohoa.EINVALID, "--target %d is not a percentage from 1 to 100", *target))
 	}
 	if *missing != "" && *missing != string(sohoa.GapDigitized) && *missing != string(sohoa.GapResultsDigitized) {
@@ -99,6 +131,17 @@ func runProgress(ctx context.Context, e *env, args []string) int {
 	out := progressOutput{Progress: sohoa.BuildProgress(sohoa.ProgressInput{
 		Period: period, Unit: *unit, Counts: counts, Now: now, Target: *target,
 	})}
+	rows, err := cat.FindProgressSnapshot(ctx, f)
+	if err != nil {
+		return fail(err)
+	}
+	if official, info, changes := sohoa.ApplySnapshot(out.Progress, rows); official != nil {
+		live := figuresOf(out.Progress)
+		out.Live = &live
+		out.Progress = official
+		out.Snapshot = &snapshotOutput{SnapshotInfo: info, Figures: figuresOf(official)}
+		out.Changes = changes
+	}
 	if *missing != "" {
 		if out.Missing, err = gapPage(ctx, e, cat, f, sohoa.GapKind(*missing), *cursor, *limit); err != nil {
 			return fail(err)
@@ -124,7 +167,10 @@ func runProgress(ctx context.Context, e *env, args []string) int {
 	case *csvFile == "-":
 		err = report.WriteCSV(e.stdout, out.Progress)
 	default:
-		printProgress(e.stdout, out.Progress)
+		printProgress(e.stdout, out.Progress, out.Snapshot, *target > 0)
+		if out.Snapshot != nil {
+			printChanges(e.stdout, out.Changes)
+		}
 		if out.Missing != nil {
 			printMissing(e.stdout, out.Missing, period, sohoa.ParseLang(*lang))
 		} else {
@@ -198,7 +244,7 @@ var progressHeadings = []string{
 	"results digitized (kết quả số hóa)", "reports signed (ký số)", "on time (đúng hạn)", "own report (báo cáo)",
 }
 
-func printProgress(w io.Writer, p *sohoa.Progress) {
+func printProgress(w io.Writer, p *sohoa.Progress, snap *snapshotOutput, override bool) {
 	due := "due today"
 	switch {
 	case p.DaysToDue == 1:
@@ -211,8 +257,22 @@ func printProgress(w io.Writer, p *sohoa.Progress) {
 		due = fmt.Sprintf("due %d days ago", -p.DaysToDue)
 	}
 	fmt.Fprintf(w, "Progress (tiến độ) %s: %s to %s, report due %s (%s)\n", p.Period, p.FirstDay, p.LastDay, p.DueDate, due)
-	fmt.Fprintf(w, "As of %s Vietnam time; target %d%% for every rate; a unit's figures include its subunits'.\n\n",
-		p.AsOf.In(sohoa.Location()).Format("2006-01-02 15:04"), p.Target)
+	if snap != nil {
+		early := ""
+		if snap.Early {
+			early = ", early (before the deadline)"
+		}
+		fmt.Fprintf(w, "Closed (đã chốt số liệu) at %s Vietnam time by %s%s: the figures below are the snapshot's.\n",
+			snap.ClosedAt.In(sohoa.Location()).Format("2006-01-02 15:04"), snap.ClosedBy, early)
+		if len(snap.OpenUnits) > 0 {
+			fmt.Fprintf(w, "Not closed, shown live: %s.\n", strings.Join(snap.OpenUnits, ", "))
+		}
+		fmt.Fprintln(w, "A unit's figures include its subunits'.")
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintf(w, "As of %s Vietnam time; %s; a unit's figures include its subunits'.\n\n",
+			p.AsOf.In(sohoa.Location()).Format("2006-01-02 15:04"), targetText(p, override))
+	}
 	if len(p.Units) == 0 {
 		fmt.Fprintln(w, "No units.")
 		return
@@ -234,6 +294,31 @@ func printProgress(w io.Writer, p *sohoa.Progress) {
 		row("ALL (tổng)", p.Total, "")
 	}
 	_ = tw.Flush()
+}
+
+// targetText says what the rates are measured against.
+func targetText(p *sohoa.Progress, override bool) string {
+	if override {
+		return fmt.Sprintf("target %d%% for every rate (--target)", p.Target)
+	}
+	for _, u := range p.Units {
+		if u.Targets != sohoa.DefaultTargets() {
+			return "targets 100% unless a unit has its own (sohoa unit target list)"
+		}
+	}
+	return "target 100% for every rate"
+}
+
+// printChanges lists what changed since the snapshot.
+func printChanges(w io.Writer, changes []sohoa.Change) {
+	if len(changes) == 0 {
+		fmt.Fprintln(w, "\nNo later changes (không có thay đổi sau khi chốt): the live figures match the snapshot.")
+		return
+	}
+	fmt.Fprintln(w, "\nLater changes (thay đổi sau khi chốt), which never rewrite the snapshot:")
+	for _, c := range changes {
+		fmt.Fprintf(w, "  %s\n", c)
+	}
 }
 
 // figureText is "7/10 70.00% gap 3", "10/10 100.00%" or "0/0 -".

@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register("unit", "add or list units (đơn vị): sohoa unit add CODE NAME [--parent CODE] | sohoa unit list", runUnit)
+	register("unit", "add or list units (đơn vị), set their targets: sohoa unit add CODE NAME [--parent CODE] | list | target set CODE --digitized N", runUnit)
 	register("procedure", "add or list procedures (thủ tục hành chính): sohoa procedure add CODE NAME [--components A;B] | list", runProcedure)
 }
 
@@ -26,10 +26,12 @@ func cliActor() string { return "system:cli" }
 
 func runUnit(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 || isHelp(args[0]) {
-		return subcommandUsage(e, args, "Usage: sohoa unit add CODE NAME [--parent CODE] | sohoa unit list\n\nUnits (đơn vị): ministry → department → one-stop shop (Bộ phận Một cửa).\n  add   add a unit; --parent names the unit above it\n  list  list the units")
+		return subcommandUsage(e, args, "Usage: sohoa unit add CODE NAME [--parent CODE] | sohoa unit list | sohoa unit target set|list|clear …\n\nUnits (đơn vị): ministry → department → one-stop shop (Bộ phận Một cửa).\n  add     add a unit; --parent names the unit above it\n  list    list the units\n  target  a unit's targets (chỉ tiêu) for the progress figures: sohoa unit target -h")
 	}
 	var parent *string
 	switch args[0] {
+	case "target":
+		return runUnitTarget(ctx, e, args[1:])
 	case "add":
 		return refCommand(ctx, e, "unit add", "CODE NAME [--parent CODE]", args[1:], func(fs *flag.FlagSet) {
 			parent = fs.String("parent", "", "parent unit code (ministry → department → one-stop shop)")
@@ -59,7 +61,7 @@ func runUnit(ctx context.Context, e *env, args []string) int {
 			return b.String(), nil
 		})
 	}
-	fmt.Fprintf(e.stderr, "sohoa unit: unknown subcommand %q (add, list)\n", args[0])
+	fmt.Fprintf(e.stderr, "sohoa unit: unknown subcommand %q (add, list, target)\n", args[0])
 	return exitUsage
 }
 
