@@ -355,11 +355,22 @@ func (c *AuditChainChecker) breakAt(seq int64, problem string) bool {
 	return false
 }
 
-// AuditFilter selects audit rows in seq order.
+// AuditFilter selects audit rows, in seq order (newest first when
+// Newest is set).
 type AuditFilter struct {
-	AfterSeq int64
-	Object   string // exact match when set
-	Limit    int
+	AfterSeq  int64
+	BeforeSeq int64  // only rows before this seq when > 0 (paging newest first)
+	Object    string // exact match when set
+	Action    string // exact match when set
+	Actor     string // exact match when set
+	// Scope, when not nil, keeps only the rows about what it may see: the
+	// objects unit:<code>, dossier:<code> and document:<id> of units in
+	// the scope. Rows about anything else (users, tokens, procedures, the
+	// audit key) are outside every scope but All. nil selects every row
+	// (system callers: the CLI, the chain check).
+	Scope  *Scope
+	Newest bool
+	Limit  int
 }
 
 // AuditLog is the append-only, hash-chained audit log. A catalog opened

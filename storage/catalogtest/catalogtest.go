@@ -69,6 +69,7 @@ func RunConformance(t *testing.T, newCatalog func(t *testing.T) sohoa.Catalog, t
 		{"Sessions", s.testSessions},
 		{"SignInThrottle", s.testSignInThrottle},
 		{"Audit", s.testAudit},
+		{"AuditFilter", s.testAuditFilter},
 		{"AuditTampering", s.testAuditTampering},
 		{"AuditConcurrent", s.testAuditConcurrent},
 		{"AuditKeyed", s.testAuditKeyed},
