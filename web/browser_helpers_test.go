@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -258,10 +259,15 @@ func js(v any) string {
 
 // shoot saves full-page screenshots of the page as it is now, at every
 // viewport, as NAME-vi-WxH.png, and leaves the tab at the desktop size.
+// At every size the page must fit the width: nothing to scroll sideways
+// (a wide table scrolls inside its own box).
 func (tb *tab) shoot(t *testing.T, name string) {
 	t.Helper()
 	for _, v := range viewports {
 		tb.resize(t, v)
+		size := evalJS[[]int64](t, tb, `[window.innerWidth, document.documentElement.scrollWidth]`)
+		require.Equal(t, v.width, size[0], "%s at %s: the viewport", name, v.name)
+		assert.LessOrEqual(t, size[1], v.width, "%s at %s: the page is wider than the screen", name, v.name)
 		ctx, cancel := tb.step()
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		cancel()

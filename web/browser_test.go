@@ -132,8 +132,10 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`#upload button[type="submit"]`)))
 		pollJS[bool](t, tb, `document.querySelectorAll("#upload-list li").length === 1`)
 
-		// Drag-and-drop: a 100 dpi scan, as a DataTransfer carrying a File
-		// built from fetched bytes, dropped on the drop zone.
+		// Drag-and-drop: a 100 dpi scan of the ID card copy, as a
+		// DataTransfer carrying a File built from fetched bytes, dropped
+		// on the drop zone.
+		tb.do(t, chromedp.SetValue(chromedp.ID("u-component"), compID))
 		drop := evalJS[struct {
 			Accepted bool `json:"accepted"`
 			Over     bool `json:"over"`
@@ -184,10 +186,15 @@ func TestBrowser(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, docs, 2)
 		for _, d := range docs {
-			if d.FileName == "đơn đề nghị (đã ký).pdf" {
+			assert.Equal(t, "user:clerkA", d.UploadedBy)
+			switch d.FileName {
+			case "đơn đề nghị (đã ký).pdf":
 				signedDoc = strconv.FormatInt(d.ID, 10)
 				assert.Equal(t, compForm, d.ComponentName)
-				assert.Equal(t, "user:clerkA", d.UploadedBy)
+			case "bản quét mờ.pdf":
+				assert.Equal(t, compID, d.ComponentName)
+			default:
+				t.Errorf("unexpected document %q", d.FileName)
 			}
 		}
 		require.NotEmpty(t, signedDoc, "the picked file keeps its name")
