@@ -38,7 +38,7 @@ func (s *server) uiRoutes() {
 func (s *server) requirePage(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if principalFrom(r.Context()) == nil {
-			http.Redirect(w, r, signInPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			s.signInRedirect(w, r)
 			return
 		}
 		s.rememberLang(w, r)
