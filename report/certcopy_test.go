@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/internal/testpdf"
 	"github.com/sohoa/sohoa/internal/testpki"
 	"github.com/sohoa/sohoa/verify"
@@ -232,5 +233,31 @@ func TestPKCS12RoundTrip(t *testing.T) {
 	_, err = LoadPKCS12(p12, "wrong")
 	assert.ErrorContains(t, err, "wrong passphrase")
 	_, err = LoadPKCS12([]byte("junk"), "")
+	assert.Error(t, err)
+}
+
+func TestSealUnitKey(t *testing.T) {
+	b := setupCopy(t)
+	ak, err := sohoa.NewAuditKey(bytes.Repeat([]byte{7}, sohoa.AuditKeySize))
+	require.NoError(t, err)
+	k, err := SealUnitKey(ak, "OSS1", b.signer, "http://tsa.example.vn")
+	require.NoError(t, err)
+	assert.Equal(t, "OSS1", k.UnitCode)
+	assert.Contains(t, k.Subject, agency)
+	assert.NotContains(t, string(k.Sealed), agency, "the certificate is encrypted too")
+	s, err := OpenUnitKey(ak, k)
+	require.NoError(t, err)
+	assert.True(t, s.Certificate.Equal(b.signer.Certificate))
+	require.NoError(t, s.Validate())
+
+	other, err := sohoa.NewAuditKey(bytes.Repeat([]byte{8}, sohoa.AuditKeySize))
+	require.NoError(t, err)
+	_, err = OpenUnitKey(other, k)
+	assert.ErrorContains(t, err, "does not open")
+	moved := *k
+	moved.UnitCode = "OSS2"
+	_, err = OpenUnitKey(ak, &moved)
+	assert.ErrorContains(t, err, "does not open", "bound to its unit")
+	_, err = SealUnitKey(nil, "OSS1", b.signer, "")
 	assert.Error(t, err)
 }
