@@ -152,6 +152,7 @@ const AuditKeySize = 32
 // ID, so the key is never printed or logged by accident.
 type AuditKey struct {
 	row, head [sha256.Size]byte
+	kdf       [sha256.Size]byte // root of DeriveSecret
 	id        string
 }
 
@@ -166,10 +167,23 @@ func NewAuditKey(secret []byte) (*AuditKey, error) {
 		copy(out[:], m.Sum(nil))
 		return out
 	}
-	k := &AuditKey{row: derive(auditV2 + " row"), head: derive(auditV2 + " head")}
+	k := &AuditKey{row: derive(auditV2 + " row"), head: derive(auditV2 + " head"), kdf: derive(auditV2 + " kdf")}
 	id := derive(auditV2 + " key id")
 	k.id = hex.EncodeToString(id[:8])
 	return k, nil
+}
+
+// DeriveSecret returns a 32-byte key for purpose (a fixed label such as
+// "unit signing key v1"), derived from the audit key's secret and
+// independent of the keys that seal the log. Other secrets sohoa keeps at
+// rest (units' signing keys) are sealed under such keys, so the audit key
+// file stays the one server secret every host sharing the catalog has.
+func (k *AuditKey) DeriveSecret(purpose string) [sha256.Size]byte {
+	m := hmac.New(sha256.New, k.kdf[:])
+	m.Write([]byte(purpose))
+	var out [sha256.Size]byte
+	copy(out[:], m.Sum(nil))
+	return out
 }
 
 // ID is a short public name of the key (16 hex digits), stored with every

@@ -31,6 +31,7 @@ type Catalog interface {
 	VerificationService
 	ReportService
 	ProgressService
+	UnitKeyService
 	UserService
 	SessionService
 	AuditLog

@@ -62,6 +62,8 @@ func RunConformance(t *testing.T, newCatalog func(t *testing.T) sohoa.Catalog, t
 		{"Scoping", s.testScoping},
 		{"Reports", s.testReports},
 		{"Progress", s.testProgress},
+		{"UnitKeys", s.testUnitKeys},
+		{"CertifiedCopies", s.testCertifiedCopies},
 		{"Users", s.testUsers},
 		{"APITokens", s.testAPITokens},
 		{"Passwords", s.testPasswords},
