@@ -6,8 +6,11 @@
 #   bench/web.sh                                # everything, as in BENCHMARKS.md
 #   COUNT=3000 DOSSIERS=200000 BIG_MB=200 bench/web.sh   # quicker
 #   PHASES="upload pages" bench/web.sh          # some phases (upload, big, pages)
-#   PROFILE=1 bench/web.sh                      # also perf-record the server for 15 s
-#                                               # during the uploads (bench/out/web/perf-upload.data)
+#   PROFILE=1 bench/web.sh                      # also, during the uploads, perf-record the server
+#                                               # for 15 s and sample PostgreSQL's wait events
+#   SYNC_COMMIT=off PHASES=upload bench/web.sh  # diagnostic only: the catalog database with
+#                                               # synchronous_commit off (commits no longer wait
+#                                               # for the WAL flush; never for production)
 #
 # 1. upload: COUNT distinct signed ~100 KB PDFs (bench/mkpdf: each its own
 #    page image, signed PAdES B-LT by a throw-away test PKI whose root is the
@@ -42,11 +45,12 @@ COUNT=${COUNT:-9000}
 SMALL_KB=${SMALL_KB:-58} # image bytes per file, KiB: files are ~100 KB
 CLIENTS=${CLIENTS:-50}
 PER_DOSSIER=${PER_DOSSIER:-3}
-BIG_MB=${BIG_MB:-1000}
+BIG_MB=${BIG_MB:-1010} # mkscan writes 0.99 MB per "MB": about 1.0 GB, under the 1 GiB upload limit
 DOSSIERS=${DOSSIERS:-1000000}
 PAGE_N=${PAGE_N:-2000}
 PAGE_CLIENTS=${PAGE_CLIENTS:-4}
-SEARCH_N=${SEARCH_N:-200}
+SEARCH_N=${SEARCH_N:-120}
+SYNC_COMMIT=${SYNC_COMMIT:-}
 PHASES=${PHASES:-"upload big pages"}
 PROFILE=${PROFILE:-}
 UNIT=000.00.12.G05
@@ -80,6 +84,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$OUT"
 say "building sohoa and webload..."
 go build -o "$OUT/sohoa" ./cmd/sohoa
@@ -112,6 +117,9 @@ fi
 [ -n "${SOHOA_TEST_S3_ENDPOINT:-}" ] || die "no S3 server (scripts/test-services.sh)"
 DB=sohoa_bench_web_$$
 psql -q "$SOHOA_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null
+if [ -n "$SYNC_COMMIT" ]; then
+	psql -q "$SOHOA_TEST_DATABASE_URL" -c "ALTER DATABASE $DB SET synchronous_commit = $SYNC_COMMIT" >/dev/null
+fi
 export SOHOA_DATABASE_URL=${SOHOA_TEST_DATABASE_URL%/*}/$DB?sslmode=disable
 export SOHOA_S3_ENDPOINT=$SOHOA_TEST_S3_ENDPOINT SOHOA_S3_BUCKET=sohoa-bench-web-$$ \
 	SOHOA_S3_ACCESS_KEY=$SOHOA_TEST_S3_ACCESS_KEY SOHOA_S3_SECRET_KEY=$SOHOA_TEST_S3_SECRET_KEY SOHOA_S3_INSECURE=true
@@ -155,10 +163,10 @@ stop_server() {
 hwm_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVE_PID/status"; }
 # load FILE: the name=value lines of a webload run, as shell variables
 # prefixed with $2.
-load() { while IFS='=' read -r k v; do printf -v "$2$k" '%s' "$v"; done <"$1"; }
+load() { local key val; while IFS="=" read -r key val; do printf -v "$2$key" "%s" "$val"; done <"$1"; }
 
 ROWS=()
-row() { ROWS+=("$1"); }
+row() { ROWS+=("$1"); echo "$1" >&2; }
 
 # ---------------------------------------------------------------- 1. uploads
 if has_phase upload; then
@@ -167,6 +175,13 @@ if has_phase upload; then
 	if [ -n "$PROFILE" ]; then
 		command -v perf >/dev/null || die "PROFILE=1 needs perf (Debian package linux-perf)"
 		(sleep 2; perf record -q -F 499 -g -p "$SERVE_PID" -o "$OUT/perf-upload.data" -- sleep 15 >/dev/null 2>&1) &
+		# What PostgreSQL's busy backends wait on, ten times a second.
+		(sleep 2; end=$((SECONDS + 15)); while [ $SECONDS -lt $end ]; do
+			sql "SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, '-') || ' | ' ||
+				left(regexp_replace(query, '\s+', ' ', 'g'), 50) FROM pg_stat_activity
+				WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
+			sleep 0.1
+		done | sort | uniq -c | sort -rn | head -15 >"$OUT/pg-waits-upload.txt") &
 	fi
 	"$WEBLOAD" upload -url "$URL" -token "$TOKEN" -dir "$SMALL" -clients "$CLIENTS" -per-dossier "$PER_DOSSIER" \
 		-unit "$UNIT" -procedure "$PROC" -prefix "$UNIT-261130" >"$OUT/upload.txt"
@@ -258,6 +273,7 @@ if has_phase pages; then
 	PROWS=()
 	pagerow() {
 		PROWS+=("| $1 | $g_p50_ms ms | **$g_p95_ms ms** | $g_p99_ms ms | $g_rate | $2 |")
+		echo "${PROWS[-1]}" >&2
 	}
 	say "dossier and report pages at $total dossiers..."
 	get dossier "$OUT/paths-dossier.txt" "$PAGE_N"
@@ -287,7 +303,7 @@ fi
 
 # ---------------------------------------------------------------- tables
 echo
-echo "sohoa serve on PostgreSQL + S3 (versitygw), loopback; $(nproc) CPUs, $(go env GOVERSION), $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo '+changes')"
+echo "sohoa serve on PostgreSQL + S3 (versitygw), loopback; $(nproc) CPUs, $(go env GOVERSION), $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo '+changes'); load average before: $LOAD0${SYNC_COMMIT:+; DIAGNOSTIC: synchronous_commit=$SYNC_COMMIT}"
 if has_phase upload || has_phase big; then
 	echo
 	echo "| measure | result | target | |"
@@ -301,4 +317,12 @@ if has_phase pages; then
 	echo "| page | p50 | p95 | p99 | req/s | target |"
 	echo "| --- | ---: | ---: | ---: | ---: | --- |"
 	for r in "${PROWS[@]}"; do echo "$r"; done
+fi
+if [ -n "$PROFILE" ] && [ -f "$OUT/pg-waits-upload.txt" ]; then
+	echo
+	echo "PostgreSQL wait events during the uploads (samples, busy backends):"
+	echo
+	sed 's/^/    /' "$OUT/pg-waits-upload.txt"
+	echo
+	echo "perf: perf report -i $OUT/perf-upload.data"
 fi
