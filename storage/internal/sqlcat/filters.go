@@ -136,6 +136,12 @@ func DossierConds(f *sohoa.DossierFilter, a *Args) []string {
 	if f.CodeContains != "" {
 		// '_' is a LIKE wildcard and may be in codes: escape it (and the
 		// escape character, which codes cannot hold, for safety).
+		// On PostgreSQL the trigram index dossiers_code_trgm_idx (migration
+		// 00006) is over exactly LOWER(code): keep the expression as it is,
+		// or the planner goes back to reading every dossier. pgx sends the
+		// pattern as a parameter; the planner still plans with its value
+		// (custom plans), choosing the trigram index for a rare text and
+		// the (received_at, code) order for a common one.
 		pat := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(f.CodeContains))
 		conds = append(conds, "LOWER(d.code) LIKE "+a.Add("%"+pat+"%")+` ESCAPE '\'`)
 	}
