@@ -152,6 +152,7 @@ const AuditKeySize = 32
 // ID, so the key is never printed or logged by accident.
 type AuditKey struct {
 	row, head [sha256.Size]byte
+	kdf       [sha256.Size]byte // root of DeriveSecret
 	id        string
 }
 
@@ -166,10 +167,23 @@ func NewAuditKey(secret []byte) (*AuditKey, error) {
 		copy(out[:], m.Sum(nil))
 		return out
 	}
-	k := &AuditKey{row: derive(auditV2 + " row"), head: derive(auditV2 + " head")}
+	k := &AuditKey{row: derive(auditV2 + " row"), head: derive(auditV2 + " head"), kdf: derive(auditV2 + " kdf")}
 	id := derive(auditV2 + " key id")
 	k.id = hex.EncodeToString(id[:8])
 	return k, nil
+}
+
+// DeriveSecret returns a 32-byte key for purpose (a fixed label such as
+// "unit signing key v1"), derived from the audit key's secret and
+// independent of the keys that seal the log. Other secrets sohoa keeps at
+// rest (units' signing keys) are sealed under such keys, so the audit key
+// file stays the one server secret every host sharing the catalog has.
+func (k *AuditKey) DeriveSecret(purpose string) [sha256.Size]byte {
+	m := hmac.New(sha256.New, k.kdf[:])
+	m.Write([]byte(purpose))
+	var out [sha256.Size]byte
+	copy(out[:], m.Sum(nil))
+	return out
 }
 
 // ID is a short public name of the key (16 hex digits), stored with every
@@ -355,11 +369,22 @@ func (c *AuditChainChecker) breakAt(seq int64, problem string) bool {
 	return false
 }
 
-// AuditFilter selects audit rows in seq order.
+// AuditFilter selects audit rows, in seq order (newest first when
+// Newest is set).
 type AuditFilter struct {
-	AfterSeq int64
-	Object   string // exact match when set
-	Limit    int
+	AfterSeq  int64
+	BeforeSeq int64  // only rows before this seq when > 0 (paging newest first)
+	Object    string // exact match when set
+	Action    string // exact match when set
+	Actor     string // exact match when set
+	// Scope, when not nil, keeps only the rows about what it may see: the
+	// objects unit:<code>, dossier:<code> and document:<id> of units in
+	// the scope. Rows about anything else (users, tokens, procedures, the
+	// audit key) are outside every scope but All. nil selects every row
+	// (system callers: the CLI, the chain check).
+	Scope  *Scope
+	Newest bool
+	Limit  int
 }
 
 // AuditLog is the append-only, hash-chained audit log. A catalog opened

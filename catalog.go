@@ -33,6 +33,7 @@ type Catalog interface {
 	ProgressService
 	ProgressSnapshotService
 	TargetService
+	UnitKeyService
 	UserService
 	SessionService
 	AuditLog

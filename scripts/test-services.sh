@@ -20,9 +20,13 @@
 #     Keep-alive is on (--keep-alive; versitygw closes every connection after
 #     one request otherwise), as with any production S3 server.
 #     SOHOA_TEST_S3_ENDPOINT, SOHOA_TEST_S3_ACCESS_KEY, SOHOA_TEST_S3_SECRET_KEY.
+#  3. Debian's chromium for the browser tests (web/browser_test.go): installed
+#     with apt-get when /usr/bin/chromium is missing (apt-get update first
+#     only when the package lists do not know chromium; sudo when not root).
+#     SOHOA_TEST_CHROMIUM=/usr/bin/chromium.
 #
-# Knobs: SOHOA_VERSITYGW_VERSION (default v1.8.0), SOHOA_TEST_SERVICES=pg|s3|all
-# (default all).
+# Knobs: SOHOA_VERSITYGW_VERSION (default v1.8.0), SOHOA_TEST_SERVICES=pg|s3|
+# chromium|all (default all).
 
 _sohoa_ts_log() { printf 'test-services: %s\n' "$*" >&2; }
 
@@ -146,6 +150,50 @@ _sohoa_ts_versitygw() {
 	_sohoa_ts_log "versitygw $bin (pid $pid) at http://$SOHOA_TEST_S3_ENDPOINT, data in $dir"
 }
 
+# _sohoa_ts_chromium installs Debian's chromium when it is missing. A failed
+# install is logged and does not stop the other services: the browser tests
+# then skip, or fail under CI.
+_sohoa_ts_chromium() {
+	local bin=/usr/bin/chromium
+	if [ ! -x "$bin" ]; then
+		if ! command -v apt-get >/dev/null 2>&1; then
+			_sohoa_ts_log "$bin missing and no apt-get; browser tests will skip (or fail under CI)"
+			return 0
+		fi
+		local sudo=
+		if [ "$(id -u)" != 0 ]; then
+			if ! command -v sudo >/dev/null 2>&1; then
+				_sohoa_ts_log "$bin missing; not root and no sudo to install it; browser tests will skip (or fail under CI)"
+				return 0
+			fi
+			sudo="sudo -n"
+		fi
+		local log
+		log=$(mktemp "${TMPDIR:-/tmp}/sohoa-apt.XXXXXX")
+		_sohoa_ts_log "installing Debian's chromium for the browser tests (apt-get; log in $log)"
+		local updated=
+		if ! apt-cache show chromium >/dev/null 2>&1; then
+			$sudo apt-get update -qq >>"$log" 2>&1 || _sohoa_ts_log "apt-get update failed; see $log"
+			updated=1
+		fi
+		local install="$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium"
+		# Stale package lists name versions the mirror no longer has:
+		# update once and retry.
+		if ! $install >>"$log" 2>&1 && { [ -n "$updated" ] || ! $sudo apt-get update -qq >>"$log" 2>&1 || ! $install >>"$log" 2>&1; }; then
+			_sohoa_ts_log "apt-get install chromium failed; see $log; browser tests will skip (or fail under CI)"
+			return 0
+		fi
+		if [ ! -x "$bin" ]; then
+			_sohoa_ts_log "chromium installed but $bin is missing; see $log; browser tests will skip (or fail under CI)"
+			return 0
+		fi
+		rm -f "$log"
+		_sohoa_ts_log "installed $("$bin" --version 2>/dev/null)"
+	fi
+	export SOHOA_TEST_CHROMIUM=$bin
+	_sohoa_ts_log "chromium: SOHOA_TEST_CHROMIUM=$SOHOA_TEST_CHROMIUM"
+}
+
 _sohoa_ts_stop() {
 	if [ -n "${_SOHOA_TS_VGW_PID:-}" ]; then
 		kill "$_SOHOA_TS_VGW_PID" 2>/dev/null
@@ -167,6 +215,9 @@ _sohoa_ts_main() {
 	case $which in
 	all | s3) _sohoa_ts_versitygw "$repo" || return 1 ;;
 	esac
+	case $which in
+	all | chromium) _sohoa_ts_chromium ;;
+	esac
 	if [ -z "${_SOHOA_TS_TRAP_SET:-}" ]; then
 		# Keep an EXIT trap the caller already had.
 		local prev
@@ -186,3 +237,21 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	exit 1
 fi
 _sohoa_ts_main
+
+# _sohoa_ts_poppler installs poppler-utils (pdfsig, pdftotext, pdffonts) when
+# one of them is missing: the certified-copy tests check the copies with
+# them, and fail under CI without them.
+_sohoa_ts_poppler() {
+	if command -v pdfsig >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1; then
+		return 0
+	fi
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+		_sohoa_ts_log "poppler-utils missing and cannot be installed here; the certified-copy tests will skip (or fail under CI)"
+		return 0
+	fi
+	_sohoa_ts_log "installing poppler-utils"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >&2 ||
+		{ apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >&2; } ||
+		_sohoa_ts_log "installing poppler-utils failed"
+}
+_sohoa_ts_poppler

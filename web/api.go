@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -138,25 +137,19 @@ func (e *statusError) Error() string { return e.err.Error() }
 func (e *statusError) Unwrap() error { return e.err }
 
 func tooLarge(limit int64) error {
-	return &statusError{http.StatusRequestEntityTooLarge,
-		sohoa.Errorf(sohoa.EINVALID, "the request body is larger than the limit of %d bytes", limit)}
+	e := sohoa.Errorf(sohoa.EINVALID, "the request body is larger than the limit of %d bytes", limit)
+	r := sohoa.NewReason(reasonTooLarge, "limit", byteSize(limit))
+	e.Reason = &r
+	return &statusError{http.StatusRequestEntityTooLarge, e}
 }
 
 func unsupportedType(format string, args ...any) error {
 	return &statusError{http.StatusUnsupportedMediaType, sohoa.Errorf(sohoa.EINVALID, format, args...)}
 }
 
-// apiError answers err: a statusError with its status, anything else
-// through writeError.
-func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
-	var se *statusError
-	if !errors.As(err, &se) {
-		s.writeError(w, r, err)
-		return
-	}
-	body := apiErrorBody{Code: se.err.Code, Message: se.err.Message, Reason: se.err.Reason}
-	writeJSON(w, se.status, apiError{Error: body})
-}
+// apiError answers err with the uniform error body (writeError, which
+// gives a statusError its status).
+func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) { s.writeError(w, r, err) }
 
 // decodeJSON reads a JSON request body into v: at most maxJSONBytes, one
 // value, no unknown fields (a misspelt field must not be silently
@@ -268,38 +261,4 @@ func sniffPDF(br *bufio.Reader) (bool, error) {
 		return false, err
 	}
 	return bytes.Contains(head, []byte("%PDF-")), nil
-}
-
-// uploadIdle is how long an upload may go without a byte arriving: the
-// server's whole-request timeout would cut a large upload that is
-// progressing, so upload handlers move the read deadline forward while
-// bytes keep coming.
-const uploadIdle = time.Minute
-
-// progressBody moves the connection's read deadline to uploadIdle ahead
-// each time bytes arrive (at most once a second).
-type progressBody struct {
-	io.ReadCloser
-	rc   *http.ResponseController
-	now  func() time.Time
-	next time.Time
-}
-
-// keepReading wraps r's body in a progressBody and sets the first
-// deadline.
-func (s *server) keepReading(w http.ResponseWriter, r *http.Request) {
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(s.now().Add(uploadIdle)) // not every writer supports it (tests)
-	r.Body = &progressBody{ReadCloser: r.Body, rc: rc, now: s.now}
-}
-
-func (p *progressBody) Read(b []byte) (int, error) {
-	n, err := p.ReadCloser.Read(b)
-	if n > 0 {
-		if t := p.now(); !t.Before(p.next) {
-			_ = p.rc.SetReadDeadline(t.Add(uploadIdle))
-			p.next = t.Add(time.Second)
-		}
-	}
-	return n, err
 }

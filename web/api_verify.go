@@ -27,30 +27,37 @@ const verifySchema = "sohoa.verify/v1"
 // is removed before the answer. A file that cannot be read as a PDF is
 // answered like the CLI reports it: a report with error set.
 func (s *server) handleVerify(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.verifyRequest(w, r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, verifyOutput{Schema: verifySchema, Files: []*verify.Report{rep}})
+}
+
+// verifyRequest verifies the file a request carries without storing it:
+// the API's POST /api/v1/verify and the page /kiem-tra-chu-ky share it.
+func (s *server) verifyRequest(w http.ResponseWriter, r *http.Request) (*verify.Report, error) {
 	v := s.cfg.API.Verifier
 	if v == nil {
-		s.apiError(w, r, sohoa.Errorf(sohoa.EINTERNAL, "ad-hoc verification: the server has no verifier"))
-		return
+		return nil, sohoa.Errorf(sohoa.EINTERNAL, "ad-hoc verification: the server has no verifier")
 	}
 	limit := s.cfg.API.MaxVerifyBytes
 	if r.ContentLength > limit+multipartSlack {
-		s.apiError(w, r, tooLarge(limit))
-		return
+		return nil, tooLarge(limit)
 	}
 	s.keepReading(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartSlack)
 	body, name, err := verifyBody(r)
 	if err != nil {
-		s.apiError(w, r, err)
-		return
+		return nil, err
 	}
 	rep, err := s.verifySpooled(r.Context(), v, body, limit)
 	if err != nil {
-		s.apiError(w, r, err)
-		return
+		return nil, err
 	}
 	rep.File = safeFileName(name)
-	writeJSON(w, http.StatusOK, verifyOutput{Schema: verifySchema, Files: []*verify.Report{rep}})
+	return rep, nil
 }
 
 // verifyBody finds the file in the request: the multipart part named

@@ -278,18 +278,40 @@ func isAPI(r *http.Request) bool {
 }
 
 // fail answers an error: the API's JSON body under /api/, a page
-// otherwise (internal details only in the log, as writeError does).
+// otherwise (internal details only in the log, as writeError does). The
+// page says what the error's reason says when it has one, else what its
+// status (413, 415, 408) or code means, in the reader's language.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if isAPI(r) {
 		s.writeError(w, r, err)
 		return
 	}
+	if bodyTimedOut(r) {
+		s.log.Warn("request body too slow: abandoned", "method", r.Method, "route", routeLabel(routeOf(r)), "client", clientAddr(r).String())
+		err = requestTimeout()
+	}
 	code := sohoa.Code(err)
-	if code == "" || code == sohoa.EINTERNAL {
-		code = sohoa.EINTERNAL
+	if code == sohoa.EINTERNAL {
 		s.logInternal(r, err)
 	}
-	s.deny(w, r, sohoa.HTTPStatus(code), code, sohoa.NewReason(reasonForCode(code)))
+	status := sohoa.HTTPStatus(code)
+	reason := sohoa.NewReason(reasonForCode(code))
+	var e *sohoa.Error
+	if errors.As(err, &e) && e.Reason != nil {
+		if _, known := sohoa.LookupMessage(e.Reason.Code); known {
+			reason = *e.Reason
+		}
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		status = se.status
+		if se.err.Reason == nil {
+			if rc := reasonForStatus(status); rc != "" {
+				reason = sohoa.NewReason(rc)
+			}
+		}
+	}
+	s.deny(w, r, status, code, reason)
 }
 
 // deny answers with status and a reason from the message catalogue: the

@@ -1,6 +1,10 @@
 package web
 
-import "github.com/sohoa/sohoa"
+import (
+	"net/http"
+
+	"github.com/sohoa/sohoa"
+)
 
 // Reason codes of the web layer's own refusals; their text, in both
 // languages, is registered below.
@@ -18,6 +22,12 @@ const (
 	reasonBadRequest     sohoa.ReasonCode = "http.bad_request"
 	reasonConflict       sohoa.ReasonCode = "http.conflict"
 	reasonInternal       sohoa.ReasonCode = "http.internal"
+	reasonSessionEnded   sohoa.ReasonCode = "auth.session_ended"
+	reasonTooLarge       sohoa.ReasonCode = "http.too_large"
+	reasonUnsupported    sohoa.ReasonCode = "http.unsupported_type"
+	reasonTimeout        sohoa.ReasonCode = "http.request_timeout"
+	reasonURITooLong     sohoa.ReasonCode = "http.uri_too_long"
+	reasonHeadersTooBig  sohoa.ReasonCode = "http.headers_too_large"
 )
 
 func init() {
@@ -47,6 +57,30 @@ func init() {
 		reasonBadRequest:    {VI: "Yêu cầu không hợp lệ.", EN: "The request is not valid."},
 		reasonConflict:      {VI: "Xung đột với dữ liệu hiện có.", EN: "This conflicts with what is already recorded."},
 		reasonInternal:      {VI: "Lỗi hệ thống; hãy thử lại sau ít phút.", EN: "Internal error; try again in a few minutes."},
+		reasonSessionEnded: {
+			VI: "Phiên làm việc đã hết hạn (do lâu không thao tác hoặc đã quá thời gian cho phép). Hãy đăng nhập lại.",
+			EN: "Your session has ended (unused for too long, or past its lifetime). Sign in again.",
+		},
+		reasonTooLarge: {
+			VI: "Tệp quá lớn: mỗi tệp tối đa {limit}. Không có gì được lưu.",
+			EN: "The file is too large: at most {limit} per file. Nothing was stored.",
+		},
+		reasonUnsupported: {
+			VI: "Loại tệp không được chấp nhận: chỉ nhận tệp PDF (loại tệp được xác định theo nội dung, không theo tên tệp). Không có gì được lưu.",
+			EN: "This type of file is not accepted: only PDF files are (the type is decided by the content, not the name). Nothing was stored.",
+		},
+		reasonTimeout: {
+			VI: "Dữ liệu gửi lên quá chậm hoặc bị ngắt quãng nên yêu cầu đã bị hủy. Không có gì được lưu; hãy kiểm tra kết nối mạng rồi thử lại.",
+			EN: "The request's data arrived too slowly or stopped, so the request was abandoned. Nothing was stored; check the connection and try again.",
+		},
+		reasonURITooLong: {
+			VI: "Địa chỉ (URL) quá dài: tối đa {limit} byte. Hãy rút ngắn điều kiện tìm kiếm.",
+			EN: "The address (URL) is too long: at most {limit} bytes. Shorten the search.",
+		},
+		reasonHeadersTooBig: {
+			VI: "Phần đầu (header) của yêu cầu quá lớn: tối đa {limit} byte. Hãy xóa cookie của trang này rồi thử lại.",
+			EN: "The request's headers are too large: at most {limit} bytes. Clear this site's cookies and try again.",
+		},
 	})
 }
 
@@ -66,4 +100,18 @@ func reasonForCode(code sohoa.ErrorCode) sohoa.ReasonCode {
 		return reasonConflict
 	}
 	return reasonInternal
+}
+
+// reasonForStatus is the page text for a status the error code alone
+// does not say (413, 415, 408); "" for the others.
+func reasonForStatus(status int) sohoa.ReasonCode {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return reasonTooLarge
+	case http.StatusUnsupportedMediaType:
+		return reasonUnsupported
+	case http.StatusRequestTimeout:
+		return reasonTimeout
+	}
+	return ""
 }

@@ -69,6 +69,9 @@ type Config struct {
 	Throttle Throttle
 	// API configures the JSON API under /api/v1.
 	API APIConfig
+	// Limits bound request lines, headers, slow uploads and stalled
+	// writes; zero fields take the defaults.
+	Limits Limits
 }
 
 // server is the handler's shared state.
@@ -83,6 +86,7 @@ type server struct {
 	sessionIdle     time.Duration
 	sessionLifetime time.Duration
 	throttle        Throttle
+	limits          Limits
 }
 
 // applyAuthDefaults fills the session and throttle settings.
@@ -121,6 +125,7 @@ func newServer(cfg Config) *server {
 		s.cfg.ReadyTimeout = 2 * time.Second
 	}
 	s.applyAuthDefaults()
+	s.limits = cfg.Limits.withDefaults()
 	s.routes()
 	return s
 }

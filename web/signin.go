@@ -65,18 +65,56 @@ func randomToken() string {
 // pre-session CSRF token (the same value in a cookie and in the form).
 func (s *server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 	s.rememberLang(w, r)
-	s.showSignIn(w, r, http.StatusOK, "", "")
+	msg := ""
+	if r.URL.Query().Get(endedParam) != "" {
+		msg = sohoa.NewReason(reasonSessionEnded).Text(pageLang(r))
+	}
+	s.showSignIn(w, r, http.StatusOK, msg, "")
+}
+
+// endedParam marks the redirect to the sign-in page of a browser whose
+// session has just ended, so the page says why it is there.
+const endedParam = "het-han"
+
+// signInRedirect answers a page request that needs a signed-in user and
+// has none. A GET goes to the sign-in page and comes back afterwards
+// (saying the session ended when a cookie came with it). Any other method
+// gets the sign-in page itself with 401: what it sent (an upload form) is
+// not read, and cannot be replayed by a redirect anyway.
+func (s *server) signInRedirect(w http.ResponseWriter, r *http.Request) {
+	st := stateOf(r.Context())
+	ended := st != nil && st.authErr != nil
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		target := signInPath + "?next=" + url.QueryEscape(r.URL.RequestURI())
+		if ended {
+			target += "&" + endedParam + "=1"
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	reason := reasonNotSignedIn
+	if ended {
+		reason = reasonSessionEnded
+	}
+	s.renderSignIn(w, r, http.StatusUnauthorized, sohoa.NewReason(reason).Text(pageLang(r)), "", "")
 }
 
 // showSignIn renders the sign-in form with status, a message (already in
-// the reader's language) and the username to keep.
+// the reader's language) and the username to keep; next comes from the
+// query, or from the form the sign-in page posted.
 func (s *server) showSignIn(w http.ResponseWriter, r *http.Request, status int, message, username string) {
-	tok := randomToken()
-	s.setCookie(w, r, preCSRFName(r), tok, 0)
 	next := r.URL.Query().Get("next")
 	if r.Method == http.MethodPost {
 		next = r.PostFormValue("next")
 	}
+	s.renderSignIn(w, r, status, message, username, next)
+}
+
+// renderSignIn renders the sign-in form with a fresh pre-session CSRF
+// token.
+func (s *server) renderSignIn(w http.ResponseWriter, r *http.Request, status int, message, username, next string) {
+	tok := randomToken()
+	s.setCookie(w, r, preCSRFName(r), tok, 0)
 	page := signInPage{CSRF: tok, Next: safeNext(next, ""), Username: username, Error: message}
 	if p := principalFrom(r.Context()); p != nil && p.User != nil {
 		page.SignedIn = p.User.Username

@@ -18,6 +18,8 @@ import (
 // Paths of the web UI's pages.
 const (
 	dossiersPath = "/ho-so"
+	verifyPath   = "/kiem-tra-chu-ky"
+	auditPath    = "/nhat-ky"
 )
 
 // uiRoutes registers the server-rendered pages.
@@ -26,6 +28,9 @@ func (s *server) uiRoutes() {
 	s.handle("GET "+dossiersPath+"/{code}", s.requirePage(s.handleDossierPage))
 	s.handle("POST "+dossiersPath+"/{code}/tai-len", s.requirePage(s.handleUploadForm))
 	s.handle("GET /tai-lieu/{id}/bao-cao", s.requirePage(s.handleReportPage))
+	s.handle("GET "+verifyPath, s.requirePage(s.handleVerifyPage))
+	s.handle("POST "+verifyPath, s.requirePage(s.handleVerifyForm))
+	s.handle("GET "+auditPath, s.requirePage(s.handleAuditPage))
 }
 
 // requirePage sends an anonymous browser to the sign-in page, coming back
@@ -33,7 +38,7 @@ func (s *server) uiRoutes() {
 func (s *server) requirePage(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if principalFrom(r.Context()) == nil {
-			http.Redirect(w, r, signInPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			s.signInRedirect(w, r)
 			return
 		}
 		s.rememberLang(w, r)
@@ -65,7 +70,11 @@ type uiPage struct {
 	CSRF  string
 	Self  string // this page's path and query without lang, for the language switch
 	Title string
-	Data  any
+	// Nav is the section this page belongs to (its menu entry is
+	// marked current); IsAuditor and IsAdmin choose the menu's entries.
+	Nav                string
+	IsAuditor, IsAdmin bool
+	Data               any
 }
 
 func (s *server) page(r *http.Request, title string, data any) uiPage {
@@ -84,7 +93,28 @@ func (s *server) page(r *http.Request, title string, data any) uiPage {
 		roles = append(roles, t["role_"+string(ro)])
 	}
 	pg.Role = strings.Join(roles, ", ")
+	pg.IsAdmin = p.Can(sohoa.RoleAdmin)
+	pg.IsAuditor = p.Can(sohoa.RoleAuditor, sohoa.RoleAdmin)
+	pg.Nav = navSection(r.URL.Path)
 	return pg
+}
+
+// navSection is the menu entry a path belongs to.
+func navSection(path string) string {
+	under := func(p string) bool { return path == p || strings.HasPrefix(path, p+"/") }
+	switch {
+	case path == "/":
+		return "home"
+	case under(dossiersPath), strings.HasPrefix(path, "/tai-lieu/"):
+		return "dossiers"
+	case under(verifyPath):
+		return "verify"
+	case under(auditPath):
+		return "audit"
+	case under(adminPath):
+		return "admin"
+	}
+	return ""
 }
 
 // pageError answers a page request with the error page (404 for what is
@@ -203,11 +233,26 @@ type dossierData struct {
 	Due        string
 	Digitized  bool
 	Groups     []groupView
-	Missing    []string
+	Missing    missingView
 	CanUpload  bool
 	Unit       string
 	Procedure  string
 	Components []string
+}
+
+// missingView is what a dossier still lacks, as the dossier page and the
+// home page show it (template "missing").
+type missingView struct {
+	Items    []string
+	Complete string // shown when nothing is missing
+}
+
+func missingOf(st *pipeline.DossierStatus, lang sohoa.Lang) missingView {
+	mv := missingView{Complete: uiStrings[lang]["complete"]}
+	for _, m := range st.Missing {
+		mv.Items = append(mv.Items, requirementText(m, lang))
+	}
+	return mv
 }
 
 // handleDossierPage is GET /ho-so/{code}.
@@ -268,9 +313,7 @@ func (s *server) handleDossierPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data.Groups = append(data.Groups, res)
-	for _, m := range st.Missing {
-		data.Missing = append(data.Missing, m.Text(lang))
-	}
+	data.Missing = missingOf(st, lang)
 	s.renderPage(w, r, http.StatusOK, "dossier", s.page(r, "dossier", data))
 }
 
@@ -291,7 +334,7 @@ func fileViewOf(doc pipeline.DocumentStatus, lang sohoa.Lang) fileView {
 			if fd.Outcome == sohoa.InspectionOK {
 				continue // only what needs the clerk's attention
 			}
-			f.Findings = append(f.Findings, fd.Reason().Text(lang))
+			f.Findings = append(f.Findings, findingText(fd, lang))
 		}
 	}
 	f.SigClass, f.Sig = "badge-none", t["pending"]
@@ -416,7 +459,12 @@ type sigView struct {
 }
 
 type reportData struct {
-	Doc          *sohoa.Document
+	Doc *sohoa.Document
+	// AdHoc: a file verified on /kiem-tra-chu-ky, not stored; FileName
+	// is its name, Error why it could not be verified.
+	AdHoc        bool
+	FileName     string
+	Error        string
 	None         bool
 	Verdict      string
 	VerdictClass string
@@ -442,7 +490,7 @@ func (s *server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := pageLang(r)
 	t := uiStrings[lang]
-	data := reportData{Doc: doc}
+	data := reportData{Doc: doc, FileName: doc.FileName}
 	vs, err := s.cfg.Catalog.FindVerifications(ctx, doc.ID)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -458,12 +506,7 @@ func (s *server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	data.VerdictClass, data.Verdict = sigBadge(string(rep.Indication), string(rep.SubIndication), len(rep.Signatures), t)
-	data.Reason = subText(rep.SubIndication, lang)
-	if rep.Reason != nil {
-		data.Reason = rep.Reason.Text(lang)
-	}
-	data.VerifiedAt = vnTime(rep.VerifiedAt)
+	fillReport(&data, &rep, lang)
 	for _, v := range vs[1:] {
 		h := historyRow{When: vnTime(v.CreatedAt), Reason: subText(verify.SubIndication(v.SubIndication), lang)}
 		var sum struct {
@@ -473,6 +516,19 @@ func (s *server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 		h.VerdictClass, h.Verdict = sigBadge(v.Indication, v.SubIndication, len(sum.Signatures), t)
 		data.History = append(data.History, h)
 	}
+	s.renderPage(w, r, http.StatusOK, "report", s.page(r, "report", data))
+}
+
+// fillReport sets the verdict and the signatures of data from rep: the
+// part of the report page the ad-hoc verification page shares.
+func fillReport(data *reportData, rep *verify.Report, lang sohoa.Lang) {
+	t := uiStrings[lang]
+	data.VerdictClass, data.Verdict = sigBadge(string(rep.Indication), string(rep.SubIndication), len(rep.Signatures), t)
+	data.Reason = subText(rep.SubIndication, lang)
+	if rep.Reason != nil {
+		data.Reason = reasonText(*rep.Reason, lang)
+	}
+	data.VerifiedAt = vnTime(rep.VerifiedAt)
 	for i, sg := range rep.Signatures {
 		v := sigView{Field: sg.Field, Kind: string(sg.Kind), Level: sg.PAdESLevel, Trusted: sg.ChainTrusted}
 		if lang == sohoa.LangEN {
@@ -509,7 +565,11 @@ func (s *server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 			v.Chain = append(v.Chain, name)
 		}
 		for _, rv := range sg.Revocation {
-			line := rv.Certificate + ": " + t["rev_"+rv.Status]
+			status := t["rev_"+rv.Status]
+			if status == "" {
+				status = t["rev_unknown"]
+			}
+			line := rv.Certificate + ": " + status
 			if rv.Kind != "" {
 				line += " (" + strings.ToUpper(rv.Kind) + ")"
 			}
@@ -518,7 +578,7 @@ func (s *server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 		if br := sg.ByteRange; br != nil {
 			v.Coverage = t["cov_"+string(br.Coverage)]
 			if v.Coverage == "" {
-				v.Coverage = string(br.Coverage)
+				v.Coverage = t["cov_ANOMALOUS"]
 			}
 		}
 		if ch := sg.Changes; ch != nil {
@@ -526,19 +586,18 @@ func (s *server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 			// notes (filled fields, added validation data).
 			for _, oc := range ch.Disallowed {
 				if len(oc.Reasons) == 0 {
-					v.Changes = append(v.Changes, oc.Reason)
+					v.Changes = append(v.Changes, sohoa.NewReason(reasonChangeUncoded, "object", oc.Object).Text(lang))
 				}
 				for _, rs := range oc.Reasons {
-					v.Changes = append(v.Changes, rs.Text(lang))
+					v.Changes = append(v.Changes, reasonText(rs, lang))
 				}
 			}
 			for _, rs := range ch.NoteReasons {
-				v.Changes = append(v.Changes, rs.Text(lang))
+				v.Changes = append(v.Changes, reasonText(rs, lang))
 			}
 		}
 		data.Signatures = append(data.Signatures, v)
 	}
-	s.renderPage(w, r, http.StatusOK, "report", s.page(r, "report", data))
 }
 
 // subText is a sub-indication's text from the catalogue ("" for none).

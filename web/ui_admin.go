@@ -119,7 +119,7 @@ func adminFlash(r *http.Request, t map[string]string) string {
 	if !ok || !check(q.Get("id")) {
 		return ""
 	}
-	return t["a_ok_"+q.Get("ok")] + " " + q.Get("id") + "."
+	return t["adm_ok_"+q.Get("ok")] + " " + q.Get("id") + "."
 }
 
 // adminRedirect ends a successful change: POST-redirect-GET to target
@@ -150,25 +150,25 @@ func invalidForm(t map[string]string, key string) *formError {
 func catalogFormError(t map[string]string, err error, byCode map[sohoa.ErrorCode]string) (*formError, error) {
 	switch {
 	case errors.Is(err, sohoa.ErrPasswordTooShort):
-		return invalidForm(t, "a_e_pw_short"), nil
+		return invalidForm(t, "adm_e_pw_short"), nil
 	case errors.Is(err, sohoa.ErrPasswordTooLong):
-		return invalidForm(t, "a_e_pw_long"), nil
+		return invalidForm(t, "adm_e_pw_long"), nil
 	case errors.Is(err, sohoa.ErrPasswordInvalid):
-		return invalidForm(t, "a_e_pw_invalid"), nil
+		return invalidForm(t, "adm_e_pw_invalid"), nil
 	}
 	code := sohoa.Code(err)
 	if key, ok := byCode[code]; ok {
 		return &formError{status: sohoa.HTTPStatus(code), msg: t[key]}, nil
 	}
 	if code == sohoa.EINVALID {
-		return invalidForm(t, "a_e_invalid"), nil
+		return invalidForm(t, "adm_e_invalid"), nil
 	}
 	return nil, err
 }
 
 // handleAdminPage is GET /quan-tri: the sections.
 func (s *server) handleAdminPage(w http.ResponseWriter, r *http.Request) {
-	s.renderPage(w, r, http.StatusOK, "admin", s.page(r, "a_admin", newAdminBase(r, "")))
+	s.renderPage(w, r, http.StatusOK, "admin", s.page(r, "adm_admin", newAdminBase(r, "")))
 }
 
 // --- units ---
@@ -237,7 +237,7 @@ func (s *server) renderUnits(w http.ResponseWriter, r *http.Request, status int,
 	}
 	d.Units = units
 	d.Section = "units"
-	s.renderPage(w, r, status, "admin_units", s.page(r, "a_units", d))
+	s.renderPage(w, r, status, "admin_units", s.page(r, "adm_units", d))
 }
 
 // handleAdminUnits is GET /quan-tri/don-vi: the unit tree and its forms.
@@ -257,11 +257,11 @@ func (s *server) handleAdminUnitCreate(w http.ResponseWriter, r *http.Request) {
 	fe := func() *formError {
 		switch {
 		case sohoa.ValidateCode("unit", u.Code) != nil:
-			return invalidForm(t, "a_e_unit_code")
+			return invalidForm(t, "adm_e_unit_code")
 		case u.ParentCode != "" && (sohoa.ValidateCode("parent unit", u.ParentCode) != nil || u.ParentCode == u.Code):
-			return invalidForm(t, "a_e_parent")
+			return invalidForm(t, "adm_e_parent")
 		case u.Validate() != nil:
-			return invalidForm(t, "a_e_name")
+			return invalidForm(t, "adm_e_name")
 		}
 		return nil
 	}()
@@ -277,7 +277,7 @@ func (s *server) handleAdminUnitCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// The code and name are valid: an invalid reference is the parent.
-		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ECONFLICT: "a_e_unit_taken", sohoa.EINVALID: "a_e_parent"}); err != nil {
+		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ECONFLICT: "adm_e_unit_taken", sohoa.EINVALID: "adm_e_parent"}); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -297,9 +297,9 @@ func (s *server) handleAdminUnitRename(w http.ResponseWriter, r *http.Request) {
 	fe := func() *formError {
 		switch {
 		case sohoa.ValidateCode("unit", d.RenameCode) != nil:
-			return invalidForm(t, "a_e_unit_unknown")
+			return invalidForm(t, "adm_e_unit_unknown")
 		case (&sohoa.Unit{Code: d.RenameCode, Name: d.RenameName}).Validate() != nil:
-			return invalidForm(t, "a_e_name")
+			return invalidForm(t, "adm_e_name")
 		}
 		return nil
 	}()
@@ -316,7 +316,7 @@ func (s *server) handleAdminUnitRename(w http.ResponseWriter, r *http.Request) {
 			adminRedirect(w, r, adminUnitsPath, "unit_renamed", d.RenameCode)
 			return
 		}
-		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ENOTFOUND: "a_e_unit_unknown", sohoa.EINVALID: "a_e_name"}); err != nil {
+		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ENOTFOUND: "adm_e_unit_unknown", sohoa.EINVALID: "adm_e_name"}); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -341,7 +341,7 @@ func (s *server) renderProcedures(w http.ResponseWriter, r *http.Request, status
 	}
 	d.Procedures = ps
 	d.Section = "procs"
-	s.renderPage(w, r, status, "admin_procs", s.page(r, "a_procs", d))
+	s.renderPage(w, r, status, "admin_procs", s.page(r, "adm_procs", d))
 }
 
 // handleAdminProcedures is GET /quan-tri/thu-tuc.
@@ -367,11 +367,11 @@ func (s *server) handleAdminProcedureCreate(w http.ResponseWriter, r *http.Reque
 	fe := func() *formError {
 		switch {
 		case sohoa.ValidateCode("procedure", p.Code) != nil:
-			return invalidForm(t, "a_e_proc_code")
+			return invalidForm(t, "adm_e_proc_code")
 		case (&sohoa.Procedure{Code: p.Code, Name: p.Name}).Validate() != nil:
-			return invalidForm(t, "a_e_name")
+			return invalidForm(t, "adm_e_name")
 		case p.Validate() != nil:
-			return invalidForm(t, "a_e_components")
+			return invalidForm(t, "adm_e_components")
 		}
 		return nil
 	}()
@@ -388,7 +388,7 @@ func (s *server) handleAdminProcedureCreate(w http.ResponseWriter, r *http.Reque
 			adminRedirect(w, r, adminProcsPath, "proc_created", p.Code)
 			return
 		}
-		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ECONFLICT: "a_e_proc_taken"}); err != nil {
+		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ECONFLICT: "adm_e_proc_taken"}); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -451,9 +451,9 @@ func (s *server) userFormChoices(ctx context.Context, t map[string]string, withN
 	for _, u := range units {
 		c.UnitOptions = append(c.UnitOptions, option{Value: u.Code, Label: u.Name + " (" + u.Code + ")", Depth: u.Depth})
 	}
-	c.PwModes = []option{{Value: pwGenerate, Label: t["a_pw_generate"]}, {Value: pwTyped, Label: t["a_pw_typed"]}}
+	c.PwModes = []option{{Value: pwGenerate, Label: t["adm_pw_generate"]}, {Value: pwTyped, Label: t["adm_pw_typed"]}}
 	if withNone {
-		c.PwModes = append(c.PwModes, option{Value: pwNone, Label: t["a_pw_none"]})
+		c.PwModes = append(c.PwModes, option{Value: pwNone, Label: t["adm_pw_none"]})
 	}
 	return c, nil
 }
@@ -465,14 +465,14 @@ func readUserForm(r *http.Request, t map[string]string, known []option) (f userF
 	for _, v := range r.PostForm["role"] {
 		f.Roles[v] = true
 		if !sohoa.Role(v).Valid() {
-			fe = invalidForm(t, "a_e_roles")
+			fe = invalidForm(t, "adm_e_roles")
 		}
 		roles = append(roles, sohoa.Role(v))
 	}
 	for _, v := range r.PostForm["scope"] {
 		f.Scopes[v] = true
 		if !slices.ContainsFunc(known, func(o option) bool { return o.Value == v }) {
-			fe = invalidForm(t, "a_e_scopes")
+			fe = invalidForm(t, "adm_e_scopes")
 		}
 		scopes = append(scopes, v)
 	}
@@ -480,10 +480,10 @@ func readUserForm(r *http.Request, t map[string]string, known []option) (f userF
 		return f, nil, nil, fe
 	}
 	if len(roles) == 0 {
-		return f, nil, nil, invalidForm(t, "a_e_roles")
+		return f, nil, nil, invalidForm(t, "adm_e_roles")
 	}
 	if (&sohoa.User{Username: "x", DisplayName: f.DisplayName}).Validate() != nil {
-		return f, nil, nil, invalidForm(t, "a_e_display")
+		return f, nil, nil, invalidForm(t, "adm_e_display")
 	}
 	return f, roles, scopes, nil
 }
@@ -505,7 +505,7 @@ func readPassword(r *http.Request, t map[string]string, allowNone bool) (plain s
 			return "", false, nil
 		}
 	}
-	return "", false, invalidForm(t, "a_e_pw_mode")
+	return "", false, invalidForm(t, "adm_e_pw_mode")
 }
 
 // userRow is a user in the list.
@@ -547,7 +547,7 @@ func (s *server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		d.Form.PwMode = pwGenerate
 	}
 	d.Pw = pwChoice{T: t, Prefix: "new", Mode: d.Form.PwMode, Modes: d.PwModes}
-	s.renderPage(w, r, status, "admin_users", s.page(r, "a_users", d))
+	s.renderPage(w, r, status, "admin_users", s.page(r, "adm_users", d))
 }
 
 func roleNames(roles []sohoa.Role, t map[string]string) string {
@@ -562,9 +562,9 @@ func roleNames(roles []sohoa.Role, t map[string]string) string {
 func scopeNames(u *sohoa.User, t, labels map[string]string) string {
 	switch {
 	case u.HasRole(sohoa.RoleAdmin):
-		return t["a_all_units"]
+		return t["adm_all_units"]
 	case len(u.UnitScopes) == 0:
-		return t["a_none"]
+		return t["adm_none"]
 	}
 	names := make([]string, len(u.UnitScopes))
 	for i, c := range u.UnitScopes {
@@ -599,7 +599,7 @@ func (s *server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 	f, roles, scopes, fe := readUserForm(r, t, choices.UnitOptions)
 	f.Username, f.PwMode = username, r.PostForm.Get("pw_mode")
 	if sohoa.ValidateUsername(username) != nil {
-		fe = invalidForm(t, "a_e_username")
+		fe = invalidForm(t, "adm_e_username")
 	}
 	var plain string
 	var generated bool
@@ -610,13 +610,13 @@ func (s *server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 		_, err := s.createUser(ctx, createUserRequest{Username: username, DisplayName: f.DisplayName, Roles: roles, UnitScopes: scopes, Password: plain})
 		if err == nil {
 			if generated {
-				s.renderSecret(w, r, "a_user_add", t["a_otp_for"]+" "+username, plain, adminUsersPath+"/"+url.PathEscape(username)+"?ok=user_created&id="+url.QueryEscape(username))
+				s.renderSecret(w, r, "adm_user_add", t["adm_otp_for"]+" "+username, plain, adminUsersPath+"/"+url.PathEscape(username)+"?ok=user_created&id="+url.QueryEscape(username))
 				return
 			}
 			adminRedirect(w, r, adminUsersPath, "user_created", username)
 			return
 		}
-		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ECONFLICT: "a_e_user_taken", sohoa.EINVALID: "a_e_scopes"}); err != nil {
+		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ECONFLICT: "adm_e_user_taken", sohoa.EINVALID: "adm_e_scopes"}); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -654,7 +654,7 @@ func (s *server) tokenRows(ctx context.Context, users []*sohoa.User, t map[strin
 			return nil, err
 		}
 		for _, tok := range toks {
-			row := tokenRow{ID: tok.ID, Username: tok.Username, Name: tok.Name, Created: vnTime(tok.CreatedAt), Expires: t["a_never"],
+			row := tokenRow{ID: tok.ID, Username: tok.Username, Name: tok.Name, Created: vnTime(tok.CreatedAt), Expires: t["adm_never"],
 				RevokeURL: adminTokensPath + "/" + strconv.FormatInt(tok.ID, 10) + "/thu-hoi" + q}
 			if tok.ExpiresAt != nil {
 				row.Expires, row.Expired = vnTime(*tok.ExpiresAt), !tok.ExpiresAt.After(now)
@@ -715,7 +715,7 @@ func (s *server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 		d.PwMode = pwGenerate
 	}
 	d.Pw = pwChoice{T: t, Prefix: "reset", Mode: d.PwMode, Modes: d.PwModes}
-	pg := s.page(r, "a_user", d)
+	pg := s.page(r, "adm_user", d)
 	pg.Title += " " + u.Username
 	s.renderPage(w, r, status, "admin_user", pg)
 }
@@ -762,7 +762,7 @@ func (s *server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
 	f, roles, scopes, fe := readUserForm(r, t, choices.UnitOptions)
 	if fe == nil && principalFrom(ctx).User.Username == name && !slices.Contains(roles, sohoa.RoleAdmin) {
 		// The last administrator could lock everyone out.
-		fe = invalidForm(t, "a_e_self_admin")
+		fe = invalidForm(t, "adm_e_self_admin")
 	}
 	if fe == nil {
 		_, err := s.updateUser(ctx, name, updateUserRequest{DisplayName: &f.DisplayName, Roles: &roles, UnitScopes: &scopes})
@@ -774,7 +774,7 @@ func (s *server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, err)
 			return
 		}
-		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.EINVALID: "a_e_scopes"}); err != nil {
+		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.EINVALID: "adm_e_scopes"}); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -793,7 +793,7 @@ func (s *server) handleAdminUserLock(disable bool) http.HandlerFunc {
 		}
 		ctx := r.Context()
 		if disable && principalFrom(ctx).User.Username == name {
-			s.renderUser(w, r, http.StatusBadRequest, name, adminUserData{LockError: uiStrings[pageLang(r)]["a_e_self_disable"]})
+			s.renderUser(w, r, http.StatusBadRequest, name, adminUserData{LockError: uiStrings[pageLang(r)]["adm_e_self_disable"]})
 			return
 		}
 		if _, err := s.updateUser(ctx, name, updateUserRequest{Disabled: &disable}); err != nil {
@@ -827,7 +827,7 @@ func (s *server) handleAdminUserPassword(w http.ResponseWriter, r *http.Request)
 		if err == nil {
 			back := adminUsersPath + "/" + url.PathEscape(name)
 			if generated {
-				s.renderSecret(w, r, "a_reset_pw", t["a_otp_for"]+" "+name, plain, back+"?ok=password_set&id="+url.QueryEscape(name))
+				s.renderSecret(w, r, "adm_reset_pw", t["adm_otp_for"]+" "+name, plain, back+"?ok=password_set&id="+url.QueryEscape(name))
 				return
 			}
 			adminRedirect(w, r, back, "password_set", name)
@@ -893,7 +893,7 @@ func (s *server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 		d.Users = append(d.Users, option{Value: u.Username, Label: label})
 	}
 	d.Section = "tokens"
-	s.renderPage(w, r, status, "admin_tokens", s.page(r, "a_tokens", d))
+	s.renderPage(w, r, status, "admin_tokens", s.page(r, "adm_tokens", d))
 }
 
 // handleAdminTokens is GET /quan-tri/ma-truy-cap: every user's tokens.
@@ -918,15 +918,15 @@ func (s *server) handleAdminTokenCreate(w http.ResponseWriter, r *http.Request) 
 	req.Name = d.Name
 	fe := func() *formError {
 		if sohoa.ValidateUsername(d.User) != nil {
-			return invalidForm(t, "a_e_token_user")
+			return invalidForm(t, "adm_e_token_user")
 		}
 		if _, err := sohoa.NewAPIToken(d.User, d.Name, nil); err != nil {
-			return invalidForm(t, "a_e_token_name")
+			return invalidForm(t, "adm_e_token_name")
 		}
 		if d.Days != "" {
 			n, err := strconv.Atoi(d.Days)
 			if err != nil || n < 1 || n > maxTokenDays {
-				return invalidForm(t, "a_e_token_days")
+				return invalidForm(t, "adm_e_token_days")
 			}
 			exp := s.now().Add(time.Duration(n) * 24 * time.Hour)
 			req.ExpiresAt = &exp
@@ -936,10 +936,10 @@ func (s *server) handleAdminTokenCreate(w http.ResponseWriter, r *http.Request) 
 	if fe == nil {
 		tok, plain, err := s.createToken(r.Context(), d.User, req)
 		if err == nil {
-			s.renderSecret(w, r, "a_token_new", t["a_token_for"]+" "+tok.Username+" — "+tok.Name, plain, adminTokensPath)
+			s.renderSecret(w, r, "adm_token_new", t["adm_token_for"]+" "+tok.Username+" — "+tok.Name, plain, adminTokensPath)
 			return
 		}
-		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ENOTFOUND: "a_e_token_user"}); err != nil {
+		if fe, err = catalogFormError(t, err, map[sohoa.ErrorCode]string{sohoa.ENOTFOUND: "adm_e_token_user"}); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -993,5 +993,5 @@ func (s *server) handleAdminTrust(w http.ResponseWriter, r *http.Request) {
 		d.Anchors = append(d.Anchors, trustRow{Subject: a.Subject, Issuer: a.Issuer, From: vnTime(a.NotBefore), To: vnTime(a.NotAfter),
 			SHA256: a.SHA256, Source: a.Source, Valid: a.Valid})
 	}
-	s.renderPage(w, r, http.StatusOK, "admin_trust", s.page(r, "a_trust", d))
+	s.renderPage(w, r, http.StatusOK, "admin_trust", s.page(r, "adm_trust", d))
 }

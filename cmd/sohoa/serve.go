@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,34 +23,40 @@ func init() {
 	register("serve", "run the HTTP server (sign-in, the JSON API, health, readiness, metrics) with the workers, until interrupted; --demo loads the demo first and prints its users' passwords", runServe)
 }
 
-// The server's timeouts. Each bounds what one slow or hostile client can
-// hold; none is shorter than an honest request needs.
+// The server's timeouts and limits (the defaults of the flags below).
+// Each bounds what one slow or hostile client can hold; none is shorter
+// than an honest request needs.
 const (
 	// serveReadHeaderTimeout: a client has this long to send its request
-	// line and headers (slowloris).
+	// line and headers (slowloris); past it the connection is closed.
 	serveReadHeaderTimeout = 10 * time.Second
-	// serveReadTimeout bounds reading a whole request, body included. It
-	// is generous because uploads of large scans (hundreds of MB over a
-	// one-stop shop's uplink) go through the same server; the upload
-	// handler will extend its own read deadline with
-	// http.ResponseController while bytes keep arriving, so a big upload
-	// that progresses is never cut, and a body that stalls still is.
+	// serveReadTimeout bounds reading a whole request, body included. The
+	// upload handlers replace it for their body with a pace (web.Limits:
+	// --upload-idle-timeout, --min-upload-rate), so a 1 GB upload that
+	// keeps arriving is never cut and one that stalls still is.
 	serveReadTimeout = 5 * time.Minute
-	// No WriteTimeout: it would cut large downloads and the server-sent
-	// events the upload page will stream; handlers that write set their
-	// own deadlines with http.ResponseController.
+	// No WriteTimeout: it would cut large downloads and event streams.
+	// Every write gets its own deadline instead (--write-idle-timeout).
 	serveWriteTimeout = 0
 	// serveIdleTimeout: how long a keep-alive connection may wait for its
 	// next request.
 	serveIdleTimeout = 2 * time.Minute
 	// serveMaxHeaderBytes: far more than any browser or API client sends,
-	// far less than net/http's 1 MiB default; larger headers get 431.
+	// far less than net/http's 1 MiB default; larger headers get net/http's
+	// bare 431 before any handler runs. The handler's own limit
+	// (web.DefaultMaxHeaderBytes, 32 KiB) is lower, so most oversized
+	// headers get the API's error body or a Vietnamese page instead.
 	serveMaxHeaderBytes = 64 << 10
 	// sessionSweepInterval: how often ended sessions and old failed
 	// sign-ins are deleted (they are refused when found anyway; this only
 	// keeps the tables small).
 	sessionSweepInterval = 10 * time.Minute
 )
+
+// serverTimeouts are the http.Server's own timeouts (flags).
+type serverTimeouts struct {
+	readHeader, read, idle time.Duration
+}
 
 // runServe is `sohoa serve`: the HTTP server over the same catalog, blob
 // store and pipeline as the other commands, with the workers in the same
@@ -59,7 +66,7 @@ const (
 // or SIGTERM, then stops accepting connections, lets in-flight requests
 // finish within --shutdown-timeout, then stops the workers.
 func runServe(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "serve", "[--demo] [--addr 127.0.0.1:8080] [--no-workers] [--workers N] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]... [--session-idle 30m] [--session-lifetime 12h] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
+	fs := newFlagSet(e, "serve", "[--demo] [--addr 127.0.0.1:8080] [--no-workers] [--workers N] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]... [--session-idle 30m] [--session-lifetime 12h] [--max-upload 1GiB] [--read-header-timeout 10s] [--read-timeout 5m] [--idle-timeout 2m] [--upload-idle-timeout 1m] [--min-upload-rate 1KiB] [--write-idle-timeout 1m] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
 	cfg := addStoreFlags(fs, e)
 	addr := fs.String("addr", envOr(e, "SOHOA_ADDR", "127.0.0.1:8080"), "address to listen on, host:port; port 0 picks a free one (env SOHOA_ADDR)")
 	noWorkers := fs.Bool("no-workers", false, "serve HTTP only; `sohoa work` processes (or other servers) run the inspection and verification jobs")
@@ -75,6 +82,26 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	sessionIdle := fs.Duration("session-idle", envDuration(e, "SOHOA_SESSION_IDLE", web.DefaultSessionIdle), "a web session unused this long ends (env SOHOA_SESSION_IDLE)")
 	sessionLifetime := fs.Duration("session-lifetime", envDuration(e, "SOHOA_SESSION_LIFETIME", web.DefaultSessionLifetime), "a web session ends this long after sign-in, however active (env SOHOA_SESSION_LIFETIME)")
 	demo := fs.Bool("demo", false, "first load the demo into the data directory (new, empty, or loaded before; embedded default only), as sohoa demo does, give the demo users new passwords and print them with the URL")
+	maxUpload := byteSizeFlag(web.DefaultMaxUploadBytes)
+	if v := e.getenv("SOHOA_MAX_UPLOAD"); v != "" {
+		if err := maxUpload.Set(v); err != nil {
+			fmt.Fprintf(e.stderr, "sohoa: ignoring SOHOA_MAX_UPLOAD=%q: %v\n", v, err)
+		}
+	}
+	fs.Var(&maxUpload, "max-upload", "the largest file one upload may carry, e.g. 1GiB, 200MiB; larger ones get 413 and nothing is stored (env SOHOA_MAX_UPLOAD)")
+	var to serverTimeouts
+	fs.DurationVar(&to.readHeader, "read-header-timeout", envDuration(e, "SOHOA_READ_HEADER_TIMEOUT", serveReadHeaderTimeout), "a client must send its request line and headers within this; otherwise the connection is closed (slowloris) (env SOHOA_READ_HEADER_TIMEOUT)")
+	fs.DurationVar(&to.read, "read-timeout", envDuration(e, "SOHOA_READ_TIMEOUT", serveReadTimeout), "a whole request, body included, must arrive within this; uploads are paced by --upload-idle-timeout and --min-upload-rate instead (env SOHOA_READ_TIMEOUT)")
+	fs.DurationVar(&to.idle, "idle-timeout", envDuration(e, "SOHOA_IDLE_TIMEOUT", serveIdleTimeout), "a keep-alive connection waiting this long for its next request is closed (env SOHOA_IDLE_TIMEOUT)")
+	uploadIdle := fs.Duration("upload-idle-timeout", envDuration(e, "SOHOA_UPLOAD_IDLE_TIMEOUT", web.DefaultUploadIdle), "within every such period an upload must bring --min-upload-rate × this many bytes, or it gets 408 and nothing is stored (env SOHOA_UPLOAD_IDLE_TIMEOUT)")
+	minRate := byteSizeFlag(web.DefaultMinUploadRate)
+	if v := e.getenv("SOHOA_MIN_UPLOAD_RATE"); v != "" {
+		if err := minRate.Set(v); err != nil {
+			fmt.Fprintf(e.stderr, "sohoa: ignoring SOHOA_MIN_UPLOAD_RATE=%q: %v\n", v, err)
+		}
+	}
+	fs.Var(&minRate, "min-upload-rate", "the slowest pace, in bytes per second (e.g. 1KiB), an upload may keep; 0: any byte within --upload-idle-timeout will do (env SOHOA_MIN_UPLOAD_RATE)")
+	writeIdle := fs.Duration("write-idle-timeout", envDuration(e, "SOHOA_WRITE_IDLE_TIMEOUT", web.DefaultWriteIdle), "a response write the client does not take within this (it stopped reading) is abandoned and the connection closed (env SOHOA_WRITE_IDLE_TIMEOUT)")
 	logLevel := fs.String("log-level", envOr(e, "SOHOA_LOG_LEVEL", "info"), "debug, info, warn or error; with --demo warn unless set (env SOHOA_LOG_LEVEL)")
 	if code, ok := parseNoArgs(fs, args); !ok {
 		return code
@@ -88,6 +115,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	if *sessionIdle <= 0 || *sessionLifetime <= 0 {
 		return usageErr("--session-idle and --session-lifetime must be positive")
+	}
+	if to.readHeader <= 0 || to.read <= 0 || to.idle <= 0 || *uploadIdle <= 0 || *writeIdle <= 0 {
+		return usageErr("--read-header-timeout, --read-timeout, --idle-timeout, --upload-idle-timeout and --write-idle-timeout must be positive")
+	}
+	if maxUpload <= 0 {
+		return usageErr("--max-upload must be positive")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageErr("--tls-cert and --tls-key go together")
@@ -191,7 +224,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return fail(err)
 	}
 	wcfg := web.Config{
-		API:             web.APIConfig{TrustAnchors: anchors},
+		API:             web.APIConfig{TrustAnchors: anchors, MaxUploadBytes: int64(maxUpload)},
 		Catalog:         st.Catalog,
 		Blobs:           st.Blobs,
 		Pipeline:        p,
@@ -201,6 +234,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		Metrics:         metrics,
 		SessionIdle:     *sessionIdle,
 		SessionLifetime: *sessionLifetime,
+		Limits:          web.Limits{UploadIdle: *uploadIdle, MinUploadRate: minUploadRate(int64(minRate)), WriteIdle: *writeIdle},
 	}
 	h := web.New(wcfg)
 	sweepCtx, stopSweep := context.WithCancel(ctx)
@@ -220,30 +254,44 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "sohoa serve: listening on %s (catalog %s; %s); stop with Ctrl-C\n",
 		url, cfg.describeCatalog(), workersSaid)
-	if err := serveHTTP(ctx, e.log, l, h, tlsConfig, *grace); err != nil {
+	if err := serveHTTP(ctx, e.log, l, newHTTPServer(e.log, h, tlsConfig, to), *grace); err != nil {
 		return fail(err)
 	}
 	return exitOK
 }
 
-// serveHTTP serves h on l until ctx ends, then shuts down gracefully: the
-// listener closes at once, idle connections are closed, and requests in
-// flight get up to grace to finish before their connections are closed.
-// It returns nil after a shutdown, whether or not every request made it
-// in time (the ones cut off are logged).
-func serveHTTP(ctx context.Context, log *slog.Logger, l net.Listener, h http.Handler, tlsConfig *tls.Config, grace time.Duration) error {
-	srv := &http.Server{
+// minUploadRate maps the flag's 0 ("no minimum") to web.Limits' negative.
+func minUploadRate(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// newHTTPServer is the http.Server sohoa serves with: its timeouts, the
+// header limit, and net/http's own complaints through slog.
+func newHTTPServer(log *slog.Logger, h http.Handler, tlsConfig *tls.Config, to serverTimeouts) *http.Server {
+	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: serveReadHeaderTimeout,
-		ReadTimeout:       serveReadTimeout,
+		ReadHeaderTimeout: to.readHeader,
+		ReadTimeout:       to.read,
 		WriteTimeout:      serveWriteTimeout,
-		IdleTimeout:       serveIdleTimeout,
+		IdleTimeout:       to.idle,
 		MaxHeaderBytes:    serveMaxHeaderBytes,
 		TLSConfig:         tlsConfig,
 		// TLS handshake failures, bad requests and the like: warnings
 		// through slog, not a second logger writing raw to stderr.
 		ErrorLog: slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
 	}
+}
+
+// serveHTTP serves srv on l until ctx ends, then shuts down gracefully:
+// the listener closes at once, idle connections are closed, and requests
+// in flight get up to grace to finish before their connections are
+// closed. It returns nil after a shutdown, whether or not every request
+// made it in time (the ones cut off are logged).
+func serveHTTP(ctx context.Context, log *slog.Logger, l net.Listener, srv *http.Server, grace time.Duration) error {
+	tlsConfig := srv.TLSConfig
 	done := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
@@ -310,4 +358,32 @@ func listTrustAnchors(e *env, trustDir, dataDir string) (web.StaticTrustAnchors,
 		out = append(out, web.TrustAnchorsFrom(p, certs)...)
 	}
 	return out, nil
+}
+
+// byteSizeFlag is a size flag: a number of bytes, or with a unit
+// ("64KiB", "200MiB", "1GiB"; KB, MB and GB are taken as the same
+// binary units, as people mean them).
+type byteSizeFlag int64
+
+func (b *byteSizeFlag) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSizeFlag) Set(v string) error {
+	s := strings.TrimSpace(v)
+	mult := int64(1)
+	upper := strings.ToUpper(s)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(upper, u.suffix) {
+			s, mult = strings.TrimSpace(s[:len(s)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return fmt.Errorf("%q is not a size such as 1048576, 64KiB, 200MiB or 1GiB", v)
+	}
+	*b = byteSizeFlag(n * mult)
+	return nil
 }

@@ -271,7 +271,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(context.Background())
 		served := make(chan error, 1)
-		go func() { served <- serveHTTP(ctx, log, l, h, nil, 10*time.Second) }()
+		go func() { served <- serveHTTP(ctx, log, l, defaultHTTPServer(log, h), 10*time.Second) }()
 		type result struct {
 			body string
 			err  error
@@ -301,7 +301,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(context.Background())
 		served := make(chan error, 1)
-		go func() { served <- serveHTTP(ctx, log, l, h, nil, 200*time.Millisecond) }()
+		go func() { served <- serveHTTP(ctx, log, l, defaultHTTPServer(log, h), 200*time.Millisecond) }()
 		got := make(chan error, 1)
 		go func() {
 			res, err := http.Get("http://" + l.Addr().String() + "/stuck")

@@ -50,6 +50,10 @@ func NewDatabase(t testing.TB, name string) string {
 		t.Fatalf("SOHOA_TEST_DATABASE_URL: %v", err)
 	}
 	u.Path = "/" + dbName
+	// Migration 00006 needs pg_trgm. Made here, in public, once: tests
+	// migrating schemas in parallel would otherwise race to create it, and
+	// the first schema to hold it would take it along when dropped.
+	exec(t, u.String(), `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`)
 	return u.String()
 }
 
