@@ -3,6 +3,9 @@ package report
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sohoa/sohoa"
+	"github.com/sohoa/sohoa/internal/testpdf"
+	"github.com/sohoa/sohoa/verify"
 )
 
 // fakeProgress is a catalog of units with counts per quarter, written by
@@ -198,4 +203,69 @@ func pdffonts(t *testing.T, pdf []byte) string {
 	out, err := exec.Command(bin, f).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	return string(out)
+}
+
+func TestQuarterlySignedBT(t *testing.T) {
+	b := setupCopy(t)
+	q := buildQuarterly(t)
+	pdf, err := MakeQuarterly(context.Background(), q, b.signer, SignOptions{TSAURL: b.pki.TSAURL(), Time: b.pki.Now(),
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	require.NoError(t, err)
+	v, err := verify.New(verify.Config{TrustAnchors: []*x509.Certificate{b.pki.Root.Cert}, Now: b.pki.Now, HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	require.NoError(t, err)
+	rep, err := v.Verify(context.Background(), bytes.NewReader(pdf), int64(len(pdf)))
+	require.NoError(t, err)
+	require.Len(t, rep.Signatures, 1)
+	s := rep.Signatures[0]
+	assert.Equal(t, verify.TotalPassed, rep.Indication, "%s %v", rep.Summary, s.Problems)
+	assert.Equal(t, "B-T", s.PAdESLevel)
+	require.NotNil(t, s.ByteRange)
+	assert.Equal(t, verify.CoverageEntireFile, s.ByteRange.Coverage)
+	out, ok := pdfsig(t, pdf)
+	assert.True(t, ok, out)
+	assert.Contains(t, out, "Signature Validation: Signature is Valid.")
+	// The signed report still reads as the report.
+	assert.Contains(t, pdftotext(t, pdf, 1), "Độc lập - Tự do - Hạnh phúc")
+
+	// One byte changed in the signed range fails both.
+	changed := bytes.Clone(pdf)
+	sigs := testpdf.Signatures(changed)
+	require.Len(t, sigs, 1)
+	changed[int(sigs[0].ByteRange[1])/2] ^= 0x01
+	rep = b.verify(t, changed)
+	assert.Equal(t, verify.TotalFailed, rep.Indication, "%s", rep.Summary)
+	out, _ = pdfsig(t, changed)
+	assert.NotContains(t, out, "Signature Validation: Signature is Valid.")
+}
+
+func TestQuarterlySignedBB(t *testing.T) {
+	b := setupCopy(t)
+	pdf, err := MakeQuarterly(context.Background(), buildQuarterly(t), b.signer, SignOptions{Time: b.pki.Now(),
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	require.NoError(t, err)
+	rep := b.verify(t, pdf)
+	require.Len(t, rep.Signatures, 1)
+	assert.Equal(t, verify.TotalPassed, rep.Indication, "%s", rep.Summary)
+	assert.Equal(t, "B-B", rep.Signatures[0].PAdESLevel)
+	_, err = MakeQuarterly(context.Background(), buildQuarterly(t), Signer{}, SignOptions{})
+	assert.Equal(t, sohoa.EINVALID, sohoa.Code(err))
+}
+
+// TestQuarterlyManyPages: a unit with many subunits runs over pages; the
+// table's heading repeats and every row reads back.
+func TestQuarterlyManyPages(t *testing.T) {
+	q := buildQuarterly(t)
+	counts := []sohoa.UnitCounts{{UnitCode: "STP", Name: qUnitName, ParentCode: "UBND"}}
+	for i := 1; i <= 40; i++ {
+		counts = append(counts, sohoa.UnitCounts{UnitCode: fmt.Sprintf("X%02d", i), Name: fmt.Sprintf("Xã Đồng Thịnh số %d", i),
+			ParentCode: "STP", Received: int64(i), ReceivedDigitized: int64(i / 2)})
+	}
+	q.Progress = sohoa.BuildProgress(sohoa.ProgressInput{Period: q.Period, Unit: "STP", Counts: counts, Now: q.AsOf})
+	pdf := writeQuarterly(t, q)
+	all := pdftotextAll(t, pdf)
+	for i := 1; i <= 40; i++ {
+		assert.Contains(t, all, fmt.Sprintf("Xã Đồng Thịnh số %d ", i))
+	}
+	assert.GreaterOrEqual(t, strings.Count(all, "Hồ sơ tiếp nhận"), 2, "the heading repeats on the next page")
+	assert.Contains(t, all, "Nguyễn Thị Hằng")
 }
