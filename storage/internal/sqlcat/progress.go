@@ -28,7 +28,10 @@ func ProgressDossiersQuery(p sohoa.Period, resolved bool, units []string, all bo
 		col = "d.resolved_at"
 	}
 	conds = append(conds, ProgressUnits("d.unit_code", units, all, a),
-		col+" >= "+a.Time(p.Start()), col+" < "+a.Time(p.End()))
+		col+" >= "+a.Time(p.Start()), col+" < "+a.Time(p.End()),
+		// The dossiers holding units' periodic reports are not
+		// procedure dossiers (sohoa.ReportProcedureCode).
+		"d.procedure_code <> "+a.Add(sohoa.ReportProcedureCode))
 	return `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + JoinConds(conds) +
 		` GROUP BY d.unit_code, d.digitization_state`
 }
