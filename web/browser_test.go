@@ -22,9 +22,11 @@ import (
 // Vietnamese at every viewport, with a text a reader must see on it. In
 // path, {dossier} is unit A's dossier and {document} the signed file
 // uploaded into it; as is the tab that opens it ("" signed out, else a
-// user of setupAPI: clerkA, clerkB, auditorA, scannerA, admin).
+// user of setupAPI: clerkA, clerkB, auditorA, scannerA, admin). then,
+// when set, acts on the page before want is looked for (fills a form).
 type browserPage struct {
 	name, as, path, want string
+	then                 func(t *testing.T, tb *tab)
 }
 
 // browserPages: add a page with one line.
@@ -35,6 +37,17 @@ var browserPages = []browserPage{
 	{name: "bao-cao", as: "clerkA", path: "/tai-lieu/{document}/bao-cao", want: "Báo cáo kiểm tra chữ ký"},
 	{name: "ho-so-chi-tiet-kiem-tra-vien", as: "auditorA", path: "/ho-so/{dossier}", want: "Kiểm tra viên"},
 	{name: "ho-so-khong-tim-thay", as: "clerkB", path: "/ho-so/{dossier}", want: "Không tìm thấy."},
+	{name: "trang-chu-can-bo", as: "clerkA", path: "/", want: "Hồ sơ tiếp nhận hôm nay"},
+	{name: "trang-chu-kiem-tra-vien", as: "auditorA", path: "/", want: "Chữ ký số không hợp lệ gần đây"},
+	{name: "trang-chu-quan-tri", as: "admin", path: "/", want: "Quản trị đơn vị, thủ tục, người dùng"},
+	{name: "nhat-ky", as: "admin", path: "/nhat-ky", want: "Tính toàn vẹn của nhật ký"},
+	{name: "kiem-tra-chu-ky", as: "clerkA", path: "/kiem-tra-chu-ky", want: "Kết luận: Hợp lệ", then: verifyFile("đơn đã ký.pdf")},
+	{name: "quan-tri", as: "admin", path: "/quan-tri", want: "Mã truy cập API"},
+	{name: "quan-tri-don-vi", as: "admin", path: "/quan-tri/don-vi", want: "Thêm đơn vị"},
+	{name: "quan-tri-nguoi-dung", as: "admin", path: "/quan-tri/nguoi-dung", want: "Thêm người dùng"},
+	{name: "quan-tri-ma-truy-cap", as: "admin", path: "/quan-tri/ma-truy-cap", want: "Tạo mã truy cập API"},
+	{name: "quan-tri-chung-thu", as: "admin", path: "/quan-tri/chung-thu", want: "Chứng thư số tin cậy"},
+	{name: "khong-co-quyen", as: "clerkA", path: "/quan-tri", want: "Không có quyền"},
 }
 
 // TestBrowser drives Debian's chromium through the web UI of a real
@@ -303,6 +316,9 @@ func TestBrowser(t *testing.T) {
 			tb := as(t, p.as)
 			path := strings.NewReplacer("{dossier}", dA.Code, "{document}", signedDoc).Replace(p.path)
 			tb.open(t, path)
+			if p.then != nil {
+				p.then(t, tb)
+			}
 			assert.Equal(t, "vi", evalJS[string](t, tb, `document.documentElement.lang`), p.name)
 			assert.Contains(t, tb.text(t), p.want, p.name)
 			tb.shoot(t, p.name)
@@ -357,5 +373,20 @@ func signInForm(t *testing.T, tb *tab, user string) {
 	tb.do(t, chromedp.SendKeys(chromedp.ID("username"), user), chromedp.SendKeys(chromedp.ID("password"), testPassword))
 	res := tb.load(t, chromedp.Click(chromedp.CSS(`form[action="/dang-nhap"] button[type="submit"]`)))
 	require.Equal(t, http.StatusOK, int(res.Status), "sign in as %s", user)
-	require.Equal(t, "/ho-so", tb.path(t), "sign in as %s", user)
+	require.Equal(t, "/", tb.path(t), "sign in as %s: the home page", user)
+}
+
+// verifyFile is a then of browserPages: it checks the signed sample,
+// named name, with the ad-hoc verification form, as a reader would
+// (the file picker, then the button).
+func verifyFile(name string) func(t *testing.T, tb *tab) {
+	return func(t *testing.T, tb *tab) {
+		t.Helper()
+		f := filepath.Join(t.TempDir(), name)
+		require.NoError(t, os.WriteFile(f, sampleBytes(t, "signed-valid-blt.pdf"), 0o644))
+		tb.do(t, chromedp.SetUploadFiles(chromedp.ID("v-file"), []string{f}))
+		res := tb.load(t, chromedp.Click(chromedp.CSS(`form[action="/kiem-tra-chu-ky"] button[type="submit"]`)))
+		require.Equal(t, http.StatusOK, int(res.Status))
+		assert.Contains(t, tb.text(t), name)
+	}
 }
