@@ -325,7 +325,26 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, status int, code s
 		writeJSONBody(w, apiError{Error: apiErrorBody{Code: code, Message: reason.Text(sohoa.LangEN), Reason: &reason}})
 		return
 	}
-	s.renderPage(w, r, status, "error", errorPage{Message: reason.Text(pageLang(r))})
+	msg := reason.Text(pageLang(r))
+	if p := principalFrom(r.Context()); p != nil && p.User != nil {
+		// A signed-in reader keeps the app's header (the menu, the
+		// language switch, signing out) and gets a heading that says
+		// what happened.
+		title := "err_other"
+		switch status {
+		case http.StatusNotFound:
+			title = "err_404"
+		case http.StatusForbidden:
+			title = "err_403"
+		}
+		pg := s.page(r, title, errorPage{Message: msg})
+		// The language switch goes home: the address asked for may be
+		// what the reader may not see (another unit's dossier code).
+		pg.Self = "/"
+		s.renderPage(w, r, status, "error_app", pg)
+		return
+	}
+	s.renderPage(w, r, status, "error", errorPage{Message: msg})
 }
 
 // logInternal logs an internal error in full, with its cause, as

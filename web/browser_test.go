@@ -22,9 +22,11 @@ import (
 // Vietnamese at every viewport, with a text a reader must see on it. In
 // path, {dossier} is unit A's dossier and {document} the signed file
 // uploaded into it; as is the tab that opens it ("" signed out, else a
-// user of setupAPI: clerkA, clerkB, auditorA, scannerA, admin).
+// user of setupAPI: clerkA, clerkB, auditorA, scannerA, admin). then,
+// when set, acts on the page before want is looked for (fills a form).
 type browserPage struct {
 	name, as, path, want string
+	then                 func(t *testing.T, tb *tab)
 }
 
 // browserPages: add a page with one line.
@@ -35,6 +37,17 @@ var browserPages = []browserPage{
 	{name: "bao-cao", as: "clerkA", path: "/tai-lieu/{document}/bao-cao", want: "Báo cáo kiểm tra chữ ký"},
 	{name: "ho-so-chi-tiet-kiem-tra-vien", as: "auditorA", path: "/ho-so/{dossier}", want: "Kiểm tra viên"},
 	{name: "ho-so-khong-tim-thay", as: "clerkB", path: "/ho-so/{dossier}", want: "Không tìm thấy."},
+	{name: "trang-chu-can-bo", as: "clerkA", path: "/", want: "Hồ sơ tiếp nhận hôm nay"},
+	{name: "trang-chu-kiem-tra-vien", as: "auditorA", path: "/", want: "Chữ ký số không hợp lệ gần đây"},
+	{name: "trang-chu-quan-tri", as: "admin", path: "/", want: "Quản trị đơn vị, thủ tục, người dùng"},
+	{name: "nhat-ky", as: "admin", path: "/nhat-ky", want: "Tính toàn vẹn của nhật ký"},
+	{name: "kiem-tra-chu-ky", as: "clerkA", path: "/kiem-tra-chu-ky", want: "Kết luận: Hợp lệ", then: verifyFile("đơn đã ký.pdf")},
+	{name: "quan-tri", as: "admin", path: "/quan-tri", want: "Mã truy cập API"},
+	{name: "quan-tri-don-vi", as: "admin", path: "/quan-tri/don-vi", want: "Thêm đơn vị"},
+	{name: "quan-tri-nguoi-dung", as: "admin", path: "/quan-tri/nguoi-dung", want: "Thêm người dùng"},
+	{name: "quan-tri-ma-truy-cap", as: "admin", path: "/quan-tri/ma-truy-cap", want: "Tạo mã truy cập API"},
+	{name: "quan-tri-chung-thu", as: "admin", path: "/quan-tri/chung-thu", want: "Chứng thư số tin cậy"},
+	{name: "khong-co-quyen", as: "clerkA", path: "/quan-tri", want: "Không có quyền"},
 }
 
 // TestBrowser drives Debian's chromium through the web UI of a real
@@ -86,6 +99,7 @@ func TestBrowser(t *testing.T) {
 		require.Equal(t, http.StatusOK, int(res.Status))
 		assert.Equal(t, "/dang-nhap?next="+url.QueryEscape("/ho-so/"+dA.Code), tb.path(t), "a page needs a session")
 		text := tb.text(t)
+		assert.Contains(t, text, "sohoa — số hóa hồ sơ", "the product's name")
 		assert.Contains(t, text, "Đăng nhập")
 		assert.Contains(t, text, "Tên đăng nhập")
 		assert.Contains(t, text, "Mật khẩu")
@@ -108,6 +122,7 @@ func TestBrowser(t *testing.T) {
 		assert.Contains(t, text, "Đăng xuất")
 		assert.Contains(t, text, "Còn thiếu")
 		assert.Contains(t, text, "Kéo thả các tệp PDF vào đây hoặc chọn tệp")
+		assert.Equal(t, "Hồ sơ "+dA.Code, evalJS[string](t, tb, `document.querySelector("h1").innerText`), "the heading names the dossier")
 		tabs["clerkA"] = tb
 
 		// The dossier list shows unit A's dossier, not unit B's.
@@ -116,6 +131,20 @@ func TestBrowser(t *testing.T) {
 		assert.Contains(t, text, dA.Code)
 		assert.NotContains(t, text, dB.Code)
 		assert.Contains(t, text, "Chưa đủ")
+
+		// On a phone the list is cards: each dossier's code and its
+		// digitization state are on screen, not cut off to the right.
+		tb.resize(t, phone)
+		cells := evalJS[[]float64](t, tb, `(() => {
+			const tr = document.querySelector("table.cards tbody tr");
+			const r = (sel) => tr.querySelector(sel).getBoundingClientRect();
+			return [r("td.c-code a").left, r("td.c-code a").right, r("td.c-state .badge").left, r("td.c-state .badge").right, window.innerWidth];
+		})()`)
+		tb.resize(t, desktop)
+		require.Len(t, cells, 5)
+		for i, x := range cells[:4] {
+			assert.True(t, x >= 0 && x <= cells[4], "edge %d at %v of %v: on screen", i, x, cells[4])
+		}
 	})
 
 	t.Run("upload by file picker and drag-and-drop", func(t *testing.T) {
@@ -123,13 +152,46 @@ func TestBrowser(t *testing.T) {
 		tb.open(t, "/ho-so/"+dA.Code)
 		// A mark that a reload would wipe: the results must come without one.
 		evalJS[bool](t, tb, `window.sohoaNoReload = true`)
+		// Every state the rows go through, as "row|progress|status".
+		evalJS[chromedp.Void](t, tb, `(() => {
+			window.sohoaStates = [];
+			const list = document.getElementById("upload-list");
+			new MutationObserver(() => list.querySelectorAll("li").forEach((li, i) =>
+				window.sohoaStates.push(i + "|" + li.querySelector("progress").value + "|" + li.querySelector(".result").textContent.trim())
+			)).observe(list, {childList: true, subtree: true, characterData: true, attributes: true});
+		})()`)
+		assert.Contains(t, tb.text(t), "Chưa có tệp.", "the components are empty before the upload")
+
+		// The native file input (whose "Choose Files / No file chosen"
+		// is in the browser's language) is hidden behind the labelled
+		// drop zone, yet reachable by keyboard.
+		picker := evalJS[struct {
+			Width  float64 `json:"width"`
+			Label  float64 `json:"label"`
+			Focus  bool    `json:"focus"`
+			Named  string  `json:"named"`
+			Chosen string  `json:"chosen"`
+		}](t, tb, `(() => {
+			const input = document.getElementById("u-file");
+			input.focus();
+			const focus = document.activeElement === input;
+			input.blur();
+			return {width: input.getBoundingClientRect().width, label: document.getElementById("drop").getBoundingClientRect().width,
+				focus: focus, named: Array.from(input.labels, l => l.innerText).join(" "), chosen: document.getElementById("u-chosen").innerText};
+		})()`)
+		assert.LessOrEqual(t, picker.Width, 1.0, "the native input is not shown")
+		assert.Greater(t, picker.Label, 100.0, "the drop zone is")
+		assert.True(t, picker.Focus, "the input takes the keyboard focus")
+		assert.Equal(t, "Kéo thả các tệp PDF vào đây hoặc chọn tệp", picker.Named)
+		assert.Equal(t, "Chưa chọn tệp nào.", picker.Chosen)
 
 		// The file picker: a signed application with a Vietnamese name.
 		picked := filepath.Join(t.TempDir(), "đơn đề nghị (đã ký).pdf")
 		require.NoError(t, os.WriteFile(picked, signed, 0o644))
 		tb.do(t, chromedp.SetValue(chromedp.ID("u-component"), compForm),
-			chromedp.SetUploadFiles(chromedp.ID("u-file"), []string{picked}),
-			chromedp.Click(chromedp.CSS(`#upload button[type="submit"]`)))
+			chromedp.SetUploadFiles(chromedp.ID("u-file"), []string{picked}))
+		assert.Equal(t, "Đã chọn: đơn đề nghị (đã ký).pdf", evalJS[string](t, tb, `document.getElementById("u-chosen").innerText`))
+		tb.do(t, chromedp.Click(chromedp.CSS(`#upload button[type="submit"]`)))
 		pollJS[bool](t, tb, `document.querySelectorAll("#upload-list li").length === 1`)
 
 		// Drag-and-drop: a 100 dpi scan of the ID card copy, as a
@@ -170,7 +232,8 @@ func TestBrowser(t *testing.T) {
 		assert.True(t, evalJS[bool](t, tb, `window.sohoaNoReload === true`), "the page was not reloaded")
 		assert.Contains(t, items[0], "đơn đề nghị (đã ký).pdf")
 		assert.Contains(t, items[0], "Chữ ký số: Hợp lệ")
-		assert.Regexp(t, `Chất lượng quét: (Đạt|Cảnh báo|Không đạt)`, items[0])
+		assert.Regexp(t, `Kiểm tra tệp: (Đạt|Cảnh báo|Không đạt)`, items[0], "a signed (born-digital) file is not a scan")
+		assert.NotContains(t, items[0], "Chất lượng quét")
 		assert.Contains(t, items[0], "Báo cáo")
 		assert.Contains(t, items[1], "bản quét mờ.pdf")
 		assert.Regexp(t, `Chất lượng quét: (Cảnh báo|Không đạt)`, items[1], "a 100 dpi scan")
@@ -178,6 +241,43 @@ func TestBrowser(t *testing.T) {
 		assert.NotContains(t, strings.Join(items, " "), "Đang xử lý")
 		progress := evalJS[[]int](t, tb, `Array.from(document.querySelectorAll("#upload-list progress"), p => p.value)`)
 		assert.Equal(t, []int{100, 100}, progress)
+		// The bars line up, whatever the files' names.
+		lefts := evalJS[[]float64](t, tb, `Array.from(document.querySelectorAll("#upload-list progress"), p => p.getBoundingClientRect().left)`)
+		require.Len(t, lefts, 2)
+		assert.Equal(t, lefts[0], lefts[1], "the progress bars start at the same column")
+
+		// Each row always said where its file was: uploading, then
+		// processing as soon as the upload ended, then the results.
+		states := evalJS[[]string](t, tb, `window.sohoaStates`)
+		for _, row := range []string{"0", "1"} {
+			var seen []string
+			for _, st := range states {
+				parts := strings.SplitN(st, "|", 3)
+				require.Len(t, parts, 3)
+				if parts[0] != row {
+					continue
+				}
+				assert.NotEmpty(t, parts[2], "row %s without a status: %q", row, st)
+				if len(seen) == 0 || seen[len(seen)-1] != parts[2] {
+					seen = append(seen, parts[2])
+				}
+			}
+			require.NotEmpty(t, seen, "row %s", row)
+			assert.Equal(t, "Đang tải lên", seen[0], "row %s", row)
+			assert.Contains(t, seen, "Đang xử lý", "row %s: processing as soon as stored", row)
+		}
+
+		// Once both have their results, the dossier's sections catch up
+		// by themselves: the files under their components.
+		pollJS[bool](t, tb, `(() => {
+			const sections = Array.from(document.querySelectorAll("#dossier-state section"), s => s.innerText);
+			const has = (title, file) => sections.some(s => s.startsWith(title) && s.includes(file) && !s.includes("Chưa có tệp."));
+			return has(`+js("Thành phần hồ sơ: "+compForm)+`, "đơn đề nghị (đã ký).pdf") && has(`+js("Thành phần hồ sơ: "+compID)+`, "bản quét mờ.pdf");
+		})()`)
+		assert.True(t, evalJS[bool](t, tb, `window.sohoaNoReload === true`), "the page was not reloaded")
+		state := evalJS[string](t, tb, `document.getElementById("dossier-state").innerText`)
+		assert.Contains(t, state, "100 dpi", "the scan's finding")
+		assert.Contains(t, state, "Kiểm tra tệp: ", "the signed file's badge")
 		tb.shoot(t, "tai-len-ket-qua")
 
 		// Stored in the dossier: the page shows both files with their
@@ -223,6 +323,7 @@ func TestBrowser(t *testing.T) {
 		assert.Contains(t, text, "Chuỗi chứng thư")
 		assert.Contains(t, text, "(tin cậy)")
 		assert.Contains(t, text, "(GMT+7)", "times in Vietnam time")
+		assert.Contains(t, text, "(chuỗi người ký): chưa bị thu hồi", "each revocation line names its chain")
 		assert.NotContains(t, text, "TOTAL_PASSED", "no raw code to the reader")
 	})
 
@@ -276,6 +377,9 @@ func TestBrowser(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, int(res.Status))
 		text := tb.text(t)
 		assert.Contains(t, text, "Không tìm thấy.")
+		assert.Equal(t, "Không tìm thấy", evalJS[string](t, tb, `document.querySelector("h1").innerText`))
+		assert.Contains(t, text, "Đăng xuất", "the app's header stays")
+		assert.True(t, evalJS[bool](t, tb, `document.querySelector('nav a[href="/ho-so"]') !== null`), "and its menu")
 		assert.NotContains(t, text, dA.Code)
 		assert.NotContains(t, text, "đơn đề nghị")
 		res = tb.open(t, "/tai-lieu/"+signedDoc+"/bao-cao")
@@ -303,6 +407,9 @@ func TestBrowser(t *testing.T) {
 			tb := as(t, p.as)
 			path := strings.NewReplacer("{dossier}", dA.Code, "{document}", signedDoc).Replace(p.path)
 			tb.open(t, path)
+			if p.then != nil {
+				p.then(t, tb)
+			}
 			assert.Equal(t, "vi", evalJS[string](t, tb, `document.documentElement.lang`), p.name)
 			assert.Contains(t, tb.text(t), p.want, p.name)
 			tb.shoot(t, p.name)
@@ -357,5 +464,20 @@ func signInForm(t *testing.T, tb *tab, user string) {
 	tb.do(t, chromedp.SendKeys(chromedp.ID("username"), user), chromedp.SendKeys(chromedp.ID("password"), testPassword))
 	res := tb.load(t, chromedp.Click(chromedp.CSS(`form[action="/dang-nhap"] button[type="submit"]`)))
 	require.Equal(t, http.StatusOK, int(res.Status), "sign in as %s", user)
-	require.Equal(t, "/ho-so", tb.path(t), "sign in as %s", user)
+	require.Equal(t, "/", tb.path(t), "sign in as %s: the home page", user)
+}
+
+// verifyFile is a then of browserPages: it checks the signed sample,
+// named name, with the ad-hoc verification form, as a reader would
+// (the file picker, then the button).
+func verifyFile(name string) func(t *testing.T, tb *tab) {
+	return func(t *testing.T, tb *tab) {
+		t.Helper()
+		f := filepath.Join(t.TempDir(), name)
+		require.NoError(t, os.WriteFile(f, sampleBytes(t, "signed-valid-blt.pdf"), 0o644))
+		tb.do(t, chromedp.SetUploadFiles(chromedp.ID("v-file"), []string{f}))
+		res := tb.load(t, chromedp.Click(chromedp.CSS(`form[action="/kiem-tra-chu-ky"] button[type="submit"]`)))
+		require.Equal(t, http.StatusOK, int(res.Status))
+		assert.Contains(t, tb.text(t), name)
+	}
 }

@@ -62,19 +62,19 @@ func (s *server) rememberLang(w http.ResponseWriter, r *http.Request) {
 
 // uiText is a page's fixed text in one language.
 type uiText struct {
-	Lang, Title, Username, Password, Submit, Other, OtherLang, Back, ErrorTitle, SignedInAs, Home string
+	Lang, Title, Username, Password, Submit, Other, OtherLang, Back, ErrorTitle, SignedInAs, Home, Product string
 }
 
 var uiTexts = map[sohoa.Lang]uiText{
 	sohoa.LangVI: {
 		Lang: "vi", Title: "Đăng nhập", Username: "Tên đăng nhập", Password: "Mật khẩu", Submit: "Đăng nhập",
 		Other: "English", OtherLang: "en", Back: "Về trang đăng nhập", ErrorTitle: "Không thực hiện được", Home: "Về danh sách hồ sơ",
-		SignedInAs: "Bạn đang đăng nhập với tên",
+		SignedInAs: "Bạn đang đăng nhập với tên", Product: "sohoa — số hóa hồ sơ",
 	},
 	sohoa.LangEN: {
 		Lang: "en", Title: "Sign in", Username: "Username", Password: "Password", Submit: "Sign in",
 		Other: "Tiếng Việt", OtherLang: "vi", Back: "Back to sign-in", ErrorTitle: "This could not be done", Home: "Back to the dossiers",
-		SignedInAs: "You are signed in as",
+		SignedInAs: "You are signed in as", Product: "sohoa — số hóa hồ sơ",
 	},
 }
 

@@ -87,6 +87,9 @@ func (s *server) page(r *http.Request, title string, data any) uiPage {
 	if e := q.Encode(); e != "" {
 		self += "?" + e
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		self = s.getPage(r.URL.Path)
+	}
 	pg := uiPage{T: t, Lang: string(lang), User: p.User, CSRF: p.CSRF, Self: self, Title: t[title], Data: data}
 	var roles []string
 	for _, ro := range p.User.Roles {
@@ -97,6 +100,24 @@ func (s *server) page(r *http.Request, title string, data any) uiPage {
 	pg.IsAuditor = p.Can(sohoa.RoleAuditor, sohoa.RoleAdmin)
 	pg.Nav = navSection(r.URL.Path)
 	return pg
+}
+
+// getPage is the page a form posted to path belongs to: path itself when
+// it is a page (GET), else the nearest parent that is one
+// (/quan-tri/don-vi/doi-ten → /quan-tri/don-vi), so that links built
+// from it (the language switch) never lead to a POST-only address.
+func (s *server) getPage(path string) string {
+	for p := path; p != "" && p != "/"; p = p[:strings.LastIndex(p, "/")] {
+		r, err := http.NewRequest(http.MethodGet, p, nil)
+		if err != nil {
+			break
+		}
+		r.Header.Set("Accept", "text/html")
+		if _, pattern := s.mux.Handler(r); strings.HasPrefix(pattern, "GET ") && pattern != "GET /{$}" && !strings.HasPrefix(pattern, "GET /static/") {
+			return p
+		}
+	}
+	return "/"
 }
 
 // navSection is the menu entry a path belongs to.
@@ -216,10 +237,14 @@ type fileView struct {
 	ID              int64
 	Name, Uploaded  string
 	ScanClass, Scan string
-	SigClass, Sig   string
-	Findings        []string
-	Pending         bool
-	Error           string
+	// ScanLabel names the inspection: scan quality, or for a signed
+	// (born-digital) file a file check, since its findings (PDF/A, the
+	// version) are not about a scan.
+	ScanLabel     string
+	SigClass, Sig string
+	Findings      []string
+	Pending       bool
+	Error         string
 }
 
 type groupView struct {
@@ -314,7 +339,9 @@ func (s *server) handleDossierPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Groups = append(data.Groups, res)
 	data.Missing = missingOf(st, lang)
-	s.renderPage(w, r, http.StatusOK, "dossier", s.page(r, "dossier", data))
+	pg := s.page(r, "dossier", data)
+	pg.Title += " " + d.Code
+	s.renderPage(w, r, http.StatusOK, "dossier", pg)
 }
 
 func fileViewOf(doc pipeline.DocumentStatus, lang sohoa.Lang) fileView {
@@ -338,8 +365,12 @@ func fileViewOf(doc pipeline.DocumentStatus, lang sohoa.Lang) fileView {
 		}
 	}
 	f.SigClass, f.Sig = "badge-none", t["pending"]
+	f.ScanLabel = t["scan"]
 	if v := doc.Verification; v != nil {
 		f.SigClass, f.Sig = sigBadge(v.Indication, v.SubIndication, v.Signatures, t)
+		if v.Signatures > 0 {
+			f.ScanLabel = t["check"]
+		}
 	}
 	return f
 }
@@ -564,12 +595,12 @@ func fillReport(data *reportData, rep *verify.Report, lang sohoa.Lang) {
 			}
 			v.Chain = append(v.Chain, name)
 		}
-		for _, rv := range sg.Revocation {
+		for i, rv := range sg.Revocation {
 			status := t["rev_"+rv.Status]
 			if status == "" {
 				status = t["rev_unknown"]
 			}
-			line := rv.Certificate + ": " + status
+			line := rv.Certificate + " (" + t["rev_"+revocationPaths(sg)[i]] + "): " + status
 			if rv.Kind != "" {
 				line += " (" + strings.ToUpper(rv.Kind) + ")"
 			}
@@ -598,6 +629,32 @@ func fillReport(data *reportData, rep *verify.Report, lang sohoa.Lang) {
 		}
 		data.Signatures = append(data.Signatures, v)
 	}
+}
+
+// revocationPaths says which path each of a signature's revocation
+// entries is about: "signer" or "tsa". The verifier lists the signer's
+// path first, each certificate once, then the signature timestamp's; the
+// two may share certificates (one CA issuing both), so an entry is the
+// signer's while it is a certificate of the signer's chain not seen yet.
+func revocationPaths(sg verify.SignatureReport) []string {
+	inChain := map[string]bool{}
+	for _, c := range sg.Chain {
+		inChain[c.SerialNumber] = true
+	}
+	seen := map[string]bool{}
+	tsa := false
+	out := make([]string, len(sg.Revocation))
+	for i, rv := range sg.Revocation {
+		if tsa || !inChain[rv.Serial] || seen[rv.Serial] {
+			tsa = sg.Timestamp != nil
+		}
+		seen[rv.Serial] = true
+		out[i] = "signer"
+		if tsa {
+			out[i] = "tsa"
+		}
+	}
+	return out
 }
 
 // subText is a sub-indication's text from the catalogue ("" for none).

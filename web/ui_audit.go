@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
 	"github.com/sohoa/sohoa"
 )
 
@@ -61,7 +64,7 @@ func (s *server) handleAuditPage(w http.ResponseWriter, r *http.Request) {
 	for a := range auditActions {
 		d.Actions = append(d.Actions, [2]string{a, actionText(a, lang)})
 	}
-	sort.Slice(d.Actions, func(i, j int) bool { return d.Actions[i][1] < d.Actions[j][1] })
+	sortByText(d.Actions, lang)
 
 	scope := p.Scope()
 	f := sohoa.AuditFilter{Scope: &scope, Newest: true, Limit: auditPageSize + 1, Action: d.Action}
@@ -155,6 +158,18 @@ func objectText(object string, t map[string]string) (string, string) {
 		}
 	}
 	return text, ""
+}
+
+// sortByText sorts pairs by their text (the second), in the reader's
+// language's collation order: Vietnamese puts "Đ…" after "D…", not after
+// "Z…" as byte order does.
+func sortByText(pairs [][2]string, lang sohoa.Lang) {
+	tag := language.Vietnamese
+	if lang == sohoa.LangEN {
+		tag = language.English
+	}
+	c := collate.New(tag)
+	sort.SliceStable(pairs, func(i, j int) bool { return c.CompareString(pairs[i][1], pairs[j][1]) < 0 })
 }
 
 func contains(xs []string, x string) bool {

@@ -3,18 +3,21 @@ package web
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sohoa/sohoa"
 )
 
 // auditSeqs are the entry numbers an audit page lists, in order.
 func auditSeqs(body string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`<tr><td>(\d+)</td>`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`<tr><td class="c-state">(\d+)</td>`).FindAllStringSubmatch(body, -1) {
 		out = append(out, m[1])
 	}
 	return out
@@ -46,13 +49,13 @@ func TestUIAuditPage(t *testing.T) {
 	assert.Contains(t, body, `<a href="/ho-so/`+dA.Code+`">Hồ sơ `+dA.Code+`</a>`)
 	assert.Contains(t, body, `<a href="/tai-lieu/`+itoa(docA.ID)+`/bao-cao">Tệp `+itoa(docA.ID)+`</a>`)
 	assert.Contains(t, body, "(GMT&#43;7)")
-	assert.Contains(t, body, "<td>clerkA</td>")
+	assert.Contains(t, body, `<td data-label="Người thực hiện">clerkA</td>`)
 	assert.Contains(t, body, "Hệ thống (pipeline)")
 	// Unit B's entries, and entries about no unit (sign-ins), are out of
 	// the auditor's scope.
 	assert.NotContains(t, body, dB.Code)
 	assert.NotContains(t, body, "/tai-lieu/"+itoa(docB.ID)+"/")
-	assert.NotContains(t, body, "<td>clerkB</td>")
+	assert.NotContains(t, body, `>clerkB</td>`)
 	assert.NotContains(t, body, "Đăng nhập</td>")
 	// Newest first.
 	seqs := auditSeqs(body)
@@ -121,4 +124,27 @@ func atoi(t *testing.T, s string) int64 {
 	n, err := strconv.ParseInt(s, 10, 64)
 	require.NoError(t, err)
 	return n
+}
+
+// The audit page's actions are listed in the reader's collation order:
+// in Vietnamese "Đ…" follows "D…", not "Z…" as in byte order.
+func TestAuditActionsCollated(t *testing.T) {
+	pairs := [][2]string{{"a", "Tạo hồ sơ"}, {"b", "Đăng nhập"}, {"c", "Ghi kết quả"}, {"d", "Duyệt"}, {"e", "Xóa"}, {"f", "Ẩn"}, {"g", "An"}}
+	sortByText(pairs, sohoa.LangVI)
+	var got []string
+	for _, p := range pairs {
+		got = append(got, p[1])
+	}
+	assert.Equal(t, []string{"An", "Ẩn", "Duyệt", "Đăng nhập", "Ghi kết quả", "Tạo hồ sơ", "Xóa"}, got)
+
+	b := setupAPI(t, apiOpts{})
+	_, body := b.browser(t, b.admin).page(t, "/nhat-ky")
+	opts := regexp.MustCompile(`<option value="[a-z_.]+">([^<]+)</option>`).FindAllStringSubmatch(body, -1)
+	var texts []string
+	for _, m := range opts {
+		texts = append(texts, m[1])
+	}
+	require.Contains(t, texts, "Đăng nhập")
+	require.Contains(t, texts, "Ghi kết quả kiểm tra tệp")
+	assert.Less(t, slices.Index(texts, "Đăng nhập"), slices.Index(texts, "Ghi kết quả kiểm tra tệp"), "%q", texts)
 }

@@ -48,6 +48,10 @@ var uiStrings = map[sohoa.Lang]map[string]string{
 		"obj_dossier": "Hồ sơ", "obj_document": "Tệp", "obj_unit": "Đơn vị", "obj_user": "Người dùng", "obj_procedure": "Thủ tục",
 		"obj_api_token": "Mã truy cập API", "obj_audit-key": "Khóa nhật ký",
 		"actor_anonymous": "Chưa đăng nhập", "actor_system": "Hệ thống",
+		"err_404": "Không tìm thấy", "err_403": "Không có quyền", "err_other": "Không thực hiện được", "err_home": "« Về trang chủ",
+		"d_info": "Thông tin hồ sơ", "check": "Kiểm tra tệp", "uploading": "Đang tải lên",
+		"rev_signer": "chuỗi người ký", "rev_tsa": "chuỗi dấu thời gian",
+		"u_chosen_none": "Chưa chọn tệp nào.", "u_chosen": "Đã chọn:", "v_pick": "Chọn tệp PDF",
 	},
 	sohoa.LangEN: {
 		"app": "sohoa — số hóa hồ sơ", "nav_dossiers": "Dossiers", "signout": "Sign out", "main_nav": "Main navigation",
@@ -92,5 +96,9 @@ var uiStrings = map[sohoa.Lang]map[string]string{
 		"obj_dossier": "Dossier", "obj_document": "File", "obj_unit": "Unit", "obj_user": "User", "obj_procedure": "Procedure",
 		"obj_api_token": "API token", "obj_audit-key": "Audit key",
 		"actor_anonymous": "Not signed in", "actor_system": "System",
+		"err_404": "Not found", "err_403": "Not allowed", "err_other": "This could not be done", "err_home": "« Back to the home page",
+		"d_info": "Dossier details", "check": "File check", "uploading": "Uploading",
+		"rev_signer": "signer's chain", "rev_tsa": "timestamp's chain",
+		"u_chosen_none": "No file chosen yet.", "u_chosen": "Chosen:", "v_pick": "Choose a PDF file",
 	},
 }

@@ -1,7 +1,11 @@
 // sohoa: the dossier page's upload. Each file goes to the API on its own
 // (XMLHttpRequest, for the progress bar), then its inspection and
-// signature results are polled every second until both are in. Without
-// this script the form posts one file to the page and comes back.
+// signature results are polled every second until both are in. Once every
+// upload of the page has its results, the dossier's sections (what is
+// missing, the files by component) are fetched again and put in place:
+// the page's own HTML, parsed (scripts never run in a parsed document),
+// not a reload. Without this script the form posts the files to the page
+// and comes back.
 (function () {
   "use strict";
   var form = document.getElementById("upload");
@@ -11,6 +15,10 @@
   var drop = document.getElementById("drop");
   var csrf = form.elements.csrf.value;
   var lang = document.documentElement.lang;
+  // active counts the uploads still waiting for their results; stored
+  // says one of them was stored since the sections were last fetched.
+  var active = 0;
+  var stored = false;
   var T = lang === "en" ?
     { ok: "Pass", warn: "Warning", fail: "Fail", valid: "Valid", invalid: "Invalid", unknown: "Indeterminate", none: "Not signed", failed: "Upload failed", report: "Report",
       s413: "the file is too large", s415: "not a PDF file", s403: "you may not upload here", s404: "dossier not found", s400: "the upload was refused" } :
@@ -24,10 +32,13 @@
     return s;
   }
 
-  function scanBadge(ins) {
-    if (!ins) { return badge("badge-none", form.dataset.scan + ": " + form.dataset.pending); }
+  // scanBadge is the inspection's badge: scan quality, or for a signed
+  // (born-digital) file a file check, as the dossier page says it.
+  function scanBadge(ins, v) {
+    var label = (v && v.signatures > 0 ? form.dataset.check : form.dataset.scan) + ": ";
+    if (!ins) { return badge("badge-none", label + form.dataset.pending); }
     var m = { ok: ["badge-ok", T.ok], warn: ["badge-warn", T.warn] }[ins.outcome] || ["badge-bad", T.fail];
-    return badge(m[0], form.dataset.scan + ": " + m[1]);
+    return badge(m[0], label + m[1]);
   }
 
   function sigBadge(v) {
@@ -39,16 +50,46 @@
     return badge("badge-warn", p + T.unknown);
   }
 
+  // refresh puts the dossier's sections of a fresh copy of the page in
+  // place of the old ones.
+  function refresh() {
+    var x = new XMLHttpRequest();
+    x.open("GET", location.pathname + location.search);
+    x.setRequestHeader("Accept", "text/html");
+    x.responseType = "document";
+    x.onload = function () {
+      var fresh = x.status === 200 && x.responseXML && x.responseXML.getElementById("dossier-state");
+      var old = document.getElementById("dossier-state");
+      if (fresh && old) { old.parentNode.replaceChild(document.importNode(fresh, true), old); }
+    };
+    x.send();
+  }
+
+  // finish ends one upload's wait; the last one refreshes the sections.
+  function finish() {
+    active--;
+    if (active === 0 && stored) {
+      stored = false;
+      refresh();
+    }
+  }
+
+  // status shows a plain state (uploading, processing) in a row.
+  function status(out, text) {
+    out.textContent = "";
+    out.appendChild(badge("badge-none", text));
+  }
+
   function poll(id, li) {
     var x = new XMLHttpRequest();
     x.open("GET", "/api/v1/documents/" + id);
     x.setRequestHeader("Accept", "application/json");
     x.onload = function () {
-      if (x.status !== 200) { return; }
+      if (x.status !== 200) { finish(); return; }
       var st = JSON.parse(x.responseText);
       var out = li.querySelector(".result");
       out.textContent = "";
-      out.appendChild(scanBadge(st.inspection));
+      out.appendChild(scanBadge(st.inspection, st.verification));
       out.appendChild(document.createTextNode(" "));
       out.appendChild(sigBadge(st.verification));
       if (st.error) { out.appendChild(document.createTextNode(" " + st.error)); }
@@ -59,10 +100,12 @@
         a.textContent = T.report;
         out.appendChild(document.createTextNode(" "));
         out.appendChild(a);
+        finish();
       } else {
         setTimeout(function () { poll(id, li); }, 1000);
       }
     };
+    x.onerror = finish;
     x.send();
   }
 
@@ -77,11 +120,12 @@
     bar.setAttribute("aria-label", file.name);
     var out = document.createElement("span");
     out.className = "result";
+    status(out, form.dataset.uploading);
     li.appendChild(name);
     li.appendChild(bar);
-    li.appendChild(document.createTextNode(" "));
     li.appendChild(out);
     list.appendChild(li);
+    active++;
 
     var fd = new FormData();
     fd.append("role", form.elements.role.value);
@@ -99,15 +143,19 @@
       try { body = JSON.parse(x.responseText); } catch (ignore) { body = null; }
       if ((x.status === 200 || x.status === 202) && body && body.document) {
         bar.value = 100;
+        stored = true;
+        // Stored: the results come from the workers, soon.
+        status(out, form.dataset.pending);
         poll(body.document.id, li);
       } else {
         // The API's messages are English: the reader gets the status in
         // the page's language.
         out.textContent = T.failed + ": " + (T["s" + x.status] || "HTTP " + x.status);
         out.className = "result error";
+        finish();
       }
     };
-    x.onerror = function () { out.textContent = T.failed; out.className = "result error"; };
+    x.onerror = function () { out.textContent = T.failed; out.className = "result error"; finish(); };
     x.send(fd);
   }
 
@@ -119,6 +167,7 @@
     e.preventDefault();
     sendAll(input.files);
     input.value = "";
+    input.dispatchEvent(new Event("change")); // the chosen files' line
   });
   ["dragenter", "dragover"].forEach(function (t) {
     drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add("over"); });
