@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -156,6 +159,11 @@ func TestCertifiedCopyOfAKeyedUnitsScan(t *testing.T) {
 		require.Len(t, rep.Signatures, 1)
 		assert.Equal(t, verify.TotalPassed, rep.Indication)
 		assert.Equal(t, scanBytes, b.read(t, scan))
+		// The stamp names the unit, as the catalog has it, and the time.
+		text := pdftotext(t, pdf)
+		for _, want := range report.StampText(report.CopyOptions{Agency: keyedAgency, Time: c.SignedAt}) {
+			assert.Contains(t, text, want)
+		}
 		require.NotNil(t, rep.Signatures[0].ClaimedSigningTime)
 		// The stamp's time is the one recorded; the signature's own
 		// signingTime attribute is pkcs7's clock a moment later.
@@ -279,6 +287,24 @@ func TestNoCertifiedCopy(t *testing.T) {
 		require.NoError(t, err)
 		assert.Nil(t, c)
 	})
+}
+
+// pdftotext returns page 1's text (poppler-utils; scripts/test-services.sh
+// installs it, and under CI a missing tool fails the test).
+func pdftotext(t *testing.T, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext is not installed and CI is set")
+		}
+		t.Skip("pdftotext is not installed (poppler-utils)")
+	}
+	f := filepath.Join(t.TempDir(), "copy.pdf")
+	require.NoError(t, os.WriteFile(f, pdf, 0o600))
+	out, err := exec.Command(bin, "-f", "1", "-l", "1", "-enc", "UTF-8", f, "-").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return string(out)
 }
 
 func TestCopyFileName(t *testing.T) {
