@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/sohoa/sohoa"
@@ -42,6 +43,17 @@ type Config struct {
 	// periods whose report deadline has passed, see CloseDue); 0 means
 	// DefaultCloseInterval, below zero turns it off.
 	CloseInterval time.Duration
+	// SignerFor opens a unit's signing key for the certify job, which
+	// turns the scans of units with a key into certified copies
+	// (certify.go); UnsealWith(auditKey) opens the keys `sohoa unit cert
+	// set` sealed. Nil turns certified copies off in this process: no
+	// certify job is enqueued by its workers.
+	SignerFor SignerFunc
+	// CertifyHTTPClient fetches, while a copy is signed, the revocation
+	// status of the unit's certificate chain (embedded in the copy) and
+	// the time-stamping service's token; nil means a client with a
+	// 30-second timeout per request.
+	CertifyHTTPClient *http.Client
 	// OnRecorded, when set, is called after a job committed an
 	// inspection or a verification (either may be nil), for metrics. It
 	// runs on the worker's goroutine: it must not block.

@@ -49,6 +49,17 @@
 // other's result is still recorded, the attempt fails, and the retry runs
 // only the missing step. The single-step inspect and verify jobs of
 // earlier versions are still run by the same code.
+// The certify job makes a scan's certified copy (bản sao điện tử): when a
+// component document's results show it passed inspection (warnings
+// allowed) and has no signature, and its dossier's unit has a signing key,
+// the transaction recording those results enqueues it (unique per scan).
+// It stamps and signs the scan with the unit's key (report.CertifiedCopy;
+// Config.SignerFor opens the key) and ingests the copy into the same
+// dossier and component, linking it to the scan (certified_copies) and
+// auditing it in the ingest's transaction; the copy then gets its own
+// process job. A scan with a copy is done; a run that loses a race to
+// another rolls its copy back.
+//
 // The sweep job runs every ReverifyInterval on one process (River's
 // leader): it enqueues a process job for documents whose verdict may change
 // (INDETERMINATE for a reason other than NO_SIGNATURE, or reached under

@@ -80,6 +80,18 @@ func (p *Pipeline) check(req *IngestRequest) error {
 }
 
 func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult, error) {
+	return p.ingestThen(ctx, req, nil)
+}
+
+// recordedFunc runs at the end of the transaction that records an ingested
+// file (created, or found as a duplicate); its error rolls the whole
+// record back.
+type recordedFunc func(ctx context.Context, tx sohoa.Catalog, doc *sohoa.Document) error
+
+// ingestThen is Ingest with then run in the recording transaction: the
+// certify job links the copy to its scan there, so a copy is never a
+// document without its link.
+func (p *Pipeline) ingestThen(ctx context.Context, req IngestRequest, then recordedFunc) (*IngestResult, error) {
 	if err := p.check(&req); err != nil {
 		return nil, err
 	}
@@ -104,7 +116,7 @@ func (p *Pipeline) ingest(ctx context.Context, req IngestRequest) (*IngestResult
 	}
 	for attempt := 1; ; attempt++ {
 		var res *IngestResult
-		res, err = p.record(ctx, q, &req, info)
+		res, err = p.record(ctx, q, &req, info, then)
 		var locked *sohoa.BlobGCLockedError
 		gone := errors.Is(err, errBlobGone)
 		if attempt == maxGCRetries && (gone || errors.As(err, &locked)) {
@@ -216,8 +228,9 @@ func (p *Pipeline) putAgain(ctx context.Context, req *IngestRequest, start int64
 }
 
 // record finds or creates the document for the stored bytes, enqueues its
-// job and writes the audit entry, in one transaction.
-func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info sohoa.BlobInfo) (*IngestResult, error) {
+// job and writes the audit entry, in one transaction, then runs then (when
+// set) in it.
+func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info sohoa.BlobInfo, then recordedFunc) (*IngestResult, error) {
 	var res *IngestResult
 	err := q.withTx(ctx, func(tx sohoa.Catalog, insert insertFunc) error {
 		res = &IngestResult{BlobCreated: info.Created, BlobRepaired: info.Repaired}
@@ -226,7 +239,7 @@ func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info
 		}
 		if dup, err := tx.FindDocumentByBlob(ctx, req.DossierCode, info.Key); err == nil {
 			res.Document, res.Duplicate = dup, true
-			return p.audit(ctx, tx, req, ActionDocumentDup, dup, info, nil)
+			return p.recorded(ctx, tx, req, ActionDocumentDup, dup, info, nil, then)
 		} else if sohoa.Code(err) != sohoa.ENOTFOUND {
 			return err
 		}
@@ -252,7 +265,7 @@ func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info
 				return err
 			}
 			res.Document, res.Duplicate = dup, true
-			return p.audit(ctx, tx, req, ActionDocumentDup, dup, info, nil)
+			return p.recorded(ctx, tx, req, ActionDocumentDup, dup, info, nil, then)
 		}
 		// The claim in CreateDocument keeps collectors off the blob until
 		// this transaction ends; one may have deleted it before, after
@@ -273,7 +286,7 @@ func (p *Pipeline) record(ctx context.Context, q queue, req *IngestRequest, info
 			ids = append(ids, j.Job.ID)
 		}
 		res.Document = doc
-		return p.audit(ctx, tx, req, ActionDocumentIngest, doc, info, ids)
+		return p.recorded(ctx, tx, req, ActionDocumentIngest, doc, info, ids, then)
 	})
 	if err != nil {
 		return nil, err
@@ -307,6 +320,14 @@ func (p *Pipeline) ensureDossier(ctx context.Context, tx sohoa.Catalog, req *Ing
 	return tx.AppendAudit(ctx, &sohoa.AuditEntry{
 		Actor: req.UploadedBy, Action: ActionDossierCreate, Object: "dossier:" + d.Code, Details: details,
 	})
+}
+
+// recorded appends the ingest's audit entry, then runs then.
+func (p *Pipeline) recorded(ctx context.Context, tx sohoa.Catalog, req *IngestRequest, action string, doc *sohoa.Document, info sohoa.BlobInfo, jobs []int64, then recordedFunc) error {
+	if err := p.audit(ctx, tx, req, action, doc, info, jobs); err != nil || then == nil {
+		return err
+	}
+	return then(ctx, tx, doc)
 }
 
 func (p *Pipeline) audit(ctx context.Context, tx sohoa.Catalog, req *IngestRequest, action string, doc *sohoa.Document, info sohoa.BlobInfo, jobs []int64) error {

@@ -184,16 +184,18 @@ func (p *Pipeline) runDocument(ctx context.Context, kind string, id int64, want 
 		step(stepInspect, func() (err error) { in, err = p.inspectDoc(ctx, doc, f); return err })
 	}
 	if in != nil || v != nil {
-		err := p.saveAndRecord(ctx, doc, func(tx sohoa.Catalog) error {
+		err := p.saveAndRecord(ctx, doc, func(tx sohoa.Catalog, d *sohoa.Dossier, insert insertFunc) error {
 			if in != nil {
 				if err := tx.CreateInspection(ctx, in); err != nil {
 					return err
 				}
 			}
 			if v != nil {
-				return tx.CreateVerification(ctx, v)
+				if err := tx.CreateVerification(ctx, v); err != nil {
+					return err
+				}
 			}
-			return nil
+			return p.enqueueCertify(ctx, tx, insert, doc, d, in, v, log)
 		}, func(tx sohoa.Catalog) error {
 			// The log records each verdict and outcome, so `sohoa audit
 			// verify` can tell when a stored one is changed later.

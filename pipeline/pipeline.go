@@ -60,6 +60,8 @@ const (
 	KindInspect = "inspect"
 	KindVerify  = "verify"
 	KindSweep   = "sweep"
+	// KindCertify makes a scan's certified copy (certify.go).
+	KindCertify = "certify"
 )
 
 // MaxAttempts is how often a job is tried before River discards it. With
@@ -194,6 +196,7 @@ func (p *Pipeline) client() (queue, error) {
 	river.AddWorker(workers, &verifyWorker{p: p})
 	river.AddWorker(workers, &sweepWorker{p: p})
 	river.AddWorker(workers, &closeDueWorker{p: p})
+	river.AddWorker(workers, &certifyWorker{p: p})
 	rc := &river.Config{
 		// Our own ID, so that the heartbeat table can say whether the
 		// process named in a running job's attempted_by still lives.

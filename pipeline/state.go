@@ -10,11 +10,17 @@ import (
 
 // saveAndRecord writes a job's result and recomputes the dossier's
 // digitization state in one transaction, so the state never disagrees with
-// the rows it is computed from; then audit, when set, appends the results'
-// audit entry. It comes last because an append holds the audit log's lock
-// until the commit: every job's transaction takes it.
-func (p *Pipeline) saveAndRecord(ctx context.Context, doc *sohoa.Document, write, audit func(tx sohoa.Catalog) error) error {
-	return p.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
+// the rows it is computed from; write gets the dossier (locked) and can
+// enqueue follow-up jobs (the certify job) in that transaction. Then
+// audit, when set, appends the results' audit entry. It comes last because
+// an append holds the audit log's lock until the commit: every job's
+// transaction takes it.
+func (p *Pipeline) saveAndRecord(ctx context.Context, doc *sohoa.Document, write func(tx sohoa.Catalog, d *sohoa.Dossier, insert insertFunc) error, audit func(tx sohoa.Catalog) error) error {
+	q, err := p.client()
+	if err != nil {
+		return err
+	}
+	return q.withTx(ctx, func(tx sohoa.Catalog, insert insertFunc) error {
 		// Lock the dossier row before anything else (UpdateDossier reads it
 		// FOR UPDATE on PostgreSQL; SQLite has one writer anyway): two jobs
 		// of one dossier finishing together would otherwise each miss the
@@ -23,7 +29,7 @@ func (p *Pipeline) saveAndRecord(ctx context.Context, doc *sohoa.Document, write
 		if err != nil {
 			return err
 		}
-		if err := write(tx); err != nil {
+		if err := write(tx, d, insert); err != nil {
 			return err
 		}
 		if _, err = p.recordTx(ctx, tx, d); err != nil || audit == nil {

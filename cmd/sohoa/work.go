@@ -79,7 +79,9 @@ const workerGCPercent = 200
 
 // openPipeline opens the stores and a pipeline over them, with the trust
 // anchors `sohoa verify` would use. base supplies the tuning fields
-// (Workers, ReverifyInterval, Inspect); the rest is filled in here.
+// (Workers, ReverifyInterval, Inspect); the rest is filled in here,
+// SignerFor from the audit key (units' signing keys are sealed under it),
+// so the workers make certified copies.
 func openPipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string, base pipeline.Config) (*stores, *pipeline.Pipeline, error) {
 	paths, err := trustPaths(e, trustDir, cfg.DataDir, nil)
 	if err != nil {
@@ -104,6 +106,11 @@ func openPipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string
 		debug.SetGCPercent(workerGCPercent)
 	}
 	base.Catalog, base.Blobs, base.Verifier, base.Logger = st.Catalog, st.Blobs, v, e.log
+	if base.SignerFor == nil && st.AuditKey != nil {
+		// Units' signing keys are sealed under the audit key: with it,
+		// the workers make certified copies of those units' scans.
+		base.SignerFor = pipeline.UnsealWith(st.AuditKey)
+	}
 	p, err := pipeline.New(base)
 	if err != nil {
 		_ = st.Close()
