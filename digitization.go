@@ -8,20 +8,45 @@ import (
 )
 
 // The digitization rule, shared by every front end (status, progress, the
-// web UI) so that "digitized" means one thing everywhere.
+// web UI, through the states the pipeline stores on each dossier) so that
+// "digitized" means one thing everywhere. It has two levels.
 //
-// A dossier is digitized when every required component of its procedure
-// (Procedure.RequiredComponents, matched trimmed and case-insensitively to
-// documents' component names) has at least one component document that is
-// good, and, once the dossier is resolved, a result document is good too.
-// A procedure that lists no components needs one good component document
-// of any name. A document is good when its latest inspection is not fail
-// and its latest verification exists and is not TOTAL_FAILED: an unsigned
-// scan (INDETERMINATE/NO_SIGNATURE) is good, a signature that fails is not,
-// and a document not yet inspected or verified is not good yet.
+// Digitized (số hóa; Dossier.DigitizationState "digitized"): every
+// required component of the dossier's procedure (Procedure.
+// RequiredComponents, matched trimmed and case-insensitively to documents'
+// component names) has at least one component document that passed
+// inspection (latest inspection not fail; a warning such as a greyscale
+// scan is fine) and is either a certified copy of the receiving unit (bản
+// sao điện tử: its latest verification TOTAL_PASSED, signed with the
+// unit's configured key certificate) or a born-digital file whose
+// signatures passed (TOTAL_PASSED). Both come down to "passed inspection
+// and every signature passed"; a copy certified by another agency counts
+// as a signed file. Once the dossier is resolved, its result must be
+// digitized too: a result document that passed inspection and whose
+// latest verification is TOTAL_PASSED, signed by the unit: when the unit
+// has a signing key, one of its signatures must be made with that key's
+// certificate (the signer certificate's SHA-256 in the stored
+// verification report); a unit without a key cannot be checked, and any
+// valid signature counts.
 //
-// What is not met comes back as typed Requirements (a reason code with
-// parameters), rendered by the message catalogue in Vietnamese or English.
+// Scanned and checked (đã quét và kiểm tra; Dossier.ScanState
+// "scanned_checked"), the weaker level kept as its own figure so that a
+// unit without a signing key still sees its progress: every required
+// component (and once resolved the result) has a document that passed
+// inspection and whose latest verification exists and is not TOTAL_FAILED
+// (an unsigned scan, INDETERMINATE/NO_SIGNATURE, counts; a signature that
+// fails does not). A digitized dossier is always scanned and checked.
+//
+// A procedure that lists no components needs one component document of any
+// name. A document not yet inspected or verified counts for neither level.
+//
+// What is not met for "digitized" comes back as typed Requirements (a
+// reason code with parameters), rendered by the message catalogue in
+// Vietnamese or English; a requirement met at the scanned-and-checked level
+// says so (ScannedChecked) with why it is not digitized: an unsigned scan
+// without a certified copy (document.not_certified), a signature that is
+// not confirmed (document.signature_not_passed), a result not signed by the
+// unit (document.not_signed_by_unit).
 
 // Reason codes of unmet digitization requirements. Params, where a code
 // has them: file (the file name), rules (comma-separated failed inspection
@@ -41,6 +66,10 @@ const (
 	ReasonRequirementAnyComponent ReasonCode = reasonRequirementPrefix + "any_component" // procedure lists none
 	ReasonRequirementResult       ReasonCode = reasonRequirementPrefix + "result"
 	ReasonNewestOfFiles           ReasonCode = "document.newest_of_files" // files
+	// Reasons a part is scanned and checked but not digitized.
+	ReasonNotCertified       ReasonCode = "document.not_certified"        // file
+	ReasonSignatureNotPassed ReasonCode = "document.signature_not_passed" // file, verdict, indication, sub_indication
+	ReasonNotSignedByUnit    ReasonCode = "document.not_signed_by_unit"   // file
 )
 
 func init() {
@@ -65,6 +94,18 @@ func init() {
 		ReasonRequirementComponent:    {VI: "thành phần hồ sơ “{name}”", EN: "component \"{name}\""},
 		ReasonRequirementAnyComponent: {VI: "thành phần hồ sơ (bất kỳ; thủ tục không liệt kê thành phần nào)", EN: "component (any; the procedure lists none)"},
 		ReasonRequirementResult:       {VI: "kết quả giải quyết TTHC", EN: "result"},
+		ReasonNotCertified: {
+			VI: "tệp “{file}” là bản quét chưa có bản sao điện tử được ký số của đơn vị",
+			EN: "\"{file}\" is a scan without a certified copy signed by the unit",
+		},
+		ReasonSignatureNotPassed: {
+			VI: "chữ ký số của tệp “{file}” chưa được xác nhận hợp lệ ({verdict})",
+			EN: "\"{file}\" has a signature not confirmed valid ({verdict})",
+		},
+		ReasonNotSignedByUnit: {
+			VI: "tệp “{file}” có chữ ký số hợp lệ nhưng không phải chữ ký của đơn vị",
+			EN: "\"{file}\" is validly signed, but not with the unit's key",
+		},
 	})
 }
 
@@ -80,8 +121,11 @@ type Requirement struct {
 	DocumentID int64  `json:"document_id,omitempty"`
 	FileName   string `json:"file_name,omitempty"`
 	// Files is how many documents were tried for this requirement.
-	Files  int    `json:"files,omitempty"`
-	Reason Reason `json:"reason"`
+	Files int `json:"files,omitempty"`
+	// ScannedChecked is true when the part is scanned and checked (the
+	// weaker level is met) and only what makes it digitized is missing.
+	ScannedChecked bool   `json:"scanned_checked,omitempty"`
+	Reason         Reason `json:"reason"`
 	// Message is the requirement in English, for logs and clients that do
 	// not render codes.
 	Message string `json:"message"`
@@ -111,20 +155,31 @@ func (r Requirement) IsNoFile() bool { return r.Reason.Code == ReasonNoFile }
 
 // DigitizationFacts is what the rule looks at: a dossier, its procedure,
 // its documents (in ID order, oldest first) and their latest inspection
-// and verification (nil maps and absent entries mean none yet).
+// and verification (nil maps and absent entries mean none yet), and the
+// SHA-256 of the receiving unit's signing key certificate ("" when the
+// unit has none). With a unit key, the verifications of TOTAL_PASSED
+// results must carry their reports (the signers are read from them).
 type DigitizationFacts struct {
-	Dossier       *Dossier
-	Procedure     *Procedure
-	Documents     []*Document
-	Inspections   map[int64]*Inspection
-	Verifications map[int64]*Verification
+	Dossier        *Dossier
+	Procedure      *Procedure
+	Documents      []*Document
+	Inspections    map[int64]*Inspection
+	Verifications  map[int64]*Verification
+	UnitCertSHA256 string
 }
 
-// EvaluateDigitization applies the rule: the state and every unmet
-// requirement, in the procedure's order, then the result. It has no side
-// effects; an empty (non-nil) slice means digitized.
-func EvaluateDigitization(f DigitizationFacts) (DigitizationState, []Requirement) {
-	out := []Requirement{}
+// Digitization is what the rule finds: both levels and every requirement
+// of the digitized level that is not met, in the procedure's order, then
+// the result (empty, non-nil, when digitized).
+type Digitization struct {
+	State   DigitizationState `json:"digitization_state"`
+	Scan    ScanState         `json:"scan_state"`
+	Missing []Requirement     `json:"missing"`
+}
+
+// EvaluateDigitization applies the rule. It has no side effects.
+func EvaluateDigitization(f DigitizationFacts) Digitization {
+	out := Digitization{State: DigitizationDigitized, Scan: ScanChecked, Missing: []Requirement{}}
 	byComponent := map[string][]*Document{}
 	var components, results []*Document
 	for _, doc := range f.Documents {
@@ -138,10 +193,14 @@ func EvaluateDigitization(f DigitizationFacts) (DigitizationState, []Requirement
 		}
 	}
 	check := func(role DocumentRole, component string, docs []*Document) {
-		if r, ok := f.unmet(docs); ok {
+		if r, ok := f.unmet(role, docs); ok {
 			r.Role, r.Component = role, component
 			r.Message = r.Text(LangEN)
-			out = append(out, r)
+			out.Missing = append(out.Missing, r)
+			out.State = DigitizationIncomplete
+			if !r.ScannedChecked {
+				out.Scan = ScanIncomplete
+			}
 		}
 	}
 	if f.Procedure == nil || len(f.Procedure.RequiredComponents) == 0 {
@@ -154,10 +213,7 @@ func EvaluateDigitization(f DigitizationFacts) (DigitizationState, []Requirement
 	if f.Dossier != nil && f.Dossier.Status == StatusResolved {
 		check(RoleResult, "", results)
 	}
-	if len(out) == 0 {
-		return DigitizationDigitized, out
-	}
-	return DigitizationIncomplete, out
+	return out
 }
 
 // ComponentKey matches a document's component name with a procedure's:
@@ -165,28 +221,98 @@ func EvaluateDigitization(f DigitizationFacts) (DigitizationState, []Requirement
 func ComponentKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // unmet returns the requirement docs leave unmet (ok false when one of
-// them is good): the newest document's reason, or no file.
-func (f DigitizationFacts) unmet(docs []*Document) (Requirement, bool) {
+// them is digitized): when one is scanned and checked, the newest such
+// one's reason (marked ScannedChecked); else the newest document's reason,
+// or no file.
+func (f DigitizationFacts) unmet(role DocumentRole, docs []*Document) (Requirement, bool) {
 	if len(docs) == 0 {
 		return Requirement{Reason: NewReason(ReasonNoFile)}, true
 	}
-	var why Requirement
-	found := false
+	var why, checked Requirement
+	found, foundChecked := false, false
 	for i := len(docs) - 1; i >= 0; i-- { // newest first
 		doc := docs[i]
-		r, bad := documentReason(doc, f.Inspections[doc.ID], f.Verifications[doc.ID])
+		in, v := f.Inspections[doc.ID], f.Verifications[doc.ID]
+		r, bad := documentReason(doc, in, v)
 		if !bad {
-			return Requirement{}, false
+			if r, bad = f.notDigitized(role, doc, v); !bad {
+				return Requirement{}, false
+			}
+			if !foundChecked {
+				checked, foundChecked = Requirement{DocumentID: doc.ID, FileName: doc.FileName, ScannedChecked: true, Reason: r}, true
+			}
 		}
 		if !found {
 			why, found = Requirement{DocumentID: doc.ID, FileName: doc.FileName, Reason: r}, true
 		}
 	}
+	if foundChecked {
+		why = checked
+	}
 	why.Files = len(docs)
 	return why, true
 }
 
-// documentReason says why doc is not good, bad false when it is.
+// notDigitized says why a scanned-and-checked document (inspection not
+// failed, verification not TOTAL_FAILED) is not digitized, bad false when
+// it is.
+func (f DigitizationFacts) notDigitized(role DocumentRole, doc *Document, v *Verification) (r Reason, bad bool) {
+	file := doc.FileName
+	switch {
+	case v.Indication == IndicationTotalPassed:
+		if role == RoleResult && f.UnitCertSHA256 != "" && !signedBy(v, f.UnitCertSHA256) {
+			return NewReason(ReasonNotSignedByUnit, "file", file), true
+		}
+		return Reason{}, false
+	case v.SubIndication == "NO_SIGNATURE":
+		return NewReason(ReasonNotCertified, "file", file), true
+	}
+	verdict := v.Indication
+	if v.SubIndication != "" {
+		verdict += ", " + v.SubIndication
+	}
+	return NewReason(ReasonSignatureNotPassed, "file", file, "verdict", verdict,
+		"indication", v.Indication, "sub_indication", v.SubIndication), true
+}
+
+// signedBy reports whether one of the signatures in v's report was made
+// with the certificate whose SHA-256 (lowercase hex) is cert.
+func signedBy(v *Verification, cert string) bool {
+	for _, s := range SignerCertificates(v) {
+		if strings.EqualFold(s, cert) {
+			return true
+		}
+	}
+	return false
+}
+
+// SignerCertificates lists the SHA-256 (hex) of the signer certificate of
+// each signature in v's stored report (none without a report).
+func SignerCertificates(v *Verification) []string {
+	if v == nil || len(v.ReportJSON) == 0 {
+		return nil
+	}
+	var rep struct {
+		Signatures []struct {
+			Signer *struct {
+				SHA256 string `json:"sha256"`
+			} `json:"signer"`
+		} `json:"signatures"`
+	}
+	if json.Unmarshal(v.ReportJSON, &rep) != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range rep.Signatures {
+		if s.Signer != nil && s.Signer.SHA256 != "" {
+			out = append(out, s.Signer.SHA256)
+		}
+	}
+	return out
+}
+
+// documentReason says why doc is not scanned and checked, bad false when
+// it is.
 func documentReason(doc *Document, in *Inspection, v *Verification) (r Reason, bad bool) {
 	file := doc.FileName
 	if v != nil && v.Indication == IndicationTotalFailed {

@@ -33,14 +33,17 @@ func (s DossierStatus) Valid() bool {
 	return false
 }
 
-// DigitizationState says whether a dossier's files are all in sohoa.
+// DigitizationState says whether a dossier is digitized, as
+// EvaluateDigitization defines it (digitization.go): every required
+// component a certified copy of the unit or a born-digital file whose
+// signatures passed, and once resolved a validly signed result.
 type DigitizationState string
 
 const (
-	// DigitizationIncomplete: some required component or result is missing.
+	// DigitizationIncomplete: some required component or the result is
+	// not digitized yet.
 	DigitizationIncomplete DigitizationState = "incomplete"
-	// DigitizationDigitized: every required component (and the result,
-	// once resolved) is stored.
+	// DigitizationDigitized: the dossier is digitized.
 	DigitizationDigitized DigitizationState = "digitized"
 )
 
@@ -48,6 +51,24 @@ const (
 func (s DigitizationState) Valid() bool {
 	return s == DigitizationIncomplete || s == DigitizationDigitized
 }
+
+// ScanState is the weaker level kept beside DigitizationState: whether
+// every required component (and once resolved the result) has a file that
+// passed inspection and whose signatures, if any, did not fail ("scanned
+// and checked"), so a unit without a signing key still sees its progress.
+// A digitized dossier is always scanned and checked.
+type ScanState string
+
+const (
+	// ScanIncomplete: some required part has no file that passed
+	// inspection without a failed signature.
+	ScanIncomplete ScanState = "incomplete"
+	// ScanChecked: every required part is scanned and checked.
+	ScanChecked ScanState = "scanned_checked"
+)
+
+// Valid reports whether s is one of the states above.
+func (s ScanState) Valid() bool { return s == ScanIncomplete || s == ScanChecked }
 
 // Dossier is an administrative-procedure dossier (hồ sơ TTHC) received by a
 // unit. Its Code follows Circular 01/2018/TT-VPCP Art. 19
@@ -62,7 +83,9 @@ type Dossier struct {
 	ResolvedAt        *time.Time        `json:"resolved_at,omitempty"`
 	Status            DossierStatus     `json:"status"`
 	DigitizationState DigitizationState `json:"digitization_state"`
-	CreatedAt         time.Time         `json:"created_at"`
+	// ScanState is the "scanned and checked" level (ScanState).
+	ScanState ScanState `json:"scan_state"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ValidateDossierCode checks a dossier code's character set and length.
@@ -97,6 +120,13 @@ func (d *Dossier) Validate() error {
 	if !d.DigitizationState.Valid() {
 		return invalidf("unknown digitization state %q", d.DigitizationState)
 	}
+	if d.ScanState == "" {
+		d.ScanState = ScanIncomplete
+	}
+	if !d.ScanState.Valid() {
+		return invalidf("unknown scan state %q", d.ScanState)
+	}
+	d.keepLevels()
 	var err error
 	if d.ReceivedAt, err = NormalizeTime("received_at", d.ReceivedAt); err != nil {
 		return err
@@ -120,11 +150,21 @@ func (d *Dossier) checkOrder() error {
 	return nil
 }
 
+// keepLevels keeps the two levels in order: digitized implies scanned
+// and checked.
+func (d *Dossier) keepLevels() {
+	if d.DigitizationState == DigitizationDigitized {
+		d.ScanState = ScanChecked
+	}
+}
+
 // DossierUpdate changes a dossier; nil fields stay as they are. ClearDueAt
-// and ClearResolvedAt remove those times.
+// and ClearResolvedAt remove those times. Setting DigitizationState to
+// digitized also sets ScanState to scanned_checked.
 type DossierUpdate struct {
 	Status            *DossierStatus
 	DigitizationState *DigitizationState
+	ScanState         *ScanState
 	DueAt             *time.Time
 	ClearDueAt        bool
 	ResolvedAt        *time.Time
@@ -145,6 +185,13 @@ func (upd DossierUpdate) Apply(d *Dossier) error {
 		}
 		d.DigitizationState = *upd.DigitizationState
 	}
+	if upd.ScanState != nil {
+		if !upd.ScanState.Valid() {
+			return invalidf("unknown scan state %q", *upd.ScanState)
+		}
+		d.ScanState = *upd.ScanState
+	}
+	d.keepLevels()
 	var err error
 	if upd.ClearDueAt {
 		d.DueAt = nil

@@ -28,19 +28,21 @@ type FigureCounts struct {
 	ReportsDue       int64 `json:"reports_due"`
 	ReportsSigned    int64 `json:"reports_signed"`
 	ReportsOnTime    int64 `json:"reports_on_time"`
+	ScannedChecked   int64 `json:"scanned_checked"`
 }
 
 // Counts are f's counts.
 func (f Figures) Counts() FigureCounts {
 	return FigureCounts{Received: f.Received, Digitized: f.Digitized.Count, Resolved: f.Resolved,
 		ResultsDigitized: f.ResultsDigitized.Count, ReportsDue: f.ReportsDue,
-		ReportsSigned: f.ReportsSigned.Count, ReportsOnTime: f.ReportsOnTime.Count}
+		ReportsSigned: f.ReportsSigned.Count, ReportsOnTime: f.ReportsOnTime.Count, ScannedChecked: f.ScannedChecked.Count}
 }
 
 // Figures are the counts measured against t.
 func (c FigureCounts) Figures(t Targets) Figures {
 	f := Figures{Received: c.Received, Resolved: c.Resolved, ReportsDue: c.ReportsDue}
 	f.Digitized.Count = c.Digitized
+	f.ScannedChecked.Count = c.ScannedChecked
 	f.ResultsDigitized.Count = c.ResultsDigitized
 	f.ReportsSigned.Count = c.ReportsSigned
 	f.ReportsOnTime.Count = c.ReportsOnTime
@@ -56,6 +58,7 @@ func (c *FigureCounts) add(d FigureCounts) {
 	c.ReportsDue += d.ReportsDue
 	c.ReportsSigned += d.ReportsSigned
 	c.ReportsOnTime += d.ReportsOnTime
+	c.ScannedChecked += d.ScannedChecked
 }
 
 // ProgressSnapshotRow is one unit's frozen figures for a period: the unit
@@ -112,7 +115,7 @@ func (r *ProgressSnapshotRow) Validate() error {
 		return invalidf("report status %q unknown", r.Report)
 	}
 	for _, c := range []FigureCounts{r.Own, r.Total} {
-		for _, n := range []int64{c.Received, c.Digitized, c.Resolved, c.ResultsDigitized, c.ReportsDue, c.ReportsSigned, c.ReportsOnTime} {
+		for _, n := range []int64{c.Received, c.Digitized, c.Resolved, c.ResultsDigitized, c.ReportsDue, c.ReportsSigned, c.ReportsOnTime, c.ScannedChecked} {
 			if n < 0 {
 				return invalidf("snapshot of %s has a negative count", r.UnitCode)
 			}
@@ -245,6 +248,7 @@ func diffCounts(unit string, snap, now FigureCounts) []Change {
 		{"results_digitized", snap.ResultsDigitized, now.ResultsDigitized},
 		{"reports_signed", snap.ReportsSigned, now.ReportsSigned},
 		{"reports_on_time", snap.ReportsOnTime, now.ReportsOnTime},
+		{"scanned_checked", snap.ScannedChecked, now.ScannedChecked},
 	} {
 		if f.a != f.b {
 			out = append(out, Change{Unit: unit, Figure: f.name, Snapshot: f.a, Now: f.b})

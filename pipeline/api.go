@@ -124,6 +124,9 @@ type DossierStatus struct {
 	// not count as digitized; empty when Digitized.
 	Missing   []sohoa.Requirement `json:"missing"`
 	Digitized bool                `json:"digitized"`
+	// ScannedChecked is the weaker level (sohoa.ScanState): true when
+	// every part is scanned and checked, digitized or not.
+	ScannedChecked bool `json:"scanned_checked"`
 }
 
 // DocumentStatus is one document with its latest inspection and

@@ -39,10 +39,11 @@ func (p *Pipeline) saveAndRecord(ctx context.Context, doc *sohoa.Document, write
 	})
 }
 
-// Record recomputes a dossier's digitization state from its documents'
-// latest results and stores it when it changed (with an audit entry). The
-// workers call it after every result; call it after changing what the rule
-// depends on (the procedure's required components, the dossier's status).
+// Record recomputes a dossier's digitization state and scan state from its
+// documents' latest results and stores them when they changed (with an
+// audit entry). The workers call it after every result; call it after
+// changing what the rule depends on (the procedure's required components,
+// the dossier's status, the unit's signing key).
 func (p *Pipeline) Record(ctx context.Context, dossierCode string) (*sohoa.Dossier, error) {
 	var out *sohoa.Dossier
 	err := p.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
@@ -61,8 +62,8 @@ func (p *Pipeline) recordTx(ctx context.Context, tx sohoa.Catalog, d *sohoa.Doss
 	if err != nil {
 		return nil, err
 	}
-	state := ev.state
-	if d.DigitizationState == state {
+	state, scan := ev.state, ev.scan
+	if d.DigitizationState == state && d.ScanState == scan {
 		return d, nil
 	}
 	if state == sohoa.DigitizationIncomplete {
@@ -72,20 +73,20 @@ func (p *Pipeline) recordTx(ctx context.Context, tx sohoa.Catalog, d *sohoa.Doss
 			return nil, err
 		}
 	}
-	from := d.DigitizationState
-	d, err = tx.UpdateDossier(ctx, d.Code, sohoa.DossierUpdate{DigitizationState: &state})
+	from, scanFrom := d.DigitizationState, d.ScanState
+	d, err = tx.UpdateDossier(ctx, d.Code, sohoa.DossierUpdate{DigitizationState: &state, ScanState: &scan})
 	if err != nil {
 		return nil, err
 	}
 	// The audit log keeps the requirements as codes and parameters (with
 	// the English line beside each), so any language can render them.
-	details, _ := json.Marshal(map[string]any{"from": from, "to": state, "missing": ev.missing})
+	details, _ := json.Marshal(map[string]any{"from": from, "to": state, "scan_from": scanFrom, "scan_to": scan, "missing": ev.missing})
 	if err := tx.AppendAudit(ctx, &sohoa.AuditEntry{
 		Actor: actorSystem, Action: ActionDossierState, Object: "dossier:" + d.Code, Details: details,
 	}); err != nil {
 		return nil, err
 	}
-	p.log.Info("dossier digitization state changed", "dossier", d.Code, "from", from, "to", state)
+	p.log.Info("dossier digitization state changed", "dossier", d.Code, "from", from, "to", state, "scan_from", scanFrom, "scan_to", scan)
 	return d, nil
 }
 
@@ -96,6 +97,7 @@ type evaluation struct {
 	ins       map[int64]*sohoa.Inspection
 	ver       map[int64]*sohoa.Verification
 	state     sohoa.DigitizationState
+	scan      sohoa.ScanState
 	missing   []sohoa.Requirement
 }
 
@@ -105,7 +107,9 @@ type evaluation struct {
 // results (the common case while a dossier is being scanned), and missing
 // then holds only that one; and it reads verdicts without their reports,
 // so an unreadable file's requirement says it has a failed signature
-// rather than why it cannot be read. The state is the same either way.
+// rather than why it cannot be read. The states are the same either way:
+// a TOTAL_PASSED result's report is read when the unit has a signing key,
+// since whether the unit signed it is in the report.
 func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, quick bool) (*evaluation, error) {
 	proc, err := c.FindProcedureByCode(ctx, d.ProcedureCode)
 	if err != nil {
@@ -118,13 +122,18 @@ func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, qui
 	ev := &evaluation{procedure: proc, docs: docs}
 	facts := sohoa.DigitizationFacts{Dossier: d, Procedure: proc, Documents: docs}
 	if quick {
-		_, missing := sohoa.EvaluateDigitization(facts)
-		for _, m := range missing {
+		for _, m := range sohoa.EvaluateDigitization(facts).Missing {
 			if m.IsNoFile() {
-				ev.state, ev.missing = sohoa.DigitizationIncomplete, []sohoa.Requirement{m}
+				ev.state, ev.scan, ev.missing = sohoa.DigitizationIncomplete, sohoa.ScanIncomplete, []sohoa.Requirement{m}
 				return ev, nil
 			}
 		}
+	}
+	switch k, err := c.FindUnitSigningKey(ctx, d.UnitCode); {
+	case err == nil:
+		facts.UnitCertSHA256 = k.CertSHA256
+	case sohoa.Code(err) != sohoa.ENOTFOUND:
+		return nil, fmt.Errorf("signing key of unit %s: %w", d.UnitCode, err)
 	}
 	ids := make([]int64, len(docs))
 	for i, doc := range docs {
@@ -140,8 +149,27 @@ func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, qui
 	if ev.ver, err = latest(ctx, ids); err != nil {
 		return nil, err
 	}
+	if quick && facts.UnitCertSHA256 != "" {
+		// Who signed a passing result is in its report.
+		var signed []int64
+		for _, doc := range docs {
+			if v := ev.ver[doc.ID]; doc.Role == sohoa.RoleResult && v != nil && v.Indication == sohoa.IndicationTotalPassed {
+				signed = append(signed, doc.ID)
+			}
+		}
+		if len(signed) > 0 {
+			full, err := c.LatestVerifications(ctx, signed)
+			if err != nil {
+				return nil, err
+			}
+			for id, v := range full {
+				ev.ver[id] = v
+			}
+		}
+	}
 	facts.Inspections, facts.Verifications = ev.ins, ev.ver
-	ev.state, ev.missing = sohoa.EvaluateDigitization(facts)
+	res := sohoa.EvaluateDigitization(facts)
+	ev.state, ev.scan, ev.missing = res.State, res.Scan, res.Missing
 	return ev, nil
 }
 

@@ -146,7 +146,8 @@ func (p *Pipeline) status(ctx context.Context, code string) (*DossierStatus, err
 	if err != nil {
 		return nil, fmt.Errorf("status of dossier %s: %w", code, err)
 	}
-	st := &DossierStatus{Dossier: d, Documents: docs, Missing: ev.missing, Digitized: len(ev.missing) == 0}
+	st := &DossierStatus{Dossier: d, Documents: docs, Missing: ev.missing,
+		Digitized: ev.state == sohoa.DigitizationDigitized, ScannedChecked: ev.scan == sohoa.ScanChecked}
 	return st, nil
 }
 

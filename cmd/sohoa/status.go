@@ -104,12 +104,16 @@ func printStatus(w io.Writer, ds *pipeline.DossierStatus, lang sohoa.Lang) {
 	fmt.Fprintf(w, "Dossier %s\n", d.Code)
 	fmt.Fprintf(w, "  unit %s, procedure %s, received %s, status %s\n", d.UnitCode, d.ProcedureCode, localTime(d.ReceivedAt), d.Status)
 	state := "not digitized yet"
-	if ds.Digitized {
+	switch {
+	case ds.Digitized:
 		state = "digitized"
+	case ds.ScannedChecked:
+		state = "scanned and checked, not digitized yet"
 	}
 	fmt.Fprintf(w, "  digitization: %s\n", state)
-	if string(d.DigitizationState) != map[bool]string{true: "digitized", false: "incomplete"}[ds.Digitized] {
-		fmt.Fprintf(w, "  (recorded state %q; it is updated when the next job of this dossier finishes)\n", d.DigitizationState)
+	if string(d.DigitizationState) != map[bool]string{true: "digitized", false: "incomplete"}[ds.Digitized] ||
+		string(d.ScanState) != map[bool]string{true: "scanned_checked", false: "incomplete"}[ds.ScannedChecked] {
+		fmt.Fprintf(w, "  (recorded state %q, scan state %q; they are updated when the next job of this dossier finishes)\n", d.DigitizationState, d.ScanState)
 	}
 
 	fmt.Fprintf(w, "\nFiles (%d):\n", len(ds.Documents))

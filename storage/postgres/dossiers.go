@@ -12,12 +12,12 @@ import (
 )
 
 const dossierCols = `d.code, d.unit_code, d.procedure_code, d.received_at, d.due_at, d.resolved_at,
-	d.status, d.digitization_state, d.created_at`
+	d.status, d.digitization_state, d.scan_state, d.created_at`
 
 func scanDossier(row pgx.Row) (*sohoa.Dossier, error) {
 	var d sohoa.Dossier
 	if err := row.Scan(&d.Code, &d.UnitCode, &d.ProcedureCode, &d.ReceivedAt, &d.DueAt, &d.ResolvedAt,
-		&d.Status, &d.DigitizationState, &d.CreatedAt); err != nil {
+		&d.Status, &d.DigitizationState, &d.ScanState, &d.CreatedAt); err != nil {
 		return nil, err
 	}
 	d.ReceivedAt, d.CreatedAt = d.ReceivedAt.UTC(), d.CreatedAt.UTC()
@@ -42,9 +42,9 @@ func (db *DB) CreateDossier(ctx context.Context, d *sohoa.Dossier) error {
 			func() (string, error) { return tx.nextCode(ctx, d.UnitCode, d.ReceivedAt) },
 			func(code string) (bool, error) {
 				tag, err := tx.q.Exec(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
-					status, digitization_state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+					status, digitization_state, scan_state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 					ON CONFLICT (code) DO NOTHING`,
-					code, d.UnitCode, d.ProcedureCode, d.ReceivedAt, d.DueAt, d.ResolvedAt, d.Status, d.DigitizationState, created)
+					code, d.UnitCode, d.ProcedureCode, d.ReceivedAt, d.DueAt, d.ResolvedAt, d.Status, d.DigitizationState, d.ScanState, created)
 				return tag.RowsAffected() == 1, wrap(err, "create dossier %q", code)
 			})
 		if err != nil {
@@ -230,8 +230,8 @@ func (db *DB) UpdateDossier(ctx context.Context, code string, upd sohoa.DossierU
 		if upd == (sohoa.DossierUpdate{}) {
 			return nil // the row is locked; nothing to write
 		}
-		if _, err := tx.q.Exec(ctx, `UPDATE dossiers SET status = $2, digitization_state = $3, due_at = $4, resolved_at = $5
-			WHERE code = $1`, d.Code, d.Status, d.DigitizationState, d.DueAt, d.ResolvedAt); err != nil {
+		if _, err := tx.q.Exec(ctx, `UPDATE dossiers SET status = $2, digitization_state = $3, due_at = $4, resolved_at = $5, scan_state = $6
+			WHERE code = $1`, d.Code, d.Status, d.DigitizationState, d.DueAt, d.ResolvedAt, d.ScanState); err != nil {
 			return wrap(err, "update dossier %q", code)
 		}
 		return nil

@@ -14,7 +14,7 @@ import (
 // and resolved in the period and their reports, with three aggregate
 // queries (and the units' targets) in one snapshot (so the figures agree with each other). The
 // received counts are index-only scans of (unit_code, received_at, code)
-// INCLUDE (digitization_state); the resolved ones of the partial index on
+// INCLUDE (digitization_state, scan_state); the resolved ones of the partial index on
 // resolved dossiers.
 func (db *DB) CountProgress(ctx context.Context, f sohoa.ProgressFilter) ([]sohoa.UnitCounts, error) {
 	if err := f.Validate(); err != nil {
@@ -42,9 +42,10 @@ func (db *DB) CountProgress(ctx context.Context, f sohoa.ProgressFilter) ([]soho
 		}
 		var unit string
 		var state sohoa.DigitizationState
+		var scan sohoa.ScanState
 		var n int64
-		_, err = pgx.ForEachRow(rows, []any{&unit, &state, &n}, func() error {
-			pc.AddDossiers(resolved, unit, state, n)
+		_, err = pgx.ForEachRow(rows, []any{&unit, &state, &scan, &n}, func() error {
+			pc.AddDossiers(resolved, unit, state, scan, n)
 			return nil
 		})
 		if err != nil {

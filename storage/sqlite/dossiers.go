@@ -11,14 +11,14 @@ import (
 )
 
 const dossierCols = `d.code, d.unit_code, d.procedure_code, d.received_at, d.due_at, d.resolved_at,
-	d.status, d.digitization_state, d.created_at`
+	d.status, d.digitization_state, d.scan_state, d.created_at`
 
 func scanDossier(row scanner) (*sohoa.Dossier, error) {
 	var d sohoa.Dossier
 	var received, created string
 	var due, resolved sql.NullString
 	if err := row.Scan(&d.Code, &d.UnitCode, &d.ProcedureCode, &received, &due, &resolved,
-		&d.Status, &d.DigitizationState, &created); err != nil {
+		&d.Status, &d.DigitizationState, &d.ScanState, &created); err != nil {
 		return nil, err
 	}
 	var errs [4]error
@@ -46,9 +46,9 @@ func (db *DB) CreateDossier(ctx context.Context, d *sohoa.Dossier) error {
 			func() (string, error) { return tx.nextCode(ctx, d.UnitCode, d.ReceivedAt) },
 			func(code string) (bool, error) {
 				res, err := tx.w.ExecContext(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
-					status, digitization_state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+					status, digitization_state, scan_state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 					ON CONFLICT (code) DO NOTHING`,
-					code, d.UnitCode, d.ProcedureCode, ts(d.ReceivedAt), tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Status, d.DigitizationState, createdTS)
+					code, d.UnitCode, d.ProcedureCode, ts(d.ReceivedAt), tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Status, d.DigitizationState, d.ScanState, createdTS)
 				if err != nil {
 					return false, wrap(err, "create dossier %q", code)
 				}
@@ -156,8 +156,8 @@ func (db *DB) UpdateDossier(ctx context.Context, code string, upd sohoa.DossierU
 		if upd == (sohoa.DossierUpdate{}) {
 			return nil // nothing to write (transactions begin IMMEDIATE: the write lock is held)
 		}
-		if _, err := tx.w.ExecContext(ctx, `UPDATE dossiers SET status = ?, digitization_state = ?, due_at = ?, resolved_at = ?
-			WHERE code = ?`, d.Status, d.DigitizationState, tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Code); err != nil {
+		if _, err := tx.w.ExecContext(ctx, `UPDATE dossiers SET status = ?, digitization_state = ?, due_at = ?, resolved_at = ?, scan_state = ?
+			WHERE code = ?`, d.Status, d.DigitizationState, tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.ScanState, d.Code); err != nil {
 			return wrap(err, "update dossier %q", code)
 		}
 		return nil

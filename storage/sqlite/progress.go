@@ -38,6 +38,7 @@ func (db *DB) CountProgress(ctx context.Context, f sohoa.ProgressFilter) ([]soho
 	type dossierRow struct {
 		unit  string
 		state sohoa.DigitizationState
+		scan  sohoa.ScanState
 		n     int64
 	}
 	for _, resolved := range []bool{false, true} {
@@ -45,14 +46,14 @@ func (db *DB) CountProgress(ctx context.Context, f sohoa.ProgressFilter) ([]soho
 		rows, err := snap.r.QueryContext(ctx, sqlcat.ProgressDossiersQuery(f.Period, resolved, codes, all, &a), a.Values...)
 		got, err := collect(rows, err, func(r *sql.Rows) (dossierRow, error) {
 			var d dossierRow
-			err := r.Scan(&d.unit, &d.state, &d.n)
+			err := r.Scan(&d.unit, &d.state, &d.scan, &d.n)
 			return d, err
 		})
 		if err != nil {
 			return nil, wrap(err, "count progress")
 		}
 		for _, d := range got {
-			pc.AddDossiers(resolved, d.unit, d.state, d.n)
+			pc.AddDossiers(resolved, d.unit, d.state, d.scan, d.n)
 		}
 	}
 	a := dialect.Args()

@@ -17,7 +17,7 @@ func ProgressUnits(col string, units []string, all bool, a *Args) string {
 
 // ProgressDossiersQuery counts the dossiers of units (every unit when
 // all) received in p (resolved false) or resolved in p (resolved true),
-// per unit and digitization state. The status is a literal, not a
+// per unit, digitization state and scan state. The status is a literal, not a
 // parameter, so both databases match the partial index on resolved
 // dossiers (migration 00008) to it.
 func ProgressDossiersQuery(p sohoa.Period, resolved bool, units []string, all bool, a *Args) string {
@@ -32,8 +32,8 @@ func ProgressDossiersQuery(p sohoa.Period, resolved bool, units []string, all bo
 		// The dossiers holding units' periodic reports are not
 		// procedure dossiers (sohoa.ReportProcedureCode).
 		"d.procedure_code <> "+a.Add(sohoa.ReportProcedureCode))
-	return `SELECT d.unit_code, d.digitization_state, count(*) FROM dossiers d` + JoinConds(conds) +
-		` GROUP BY d.unit_code, d.digitization_state`
+	return `SELECT d.unit_code, d.digitization_state, d.scan_state, count(*) FROM dossiers d` + JoinConds(conds) +
+		` GROUP BY d.unit_code, d.digitization_state, d.scan_state`
 }
 
 // ProgressReportsQuery is, per unit of units (every unit when all) with a
@@ -74,22 +74,29 @@ func (pc *ProgressCounts) Codes() []string {
 }
 
 // AddDossiers adds a row of ProgressDossiersQuery.
-func (pc *ProgressCounts) AddDossiers(resolved bool, unit string, state sohoa.DigitizationState, n int64) {
+func (pc *ProgressCounts) AddDossiers(resolved bool, unit string, state sohoa.DigitizationState, scan sohoa.ScanState, n int64) {
 	i, ok := pc.index[unit]
 	if !ok {
 		return // a unit created after the units were read
 	}
 	r := &pc.rows[i]
-	digitized := int64(0)
+	var digitized, checked int64
 	if state == sohoa.DigitizationDigitized {
 		digitized = n
+	}
+	// Digitized implies scanned and checked (the rule keeps the two in
+	// order; a row written otherwise is counted as the rule would).
+	if scan == sohoa.ScanChecked || state == sohoa.DigitizationDigitized {
+		checked = n
 	}
 	if resolved {
 		r.Resolved += n
 		r.ResolvedDigitized += digitized
+		r.ResolvedScannedChecked += checked
 	} else {
 		r.Received += n
 		r.ReceivedDigitized += digitized
+		r.ReceivedScannedChecked += checked
 	}
 }
 
@@ -122,14 +129,26 @@ const SnapshotColumns = `period, unit_code, unit_name, parent_code, closed_at, c
 	report_status, report_submitted_at,
 	target_digitized, target_results, target_reports,
 	own_received, own_digitized, own_resolved, own_results_digitized, own_reports_due, own_reports_signed, own_reports_on_time,
-	total_received, total_digitized, total_resolved, total_results_digitized, total_reports_due, total_reports_signed, total_reports_on_time`
+	total_received, total_digitized, total_resolved, total_results_digitized, total_reports_due, total_reports_signed, total_reports_on_time,
+	own_scanned_checked, total_scanned_checked`
+
+// snapshotSelect is SnapshotColumns as read: rows closed before migration
+// 00013 have no scanned-and-checked counts (NULL) and read as their
+// digitized counts, which counted exactly that when they were closed.
+const snapshotSelect = `period, unit_code, unit_name, parent_code, closed_at, closed_by, early,
+	report_status, report_submitted_at,
+	target_digitized, target_results, target_reports,
+	own_received, own_digitized, own_resolved, own_results_digitized, own_reports_due, own_reports_signed, own_reports_on_time,
+	total_received, total_digitized, total_resolved, total_results_digitized, total_reports_due, total_reports_signed, total_reports_on_time,
+	COALESCE(own_scanned_checked, own_digitized), COALESCE(total_scanned_checked, total_digitized)`
 
 // SnapshotInts are pointers to a row's integer columns, in
 // SnapshotColumns' order, for scanning.
 func SnapshotInts(r *sohoa.ProgressSnapshotRow) []any {
 	return []any{&r.Targets.Digitized, &r.Targets.Results, &r.Targets.Reports,
 		&r.Own.Received, &r.Own.Digitized, &r.Own.Resolved, &r.Own.ResultsDigitized, &r.Own.ReportsDue, &r.Own.ReportsSigned, &r.Own.ReportsOnTime,
-		&r.Total.Received, &r.Total.Digitized, &r.Total.Resolved, &r.Total.ResultsDigitized, &r.Total.ReportsDue, &r.Total.ReportsSigned, &r.Total.ReportsOnTime}
+		&r.Total.Received, &r.Total.Digitized, &r.Total.Resolved, &r.Total.ResultsDigitized, &r.Total.ReportsDue, &r.Total.ReportsSigned, &r.Total.ReportsOnTime,
+		&r.Own.ScannedChecked, &r.Total.ScannedChecked}
 }
 
 // SnapshotInsert is the INSERT of rows (validated), with their values in a.
@@ -176,7 +195,7 @@ func SnapshotInsert(rows []sohoa.ProgressSnapshotRow, a *Args) string {
 	return b.String()
 }
 
-// SnapshotBatch is how many rows one INSERT writes (26 parameters each,
+// SnapshotBatch is how many rows one INSERT writes (28 parameters each,
 // well under SQLite's limit of 32766).
 const SnapshotBatch = 500
 
@@ -186,7 +205,7 @@ func SnapshotQuery(f sohoa.ProgressFilter, a *Args) string {
 	if f.UnitCode != "" {
 		conds = append(conds, "unit_code IN "+SubtreeSQL([]string{f.UnitCode}, a))
 	}
-	return `SELECT ` + SnapshotColumns + ` FROM progress_snapshots` + JoinConds(conds) + ` ORDER BY unit_code`
+	return `SELECT ` + snapshotSelect + ` FROM progress_snapshots` + JoinConds(conds) + ` ORDER BY unit_code`
 }
 
 // SnapshotTaken is a query finding one of units already closed for
