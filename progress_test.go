@@ -99,14 +99,14 @@ func handCounts() []sohoa.UnitCounts {
 	unsigned := time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)
 	// Given out of order: BuildProgress orders them as a tree.
 	return []sohoa.UnitCounts{
-		{UnitCode: "OSS2", Name: "Một cửa 2", ParentCode: "DEP1", Received: 4, ReceivedDigitized: 1, Resolved: 0,
+		{UnitCode: "OSS2", Name: "Một cửa 2", ParentCode: "DEP1", Received: 4, ReceivedDigitized: 1, ReceivedScannedChecked: 3, Resolved: 0,
 			Reports: 1, FirstReportAt: &late, FirstSignedReportAt: &late},
 		{UnitCode: "MIN", Name: "Bộ"},
 		{UnitCode: "DEP2", Name: "Cục 2", ParentCode: "MIN", Reports: 1, FirstReportAt: &unsigned},
-		{UnitCode: "OSS1", Name: "Một cửa 1", ParentCode: "DEP1", Received: 10, ReceivedDigitized: 7, Resolved: 3, ResolvedDigitized: 2,
+		{UnitCode: "OSS1", Name: "Một cửa 1", ParentCode: "DEP1", Received: 10, ReceivedDigitized: 7, ReceivedScannedChecked: 9, Resolved: 3, ResolvedDigitized: 2,
 			Reports: 2, FirstReportAt: &unsigned, FirstSignedReportAt: &onTime},
-		{UnitCode: "DEP1", Name: "Cục 1", ParentCode: "MIN", Received: 1, ReceivedDigitized: 1, Resolved: 1, ResolvedDigitized: 1},
-		{UnitCode: "OSS3", Name: "Một cửa 3", ParentCode: "DEP2", Received: 5, ReceivedDigitized: 5, Resolved: 2, ResolvedDigitized: 1,
+		{UnitCode: "DEP1", Name: "Cục 1", ParentCode: "MIN", Received: 1, ReceivedDigitized: 1, ReceivedScannedChecked: 1, Resolved: 1, ResolvedDigitized: 1},
+		{UnitCode: "OSS3", Name: "Một cửa 3", ParentCode: "DEP2", Received: 5, ReceivedDigitized: 5, ReceivedScannedChecked: 5, Resolved: 2, ResolvedDigitized: 1,
 			Reports: 1, FirstReportAt: &onTime, FirstSignedReportAt: &onTime},
 	}
 }
@@ -189,6 +189,12 @@ func TestBuildProgress(t *testing.T) {
 	check("MIN total", row["MIN"].Total, want{20, 14, 6, ptr(70.0), 6, 4, 2, ptr(66.67), 6, 3, 2, 50, 33.33, 3, 4})
 	assert.Equal(t, row["MIN"].Total, got.Total, "one top: the total is its subtree")
 
+	// Scanned and checked: of received, against the digitized target.
+	assert.Equal(t, sohoa.Figure{Count: 9, Of: 10, Rate: ptr(90.0), Target: 100, Gap: 1, GapPoints: ptr(10.0)}, row["OSS1"].Own.ScannedChecked)
+	assert.Equal(t, sohoa.Figure{Count: 13, Of: 15, Rate: ptr(86.67), Target: 100, Gap: 2, GapPoints: ptr(13.33)}, row["DEP1"].Total.ScannedChecked)
+	assert.Equal(t, sohoa.Figure{Count: 18, Of: 20, Rate: ptr(90.0), Target: 100, Gap: 2, GapPoints: ptr(10.0)}, got.Total.ScannedChecked)
+	assert.Nil(t, row["MIN"].Own.ScannedChecked.Rate)
+
 	// The JSON shape: ISO dates beside the figures, rates as numbers or null.
 	raw, err := json.Marshal(got)
 	require.NoError(t, err)
@@ -201,6 +207,7 @@ func TestBuildProgress(t *testing.T) {
 	oss2 := units[3].(map[string]any)["own"].(map[string]any)
 	assert.Nil(t, oss2["results_digitized"].(map[string]any)["rate"], "no resolved dossier: rate null")
 	assert.InDelta(t, 25.0, oss2["digitized"].(map[string]any)["rate"], 0)
+	assert.InDelta(t, 75.0, oss2["scanned_checked"].(map[string]any)["rate"], 0)
 }
 
 func TestBuildProgressSubsetAndTarget(t *testing.T) {

@@ -55,6 +55,9 @@ var Columns = []Column{
 	{"digitized_target", "digitized target (%)", "Chỉ tiêu hồ sơ số hóa (%)"},
 	{"results_digitized_target", "results digitized target (%)", "Chỉ tiêu kết quả số hóa (%)"},
 	{"reports_target", "reports signed and on time target (%)", "Chỉ tiêu báo cáo ký số, đúng hạn (%)"},
+	{"scanned_checked", "dossiers scanned and checked", "Số hồ sơ đã quét và kiểm tra"},
+	{"scanned_checked_rate", "scanned and checked rate (%)", "Tỷ lệ hồ sơ đã quét và kiểm tra (%)"},
+	{"scanned_checked_gap", "scanned and checked short of the target", "Số hồ sơ đã quét và kiểm tra còn thiếu so với chỉ tiêu"},
 }
 
 // What a row's figures cover (the figures_for column).
@@ -99,7 +102,8 @@ func Rows(p *sohoa.Progress) [][]any {
 			f.ReportsDue, f.ReportsSigned.Count, rate(f.ReportsSigned), f.ReportsSigned.Gap,
 			f.ReportsOnTime.Count, rate(f.ReportsOnTime), f.ReportsOnTime.Gap,
 			int64(p.Target), status, at,
-			int64(t.Digitized), int64(t.Results), int64(t.Reports))
+			int64(t.Digitized), int64(t.Results), int64(t.Reports),
+			f.ScannedChecked.Count, rate(f.ScannedChecked), f.ScannedChecked.Gap)
 		return r
 	}
 	var out [][]any

@@ -28,20 +28,21 @@ func progress(t *testing.T) *sohoa.Progress {
 		Counts: []sohoa.UnitCounts{
 			{UnitCode: "DEP1", Name: "Cục Một", Received: 1, ReceivedDigitized: 0},
 			{UnitCode: "OSS1", Name: "Bộ phận Một cửa, số 1", ParentCode: "DEP1", Received: 3, ReceivedDigitized: 2,
-				Resolved: 2, ResolvedDigitized: 2, Reports: 1, FirstReportAt: &signed, FirstSignedReportAt: &signed},
+				ReceivedScannedChecked: 3, Resolved: 2, ResolvedDigitized: 2, Reports: 1, FirstReportAt: &signed, FirstSignedReportAt: &signed},
 		},
 	})
 }
 
 // The rows every export holds, as text: figures_for, unit, received,
 // digitized, rate, gap, resolved, results, rate, gap, reports due,
-// signed, rate, gap, on time, rate, gap, report status, submitted at.
+// signed, rate, gap, on time, rate, gap, report status, submitted at,
+// scanned and checked, rate, gap.
 var wantRows = [][]string{
-	{"unit", "DEP1", "1", "0", "0.00", "1", "0", "0", "", "0", "1", "0", "0.00", "1", "0", "0.00", "1", "missing", ""},
-	{"subtree", "DEP1", "4", "2", "50.00", "2", "2", "2", "100.00", "0", "2", "1", "50.00", "1", "1", "50.00", "1", "", ""},
-	{"unit", "OSS1", "3", "2", "66.67", "1", "2", "2", "100.00", "0", "1", "1", "100.00", "0", "1", "100.00", "0", "on_time", "2026-03-25T23:59:59+07:00"},
-	{"subtree", "OSS1", "3", "2", "66.67", "1", "2", "2", "100.00", "0", "1", "1", "100.00", "0", "1", "100.00", "0", "", ""},
-	{"all", "", "4", "2", "50.00", "2", "2", "2", "100.00", "0", "2", "1", "50.00", "1", "1", "50.00", "1", "", ""},
+	{"unit", "DEP1", "1", "0", "0.00", "1", "0", "0", "", "0", "1", "0", "0.00", "1", "0", "0.00", "1", "missing", "", "0", "0.00", "1"},
+	{"subtree", "DEP1", "4", "2", "50.00", "2", "2", "2", "100.00", "0", "2", "1", "50.00", "1", "1", "50.00", "1", "", "", "3", "75.00", "1"},
+	{"unit", "OSS1", "3", "2", "66.67", "1", "2", "2", "100.00", "0", "1", "1", "100.00", "0", "1", "100.00", "0", "on_time", "2026-03-25T23:59:59+07:00", "3", "100.00", "0"},
+	{"subtree", "OSS1", "3", "2", "66.67", "1", "2", "2", "100.00", "0", "1", "1", "100.00", "0", "1", "100.00", "0", "", "", "3", "100.00", "0"},
+	{"all", "", "4", "2", "50.00", "2", "2", "2", "100.00", "0", "2", "1", "50.00", "1", "1", "50.00", "1", "", "", "3", "75.00", "1"},
 }
 
 // pick reads the columns wantRows lists from a full row, by header key.
@@ -55,7 +56,8 @@ func pick(t *testing.T, header, row []string) []string {
 	for _, k := range []string{"figures_for", "unit_code", "received", "digitized", "digitized_rate", "digitized_gap",
 		"resolved", "results_digitized", "results_digitized_rate", "results_digitized_gap",
 		"reports_due", "reports_signed", "reports_signed_rate", "reports_signed_gap",
-		"reports_on_time", "reports_on_time_rate", "reports_on_time_gap", "report_status", "report_submitted_at"} {
+		"reports_on_time", "reports_on_time_rate", "reports_on_time_gap", "report_status", "report_submitted_at",
+		"scanned_checked", "scanned_checked_rate", "scanned_checked_gap"} {
 		i, ok := col[k]
 		require.True(t, ok, "column %s", k)
 		v := ""
@@ -73,6 +75,14 @@ func keys() []string {
 		out = append(out, c.Key)
 	}
 	return out
+}
+
+// New columns are only ever added at the end: the scanned-and-checked
+// figure came after the targets.
+func TestColumnsOrder(t *testing.T) {
+	k := keys()
+	assert.Equal(t, []string{"digitized_target", "results_digitized_target", "reports_target",
+		"scanned_checked", "scanned_checked_rate", "scanned_checked_gap"}, k[len(k)-6:])
 }
 
 func TestCSVReadBack(t *testing.T) {

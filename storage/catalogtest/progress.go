@@ -42,15 +42,15 @@ func (s *suite) progressFixture(t *testing.T) sohoa.Catalog {
 	for _, d := range []sohoa.Dossier{
 		{Code: "P-A1", UnitCode: "OSS1", ReceivedAt: utc(2025, 12, 14, 17, 0, 0, 0), DigitizationState: sohoa.DigitizationDigitized},
 		{Code: "P-A2", UnitCode: "OSS1", ReceivedAt: utc(2025, 12, 14, 16, 59, 59, 0), DigitizationState: sohoa.DigitizationDigitized},
-		{Code: "P-A3", UnitCode: "OSS1", ReceivedAt: utc(2026, 3, 14, 16, 59, 59, 999999)},
+		{Code: "P-A3", UnitCode: "OSS1", ReceivedAt: utc(2026, 3, 14, 16, 59, 59, 999999), ScanState: sohoa.ScanChecked},
 		{Code: "P-A4", UnitCode: "OSS1", ReceivedAt: utc(2026, 3, 14, 17, 0, 0, 0)},
 		{Code: "P-A5", UnitCode: "OSS1", ReceivedAt: utc(2026, 1, 10, 2, 0, 0, 0), Status: sohoa.StatusResolved,
 			ResolvedAt: resolved(utc(2026, 2, 1, 2, 0, 0, 0)), DigitizationState: sohoa.DigitizationDigitized},
 		{Code: "P-A6", UnitCode: "OSS1", ReceivedAt: utc(2025, 11, 1, 2, 0, 0, 0), Status: sohoa.StatusResolved,
-			ResolvedAt: resolved(utc(2026, 1, 5, 2, 0, 0, 0))},
+			ResolvedAt: resolved(utc(2026, 1, 5, 2, 0, 0, 0)), ScanState: sohoa.ScanChecked},
 		{Code: "P-A7", UnitCode: "OSS1", ReceivedAt: utc(2026, 2, 1, 2, 0, 0, 0), Status: sohoa.StatusResolved,
 			ResolvedAt: resolved(utc(2026, 3, 14, 17, 0, 0, 0)), DigitizationState: sohoa.DigitizationDigitized},
-		{Code: "P-A8", UnitCode: "OSS1", ReceivedAt: utc(2026, 2, 2, 2, 0, 0, 0), Status: sohoa.StatusProcessing},
+		{Code: "P-A8", UnitCode: "OSS1", ReceivedAt: utc(2026, 2, 2, 2, 0, 0, 0), Status: sohoa.StatusProcessing, ScanState: sohoa.ScanChecked},
 		{Code: "P-A9", UnitCode: "OSS1", ReceivedAt: utc(2026, 2, 3, 2, 0, 0, 0), Status: sohoa.StatusResolved},
 		{Code: "P-B1", UnitCode: "OSS2", ReceivedAt: utc(2026, 1, 1, 2, 0, 0, 0), DigitizationState: sohoa.DigitizationDigitized},
 		{Code: "P-B2", UnitCode: "OSS2", ReceivedAt: utc(2026, 1, 2, 2, 0, 0, 0)},
@@ -98,12 +98,12 @@ func (s *suite) testProgress(t *testing.T) {
 		{UnitCode: "DEP2", Name: "Cục Hai", ParentCode: "MIN"},
 		{UnitCode: "MIN", Name: "Bộ Ví dụ"},
 		{UnitCode: "OSS1", Name: "Bộ phận Một cửa 1", ParentCode: "DEP1",
-			Received: 6, ReceivedDigitized: 3, Resolved: 2, ResolvedDigitized: 1,
+			Received: 6, ReceivedDigitized: 3, ReceivedScannedChecked: 5, Resolved: 2, ResolvedDigitized: 1, ResolvedScannedChecked: 2,
 			Reports: 2, FirstReportAt: at(2026, 3, 20, 2, 0, 0), FirstSignedReportAt: at(2026, 3, 25, 16, 59, 59)},
-		{UnitCode: "OSS2", Name: "Bộ phận Một cửa 2", ParentCode: "DEP1", Received: 2, ReceivedDigitized: 1,
+		{UnitCode: "OSS2", Name: "Bộ phận Một cửa 2", ParentCode: "DEP1", Received: 2, ReceivedDigitized: 1, ReceivedScannedChecked: 1,
 			Reports: 1, FirstReportAt: at(2026, 3, 25, 17, 0, 0), FirstSignedReportAt: at(2026, 3, 25, 17, 0, 0)},
 		{UnitCode: "OSS3", Name: "Bộ phận Một cửa 3", ParentCode: "DEP2",
-			Received: 1, ReceivedDigitized: 1, Resolved: 1, ResolvedDigitized: 1,
+			Received: 1, ReceivedDigitized: 1, ReceivedScannedChecked: 1, Resolved: 1, ResolvedDigitized: 1, ResolvedScannedChecked: 1,
 			Reports: 1, FirstReportAt: at(2026, 3, 10, 2, 0, 0)},
 	}
 	assert.Equal(t, want, got)
@@ -113,6 +113,8 @@ func (s *suite) testProgress(t *testing.T) {
 	assert.Equal(t, int64(9), p.Total.Received)
 	assert.Equal(t, int64(5), p.Total.Digitized.Count)
 	assert.Equal(t, int64(4), p.Total.Digitized.Gap)
+	assert.Equal(t, int64(7), p.Total.ScannedChecked.Count) // the 5 digitized + P-A3, P-A8
+	assert.Equal(t, int64(2), p.Total.ScannedChecked.Gap)
 	assert.Equal(t, int64(3), p.Total.Resolved)
 	assert.Equal(t, int64(2), p.Total.ResultsDigitized.Count)
 	assert.Equal(t, int64(6), p.Total.ReportsDue)
@@ -125,7 +127,7 @@ func (s *suite) testProgress(t *testing.T) {
 	got, err = c.CountProgress(ctx, sohoa.ProgressFilter{Scope: sohoa.AllUnits, UnitCode: "OSS1", Period: q2})
 	require.NoError(t, err)
 	assert.Equal(t, []sohoa.UnitCounts{{UnitCode: "OSS1", Name: "Bộ phận Một cửa 1", ParentCode: "DEP1",
-		Received: 1, Resolved: 1, ResolvedDigitized: 1}}, got)
+		Received: 1, Resolved: 1, ResolvedDigitized: 1, ResolvedScannedChecked: 1}}, got)
 	// A month inside Q1: 15 Jan – 14 Feb holds P-A5, P-A7, P-A8, P-A9 (received) and P-A5 (resolved).
 	feb, _ := sohoa.ParsePeriod("2026-02")
 	got, err = c.CountProgress(ctx, sohoa.ProgressFilter{Scope: sohoa.AllUnits, UnitCode: "OSS1", Period: feb})
@@ -133,6 +135,7 @@ func (s *suite) testProgress(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, int64(3), got[0].Received, "P-A7, P-A8, P-A9 (P-A5 came on 10 Jan)")
 	assert.Equal(t, int64(1), got[0].ReceivedDigitized)
+	assert.Equal(t, int64(2), got[0].ReceivedScannedChecked, "P-A7 digitized, P-A8 scanned and checked")
 	assert.Equal(t, int64(1), got[0].Resolved, "P-A5, resolved on 1 Feb")
 
 	// Units: a subtree, a scope, both, none.

@@ -73,16 +73,37 @@ func (s *suite) testProgressSnapshot(t *testing.T) {
 	oss1 := rows[3]
 	assert.Equal(t, sohoa.ProgressSnapshotRow{Period: "2026-Q1", UnitCode: "OSS1", Name: "Bộ phận Một cửa 1", ParentCode: "DEP1",
 		ClosedAt: before, ClosedBy: "head", Early: true, Targets: sohoa.DefaultTargets(),
-		Own:    sohoa.FigureCounts{Received: 6, Digitized: 3, Resolved: 2, ResultsDigitized: 1, ReportsDue: 1, ReportsSigned: 1, ReportsOnTime: 1},
-		Total:  sohoa.FigureCounts{Received: 6, Digitized: 3, Resolved: 2, ResultsDigitized: 1, ReportsDue: 1, ReportsSigned: 1, ReportsOnTime: 1},
+		Own:    sohoa.FigureCounts{Received: 6, Digitized: 3, Resolved: 2, ResultsDigitized: 1, ReportsDue: 1, ReportsSigned: 1, ReportsOnTime: 1, ScannedChecked: 5},
+		Total:  sohoa.FigureCounts{Received: 6, Digitized: 3, Resolved: 2, ResultsDigitized: 1, ReportsDue: 1, ReportsSigned: 1, ReportsOnTime: 1, ScannedChecked: 5},
 		Report: sohoa.ReportOnTime, ReportSubmittedAt: ptrTime(time.Date(2026, 3, 25, 16, 59, 59, 0, time.UTC))}, oss1)
 	min := rows[2]
 	assert.Equal(t, "", min.ParentCode)
 	assert.Equal(t, after, min.ClosedAt)
 	assert.Equal(t, "system:close", min.ClosedBy)
-	assert.Equal(t, sohoa.FigureCounts{Received: 9, Digitized: 5, Resolved: 3, ResultsDigitized: 2, ReportsDue: 6, ReportsSigned: 3, ReportsOnTime: 2}, min.Total)
+	assert.Equal(t, sohoa.FigureCounts{Received: 9, Digitized: 5, Resolved: 3, ResultsDigitized: 2, ReportsDue: 6, ReportsSigned: 3, ReportsOnTime: 2, ScannedChecked: 7}, min.Total)
 	assert.Equal(t, sohoa.ReportMissing, min.Report)
 	assert.Nil(t, min.ReportSubmittedAt)
+
+	// A row closed before migration 00013 has no scanned-and-checked
+	// counts (NULL): it reads as its digitized counts, which counted that.
+	if s.tamper != nil {
+		s.tamper.Exec(t, c, `INSERT INTO progress_snapshots (period, unit_code, unit_name, parent_code, closed_at, closed_by, early,
+			report_status, report_submitted_at, target_digitized, target_results, target_reports,
+			own_received, own_digitized, own_resolved, own_results_digitized, own_reports_due, own_reports_signed, own_reports_on_time,
+			total_received, total_digitized, total_resolved, total_results_digitized, total_reports_due, total_reports_signed, total_reports_on_time)
+			SELECT '2025-Q4', unit_code, unit_name, parent_code, closed_at, closed_by, early,
+			report_status, report_submitted_at, target_digitized, target_results, target_reports,
+			own_received, own_digitized, own_resolved, own_results_digitized, own_reports_due, own_reports_signed, own_reports_on_time,
+			total_received, total_digitized, total_resolved, total_results_digitized, total_reports_due, total_reports_signed, total_reports_on_time
+			FROM progress_snapshots WHERE period = '2026-Q1' AND unit_code = 'OSS1'`)
+		q4, err := sohoa.ParsePeriod("2025-Q4")
+		require.NoError(t, err)
+		legacy, err := c.FindProgressSnapshot(ctx, sohoa.ProgressFilter{Scope: sohoa.AllUnits, Period: q4})
+		require.NoError(t, err)
+		require.Len(t, legacy, 1)
+		assert.Equal(t, int64(3), legacy[0].Own.ScannedChecked)
+		assert.Equal(t, int64(3), legacy[0].Total.ScannedChecked)
+	}
 
 	// Closing again, all or a part, is a conflict.
 	_, err = sohoa.CloseProgress(ctx, c, sohoa.CloseRequest{Period: q1, Actor: "head", Now: after})

@@ -54,7 +54,8 @@ func BenchmarkCatalogScale(tb *testing.B) {
 		}
 	}
 	exec(`INSERT INTO procedures VALUES ('P1', 'p', '[]', ?)`, now)
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO dossiers VALUES (?, ?, 'P1', ?, NULL, NULL, 'received', ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at, status, digitization_state, created_at)
+		VALUES (?, ?, 'P1', ?, NULL, NULL, 'received', ?, ?)`)
 	require.NoError(t, err)
 	docIns, err := tx.PrepareContext(ctx, `INSERT INTO documents (dossier_code, blob_key, size, file_name, media_type, role, component_name, source, uploaded_by, created_at)
 		VALUES (?, ?, 1, 'a.pdf', 'application/pdf', 'component', '', 'bulk', 'bench', ?)`)
