@@ -252,9 +252,18 @@ func TestColor(t *testing.T) {
 			pdf := testDoc{Pages: []testPage{scanPageOf(tc.img)}}.bytes()
 			res := inspectBytes(t, pdf, DefaultPolicy())
 			f := one(t, res, RuleColor)
-			assert.Equal(t, OK, f.Outcome)
 			assert.Contains(t, f.Message, tc.desc)
-			assert.Contains(t, f.Message, "colour is not required by this policy")
+			// By default greyscale and black-and-white pages are a warning
+			// (Decree 30/2020 asks for colour), never a failure.
+			grey := strings.Contains(tc.desc, "greyscale") || strings.Contains(tc.desc, "black-and-white")
+			if grey {
+				assert.Equal(t, Warn, f.Outcome)
+				assert.Equal(t, CodeColorAdvised, f.Code)
+				assert.Contains(t, f.Message, "Decree 30/2020 asks for colour images")
+			} else {
+				assert.Equal(t, OK, f.Outcome)
+				assert.Contains(t, f.Message, "colour is not required by this policy")
+			}
 
 			p := DefaultPolicy()
 			p.RequireColor = true
@@ -281,9 +290,15 @@ func TestGreyscaleWithRequiredColour(t *testing.T) {
 
 	p.RequireColor = false
 	res = inspectBytes(t, testDoc{Pages: []testPage{scanPageOf(rgb(w, h)), scanPageOf(gray(w, h)), scanPageOf(rgb(w, h))}}.bytes(), p)
-	assert.Equal(t, "scanned pages: 24-bit colour (2 pages), 8-bit greyscale (1 page); colour is not required by this policy", one(t, res, RuleColor).Message)
+	f = one(t, res, RuleColor)
+	assert.Equal(t, Warn, f.Outcome)
+	assert.Equal(t, "scanned pages: 24-bit colour (2 pages), 8-bit greyscale (1 page); Decree 30/2020 asks for colour images: scan the greyscale and black-and-white pages again in colour", f.Message)
+	assert.Equal(t, map[string]string{"colour": "2", "grey": "1", "bw": "0", "unknown": "0"}, f.Params)
+	assert.Equal(t, Warn, res.Outcome, "a warning, not a failure")
 	res = inspectBytes(t, testDoc{Pages: []testPage{scanPageOf(gray(w, h))}}.bytes(), p)
-	assert.Equal(t, "the scanned page is 8-bit greyscale; colour is not required by this policy", one(t, res, RuleColor).Message)
+	assert.Equal(t, "the scanned page is 8-bit greyscale; Decree 30/2020 asks for colour images: scan the greyscale and black-and-white pages again in colour", one(t, res, RuleColor).Message)
+	res = inspectBytes(t, testDoc{Pages: []testPage{scanPageOf(rgb(w, h))}}.bytes(), p)
+	assert.Equal(t, OK, one(t, res, RuleColor).Outcome)
 }
 
 func TestMixedRasterPage(t *testing.T) {

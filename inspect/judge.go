@@ -232,8 +232,8 @@ func judgeColor(res *Result, scans []scanPage, p Policy) {
 		msg = "scanned pages: " + strings.Join(parts, ", ")
 	}
 	why := reason(CodeColorOK, "scanned", strconv.Itoa(len(scans)), "min", strconv.Itoa(p.MinColorBits))
+	outcome := OK
 	if !p.RequireColor {
-		msg += "; colour is not required by this policy"
 		var colour, grey, bw, unknown int
 		for _, sp := range scans {
 			switch b := sp.best; {
@@ -247,9 +247,19 @@ func judgeColor(res *Result, scans []scanPage, p Policy) {
 				grey++
 			}
 		}
-		why = reason(CodeColorNotRequired, "colour", strconv.Itoa(colour), "grey", strconv.Itoa(grey), "bw", strconv.Itoa(bw), "unknown", strconv.Itoa(unknown))
+		code := CodeColorNotRequired
+		if grey+bw > 0 {
+			// Decree 30/2020 asks for colour images: a greyscale or
+			// black-and-white scan is warned about; a policy with
+			// require_color makes it a failure (above).
+			code, outcome = CodeColorAdvised, Warn
+			msg += "; Decree 30/2020 asks for colour images: scan the greyscale and black-and-white pages again in colour"
+		} else {
+			msg += "; colour is not required by this policy"
+		}
+		why = reason(code, "colour", strconv.Itoa(colour), "grey", strconv.Itoa(grey), "bw", strconv.Itoa(bw), "unknown", strconv.Itoa(unknown))
 	}
-	res.add(RuleColor, OK, 0, why, "%s", msg)
+	res.add(RuleColor, outcome, 0, why, "%s", msg)
 }
 
 func judgeText(res *Result, d *document, scans []scanPage, p Policy) {

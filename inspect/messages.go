@@ -50,6 +50,7 @@ const (
 	CodeColorLowMore     sohoa.ReasonCode = "scan.color_low_more"     // count, min, pages
 	CodeColorOK          sohoa.ReasonCode = "scan.color_ok"           // scanned, min
 	CodeColorNotRequired sohoa.ReasonCode = "scan.color_not_required" // colour, grey, bw, unknown
+	CodeColorAdvised     sohoa.ReasonCode = "scan.color_advised"      // colour, grey, bw, unknown
 	// text_layer
 	CodeTextLayerOK             sohoa.ReasonCode = "scan.text_layer_ok"
 	CodeNoTextLayer             sohoa.ReasonCode = "scan.no_text_layer"
@@ -206,6 +207,10 @@ var messages = map[sohoa.ReasonCode]sohoa.Translation{
 	CodeColorNotRequired: {
 		VI: "Trang quét: {colour} trang màu, {grey} trang thang xám, {bw} trang đen trắng, {unknown} trang không rõ chế độ màu; chính sách này không yêu cầu ảnh màu.",
 		EN: "scanned pages: {colour} in colour, {grey} greyscale, {bw} black-and-white, {unknown} of unknown colour depth; colour is not required by this policy",
+	},
+	CodeColorAdvised: {
+		VI: "Trang quét: {colour} trang màu, {grey} trang thang xám, {bw} trang đen trắng, {unknown} trang không rõ chế độ màu; Nghị định 30/2020/NĐ-CP yêu cầu ảnh màu: nên quét lại các trang thang xám, đen trắng ở chế độ màu.",
+		EN: "scanned pages: {colour} in colour, {grey} greyscale, {bw} black-and-white, {unknown} of unknown colour depth; Decree 30/2020 asks for colour images: scan the greyscale and black-and-white pages again in colour",
 	},
 	CodeTextLayerOK: {
 		VI: "Tài liệu có lớp chữ (đã nhận dạng ký tự OCR).",

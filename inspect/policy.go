@@ -25,7 +25,8 @@ type Policy struct {
 	// in dots per inch (the lower of the horizontal and vertical ones).
 	MinDPI float64 `json:"min_dpi"`
 	// RequireColor makes pages scanned in greyscale or black and white
-	// fail, as do colour pages below MinColorBits.
+	// fail, as do colour pages below MinColorBits. Without it they are a
+	// warning.
 	RequireColor bool `json:"require_color"`
 	// MinColorBits is the least colour depth in bits per pixel accepted
 	// when RequireColor is set (24: 8 bits for each of R, G and B).
@@ -68,10 +69,11 @@ const (
 //     itself was not available here.
 //   - Colour: the Decree says "ảnh màu" (colour images) without a bit depth;
 //     24 bits (8 per RGB channel) is how colour scanning is specified in
-//     practice. RequireColor is off by default because greyscale and
-//     black-and-white scans of text documents are common in one-stop
-//     shops; a unit that issues electronic copies under the Decree should
-//     switch it on.
+//     practice. By default a greyscale or black-and-white page is a
+//     warning (scan.color_advised), not a failure: such scans of text
+//     documents are common in one-stop shops and still count as scanned
+//     and checked. RequireColor makes them a failure; a unit that wants its
+//     electronic copies to follow the Decree strictly should switch it on.
 //   - Circular 05/2025/TT-BNV (Ministry of Home Affairs, digitization of
 //     archival records) is the second source named by the project. Its
 //     Chapter II covers the digitization process and the format of
