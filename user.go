@@ -19,12 +19,16 @@ const (
 	RoleAuditor Role = "auditor" // reads dossiers, reports and the audit log
 	RoleAdmin   Role = "admin"   // manages units, procedures and users; sees every unit
 	RoleScanner Role = "scanner" // a scanning station feeding a hot folder or the API
+	// RoleHead is the unit's head (lãnh đạo đơn vị), who signs and submits
+	// the unit's periodic report: reads the progress figures of the units
+	// in scope and makes and submits their reports.
+	RoleHead Role = "head"
 )
 
 // Valid reports whether r is one of the roles above.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleClerk, RoleAuditor, RoleAdmin, RoleScanner:
+	case RoleClerk, RoleAuditor, RoleAdmin, RoleScanner, RoleHead:
 		return true
 	}
 	return false
@@ -95,7 +99,7 @@ func normalizeRoles(in []Role) ([]Role, error) {
 	out := slices.Clone(in)
 	for _, r := range out {
 		if !r.Valid() {
-			return nil, invalidf("unknown role %q (want clerk, auditor, admin or scanner)", r)
+			return nil, invalidf("unknown role %q (want clerk, auditor, admin, scanner or head)", r)
 		}
 	}
 	slices.Sort(out)

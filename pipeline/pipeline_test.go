@@ -55,11 +55,17 @@ func TestIngestAndProcess(t *testing.T) {
 		assert.Equal(t, sohoa.IndicationIndeterminate, v.Indication)
 		assert.Equal(t, "NO_SIGNATURE", v.SubIndication)
 
-		assert.Equal(t, sohoa.DigitizationDigitized, b.dossier(t, code).DigitizationState)
+		// A signed file and an unsigned scan (the unit has no key, so no
+		// certified copy): scanned and checked, not digitized.
+		assert.Equal(t, sohoa.DigitizationIncomplete, b.dossier(t, code).DigitizationState)
+		assert.Equal(t, sohoa.ScanChecked, b.dossier(t, code).ScanState)
 		st, err = b.p.Status(ctx, code)
 		require.NoError(t, err)
-		assert.True(t, st.Digitized)
-		assert.Empty(t, missingLines(st))
+		assert.False(t, st.Digitized)
+		assert.True(t, st.ScannedChecked)
+		assert.Equal(t, []string{fmt.Sprintf(`component %q: "cccd.pdf" is a scan without a certified copy signed by the unit`, compID)}, missingLines(st))
+		require.Len(t, st.Missing, 1)
+		assert.True(t, st.Missing[0].ScannedChecked)
 		for _, d := range st.Documents {
 			assert.False(t, d.Pending)
 			assert.Empty(t, d.Error)
@@ -115,7 +121,7 @@ func TestIngestAndProcess(t *testing.T) {
 		tampered := b.ingest(t, req(code, compForm, "don-sua.pdf", sample(t, "tampered-digest.pdf")))
 		b.wait(t, tampered.Document.ID)
 		assert.Equal(t, sohoa.IndicationTotalFailed, b.verifications(t, tampered.Document.ID)[0].Indication)
-		assert.Equal(t, sohoa.DigitizationDigitized, b.dossier(t, code).DigitizationState)
+		assert.Equal(t, sohoa.ScanChecked, b.dossier(t, code).ScanState)
 
 		// A dossier with only a tampered file for a component is not
 		// digitized, and says why.
@@ -126,8 +132,13 @@ func TestIngestAndProcess(t *testing.T) {
 		st, err = b.p.Status(ctx, code2)
 		require.NoError(t, err)
 		assert.False(t, st.Digitized)
-		assert.Equal(t, []string{fmt.Sprintf(`component %q: "don-sua.pdf" has a failed signature (TOTAL_FAILED, HASH_FAILURE)`, compForm)}, missingLines(st))
+		assert.False(t, st.ScannedChecked)
+		assert.Equal(t, []string{
+			fmt.Sprintf(`component %q: "don-sua.pdf" has a failed signature (TOTAL_FAILED, HASH_FAILURE)`, compForm),
+			fmt.Sprintf(`component %q: "cccd.pdf" is a scan without a certified copy signed by the unit`, compID),
+		}, missingLines(st))
 		assert.Equal(t, sohoa.DigitizationIncomplete, b.dossier(t, code2).DigitizationState)
+		assert.Equal(t, sohoa.ScanIncomplete, b.dossier(t, code2).ScanState)
 	})
 }
 
@@ -401,7 +412,10 @@ func TestSweepReverifies(t *testing.T) {
 		untrusting := b.pipeline(t, cfg)
 		signed, err := untrusting.Ingest(ctx, req("U1-260302-0001", compForm, "a.pdf", sample(t, "signed-valid-blt.pdf")))
 		require.NoError(t, err)
-		unsigned, err := untrusting.Ingest(ctx, req("U1-260302-0001", compID, "b.pdf", sample(t, "unsigned.pdf")))
+		// Both components signed (born-digital files), so the dossier is
+		// digitized once both signatures pass; until then it is scanned
+		// and checked (INDETERMINATE is not a failure).
+		unsigned, err := untrusting.Ingest(ctx, req("U1-260302-0001", compID, "b.pdf", sample(t, "signed-valid-blta.pdf")))
 		require.NoError(t, err)
 		require.NoError(t, untrusting.Start(context.WithoutCancel(ctx)))
 		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -412,14 +426,17 @@ func TestSweepReverifies(t *testing.T) {
 		require.Len(t, vs, 1)
 		assert.Equal(t, sohoa.IndicationIndeterminate, vs[0].Indication)
 		assert.Equal(t, "NO_CERTIFICATE_CHAIN_FOUND", vs[0].SubIndication)
+		assert.Equal(t, sohoa.DigitizationIncomplete, b.dossier(t, "U1-260302-0001").DigitizationState)
+		assert.Equal(t, sohoa.ScanChecked, b.dossier(t, "U1-260302-0001").ScanState)
 
 		// Re-verifying under the same anchors reaches the same verdict:
 		// nothing new is recorded.
 		res, err := untrusting.Sweep(ctx)
 		require.NoError(t, err)
-		assert.Equal(t, SweepResult{Documents: 2, Reverify: 1}, *res, "NO_SIGNATURE is not re-verified")
-		b.settle(t, signed.Document.ID)
+		assert.Equal(t, SweepResult{Documents: 2, Reverify: 2}, *res)
+		b.settle(t, signed.Document.ID, unsigned.Document.ID)
 		assert.Len(t, b.verifications(t, signed.Document.ID), 1)
+		assert.Len(t, b.verifications(t, unsigned.Document.ID), 1)
 		require.NoError(t, untrusting.Stop(ctx))
 
 		// The trust anchors change: the periodic sweep re-verifies.
@@ -427,11 +444,12 @@ func TestSweepReverifies(t *testing.T) {
 		cfg.ReverifyInterval = 300 * time.Millisecond
 		trusting := b.pipeline(t, cfg)
 		require.NoError(t, trusting.Start(context.WithoutCancel(ctx)))
-		require.Eventually(t, func() bool { return len(b.verifications(t, signed.Document.ID)) == 2 }, 20*time.Second, 50*time.Millisecond)
+		require.Eventually(t, func() bool {
+			return len(b.verifications(t, signed.Document.ID)) == 2 && len(b.verifications(t, unsigned.Document.ID)) == 2
+		}, 20*time.Second, 50*time.Millisecond)
 		vs = b.verifications(t, signed.Document.ID)
 		assert.Equal(t, sohoa.IndicationTotalPassed, vs[0].Indication, "newest first")
 		assert.Equal(t, b.cfg.Verifier.TrustAnchorsSHA256(), vs[0].TrustAnchorsSHA256)
-		assert.Len(t, b.verifications(t, unsigned.Document.ID), 1)
 		require.Eventually(t, func() bool {
 			return b.dossier(t, "U1-260302-0001").DigitizationState == sohoa.DigitizationDigitized
 		}, 10*time.Second, 50*time.Millisecond)

@@ -31,7 +31,9 @@ const userHelp = `Usage: sohoa user add USERNAME --role ROLE [--role ROLE]... [-
 Users (người dùng) and what they may do. Roles: clerk (cán bộ một cửa: receives
 dossiers, uploads files), auditor (kiểm soát: reads dossiers, reports and the
 audit log), admin (quản trị: manages units, procedures, users; sees every unit),
-scanner (a scanning station). --unit limits a user to the subtrees of those units.
+scanner (a scanning station), head (lãnh đạo đơn vị: reads the progress figures
+and makes, signs and submits the unit's periodic report). --unit limits a user to
+the subtrees of those units.
 
   add      add a user and set their password
   passwd   set a user's password; their signed-in sessions end
@@ -263,7 +265,7 @@ func runUser(ctx context.Context, e *env, args []string) int {
 			name: "user add", usageLine: `USERNAME --role ROLE [--role ROLE]... [--unit CODE]... [--name "Display Name"] [--generate | --password-stdin | --no-password]`,
 			nargs: 1, appendsAudit: true,
 			setup: func(fs *flag.FlagSet) {
-				fs.Var(&roles, "role", "role: clerk, auditor, admin or scanner (repeat, or separate with commas)")
+				fs.Var(&roles, "role", "role: clerk, auditor, admin, scanner or head (repeat, or separate with commas)")
 				fs.Var(&units, "unit", "unit code whose subtree the user may see (repeat, or separate with commas)")
 				name = fs.String("name", "", "display name, e.g. \"Nguyễn Thị Lan\"")
 				noPassword = fs.Bool("no-password", false, "set no password: the user signs in only with API tokens")
@@ -275,7 +277,7 @@ func runUser(ctx context.Context, e *env, args []string) int {
 					return err
 				}
 				if len(u.Roles) == 0 {
-					return sohoa.Errorf(sohoa.EINVALID, "give the user at least one --role (clerk, auditor, admin or scanner)")
+					return sohoa.Errorf(sohoa.EINVALID, "give the user at least one --role (clerk, auditor, admin, scanner or head)")
 				}
 				if *noPassword {
 					if pw.generate || pw.stdin {

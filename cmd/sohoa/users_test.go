@@ -76,6 +76,11 @@ func TestUserCommands(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, out, "without a password")
 
+	// The unit's head, who signs and submits the unit's report.
+	code, out, errOut = runCmd(t, withPW, "user", "add", "thu.truong", "--role", "head", "--unit", "G05", "--name", "Lê Văn Thủ")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "user thu.truong added with a password: head, G05")
+
 	// Refusals: nothing is created.
 	for _, tc := range []struct {
 		args    []string

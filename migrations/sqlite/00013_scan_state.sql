@@ -16,7 +16,27 @@ CREATE INDEX dossiers_unit_resolved_idx ON dossiers (unit_code, resolved_at, dig
 ALTER TABLE progress_snapshots ADD COLUMN own_scanned_checked INTEGER;
 ALTER TABLE progress_snapshots ADD COLUMN total_scanned_checked INTEGER;
 
+-- The unit's head (lãnh đạo đơn vị), who signs and submits the periodic
+-- report, is a role of its own: SQLite changes a CHECK by rebuilding the
+-- (small) table.
+CREATE TABLE user_roles_new (
+    username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    role     TEXT NOT NULL CHECK (role IN ('clerk', 'auditor', 'admin', 'scanner', 'head')),
+    PRIMARY KEY (username, role)
+) STRICT;
+INSERT INTO user_roles_new (username, role) SELECT username, role FROM user_roles;
+DROP TABLE user_roles;
+ALTER TABLE user_roles_new RENAME TO user_roles;
+
 -- +goose Down
+CREATE TABLE user_roles_old (
+    username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    role     TEXT NOT NULL CHECK (role IN ('clerk', 'auditor', 'admin', 'scanner')),
+    PRIMARY KEY (username, role)
+) STRICT;
+INSERT INTO user_roles_old (username, role) SELECT username, role FROM user_roles WHERE role <> 'head';
+DROP TABLE user_roles;
+ALTER TABLE user_roles_old RENAME TO user_roles;
 ALTER TABLE progress_snapshots DROP COLUMN total_scanned_checked;
 ALTER TABLE progress_snapshots DROP COLUMN own_scanned_checked;
 DROP INDEX dossiers_unit_resolved_idx;

@@ -19,9 +19,9 @@ func (s *suite) testUsers(t *testing.T) {
 	c := s.fixture(t)
 	ctx := t.Context()
 	u := &sohoa.User{Username: "lan.nguyen", DisplayName: "Nguyễn Thị Lan",
-		Roles: []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleClerk}, UnitScopes: []string{"OSS2", "OSS1"}}
+		Roles: []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleHead, sohoa.RoleClerk}, UnitScopes: []string{"OSS2", "OSS1"}}
 	require.NoError(t, c.CreateUser(ctx, u))
-	assert.Equal(t, []sohoa.Role{sohoa.RoleAuditor, sohoa.RoleClerk}, u.Roles)
+	assert.Equal(t, []sohoa.Role{sohoa.RoleAuditor, sohoa.RoleClerk, sohoa.RoleHead}, u.Roles)
 	got, err := c.FindUserByUsername(ctx, "lan.nguyen")
 	require.NoError(t, err)
 	assert.Equal(t, u, got)
