@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -171,7 +172,7 @@ func TestCertifiedCopyOfAKeyedUnitsScan(t *testing.T) {
 		assert.Equal(t, b.cert.Cert.Subject.CommonName, rep.Signatures[0].Signer.CommonName)
 
 		// Audited: the copy's ingest by system:certify and the certify.
-		es, err := b.cat.FindAuditEntries(ctx, sohoa.AuditFilter{Action: ActionDocumentCertify})
+		es, err := b.cat.FindAuditEntries(ctx, sohoa.AuditFilter{Action: ActionDocumentCertify, Object: "document:" + itoa(scan.ID)})
 		require.NoError(t, err)
 		require.Len(t, es, 1)
 		assert.Equal(t, ActorCertify, es[0].Actor)
@@ -188,6 +189,21 @@ func TestCertifiedCopyOfAKeyedUnitsScan(t *testing.T) {
 
 		// The dossier has the scan and its one copy.
 		assert.Len(t, b.documents(t, code), 2)
+		// The copy makes its component digitized; the dossier is digitized
+		// once the other component's scan has its copy too. Until then the
+		// scan alone is only scanned and checked.
+		st, err := b.p.Status(ctx, code)
+		require.NoError(t, err)
+		assert.Equal(t, []string{fmt.Sprintf("component %q: no file", compID)}, missingLines(st))
+		id := b.ingest(t, req(code, compID, "cccd.pdf", sample(t, "unsigned.pdf"))).Document
+		b.wait(t, id.ID)
+		assert.Equal(t, sohoa.ScanChecked, b.dossier(t, code).ScanState)
+		idCopy := b.waitCopy(t, id.ID)
+		require.NotNil(t, idCopy)
+		b.wait(t, idCopy.CopyDocumentID)
+		d := b.dossier(t, code)
+		assert.Equal(t, sohoa.DigitizationDigitized, d.DigitizationState, "both components have certified copies")
+		assert.Equal(t, sohoa.ScanChecked, d.ScanState)
 	})
 }
 
