@@ -101,8 +101,8 @@ func TestProgressCloseAndLateUpload(t *testing.T) {
 		changes = append(changes, c.String())
 	}
 	assert.Equal(t, []string{
-		"MIN: received 3 (snapshot) → 4 (now)", "MIN: digitized 1 (snapshot) → 2 (now)",
-		"OSS1: digitized 1 (snapshot) → 2 (now)",
+		"MIN: received 3 (snapshot) → 4 (now)", "MIN: digitized 1 (snapshot) → 2 (now)", "MIN: scanned_checked 1 (snapshot) → 2 (now)",
+		"OSS1: digitized 1 (snapshot) → 2 (now)", "OSS1: scanned_checked 1 (snapshot) → 2 (now)",
 		"OSS2: received 1 (snapshot) → 2 (now)",
 	}, changes)
 
