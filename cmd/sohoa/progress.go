@@ -240,7 +240,7 @@ func writeFileAtomic(name string, write func(io.Writer) error) (err error) {
 // progressHeadings are the table's columns: English with the Vietnamese
 // word people know.
 var progressHeadings = []string{
-	"UNIT (đơn vị)", "received (tiếp nhận)", "digitized (số hóa)", "resolved (giải quyết)",
+	"UNIT (đơn vị)", "received (tiếp nhận)", "digitized (số hóa)", "scanned and checked (đã quét, kiểm tra)", "resolved (giải quyết)",
 	"results digitized (kết quả số hóa)", "reports signed (ký số)", "on time (đúng hạn)", "own report (báo cáo)",
 }
 
@@ -280,7 +280,7 @@ func printProgress(w io.Writer, p *sohoa.Progress, snap *snapshotOutput, overrid
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(progressHeadings, "\t"))
 	row := func(name string, f sohoa.Figures, status string) {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", name, f.Received, figureText(f.Digitized), f.Resolved,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", name, f.Received, figureText(f.Digitized), figureText(f.ScannedChecked), f.Resolved,
 			figureText(f.ResultsDigitized), figureText(f.ReportsSigned), figureText(f.ReportsOnTime), status)
 	}
 	tops := 0

@@ -149,16 +149,17 @@ func TestUserCommands(t *testing.T) {
 	code, out, errOut = runCmd(t, vars, "user", "list")
 	require.Equal(t, exitOK, code, errOut)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 6, out) // header and five users
+	require.Len(t, lines, 7, out) // header and six users
 	assert.Regexp(t, `^admin\s+admin\s+\(all units\)\s+yes\s+active`, lines[1])
 	assert.Regexp(t, `^lan\s+clerk\s+G05\s+yes\s+disabled \d{4}-\d\d-\d\d \d\d:\d\d\s+Nguyễn Thị Lan$`, lines[3])
 	assert.Regexp(t, `^scanner1\s+scanner\s+G05\s+no\s+active`, lines[5])
+	assert.Regexp(t, `^thu\.truong\s+head\s+G05\s+yes\s+active\s+Lê Văn Thủ$`, lines[6])
 
 	code, out, errOut = runCmd(t, vars, "user", "list", "--json")
 	require.Equal(t, exitOK, code, errOut)
 	var users []sohoa.User
 	require.NoError(t, json.Unmarshal([]byte(out), &users))
-	require.Len(t, users, 5)
+	require.Len(t, users, 6)
 	assert.Equal(t, "lan", users[2].Username)
 	assert.NotNil(t, users[2].DisabledAt)
 	assert.NotContains(t, out, "argon2")
