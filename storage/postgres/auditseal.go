@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -175,6 +176,7 @@ type sealer struct {
 	wake chan struct{} // capacity 1: a commit that appended
 	stop chan struct{}
 	done chan struct{}
+	once sync.Once
 }
 
 func startSealer(db *DB) *sealer {
@@ -194,9 +196,9 @@ func (s *sealer) poke() {
 	}
 }
 
-// close stops the sealer after a last sealing.
+// close stops the sealer after a last sealing; closing again does nothing.
 func (s *sealer) close() {
-	close(s.stop)
+	s.once.Do(func() { close(s.stop) })
 	<-s.done
 }
 
