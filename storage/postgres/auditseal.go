@@ -209,7 +209,7 @@ func (s *sealer) run(db *DB) {
 		defer cancel()
 		return db.sealCommitted(ctx)
 	}
-	poll := sealMinGap
+	poll := sealMaxPoll // this process's commits poke it; the poll is for other processes'
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	failing := false
