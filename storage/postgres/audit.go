@@ -113,9 +113,6 @@ func (db *DB) appendPending(ctx context.Context, e *sohoa.AuditEntry) error {
 	return nil
 }
 
-// FindAuditEntries seals the committed pending entries first (as far as
-// the catalog's key allows), so an entry whose transaction committed is
-// found.
 // appendAfter appends e after head (read FOR UPDATE), sealed with key, and
 // advances the head.
 func (db *DB) appendAfter(ctx context.Context, head *sohoa.AuditHead, e *sohoa.AuditEntry, key *sohoa.AuditKey) error {
@@ -136,6 +133,9 @@ func (db *DB) appendAfter(ctx context.Context, head *sohoa.AuditHead, e *sohoa.A
 	return nil
 }
 
+// FindAuditEntries seals the committed pending entries first (as far as
+// the catalog's key allows), so an entry whose transaction committed is
+// found.
 func (db *DB) FindAuditEntries(ctx context.Context, f sohoa.AuditFilter) ([]*sohoa.AuditEntry, error) {
 	if err := db.sealForRead(ctx); err != nil {
 		return nil, err
