@@ -294,7 +294,7 @@ func TestUIProgress(t *testing.T) {
 
 	// English.
 	_, body = admin.page(t, "/tien-do?period=2026-Q1&lang=en")
-	assertHas(t, body,"<h1>Digitization progress</h1>", "Digitized at intake", "5 days 14 hours left",
+	assertHas(t, body, "<h1>Digitization progress</h1>", "Digitized at intake", "5 days 14 hours left",
 		`<span class="counts">4/6</span> <strong>66.67%</strong>`, ">2 short</a>", "Q1 2026 (2026-Q1)", "On time")
 
 	// An auditor of A sees A and A1 only.
