@@ -489,7 +489,7 @@ func changeText(c sohoa.Change, nf numFmt, t map[string]string, lang sohoa.Lang)
 
 // gapDossierView is one dossier of a gap.
 type gapDossierView struct {
-	Code, Received, Resolved, Status string
+	Code, Unit, Received, Resolved, Status string
 	Missing                          missingView
 }
 
@@ -580,8 +580,9 @@ func (s *server) handleProgressUnitPage(w http.ResponseWriter, r *http.Request) 
 		s.pageError(w, r, err)
 		return
 	}
+	units := s.unitNames(r)
 	for _, g := range page.Dossiers {
-		dv := gapDossierView{Code: g.Dossier.Code, Received: vnTime(g.Dossier.ReceivedAt), Status: t["st_"+string(g.Dossier.Status)]}
+		dv := gapDossierView{Code: g.Dossier.Code, Unit: units.name(g.Dossier.UnitCode), Received: vnTime(g.Dossier.ReceivedAt), Status: t["st_"+string(g.Dossier.Status)]}
 		if g.Dossier.ResolvedAt != nil {
 			dv.Resolved = vnTime(*g.Dossier.ResolvedAt)
 		}

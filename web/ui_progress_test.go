@@ -334,12 +334,16 @@ func TestUIProgressGap(t *testing.T) {
 	assert.NotContains(t, body, "A1-2", "on the next page")
 	next := between(body, `<p class="pager"><a href="`, `"`)
 	_, body = clerk.page(t, strings.ReplaceAll(next, "&amp;", "&"))
-	assert.Contains(t, body, `<a href="/ho-so/A1-2">A1-2</a>`, "a subunit's dossier")
+	assert.Contains(t, body, `<a href="/ho-so/A1-2">A1-2</a></td><td data-label="Đơn vị">Phòng A1 (A1)</td>`, "a subunit's dossier")
 	assert.NotContains(t, body, `rel="next"`)
 
 	_, body = clerk.page(t, "/tien-do/A?period=2026-Q1&gap=results_digitized")
 	assert.Contains(t, body, `<a href="/ho-so/A-5">A-5</a>`)
 	assert.Contains(t, body, "Kết quả giải quyết TTHC", "the result is what A-5 lacks")
+
+	_, body = clerk.page(t, "/tien-do/A?period=2026-Q1&lang=en")
+	assertHas(t, body, "Digitization progress: Một cửa A (A)", "Dossiers not digitized (2)</a>", "Results not digitized (1)</a>",
+		"Missing", "« Back to the progress dashboard")
 
 	res, _ = clerk.page(t, "/tien-do/A?gap=everything")
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
@@ -381,6 +385,11 @@ func TestUIProgressReportsAndClose(t *testing.T) {
 		`<span class="badge badge-bad">Chưa gửi, quá hạn: 0</span>`,
 		"10/03/2026 09:00:00 (GMT&#43;7)",
 	)
+	_, body = admin.page(t, "/tien-do/bao-cao?period=2026-Q1&lang=en")
+	assertHas(t, body, "<h1>Periodic reports by unit</h1>", "5 days 14 hours left", `<span class="badge badge-ok">On time: 1</span>`,
+		`<span class="badge badge-none">Not sent yet: 3</span>`)
+	admin.page(t, "/tien-do?lang=vi")
+
 	// After the deadline the three are missing, and the countdown overdue.
 	later := setupAPI(t, apiOpts{now: func() time.Time { return time.Date(2026, 3, 27, 12, 0, 0, 0, vnZone) }})
 	progressFixture(t, later)
@@ -411,4 +420,19 @@ func TestUIProgressReportsAndClose(t *testing.T) {
 	_, body = admin.page(t, "/tien-do/A?period=2026-Q1")
 	assert.Contains(t, body, "A-7")
 	assert.Contains(t, body, "Danh sách theo dữ liệu hiện tại")
+}
+
+// TestUIProgressNoEnglish: the progress pages a Vietnamese reader sees
+// have no English in their visible text, what is missing included.
+func TestUIProgressNoEnglish(t *testing.T) {
+	b := setupProgress(t)
+	for _, p := range []*Principal{b.admin, b.auditorA} {
+		u := b.browser(t, p)
+		for _, target := range []string{"/tien-do?period=2026-Q1", "/tien-do", "/tien-do/A?period=2026-Q1",
+			"/tien-do/A?period=2026-Q1&gap=results_digitized", "/tien-do/bao-cao?period=2026-Q1"} {
+			res, body := u.page(t, target)
+			require.Equal(t, http.StatusOK, res.StatusCode, target)
+			assert.Empty(t, englishIn(body), "English on %s", target)
+		}
+	}
 }
