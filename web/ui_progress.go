@@ -490,7 +490,7 @@ func changeText(c sohoa.Change, nf numFmt, t map[string]string, lang sohoa.Lang)
 // gapDossierView is one dossier of a gap.
 type gapDossierView struct {
 	Code, Unit, Received, Resolved, Status string
-	Missing                          missingView
+	Missing                                missingView
 }
 
 type progressUnitData struct {
