@@ -95,8 +95,7 @@ func runReportMake(ctx context.Context, e *env, args []string) int {
 	}
 	defer st.Close()
 	cat := st.Catalog
-
-	made, err := makeQuarterlyReport(ctx, st, report.QuarterlyOptions{Unit: *unit, Period: period, Now: now, Target: *target,
+	made, err := makeQuarterlyReport(ctx, cat, st.AuditKey, report.QuarterlyOptions{Unit: *unit, Period: period, Now: now, Target: *target,
 		Place: *place, SignerName: *signer, SignerTitle: *signerTitle})
 	if err != nil {
 		return fail(err)
@@ -154,8 +153,7 @@ type madeReport struct {
 // catalog's figures and signs it with the unit's key (PAdES B-T with the
 // unit's time-stamping service, else B-B) at o.Now: what `sohoa report
 // make` submits, and the demo too.
-func makeQuarterlyReport(ctx context.Context, st *stores, o report.QuarterlyOptions) (*madeReport, error) {
-	cat := st.Catalog
+func makeQuarterlyReport(ctx context.Context, cat sohoa.Catalog, ak *sohoa.AuditKey, o report.QuarterlyOptions) (*madeReport, error) {
 	q, err := report.BuildQuarterly(ctx, cat, o)
 	if err != nil {
 		return nil, err
@@ -166,7 +164,7 @@ func makeQuarterlyReport(ctx context.Context, st *stores, o report.QuarterlyOpti
 	} else if err != nil {
 		return nil, err
 	}
-	key, err := report.OpenUnitKey(st.AuditKey, k)
+	key, err := report.OpenUnitKey(ak, k)
 	if err != nil {
 		return nil, err
 	}
