@@ -25,8 +25,10 @@ make  writes the unit's quarterly report (báo cáo định kỳ) as a PDF from 
       with the unit's key (sohoa unit cert set; PAdES B-T with the unit's
       time-stamping service, else B-B), and submits it as the unit's report
       for the period: it is stored as a document (role report) in the
-      dossier <unit>-BC-<period> and verified like any upload, then recorded
-      so the progress figures count it (signed, on time or late).
+      dossier <unit>-BC-<period>, recorded as the unit's report in the same
+      step, and verified like any upload; the progress figures count it as
+      signed (on time or late) once it verifies. A report signed elsewhere
+      and uploaded with role report into that dossier counts the same way.
       --out FILE also writes the signed PDF there; --no-submit only writes it.`
 
 // reportNow is the clock of `sohoa report make` (the report's date, the
