@@ -270,6 +270,14 @@ type AuditCheck struct {
 	// an edited row's seq, or the seq of a missing row.
 	FirstBrokenSeq int64  `json:"first_broken_seq,omitempty"`
 	Problem        string `json:"problem,omitempty"`
+	// Sealed counts the entries the check chained before reading the log
+	// (appended in committed transactions, not yet sealed: storage/postgres
+	// chains such entries in batches). Pending counts those still waiting
+	// in the snapshot it read (committed meanwhile), Rejected those the
+	// sealer refused to chain (written without the log's key: OK is false).
+	Sealed   int64 `json:"sealed,omitempty"`
+	Pending  int64 `json:"pending,omitempty"`
+	Rejected int64 `json:"rejected,omitempty"`
 	// CrossCheck is what VerifyAudit found comparing the catalog with the
 	// log; nil from VerifyAuditChain.
 	CrossCheck *AuditCrossCheck `json:"cross_check,omitempty"`
@@ -394,11 +402,22 @@ type AuditFilter struct {
 type AuditLog interface {
 	// AppendAudit validates e, seals it (Seq, At from the catalog's
 	// clock, PrevHash, KeyID, Hash) and appends it, advancing the head
-	// (sealed with the key). Appends are serialised, so the chain has no
-	// forks; inside WithTx the row commits with the change it describes.
-	// The head must accept the catalog's key (AuditHead.CheckKey):
-	// ErrAuditKeyRequired, ErrAuditKeyMismatch or ErrAuditHeadInvalid
-	// otherwise, and nothing is written.
+	// (sealed with the key). Entries are chained one after another, so
+	// the chain has no forks; inside WithTx the entry commits with the
+	// change it describes. The head must accept the catalog's key
+	// (AuditHead.CheckKey): ErrAuditKeyRequired, ErrAuditKeyMismatch or
+	// ErrAuditHeadInvalid otherwise, and nothing is written.
+	//
+	// storage/postgres, inside WithTx, does not chain the entry in the
+	// caller's transaction (which would serialise every such commit on
+	// the head): it sets At (the append's time) and KeyID, leaves Seq,
+	// PrevHash and Hash unset, and writes the entry to a pending table
+	// that commits with the transaction; a sealer chains committed
+	// entries in order of appending, each with its At, so At may step
+	// back by a commit's duration from one row to the next. Every
+	// committed entry is in the log for the reads below, which seal what
+	// is pending first. Outside a transaction, and on SQLite, e comes back
+	// sealed.
 	AppendAudit(ctx context.Context, e *AuditEntry) error
 	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
 	// ReadAuditHead returns the recorded head.

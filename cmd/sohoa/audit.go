@@ -84,6 +84,9 @@ func printAuditCheck(w io.Writer, res *sohoa.AuditCheck, keyFile string) {
 	default:
 		fmt.Fprintf(w, "audit log intact: %d entries, NOT keyed (no key file %s: anyone who can write to the database could rewrite it; the first command that appends makes the key)\n", res.Entries, keyFile)
 	}
+	if res.Sealed > 0 || res.Pending > 0 {
+		fmt.Fprintf(w, "pending entries (committed, not yet chained): %d chained before the check, %d committed during it\n", res.Sealed, res.Pending)
+	}
 	cc := res.CrossCheck
 	if cc == nil {
 		return

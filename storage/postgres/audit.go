@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -46,19 +47,70 @@ func (db *DB) readHead(ctx context.Context, forUpdate bool) (*sohoa.AuditHead, e
 	return &h, nil
 }
 
-// AppendAudit locks the audit_head row, so appends are serialised across
-// every connection and process until the appending transaction ends.
+// AppendAudit inside a transaction (WithTx) writes e into audit_pending,
+// without locking audit_head: the entry commits with the change it
+// describes, and many such transactions commit in parallel (the head lock
+// held to each commit made them serial). A sealer chains committed pending
+// entries into audit_log in batches (see sealPending); e's Seq, PrevHash
+// and Hash stay unset then, its At and KeyID are set. The head is read (not
+// locked) to refuse a key it does not accept, as before.
+//
+// Outside a transaction AppendAudit locks the head, seals what is pending
+// and appends e after it, all in one transaction: e comes back sealed, as
+// from SQLite.
 func (db *DB) AppendAudit(ctx context.Context, e *sohoa.AuditEntry) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	return db.atomic(ctx, func(tx *DB) error {
+	if db.tx != nil {
+		return db.appendPending(ctx, e)
+	}
+	return db.begin(ctx, func(tx *DB) error {
 		head, err := tx.readHead(ctx, true)
 		if err != nil {
 			return err
 		}
+		if err := head.CheckKey(tx.key); err != nil {
+			return fmt.Errorf("append audit entry: %w", err)
+		}
+		if _, err := tx.sealBatches(ctx, head, tx.key); err != nil {
+			return err
+		}
 		return tx.appendAfter(ctx, head, e, tx.key)
 	})
+}
+
+// appendPending writes e into audit_pending (and reads the head in the same
+// round trip); when the head does not accept the catalog's key the row is
+// deleted again and the error returned.
+func (db *DB) appendPending(ctx context.Context, e *sohoa.AuditEntry) error {
+	e.Seq, e.PrevHash, e.Hash, e.KeyID = 0, "", "", ""
+	e.At = db.nowUTC()
+	var mac string
+	if db.key != nil {
+		e.KeyID = db.key.ID()
+		mac = sqlcat.PendingMAC(db.key, e)
+	}
+	var id int64
+	var h sohoa.AuditHead
+	err := db.q.QueryRow(ctx, `WITH p AS (
+			INSERT INTO audit_pending (at, actor, action, object, details, key_id, mac) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+		)
+		SELECT p.id, h.seq, h.hash, h.key_id, h.mac FROM p, audit_head h`,
+		e.At, e.Actor, e.Action, e.Object, string(e.Details), e.KeyID, mac).Scan(&id, &h.Seq, &h.Hash, &h.KeyID, &h.MAC)
+	if err != nil {
+		return wrap(err, "append audit entry")
+	}
+	if err := h.CheckKey(db.key); err != nil {
+		if _, derr := db.q.Exec(ctx, `DELETE FROM audit_pending WHERE id = $1`, id); derr != nil {
+			return wrap(derr, "append audit entry: take back the refused entry")
+		}
+		return fmt.Errorf("append audit entry: %w", err)
+	}
+	if db.txs != nil {
+		db.txs.appended = true
+	}
+	return nil
 }
 
 // appendAfter appends e after head (read FOR UPDATE), sealed with key, and
@@ -74,10 +126,20 @@ func (db *DB) appendAfter(ctx context.Context, head *sohoa.AuditHead, e *sohoa.A
 		)
 		UPDATE audit_head SET seq = $1, hash = $8, key_id = $10, mac = $11 WHERE id`,
 		e.Seq, e.At, e.Actor, e.Action, e.Object, string(e.Details), e.PrevHash, e.Hash, e.KeyID, next.KeyID, next.MAC)
-	return wrap(err, "append audit entry")
+	if err != nil {
+		return wrap(err, "append audit entry")
+	}
+	*head = next
+	return nil
 }
 
+// FindAuditEntries seals the committed pending entries first (as far as
+// the catalog's key allows), so an entry whose transaction committed is
+// found.
 func (db *DB) FindAuditEntries(ctx context.Context, f sohoa.AuditFilter) ([]*sohoa.AuditEntry, error) {
+	if err := db.sealForRead(ctx); err != nil {
+		return nil, err
+	}
 	a := dialect.Args()
 	from, err := sqlcat.AuditFrom(&f, &a)
 	if err != nil {
@@ -87,7 +149,12 @@ func (db *DB) FindAuditEntries(ctx context.Context, f sohoa.AuditFilter) ([]*soh
 	return collectAudit(rows, err, "find audit entries")
 }
 
+// ReadAuditHead seals the committed pending entries first, as
+// FindAuditEntries does.
 func (db *DB) ReadAuditHead(ctx context.Context) (*sohoa.AuditHead, error) {
+	if err := db.sealForRead(ctx); err != nil {
+		return nil, err
+	}
 	return db.readHead(ctx, false)
 }
 
@@ -101,6 +168,13 @@ func (db *DB) SealAuditHead(ctx context.Context, key *sohoa.AuditKey) error {
 		if err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE key_id <> '')`).Scan(&keyed); err != nil {
 			return wrap(err, "look for keyed audit rows")
 		}
+		// Entries appended before the key was put in service are chained
+		// first, unkeyed, as the head they were appended under takes them.
+		if key != nil && head.KeyID == "" && !keyed {
+			if _, err := tx.sealBatches(ctx, head, nil); err != nil {
+				return err
+			}
+		}
 		changed, err := sqlcat.SealHead(head, key, keyed)
 		if err != nil || !changed {
 			return err
@@ -109,8 +183,11 @@ func (db *DB) SealAuditHead(ctx context.Context, key *sohoa.AuditKey) error {
 	})
 }
 
-// VerifyAuditChain reads the head and every row in one repeatable-read
-// snapshot, so appends running meanwhile cannot look like tampering.
+// VerifyAuditChain seals the committed pending entries first (Sealed
+// counts them), then reads the head and every row in one repeatable-read
+// snapshot, so appends running meanwhile cannot look like tampering, and
+// counts the entries still pending in it (Pending: committed since; or
+// Rejected, a problem).
 func (db *DB) VerifyAuditChain(ctx context.Context) (*sohoa.AuditCheck, error) {
 	return db.verifyAudit(ctx, false)
 }
@@ -121,16 +198,39 @@ func (db *DB) VerifyAudit(ctx context.Context) (*sohoa.AuditCheck, error) {
 }
 
 func (db *DB) verifyAudit(ctx context.Context, crossCheck bool) (*sohoa.AuditCheck, error) {
-	if db.tx != nil {
-		return sqlcat.VerifyAudit(db.auditSource(ctx), db.key, crossCheck)
+	sealed, err := db.sealCommitted(ctx)
+	if err != nil && !isAuditKeyErr(err) {
+		return nil, err
 	}
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	snap := db
+	if db.tx == nil {
+		tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return nil, wrap(err, "verify audit log")
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		snap = db.child(tx)
+	}
+	res, err := sqlcat.VerifyAudit(snap.auditSource(ctx), db.key, crossCheck)
 	if err != nil {
-		return nil, wrap(err, "verify audit log")
+		return nil, err
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	snap := &DB{pool: db.pool, q: tx, tx: tx, log: db.log, now: db.now, key: db.key}
-	return sqlcat.VerifyAudit(snap.auditSource(ctx), db.key, crossCheck)
+	res.Sealed = sealed
+	var rejected int64
+	var why string
+	if err := snap.q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE rejected = ''), count(*) FILTER (WHERE rejected <> ''),
+			coalesce(min(rejected) FILTER (WHERE rejected <> ''), '') FROM audit_pending`).Scan(&res.Pending, &rejected, &why); err != nil {
+		return nil, wrap(err, "count pending audit entries")
+	}
+	if rejected > 0 {
+		res.Rejected = rejected
+		if res.Problem == "" {
+			res.FirstBrokenSeq = res.HeadSeq + 1
+			res.Problem = fmt.Sprintf("%d pending audit entries were refused by the sealer (audit_pending.rejected), e.g. %s", rejected, why)
+		}
+		res.OK = false
+	}
+	return res, nil
 }
 
 // inspectionOutcomeCols are inspectionCols without the findings.

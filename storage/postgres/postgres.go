@@ -39,6 +39,22 @@ type DB struct {
 	now      func() time.Time
 	key      *sohoa.AuditKey // nil: the audit log is appended unkeyed
 	migrated []string
+	sealer   *sealer  // the background audit sealer (auditseal.go)
+	txs      *txState // the transaction's, shared by its savepoints; nil outside WithTx
+}
+
+// txState is what a transaction's savepoints share.
+type txState struct {
+	appended bool // an audit entry went to audit_pending: poke the sealer after the commit
+}
+
+// child is db running its queries in tx.
+func (db *DB) child(tx pgx.Tx) *DB {
+	txs := db.txs
+	if txs == nil {
+		txs = &txState{}
+	}
+	return &DB{pool: db.pool, q: tx, tx: tx, log: db.log, now: db.now, key: db.key, sealer: db.sealer, txs: txs}
 }
 
 // querier is what *pgxpool.Pool and pgx.Tx share; Begin on a pgx.Tx opens a
@@ -54,9 +70,10 @@ type querier interface {
 type Option func(*options)
 
 type options struct {
-	now  func() time.Time
-	key  *sohoa.AuditKey
-	pool []func(*pgxpool.Config)
+	now      func() time.Time
+	key      *sohoa.AuditKey
+	pool     []func(*pgxpool.Config)
+	noSealer bool // tests: leave pending audit entries to readers
 }
 
 // WithClock sets the clock used for created_at and audit times.
@@ -103,11 +120,20 @@ func Open(ctx context.Context, url string, logger *slog.Logger, opts ...Option) 
 		pool.Close()
 		return nil, err
 	}
+	if !o.noSealer {
+		db.sealer = startSealer(db)
+	}
 	return db, nil
 }
 
-// Close closes the connection pool.
-func (db *DB) Close() { db.pool.Close() }
+// Close stops the audit sealer (after a last sealing) and closes the
+// connection pool.
+func (db *DB) Close() {
+	if db.sealer != nil {
+		db.sealer.close()
+	}
+	db.pool.Close()
+}
 
 // Pool is the connection pool, for River's riverpgxv5 driver.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
@@ -186,7 +212,7 @@ func (db *DB) begin(ctx context.Context, fn func(tx *DB) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	child := &DB{pool: db.pool, q: tx, tx: tx, log: db.log, now: db.now, key: db.key}
+	child := db.child(tx)
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
@@ -201,6 +227,9 @@ func (db *DB) begin(ctx context.Context, fn func(tx *DB) error) (err error) {
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	if db.txs == nil && child.txs.appended {
+		db.sealer.poke()
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package sqlcat
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -28,6 +32,84 @@ func NextAudit(head *sohoa.AuditHead, e *sohoa.AuditEntry, key *sohoa.AuditKey, 
 		next.SealWith(key)
 	}
 	return next, nil
+}
+
+// PendingAudit is an audit entry appended but not yet chained (the
+// PostgreSQL adapter's audit_pending): ID orders the entries, Entry holds
+// what the appender set (At, Actor, Action, Object, Details and KeyID, the
+// key the appender held), MAC the appender's PendingMAC.
+type PendingAudit struct {
+	ID    int64
+	Entry sohoa.AuditEntry
+	MAC   string
+}
+
+// pendingPurpose is the label of the key PendingMAC derives from the
+// audit key.
+const pendingPurpose = "sohoa audit pending entry v1"
+
+// PendingMAC is the HMAC a holder of key writes beside a pending entry
+// (over At, Actor, Action, Object, Details and KeyID, each length-prefixed),
+// under a key derived from key: a sealer chains a keyed pending entry only
+// when it holds, so a row written into the pending table without the key
+// never becomes a keyed row of the log.
+func PendingMAC(key *sohoa.AuditKey, e *sohoa.AuditEntry) string {
+	secret := key.DeriveSecret(pendingPurpose)
+	m := hmac.New(sha256.New, secret[:])
+	var b []byte
+	for _, s := range []string{pendingPurpose, e.At.UTC().Format(sohoa.AuditTimeFormat), e.Actor, e.Action, e.Object, string(e.Details), e.KeyID} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	m.Write(b)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// SealedPending is what SealPending makes of a batch of pending entries.
+type SealedPending struct {
+	Entries  []*sohoa.AuditEntry // chained, in order
+	IDs      []int64             // their pending IDs
+	Rejected map[int64]string    // pending ID: why it was not chained
+	Head     sohoa.AuditHead     // the head after the last entry
+}
+
+// SealPending chains ps, in order, after head (which must accept key:
+// AuditHead.CheckKey), each at its own At, with key (nil: unkeyed rows).
+// An entry is chained only if it was appended under the head's key (none
+// for an unkeyed head) and, keyed, carries a valid PendingMAC; the others
+// are rejected with the reason.
+func SealPending(head *sohoa.AuditHead, key *sohoa.AuditKey, ps []PendingAudit) (SealedPending, error) {
+	out := SealedPending{Head: *head}
+	for i := range ps {
+		p := &ps[i]
+		e := p.Entry
+		switch {
+		case key == nil && e.KeyID != "":
+			out.reject(p.ID, fmt.Sprintf("appended with audit key %s, but the head is not keyed", e.KeyID))
+			continue
+		case key != nil && e.KeyID != key.ID():
+			out.reject(p.ID, fmt.Sprintf("appended with audit key %q, but the log is sealed with %s", e.KeyID, key.ID()))
+			continue
+		case key != nil && !hmac.Equal([]byte(p.MAC), []byte(PendingMAC(key, &e))):
+			out.reject(p.ID, "its MAC does not hold: it was not appended with the audit key, or was edited")
+			continue
+		}
+		next, err := NextAudit(&out.Head, &e, key, e.At)
+		if err != nil {
+			return SealedPending{}, err
+		}
+		out.Head = next
+		out.Entries = append(out.Entries, &e)
+		out.IDs = append(out.IDs, p.ID)
+	}
+	return out, nil
+}
+
+func (s *SealedPending) reject(id int64, why string) {
+	if s.Rejected == nil {
+		s.Rejected = map[int64]string{}
+	}
+	s.Rejected[id] = why
 }
 
 // KeyEntry is the row SealAuditHead appends right after sealing the head:
