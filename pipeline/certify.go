@@ -31,9 +31,11 @@ import (
 // left as it is; certified_copies links the two.
 //
 // The job is enqueued in the transaction that records a scan's results,
-// once the scan is a component document whose latest inspection is not a
-// failure and whose verification found no signature; a unit without a key
-// gets none. It is idempotent: a scan has at most one copy (the link's
+// once the scan is a component or result document whose latest inspection
+// is not a failure and whose verification found no signature; a unit
+// without a key gets none. A result is certified too: the copy of a
+// scanned paper result, signed with the unit's key, is the result validly
+// signed by the unit that the digitization rule asks for. It is idempotent: a scan has at most one copy (the link's
 // primary key), the job first looks for one, and the copy's document and
 // its link are written in one transaction, so a run that loses a race to
 // another rolls its copy back and is done.
@@ -98,9 +100,16 @@ func unsigned(v *sohoa.Verification) bool {
 }
 
 // certifiable reports whether a document's latest results make it a scan
-// to certify: a component, its inspection not a failure, no signature.
+// to certify: a component or a result, its inspection not a failure, no
+// signature.
 func certifiable(doc *sohoa.Document, in *sohoa.Inspection, v *sohoa.Verification) bool {
-	return doc.Role == sohoa.RoleComponent && in != nil && in.Outcome != sohoa.InspectionFail && unsigned(v)
+	return certifiableRole(doc.Role) && in != nil && in.Outcome != sohoa.InspectionFail && unsigned(v)
+}
+
+// certifiableRole reports whether documents of role r get certified
+// copies: components and results (not other attachments).
+func certifiableRole(r sohoa.DocumentRole) bool {
+	return r == sohoa.RoleComponent || r == sohoa.RoleResult
 }
 
 // enqueueCertify enqueues the certify job for doc, in the transaction that
@@ -109,7 +118,7 @@ func certifiable(doc *sohoa.Document, in *sohoa.Inspection, v *sohoa.Verificatio
 // no copy yet.
 func (p *Pipeline) enqueueCertify(ctx context.Context, tx sohoa.Catalog, insert insertFunc, doc *sohoa.Document, d *sohoa.Dossier,
 	in *sohoa.Inspection, v *sohoa.Verification, log *slog.Logger) error {
-	if p.cfg.SignerFor == nil || doc.Role != sohoa.RoleComponent || (in == nil && v == nil) {
+	if p.cfg.SignerFor == nil || !certifiableRole(doc.Role) || (in == nil && v == nil) {
 		return nil
 	}
 	// This job's own results are the newest: when one rules the document

@@ -207,6 +207,49 @@ func TestCertifiedCopyOfAKeyedUnitsScan(t *testing.T) {
 	})
 }
 
+// A resolved dossier's scanned paper result gets a certified copy too, with
+// the result's role: the copy, signed with the unit's key, is the result
+// validly signed by the unit, so the dossier is digitized.
+func TestCertifiedCopyOfAResultScan(t *testing.T) {
+	forEachCertBackend(t, func(t *testing.T, b *certBundle) {
+		ctx := t.Context()
+		const code = "U1-260302-0005"
+		resolved := func(r IngestRequest) IngestRequest {
+			at := r.NewDossier.ReceivedAt.AddDate(0, 0, 5)
+			r.NewDossier.Status, r.NewDossier.ResolvedAt = sohoa.StatusResolved, &at
+			return r
+		}
+		form := b.ingest(t, resolved(req(code, compForm, "don.pdf", uniquePDF(11)))).Document
+		id := b.ingest(t, resolved(req(code, compID, "cccd.pdf", uniquePDF(12)))).Document
+		r := resolved(req(code, "", "giay-phep.pdf", uniquePDF(13)))
+		r.Role = sohoa.RoleResult
+		result := b.ingest(t, r).Document
+		b.start(t)
+		b.wait(t, form.ID, id.ID, result.ID)
+		var copies []int64
+		for _, scan := range []int64{form.ID, id.ID, result.ID} {
+			c := b.waitCopy(t, scan)
+			require.NotNil(t, c, "document %d", scan)
+			copies = append(copies, c.CopyDocumentID)
+		}
+		b.wait(t, copies...)
+		cp, err := b.cat.FindDocumentByID(ctx, copies[2])
+		require.NoError(t, err)
+		assert.Equal(t, sohoa.RoleResult, cp.Role)
+		assert.Empty(t, cp.ComponentName)
+		assert.Equal(t, "giay-phep (bản sao điện tử).pdf", cp.FileName)
+		assert.Equal(t, sohoa.IndicationTotalPassed, b.verifications(t, cp.ID)[0].Indication)
+
+		d := b.dossier(t, code)
+		assert.Equal(t, sohoa.DigitizationDigitized, d.DigitizationState, "the result's copy is signed by the unit")
+		assert.Equal(t, sohoa.ScanChecked, d.ScanState)
+		st, err := b.p.Status(ctx, code)
+		require.NoError(t, err)
+		assert.True(t, st.Digitized)
+		assert.Empty(t, missingLines(st))
+	})
+}
+
 func TestCertifyIsIdempotent(t *testing.T) {
 	forEachCertBackend(t, func(t *testing.T, b *certBundle) {
 		ctx := t.Context()
