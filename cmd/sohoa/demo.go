@@ -66,11 +66,24 @@ var (
 // demoFile is one sample ingested into a demo dossier.
 type demoFile struct {
 	sample    string // name in internal/demodata
+	name      string // the document's file name; "" for sample's
 	role      sohoa.DocumentRole
 	component string
 	source    sohoa.DocumentSource
 	actor     string
 }
+
+// fileName is the document's file name.
+func (f demoFile) fileName() string {
+	if f.name != "" {
+		return f.name
+	}
+	return f.sample
+}
+
+// demoResultName is the file name of the demo's scanned paper results
+// (the procedure's result is a licence, giấy phép).
+const demoResultName = "giay-phep.pdf"
 
 // demoDossier is one demo dossier and what it shows.
 type demoDossier struct {
@@ -85,15 +98,20 @@ const (
 	compCopy = "Bản sao giấy tờ pháp lý"
 )
 
+// demoDossiers are today's dossiers. The shop has a signing key, so every
+// scan (and scanned result) that passes inspection gets its certified
+// copy, signed by the shop, from the certify job: that is what makes a
+// scan count as digitized, and a result digitized is one signed by the
+// shop.
 var demoDossiers = []demoDossier{
-	{seq: 1, shows: "a signed application (valid signature) and a good 300 dpi scan: digitized", files: []demoFile{
+	{seq: 1, shows: "a signed application (valid signature) and a good 300 dpi scan, certified by the shop: digitized", files: []demoFile{
 		{sample: "signed-valid-blt.pdf", role: sohoa.RoleComponent, component: compForm, source: sohoa.SourceWeb, actor: "canbo.motcua"},
 		{sample: "scan-300dpi.pdf", role: sohoa.RoleComponent, component: compCopy, source: sohoa.SourceFolder, actor: "mayquet.01"},
 	}},
-	{seq: 2, resolved: true, shows: "a resolved dossier: application with two signatures, an unsigned copy and a certified result: digitized", files: []demoFile{
+	{seq: 2, resolved: true, shows: "a resolved dossier: application with two signatures, an unsigned copy and a scanned paper result, both certified by the shop: digitized", files: []demoFile{
 		{sample: "two-signatures.pdf", role: sohoa.RoleComponent, component: compForm, source: sohoa.SourceWeb, actor: "canbo.motcua"},
 		{sample: "unsigned.pdf", role: sohoa.RoleComponent, component: compCopy, source: sohoa.SourceWeb, actor: "canbo.motcua"},
-		{sample: "certified-p2.pdf", role: sohoa.RoleResult, source: sohoa.SourceWeb, actor: "canbo.motcua"},
+		{sample: "scan-300dpi.pdf", name: demoResultName, role: sohoa.RoleResult, source: sohoa.SourceFolder, actor: "mayquet.01"},
 	}},
 	{seq: 3, shows: "tampered files: a signed application changed in place and a signed copy with a page rewritten after signing: not digitized", files: []demoFile{
 		{sample: "tampered-digest.pdf", role: sohoa.RoleComponent, component: compForm, source: sohoa.SourceWeb, actor: "canbo.motcua"},
@@ -102,6 +120,11 @@ var demoDossiers = []demoDossier{
 	{seq: 4, shows: "a valid signed application (the same bytes as dossier 0001: one stored file, two documents) and a 100 dpi scan: not digitized", files: []demoFile{
 		{sample: "signed-valid-blt.pdf", role: sohoa.RoleComponent, component: compForm, source: sohoa.SourceWeb, actor: "canbo.motcua"},
 		{sample: "scan-low-resolution.pdf", role: sohoa.RoleComponent, component: compCopy, source: sohoa.SourceFolder, actor: "mayquet.01"},
+	}},
+	{seq: 5, resolved: true, shows: "a resolved dossier whose result is validly signed by another agency, not with the shop's key: scanned and checked", files: []demoFile{
+		{sample: "signed-valid-blt.pdf", role: sohoa.RoleComponent, component: compForm, source: sohoa.SourceWeb, actor: "canbo.motcua"},
+		{sample: "scan-300dpi.pdf", role: sohoa.RoleComponent, component: compCopy, source: sohoa.SourceFolder, actor: "mayquet.01"},
+		{sample: "certified-p2.pdf", role: sohoa.RoleResult, source: sohoa.SourceWeb, actor: "canbo.motcua"},
 	}},
 }
 
@@ -168,7 +191,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(w, "\n── %d/%d: %s\n", i+1, len(res.codes), demoDossiers[i].shows)
 		printStatus(w, ds, sohoa.LangEN)
 	}
-	fmt.Fprintf(w, "\n%d of %d dossiers digitized.\n", res.digitized, len(res.codes))
+	fmt.Fprintf(w, "\n%d of %d dossiers digitized, %d scanned and checked (the digitized ones included).\n", res.digitized, len(res.codes), res.scannedChecked)
 	dirFlag := ""
 	if *dataDir != defaultDataDir {
 		dirFlag = " --data-dir " + *dataDir
@@ -219,9 +242,10 @@ type demoLoaded struct {
 	ids      []int64  // their documents, one per sample file, then the history's
 	added    int      // documents new in this run
 	statuses []*pipeline.DossierStatus
-	// digitized counts the digitized dossiers; problems the documents
-	// left without an inspection or a verification.
-	digitized, problems int
+	// digitized counts the digitized dossiers, scannedChecked the
+	// scanned and checked ones (digitized included); problems the
+	// documents left without an inspection or a verification.
+	digitized, scannedChecked, problems int
 	// copies are the certified copies the workers made of the scans.
 	copies []int64
 	// past are the two past quarters' figures (oldest first), closed
@@ -269,6 +293,9 @@ func demoLoad(ctx context.Context, cfg *storeConfig, cat sohoa.Catalog, p *pipel
 		if ds.Digitized {
 			res.digitized++
 		}
+		if ds.ScannedChecked {
+			res.scannedChecked++
+		}
 		res.problems += demoProblems(ds)
 	}
 	periods := demoPastPeriods(state.FilledAt)
@@ -282,6 +309,9 @@ func demoLoad(ctx context.Context, cfg *storeConfig, cat sohoa.Catalog, p *pipel
 		f.received++
 		if ds.Digitized {
 			f.digitized++
+		}
+		if ds.ScannedChecked {
+			f.scannedChecked++
 		}
 		if d.nd.Status == sohoa.StatusResolved {
 			f.resolved++
@@ -474,7 +504,9 @@ func demoScope(u sohoa.User) string {
 // (one per file) and how many were new.
 func demoIngest(ctx context.Context, p *pipeline.Pipeline, filledAt time.Time) (codes []string, ids []int64, added int, err error) {
 	for _, d := range demoDossiers {
-		received := filledAt.Add(-time.Duration(len(demoDossiers)-d.seq+1) * 20 * time.Minute)
+		// 20 minutes apart, the last at filledAt (dossiers 1 to 4 keep the
+		// times, and so the codes, they had when the demo had four).
+		received := filledAt.Add(-time.Duration(5-d.seq) * 20 * time.Minute)
 		code := fmt.Sprintf("%s-%s-%04d", demoShop, received.In(sohoa.Location()).Format("060102"), d.seq)
 		due := received.AddDate(0, 0, 15)
 		nd := &sohoa.Dossier{UnitCode: demoShop, ProcedureCode: demoProcedure.Code, ReceivedAt: received, DueAt: &due}
@@ -490,7 +522,7 @@ func demoIngest(ctx context.Context, p *pipeline.Pipeline, filledAt time.Time) (
 			}
 			res, err := p.Ingest(ctx, pipeline.IngestRequest{
 				DossierCode: code, NewDossier: nd, Role: f.role, Component: f.component,
-				FileName: f.sample, MediaType: "application/pdf", Source: f.source, UploadedBy: f.actor,
+				FileName: f.fileName(), MediaType: "application/pdf", Source: f.source, UploadedBy: f.actor,
 				Body: bytes.NewReader(body),
 			})
 			if err != nil {

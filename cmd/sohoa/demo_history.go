@@ -29,14 +29,18 @@ import (
 // first, one letter per dossier:
 //
 //	.  a signed application and a 300 dpi scan (certified): digitized
-//	R  the same, resolved with a signed result: digitized, result digitized
+//	R  the same, resolved with a scanned paper result (certified by the
+//	   shop, so signed by it): digitized, result digitized
+//	S  the same, resolved with a result signed by another agency, not
+//	   the shop: scanned and checked, not digitized
 //	r  resolved, but no result file: neither
 //	L  a 100 dpi scan, which fails inspection: not digitized
 //	M  no scan of the second component: not digitized
 //
-// The older quarter has 5 of 8 digitized and 2 of 3 results, the last
-// one 9 of 10 and 3 of 3: the dashboard's trend goes up.
-var demoPastPlans = [2]string{"R..r.LRM", "R..R..R..L"}
+// The older quarter has 4 of 8 digitized, 5 scanned and checked, and 1 of
+// 3 results; the last one 9 of 10 and 3 of 3: the dashboard's trend goes
+// up.
+var demoPastPlans = [2]string{"R..r.LSM", "R..R..R..L"}
 
 // demoReportSigner is the name under the demo report's signature.
 const demoReportSigner = "Phạm Thu Hà"
@@ -84,11 +88,14 @@ func demoHistory(filledAt time.Time) []demoPastDossier {
 			default:
 				d.files = append(d.files, demoFile{sample: "scan-300dpi.pdf", role: sohoa.RoleComponent, component: compCopy, source: sohoa.SourceFolder, actor: "mayquet.01"})
 			}
-			if kind == 'R' || kind == 'r' {
+			if kind == 'R' || kind == 'S' || kind == 'r' {
 				resolved := received.AddDate(0, 0, 7).Add(6 * time.Hour)
 				d.nd.Status, d.nd.ResolvedAt = sohoa.StatusResolved, &resolved
 			}
-			if kind == 'R' {
+			switch kind {
+			case 'R': // not scan-300dpi.pdf: a dossier holds given bytes once
+				d.files = append(d.files, demoFile{sample: "unsigned.pdf", name: demoResultName, role: sohoa.RoleResult, source: sohoa.SourceFolder, actor: "mayquet.01"})
+			case 'S':
 				d.files = append(d.files, demoFile{sample: "certified-p2.pdf", role: sohoa.RoleResult, source: sohoa.SourceWeb, actor: "canbo.motcua"})
 			}
 			out = append(out, d)
@@ -110,7 +117,7 @@ func demoIngestHistory(ctx context.Context, p *pipeline.Pipeline, filledAt time.
 			nd := d.nd
 			res, err := p.Ingest(ctx, pipeline.IngestRequest{
 				DossierCode: d.code, NewDossier: &nd, Role: f.role, Component: f.component,
-				FileName: f.sample, MediaType: "application/pdf", Source: f.source, UploadedBy: f.actor,
+				FileName: f.fileName(), MediaType: "application/pdf", Source: f.source, UploadedBy: f.actor,
 				Body: bytes.NewReader(body),
 			})
 			if err != nil {
@@ -125,9 +132,9 @@ func demoIngestHistory(ctx context.Context, p *pipeline.Pipeline, filledAt time.
 	return codes, ids, added, nil
 }
 
-// demoCopies waits until every scan among docs (processed: a component
-// that passed inspection, with no signature) has its certified copy and
-// the copies are processed, and returns the copies. A scan whose results
+// demoCopies waits until every scan among docs (processed: a component or
+// a result that passed inspection, with no signature) has its certified
+// copy and the copies are processed, and returns the copies. A scan whose results
 // were recorded before the shop got its key (a directory filled by an
 // older sohoa) got no certify job: it is certified here, the same way.
 func demoCopies(ctx context.Context, cat sohoa.Catalog, p *pipeline.Pipeline, docs []int64) ([]int64, error) {
@@ -141,7 +148,7 @@ func demoCopies(ctx context.Context, cat sohoa.Catalog, p *pipeline.Pipeline, do
 	}
 	var scans []int64
 	for _, d := range statuses {
-		if d.Role != sohoa.RoleComponent || d.Inspection == nil || d.Inspection.Outcome == sohoa.InspectionFail ||
+		if (d.Role != sohoa.RoleComponent && d.Role != sohoa.RoleResult) || d.Inspection == nil || d.Inspection.Outcome == sohoa.InspectionFail ||
 			d.Verification == nil || d.Verification.SubIndication != string(verify.NoSignature) {
 			continue
 		}
@@ -255,15 +262,15 @@ func demoClose(ctx context.Context, cat sohoa.Catalog, periods [2]sohoa.Period) 
 
 // demoPastFigures are what the demo printed of a past quarter.
 type demoPastFigures struct {
-	period                                       sohoa.Period
-	received, digitized, resolved, resultsDigitd int
+	period                                                       sohoa.Period
+	received, digitized, scannedChecked, resolved, resultsDigitd int
 }
 
 // summary is a past quarter's line.
 func (f demoPastFigures) summary() string {
-	return fmt.Sprintf("%s (%s to %s): %d dossiers received, %d digitized; %d resolved, %d with their result digitized",
+	return fmt.Sprintf("%s (%s to %s): %d dossiers received, %d digitized, %d scanned and checked; %d resolved, %d with their result digitized",
 		f.period, f.period.FirstDay().Format(time.DateOnly), f.period.LastDay().Format(time.DateOnly),
-		f.received, f.digitized, f.resolved, f.resultsDigitd)
+		f.received, f.digitized, f.scannedChecked, f.resolved, f.resultsDigitd)
 }
 
 // demoProgressURL is the progress dashboard's address under the server's.

@@ -40,10 +40,12 @@ type demoStatusJSON struct {
 		} `json:"verification"`
 	} `json:"documents"`
 	Missing []struct {
-		Message string       `json:"message"`
-		Reason  sohoa.Reason `json:"reason"`
+		Message        string       `json:"message"`
+		Reason         sohoa.Reason `json:"reason"`
+		ScannedChecked bool         `json:"scanned_checked"`
 	} `json:"missing"`
-	Digitized bool `json:"digitized"`
+	Digitized      bool `json:"digitized"`
+	ScannedChecked bool `json:"scanned_checked"`
 }
 
 func TestDemo(t *testing.T) {
@@ -52,14 +54,19 @@ func TestDemo(t *testing.T) {
 
 	code, out, errOut := runCmd(t, vars, "demo")
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out, "2 of 4 dossiers digitized.")
-	assert.Contains(t, out, "49 new, 0 already there")
-	assert.Contains(t, out, "Certified copies (bản sao điện tử): 17 scans")
+	// Dossiers 0001 and 0002 are digitized (every scan, the paper result
+	// too, has its copy certified by the shop); 0005 only scanned and
+	// checked (its result is signed by another agency); 0003 and 0004 are
+	// neither (tampered files, a 100 dpi scan).
+	assert.Contains(t, out, "2 of 5 dossiers digitized, 3 scanned and checked")
+	assert.Contains(t, out, "52 new, 0 already there")
+	// 4 today (3 scans and a result), 7 and 12 in the past quarters.
+	assert.Contains(t, out, "Certified copies (bản sao điện tử): 23 scans")
 	assert.FileExists(t, filepath.Join(dir, "trust", "sohoa-sample-root.pem"))
 	assert.FileExists(t, filepath.Join(dir, "trust", demoAgencyRootFile))
 
 	codes := regexp.MustCompile(`(?m)^Dossier (\S+)$`).FindAllStringSubmatch(out, -1)
-	require.Len(t, codes, 4, out)
+	require.Len(t, codes, 5, out)
 
 	// The serve command the demo suggests works on the demo's data.
 	serveLine := regexp.MustCompile(`(?m)^ or: sohoa serve(.*?)   \(`).FindStringSubmatch(out)
@@ -82,12 +89,15 @@ func TestDemo(t *testing.T) {
 	want := []map[string]verdict{
 		{"signed-valid-blt.pdf": {"warn", "TOTAL_PASSED", ""}, "scan-300dpi.pdf": {"warn", "INDETERMINATE", "NO_SIGNATURE"},
 			"scan-300dpi (bản sao điện tử).pdf": {"warn", "TOTAL_PASSED", ""}},
-		{"two-signatures.pdf": {"warn", "TOTAL_PASSED", ""}, "unsigned.pdf": {"warn", "INDETERMINATE", "NO_SIGNATURE"}, "certified-p2.pdf": {"warn", "TOTAL_PASSED", ""},
-			"unsigned (bản sao điện tử).pdf": {"warn", "TOTAL_PASSED", ""}},
+		{"two-signatures.pdf": {"warn", "TOTAL_PASSED", ""}, "unsigned.pdf": {"warn", "INDETERMINATE", "NO_SIGNATURE"}, "giay-phep.pdf": {"warn", "INDETERMINATE", "NO_SIGNATURE"},
+			"unsigned (bản sao điện tử).pdf": {"warn", "TOTAL_PASSED", ""}, "giay-phep (bản sao điện tử).pdf": {"warn", "TOTAL_PASSED", ""}},
 		{"tampered-digest.pdf": {"warn", "TOTAL_FAILED", "HASH_FAILURE"}, "tampered-page-rewritten.pdf": {"warn", "TOTAL_FAILED", "DISALLOWED_CHANGES"}},
 		{"signed-valid-blt.pdf": {"warn", "TOTAL_PASSED", ""}, "scan-low-resolution.pdf": {"fail", "INDETERMINATE", "NO_SIGNATURE"}},
+		{"signed-valid-blt.pdf": {"warn", "TOTAL_PASSED", ""}, "scan-300dpi.pdf": {"warn", "INDETERMINATE", "NO_SIGNATURE"}, "certified-p2.pdf": {"warn", "TOTAL_PASSED", ""},
+			"scan-300dpi (bản sao điện tử).pdf": {"warn", "TOTAL_PASSED", ""}},
 	}
-	digitized := []bool{true, true, false, false}
+	digitized := []bool{true, true, false, false, false}
+	scannedChecked := []bool{true, true, false, false, true}
 	var sts []demoStatusJSON
 	for i, m := range codes {
 		code := m[1]
@@ -95,6 +105,7 @@ func TestDemo(t *testing.T) {
 		st := status(code)
 		sts = append(sts, st)
 		assert.Equal(t, digitized[i], st.Digitized, "dossier %s: missing %v", code, st.Missing)
+		assert.Equal(t, scannedChecked[i], st.ScannedChecked, "dossier %s: missing %v", code, st.Missing)
 		got := map[string]verdict{}
 		for _, d := range st.Documents {
 			require.NotNil(t, d.Inspection, d.FileName)
@@ -104,6 +115,12 @@ func TestDemo(t *testing.T) {
 		assert.Equal(t, want[i], got, "dossier %s", code)
 	}
 	assert.Equal(t, "resolved", sts[1].Dossier.Status)
+	assert.Equal(t, "resolved", sts[4].Dossier.Status)
+	// Dossier 0005 lacks only a result signed by the shop.
+	require.Len(t, sts[4].Missing, 1)
+	assert.Equal(t, sohoa.ReasonNotSignedByUnit, sts[4].Missing[0].Reason.Code)
+	assert.True(t, sts[4].Missing[0].ScannedChecked)
+	assert.Contains(t, sts[4].Missing[0].Message, "certified-p2.pdf")
 	// The low-resolution scan says why, in terms a clerk can act on.
 	var lowRes string
 	for _, d := range sts[3].Documents {
@@ -130,23 +147,23 @@ func TestDemo(t *testing.T) {
 
 	c, o, e := runCmd(t, vars, "fsck")
 	assert.Equal(t, 0, c, o+e)
-	// The 8 samples, 17 certified copies and the report.
-	assert.Contains(t, o, "catalog: 26 blob keys; blob store: 26 blobs")
+	// The 8 samples, 23 certified copies and the report.
+	assert.Contains(t, o, "catalog: 32 blob keys; blob store: 32 blobs")
 	past := demoCheckHistory(t, vars, dir)
 
 	// Running it again shows the same dossiers and adds nothing.
 	code, out2, errOut := runCmd(t, vars, "demo")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out2, "already holds the demo")
-	assert.Contains(t, out2, "0 new, 49 already there")
+	assert.Contains(t, out2, "0 new, 52 already there")
 	assert.Equal(t, codes, regexp.MustCompile(`(?m)^Dossier (\S+)$`).FindAllStringSubmatch(out2, -1))
-	assert.Contains(t, out2, "2 of 4 dossiers digitized.")
+	assert.Contains(t, out2, "2 of 5 dossiers digitized, 3 scanned and checked")
 	assert.Contains(t, out2, "closed before")
 	assert.NotContains(t, out2, "closed now")
 	// Nothing changed: the same files, copies, report and snapshots.
 	c, o, e = runCmd(t, vars, "fsck")
 	assert.Equal(t, 0, c, o+e)
-	assert.Contains(t, o, "catalog: 26 blob keys; blob store: 26 blobs")
+	assert.Contains(t, o, "catalog: 32 blob keys; blob store: 32 blobs")
 	assert.Equal(t, past, demoCheckHistory(t, vars, dir))
 	c, o, e = runCmd(t, vars, "audit", "verify")
 	assert.Equal(t, exitOK, c, o+e)
@@ -179,6 +196,7 @@ func demoCheckHistory(t *testing.T, vars map[string]string, dir string) []string
 					Own               struct {
 						Received         int64  `json:"received"`
 						Digitized        figure `json:"digitized"`
+						ScannedChecked   figure `json:"scanned_checked"`
 						Resolved         int64  `json:"resolved"`
 						ResultsDigitized figure `json:"results_digitized"`
 						ReportsSigned    figure `json:"reports_signed"`
@@ -189,9 +207,11 @@ func demoCheckHistory(t *testing.T, vars map[string]string, dir string) []string
 		} `json:"snapshot"`
 	}
 	var out []string
-	// 2 quarters: 5 of 8 digitized, 2 of 3 results, no report; 9 of 10,
-	// 3 of 3, a signed report on time.
-	want := [2][6]int64{{8, 5, 3, 2, 0, 0}, {10, 9, 3, 3, 1, 1}}
+	// 2 quarters: 4 of 8 digitized, 5 scanned and checked, 1 of 3
+	// results (one resolved without its result, one whose result is
+	// signed by another agency), no report; 9 of 10 (and 9), 3 of 3, a
+	// signed report on time.
+	want := [2][7]int64{{8, 4, 5, 3, 1, 0, 0}, {10, 9, 9, 3, 3, 1, 1}}
 	for i, p := range periods {
 		code, o, e := runCmd(t, vars, "progress", "--period", p.String(), "--unit", demoShop, "--json")
 		require.Equal(t, exitOK, code, e)
@@ -202,7 +222,7 @@ func demoCheckHistory(t *testing.T, vars map[string]string, dir string) []string
 		require.Len(t, got.Snapshot.Figures.Units, 1)
 		u := got.Snapshot.Figures.Units[0]
 		assert.Equal(t, demoShop, u.Code)
-		assert.Equal(t, want[i], [6]int64{u.Own.Received, u.Own.Digitized.Count, u.Own.Resolved, u.Own.ResultsDigitized.Count,
+		assert.Equal(t, want[i], [7]int64{u.Own.Received, u.Own.Digitized.Count, u.Own.ScannedChecked.Count, u.Own.Resolved, u.Own.ResultsDigitized.Count,
 			u.Own.ReportsSigned.Count, u.Own.ReportsOnTime.Count}, "%s", p)
 		if i == 1 {
 			assert.Equal(t, "on_time", u.Report)
@@ -227,8 +247,8 @@ func demoCheckHistory(t *testing.T, vars map[string]string, dir string) []string
 	assert.Equal(t, "TOTAL_PASSED", rep.Documents[0].Verification.Indication)
 	out = append(out, rep.Documents[0].SHA256)
 
-	// A history dossier's scan has its certified copy, made by the
-	// certify job and verified.
+	// A history dossier's scan and scanned result have their certified
+	// copies, made by the certify job and verified.
 	code, o, e = runCmd(t, vars, "status", "--json", demoHistory(state.FilledAt)[0].code)
 	require.Equal(t, exitOK, code, e)
 	var hist struct {
@@ -243,15 +263,14 @@ func demoCheckHistory(t *testing.T, vars map[string]string, dir string) []string
 	}
 	require.NoError(t, json.Unmarshal([]byte(o), &hist), o)
 	assert.True(t, hist.Digitized)
-	var copies int
+	var copies []string
 	for _, d := range hist.Documents {
 		if d.UploadedBy == pipeline.ActorCertify {
-			copies++
-			assert.Equal(t, "scan-300dpi (bản sao điện tử).pdf", d.FileName)
+			copies = append(copies, d.FileName)
 			assert.Equal(t, "TOTAL_PASSED", d.Verification.Indication)
 		}
 	}
-	assert.Equal(t, 1, copies, o)
+	assert.ElementsMatch(t, []string{"scan-300dpi (bản sao điện tử).pdf", "giay-phep (bản sao điện tử).pdf"}, copies, o)
 	return out
 }
 

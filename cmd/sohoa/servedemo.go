@@ -55,18 +55,21 @@ func serveDemo(ctx context.Context, e *env, cfg *storeConfig, cat sohoa.Catalog,
 		return fmt.Errorf("demo: set the users' passwords: %w", err)
 	}
 	demoPrintHistory(w, res)
-	fmt.Fprintf(w, "Demo: %d dossiers of unit %s, procedure %s, received today (%d sample files in all, %d new; %d of %d dossiers digitized):\n",
-		len(res.codes), demoShop, demoProcedure.Code, len(res.ids), res.added, res.digitized, len(res.codes))
+	fmt.Fprintf(w, "Demo: %d dossiers of unit %s, procedure %s, received today (%d sample files in all, %d new; %d of %d dossiers digitized, %d scanned and checked):\n",
+		len(res.codes), demoShop, demoProcedure.Code, len(res.ids), res.added, res.digitized, len(res.codes), res.scannedChecked)
 	for i, ds := range res.statuses {
 		mark := "not digitized"
-		if ds.Digitized {
+		switch {
+		case ds.Digitized:
 			mark = "digitized"
+		case ds.ScannedChecked:
+			mark = "scanned, checked"
 		}
 		shows := demoDossiers[i].shows // "…: digitized", the expected result
 		if j := strings.LastIndex(shows, ": "); j > 0 {
 			shows = shows[:j]
 		}
-		fmt.Fprintf(w, "  %s  %-13s  %s\n", res.codes[i], mark, shows)
+		fmt.Fprintf(w, "  %s  %-16s  %s\n", res.codes[i], mark, shows)
 	}
 	fmt.Fprintf(w, "\nOpen %s and sign in (%sdang-nhap) as one of these demo users (DEMO DATA ONLY; new passwords on every serve --demo):\n", url, url)
 	printDemoUsers(w, passwords)

@@ -76,7 +76,7 @@ func TestServeDemo(t *testing.T) {
 	s := startServe(t, vars, "--demo", "--data-dir", dir, "--addr", "127.0.0.1:0", "--workers", "2")
 	out := s.output()
 	assert.Contains(t, out, "loading the demo into "+dir)
-	assert.Contains(t, out, "(49 sample files in all, 49 new; 2 of 4 dossiers digitized)")
+	assert.Contains(t, out, "(52 sample files in all, 52 new; 2 of 5 dossiers digitized, 3 scanned and checked)")
 	assert.Contains(t, out, "The progress dashboard (tiến độ số hóa: the figures, the two closed quarters and the signed report): "+s.url+"tien-do\n")
 	assert.Regexp(t, `Quarterly report \d{4}-Q\d of 000\.00\.12\.G05: signed and submitted .*verification TOTAL_PASSED\): on time\.`, out)
 	assert.Contains(t, out, "Open "+s.url+" and sign in")
@@ -88,12 +88,13 @@ func TestServeDemo(t *testing.T) {
 	for _, pw := range passwords {
 		assert.Equal(t, 1, strings.Count(out, pw), "each password printed once")
 	}
-	printed := regexp.MustCompile(`(?m)^  (\S+-\d{6}-\d{4})  (digitized|not digitized)`).FindAllStringSubmatch(out, -1)
-	require.Len(t, printed, 4, out)
-	var want []string
+	printed := regexp.MustCompile(`(?m)^  (\S+-\d{6}-\d{4})  (digitized|scanned, checked|not digitized) `).FindAllStringSubmatch(out, -1)
+	require.Len(t, printed, 5, out)
+	var want, marks []string
 	for _, m := range printed {
-		want = append(want, m[1])
+		want, marks = append(want, m[1]), append(marks, m[2])
 	}
+	assert.Equal(t, []string{"digitized", "digitized", "not digitized", "not digitized", "scanned, checked"}, marks)
 
 	res, body := httpGet(t, nil, s.url+"readyz")
 	assert.Equal(t, http.StatusOK, res.StatusCode, body)
@@ -122,7 +123,7 @@ func TestServeDemo(t *testing.T) {
 	s = startServe(t, vars, "--demo", "--data-dir", dir, "--addr", "127.0.0.1:0", "--workers", "2")
 	out2 := s.output()
 	assert.Contains(t, out2, "already holds the demo")
-	assert.Contains(t, out2, "(49 sample files in all, 0 new; 2 of 4 dossiers digitized)")
+	assert.Contains(t, out2, "(52 sample files in all, 0 new; 2 of 5 dossiers digitized, 3 scanned and checked)")
 	passwords2, _ := serveDemoUsers(t, out2)
 	require.Len(t, passwords2, len(demoUsers), out2)
 	assert.NotEqual(t, passwords["canbo.motcua"], passwords2["canbo.motcua"])
