@@ -91,7 +91,9 @@ type apiRoute struct {
 // apiRouteTable lists the API's routes (the OpenAPI test checks each is
 // described).
 func (s *server) apiRouteTable() []apiRoute {
-	anyone := []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleAdmin, sohoa.RoleScanner}
+	// anyone: every role; the unit's head (lãnh đạo đơn vị) reads the
+	// dossiers and the progress figures in its scope, as an auditor does.
+	anyone := []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleAdmin, sohoa.RoleScanner, sohoa.RoleHead}
 	admin := []sohoa.Role{sohoa.RoleAdmin}
 	return []apiRoute{
 		{"GET /api/v1/openapi.json", s.handleOpenAPI, nil},

@@ -37,7 +37,7 @@ type apiBundle struct {
 	h     http.Handler
 	logs  *syncBuffer
 
-	clerkA, clerkB, auditorA, scannerA, admin *Principal
+	clerkA, clerkB, auditorA, scannerA, headA, admin *Principal
 	// tokens are the principals' API token plaintexts.
 	tokens map[*Principal]string
 }
@@ -117,7 +117,7 @@ func setupAPI(t *testing.T, o apiOpts) *apiBundle {
 	b := &apiBundle{db: db, blobs: blobs, p: p, h: s.handler(), logs: logs, tokens: tokens,
 		clerkA: user("clerkA", sohoa.RoleClerk, "A"), clerkB: user("clerkB", sohoa.RoleClerk, "B"),
 		auditorA: user("auditorA", sohoa.RoleAuditor, "A"), scannerA: user("scannerA", sohoa.RoleScanner, "A"),
-		admin: user("admin", sohoa.RoleAdmin)}
+		headA: user("headA", sohoa.RoleHead, "A"), admin: user("admin", sohoa.RoleAdmin)}
 	return b
 }
 

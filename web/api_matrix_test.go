@@ -95,6 +95,7 @@ func TestAPIMatrix(t *testing.T) {
 		{name: "clerk of B", bearer: b.tokens[b.clerkB], role: sohoa.RoleClerk, unit: "B"},
 		{name: "auditor of A", bearer: b.tokens[b.auditorA], role: sohoa.RoleAuditor, unit: "A"},
 		{name: "scanner of A", bearer: b.tokens[b.scannerA], role: sohoa.RoleScanner, unit: "A"},
+		{name: "head of A", bearer: b.tokens[b.headA], role: sohoa.RoleHead, unit: "A"},
 		{name: "admin", bearer: b.tokens[b.admin], role: sohoa.RoleAdmin},
 		{name: "disabled user's token", bearer: disabledTok},
 		{name: "revoked token", bearer: revokedTok},
@@ -134,7 +135,9 @@ func TestAPIMatrix(t *testing.T) {
 		return apiReq{method: http.MethodDelete, target: "/api/v1/tokens/" + strconv.FormatInt(tok.ID, 10)}
 	}
 
-	anyone := []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleScanner, sohoa.RoleAdmin}
+	// The unit's head reads what an auditor reads (dossiers, documents,
+	// progress, reference data) and writes nothing.
+	anyone := []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleScanner, sohoa.RoleHead, sohoa.RoleAdmin}
 	writers := []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAdmin}
 	uploaders := []sohoa.Role{sohoa.RoleClerk, sohoa.RoleScanner, sohoa.RoleAdmin}
 	admin := []sohoa.Role{sohoa.RoleAdmin}

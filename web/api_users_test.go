@@ -55,7 +55,7 @@ func TestAPIUsers(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	var list userList
 	require.NoError(t, json.Unmarshal(raw, &list))
-	assert.Len(t, list.Items, 6, "the five principals and lan")
+	assert.Len(t, list.Items, 7, "the six principals and lan")
 
 	// PATCH: roles and scopes; then disable (the user's token is refused) and enable.
 	res, raw = patch("/api/v1/users/lan", `{"roles":["clerk","auditor"],"unit_scopes":["A","B"]}`)

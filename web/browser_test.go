@@ -22,7 +22,7 @@ import (
 // Vietnamese at every viewport, with a text a reader must see on it. In
 // path, {dossier} is unit A's dossier and {document} the signed file
 // uploaded into it; as is the tab that opens it ("" signed out, else a
-// user of setupAPI: clerkA, clerkB, auditorA, scannerA, admin). then,
+// user of setupAPI: clerkA, clerkB, auditorA, scannerA, headA, admin). then,
 // when set, acts on the page before want is looked for (fills a form).
 type browserPage struct {
 	name, as, path, want string
@@ -40,6 +40,7 @@ var browserPages = []browserPage{
 	{name: "trang-chu-can-bo", as: "clerkA", path: "/", want: "Hồ sơ tiếp nhận hôm nay"},
 	{name: "trang-chu-kiem-tra-vien", as: "auditorA", path: "/", want: "Chữ ký số không hợp lệ gần đây"},
 	{name: "trang-chu-quan-tri", as: "admin", path: "/", want: "Quản trị đơn vị, thủ tục, người dùng"},
+	{name: "trang-chu-lanh-dao", as: "headA", path: "/", want: "Xem bảng tiến độ số hóa"},
 	{name: "nhat-ky", as: "admin", path: "/nhat-ky", want: "Tính toàn vẹn của nhật ký"},
 	{name: "kiem-tra-chu-ky", as: "clerkA", path: "/kiem-tra-chu-ky", want: "Kết luận: Hợp lệ", then: verifyFile("đơn đã ký.pdf")},
 	{name: "quan-tri", as: "admin", path: "/quan-tri", want: "Mã truy cập API"},
@@ -50,6 +51,7 @@ var browserPages = []browserPage{
 	{name: "khong-co-quyen", as: "clerkA", path: "/quan-tri", want: "Không có quyền"},
 	{name: "tien-do", as: "admin", path: "/tien-do?period=2026-Q1", want: "Số hóa tại tiếp nhận"},
 	{name: "tien-do-can-bo", as: "clerkA", path: "/tien-do", want: "Kết quả giải quyết TTHC đã số hóa"},
+	{name: "tien-do-lanh-dao", as: "headA", path: "/tien-do", want: "Đã quét, kiểm tra"},
 	{name: "tien-do-don-vi", as: "auditorA", path: "/tien-do/A?period=2026-Q1", want: "Hồ sơ chưa số hóa (2)"},
 	{name: "tien-do-bao-cao", as: "admin", path: "/tien-do/bao-cao?period=2026-Q1", want: "Đúng hạn: 1"},
 }
@@ -65,7 +67,7 @@ func TestBrowser(t *testing.T) {
 	exe := chromiumPath(t)
 	b := setupAPI(t, apiOpts{start: true})
 	ctx := t.Context()
-	for _, p := range []*Principal{b.clerkA, b.clerkB, b.auditorA, b.scannerA, b.admin} {
+	for _, p := range []*Principal{b.clerkA, b.clerkB, b.auditorA, b.scannerA, b.headA, b.admin} {
 		require.NoError(t, b.db.SetPassword(ctx, p.User.Username, testPassword))
 	}
 	dA := createDossier(t, b, b.clerkA, `{"unit":"A","procedure":"P1"}`)

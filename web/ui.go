@@ -177,7 +177,25 @@ var dossierPageSize = 50
 // dossierRow is one line of the dossier table.
 type dossierRow struct {
 	Code, Unit, Procedure, Received, Status string
-	Digitized                               bool
+	State                                   string // digitizationState's
+}
+
+// digitizationState names a dossier's level for its badge (template
+// "dstate"): "digitized", "scanned_checked" (scanned and checked, not
+// digitized) or "incomplete".
+func digitizationState(digitized, scannedChecked bool) string {
+	switch {
+	case digitized:
+		return string(sohoa.DigitizationDigitized)
+	case scannedChecked:
+		return string(sohoa.ScanChecked)
+	}
+	return string(sohoa.DigitizationIncomplete)
+}
+
+// storedState is digitizationState of a dossier's stored states.
+func storedState(d *sohoa.Dossier) string {
+	return digitizationState(d.DigitizationState == sohoa.DigitizationDigitized, d.ScanState == sohoa.ScanChecked)
 }
 
 type dossiersData struct {
@@ -213,7 +231,7 @@ func (s *server) handleDossiersPage(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			for _, x := range page.Dossiers {
 				d.Rows = append(d.Rows, dossierRow{Code: x.Code, Unit: units.name(x.UnitCode), Procedure: x.ProcedureCode,
-					Received: vnTime(x.ReceivedAt), Status: string(x.Status), Digitized: x.DigitizationState == sohoa.DigitizationDigitized})
+					Received: vnTime(x.ReceivedAt), Status: string(x.Status), State: storedState(x)})
 			}
 			if page.NextCursor != "" {
 				nq := url.Values{}
@@ -260,6 +278,7 @@ type dossierData struct {
 	Received   string
 	Due        string
 	Digitized  bool
+	State      string // digitizationState's
 	Groups     []groupView
 	Missing    missingView
 	CanUpload  bool
@@ -300,6 +319,7 @@ func (s *server) handleDossierPage(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(r)
 	t := uiStrings[lang]
 	data := dossierData{Dossier: st.Dossier, Received: vnTime(st.Dossier.ReceivedAt), Digitized: st.Digitized,
+		State:     digitizationState(st.Digitized, st.ScannedChecked),
 		CanUpload: principalFrom(ctx).Can(sohoa.RoleClerk, sohoa.RoleAdmin)}
 	if st.Dossier.DueAt != nil {
 		data.Due = vnTime(*st.Dossier.DueAt)

@@ -400,7 +400,7 @@ func (s *server) handleAdminProcedureCreate(w http.ResponseWriter, r *http.Reque
 // --- users ---
 
 // adminRoles are the roles offered on the forms, in this order.
-var adminRoles = []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleAdmin, sohoa.RoleScanner}
+var adminRoles = []sohoa.Role{sohoa.RoleClerk, sohoa.RoleAuditor, sohoa.RoleAdmin, sohoa.RoleScanner, sohoa.RoleHead}
 
 // Password choices of the user forms.
 const (

@@ -25,6 +25,7 @@ const homeFailureScan = 500
 type homeDossier struct {
 	Code, Procedure, Received string
 	Digitized                 bool
+	State                     string // digitizationState's
 	Missing                   missingView
 }
 
@@ -34,14 +35,14 @@ type homeFailure struct {
 }
 
 type homeData struct {
-	Clerk, Auditor, Admin bool
-	Today                 string
-	Dossiers              []homeDossier
-	More                  bool // more dossiers today than listed
-	Failures              []homeFailure
-	Units, Users          int
-	DossierCount          int64
-	DigitizedCount        int64
+	Clerk, Auditor, Admin, Head bool
+	Today                       string
+	Dossiers                    []homeDossier
+	More                        bool // more dossiers today than listed
+	Failures                    []homeFailure
+	Units, Users                int
+	DossierCount                int64
+	DigitizedCount              int64
 }
 
 // vnDay is the start of t's day in Vietnam and of the next day.
@@ -55,12 +56,13 @@ func vnDay(t time.Time) (time.Time, time.Time) {
 // starts the day with. A clerk sees the dossiers received today (Vietnam
 // time) in their units and what each still lacks; an auditor the most
 // recent failed signature verifications in their scope; an administrator
-// the counts and the way to administration; everyone the quick search.
+// the counts and the way to administration; a unit's head the way to the
+// progress dashboard; everyone the quick search.
 func (s *server) handleHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principalFrom(ctx)
 	lang := pageLang(r)
-	d := homeData{Clerk: p.Can(sohoa.RoleClerk), Auditor: p.Can(sohoa.RoleAuditor), Admin: p.Can(sohoa.RoleAdmin)}
+	d := homeData{Clerk: p.Can(sohoa.RoleClerk), Auditor: p.Can(sohoa.RoleAuditor), Admin: p.Can(sohoa.RoleAdmin), Head: p.Can(sohoa.RoleHead)}
 	scope := p.Scope()
 	from, to := vnDay(s.now())
 	d.Today = from.Format("02/01/2006")
@@ -81,6 +83,7 @@ func (s *server) handleHome(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 				hd.Digitized = st.Digitized
+				hd.State = digitizationState(st.Digitized, st.ScannedChecked)
 				hd.Missing = missingOf(st, lang)
 				d.Dossiers = append(d.Dossiers, hd)
 			}

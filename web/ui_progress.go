@@ -433,6 +433,7 @@ func (s *server) handleProgressPage(w http.ResponseWriter, r *http.Request) {
 		}
 		return []barView{
 			newBar(t["pg_digitized"], fg.Digitized, nf, t, dg),
+			newBar(t["pg_scanned"], fg.ScannedChecked, nf, t, ""),
 			newBar(t["pg_results"], fg.ResultsDigitized, nf, t, rg),
 			newBar(t["pg_reports"], fg.ReportsOnTime, nf, t, rp),
 		}
@@ -558,6 +559,7 @@ func (s *server) handleProgressUnitPage(w http.ResponseWriter, r *http.Request) 
 	self := progressPath + "/" + url.PathEscape(code)
 	d.Bars = []barView{
 		newBar(t["pg_digitized"], u.Total.Digitized, nf, t, ""),
+		newBar(t["pg_scanned"], u.Total.ScannedChecked, nf, t, ""),
 		newBar(t["pg_results"], u.Total.ResultsDigitized, nf, t, ""),
 		newBar(t["pg_reports"], u.Total.ReportsOnTime, nf, t, d.ReportPageURL),
 	}

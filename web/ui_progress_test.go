@@ -34,11 +34,13 @@ var progressNow = time.Date(2026, 3, 20, 10, 0, 0, 0, vnZone)
 //	A1   A1-1 received in Q1, digitized; A1-2 received at 23:00 on 14 March
 //	     (Vietnam), incomplete
 //	B    B-1 received in Q1, digitized; B-2 received in Q1, incomplete
+//	     but stored as scanned and checked
 //
 // So in 2026-Q1: A alone received 4 (3 digitized) and resolved 2 (1
 // digitized); A with A1 received 6 (4 digitized: 66.67%, 2 short) and
 // resolved 2 (1: 50%, 1 short); B received 2 (1: 50%); MIN's subtree
-// received 8 (5: 62.5%, 3 short), and of its 4 units only A sent its
+// received 8 (5: 62.5%, 3 short; 6 scanned and checked, digitized ones
+// included: 75%, 2 short), and of its 4 units only A sent its
 // report (on time), the other three are pending. In 2025-Q4 A received 2
 // (A-5, A-6), 1 digitized: 50%.
 func progressFixture(t *testing.T, b *apiBundle) {
@@ -57,7 +59,7 @@ func progressFixture(t *testing.T, b *apiBundle) {
 		{Code: "A1-1", UnitCode: "A1", ReceivedAt: vn(2026, 1, 7, 9), DigitizationState: sohoa.DigitizationDigitized},
 		{Code: "A1-2", UnitCode: "A1", ReceivedAt: vn(2026, 3, 14, 23)},
 		{Code: "B-1", UnitCode: "B", ReceivedAt: vn(2026, 1, 8, 9), DigitizationState: sohoa.DigitizationDigitized},
-		{Code: "B-2", UnitCode: "B", ReceivedAt: vn(2026, 1, 9, 9)},
+		{Code: "B-2", UnitCode: "B", ReceivedAt: vn(2026, 1, 9, 9), ScanState: sohoa.ScanChecked},
 	} {
 		d.ProcedureCode = "P1"
 		require.NoError(t, b.db.CreateDossier(ctx, &d), d.Code)
@@ -112,6 +114,9 @@ func TestAPIProgress(t *testing.T) {
 	assert.Equal(t, 62.5, rate(tot.Digitized))
 	assert.Equal(t, int64(3), tot.Digitized.Gap)
 	assert.Equal(t, int64(2), tot.Resolved)
+	assert.Equal(t, int64(6), tot.ScannedChecked.Count, "the digitized five and B-2")
+	assert.Equal(t, 75.0, rate(tot.ScannedChecked))
+	assert.Equal(t, int64(2), tot.ScannedChecked.Gap)
 	assert.Equal(t, int64(1), tot.ResultsDigitized.Count)
 	assert.Equal(t, int64(4), tot.ReportsDue)
 	assert.Equal(t, int64(1), tot.ReportsOnTime.Count)
@@ -268,6 +273,11 @@ func TestUIProgress(t *testing.T) {
 		`<span class="counts">1/2</span> <strong>50%</strong> · <a href="/tien-do/A?gap=results_digitized&amp;period=2026-Q1">thiếu 1</a>`,
 		// MIN, the top, with everything: 5 of 8.
 		`<span class="counts">5/8</span> <strong>62,5%</strong>`,
+		// Scanned and checked, its own bar: 6 of 8 (B-2 too), no gap list.
+		`<th scope="col">Đã quét, kiểm tra</th>`,
+		`aria-label="Đã quét, kiểm tra: 6/8, 75% (chỉ tiêu 100%), thiếu 2"`,
+		`<span class="counts">6/8</span> <strong>75%</strong> · <span class="short">thiếu 2</span>`,
+		`aria-label="Đã quét, kiểm tra: 2/2, 100% (chỉ tiêu 100%)"`,
 		// The bar: an SVG rect as wide as the rate, the target marked.
 		`<rect x="0" y="0" width="66.67" height="10" fill="#cf222e"/>`,
 		`<line x1="100" x2="100" y1="0" y2="10"`,
@@ -294,7 +304,7 @@ func TestUIProgress(t *testing.T) {
 
 	// English.
 	_, body = admin.page(t, "/tien-do?period=2026-Q1&lang=en")
-	assertHas(t, body, "<h1>Digitization progress</h1>", "Digitized at intake", "5 days 14 hours left",
+	assertHas(t, body, "<h1>Digitization progress</h1>", "Digitized at intake", "Scanned and checked", "5 days 14 hours left",
 		`<span class="counts">4/6</span> <strong>66.67%</strong>`, ">2 short</a>", "Q1 2026 (2026-Q1)", "On time")
 
 	// An auditor of A sees A and A1 only.
@@ -328,6 +338,8 @@ func TestUIProgressGap(t *testing.T) {
 		`Kết quả giải quyết chưa số hóa (1)</a>`,
 		`<a href="/ho-so/A-3">A-3</a>`, "Còn thiếu",
 		`<span class="counts">4/6</span>`,
+		`<dt>Đã quét, kiểm tra</dt><dd><div class="bar">`,
+		`aria-label="Đã quét, kiểm tra: 4/6, 66,67% (chỉ tiêu 100%), thiếu 2"`,
 		`rel="next"`,
 	)
 	assert.Contains(t, body, compForm, "what A-3 is missing, from the message catalogue")

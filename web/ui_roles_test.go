@@ -55,6 +55,7 @@ func TestUINavigationByRole(t *testing.T) {
 		{b.clerkA, []string{"/ho-so", "/tien-do", "/kiem-tra-chu-ky"}},
 		{b.scannerA, []string{"/ho-so", "/tien-do", "/kiem-tra-chu-ky"}},
 		{b.auditorA, []string{"/ho-so", "/tien-do", "/kiem-tra-chu-ky", "/nhat-ky"}},
+		{b.headA, []string{"/ho-so", "/tien-do", "/kiem-tra-chu-ky"}},
 		{b.admin, []string{"/ho-so", "/tien-do", "/kiem-tra-chu-ky", "/nhat-ky", "/quan-tri"}},
 	} {
 		u := b.browser(t, tc.who)
@@ -187,7 +188,7 @@ func TestUIHomeAuditorAndAdmin(t *testing.T) {
 	assert.Contains(t, body, "của-đơn-vị-B.pdf", "an administrator sees every unit")
 	assert.Contains(t, body, `<a href="/quan-tri">Quản trị đơn vị, thủ tục, người dùng, mã truy cập và chứng thư gốc »</a>`)
 	assert.Regexp(t, `<dt>Đơn vị</dt><dd>4</dd>`, body)
-	assert.Regexp(t, `<dt>Người dùng</dt><dd>5</dd>`, body)
+	assert.Regexp(t, `<dt>Người dùng</dt><dd>6</dd>`, body)
 	assert.Regexp(t, `<dt>Hồ sơ</dt><dd>2 \(Đã số hóa: 0\)</dd>`, body)
 	_, body = admin.page(t, "/?lang=en")
 	assert.Contains(t, body, "Recent invalid signatures")

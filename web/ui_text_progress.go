@@ -15,12 +15,13 @@ var progressStrings = map[sohoa.Lang]map[string]string{
 		"pg_changes":    "Thay đổi sau khi chốt (số liệu đã chốt không bị ghi đè)",
 		"pg_no_changes": "Không có thay đổi sau khi chốt.",
 		"pg_change":     "%s: %s khi chốt → %s hiện nay",
-		"pg_digitized":  "Số hóa tại tiếp nhận", "pg_results": "Kết quả giải quyết TTHC đã số hóa", "pg_reports": "Báo cáo ký số đúng hạn",
+		"pg_digitized":  "Số hóa tại tiếp nhận", "pg_scanned": "Đã quét, kiểm tra", "pg_results": "Kết quả giải quyết TTHC đã số hóa", "pg_reports": "Báo cáo ký số đúng hạn",
 		"pg_trend": "Xu hướng 8 quý", "pg_target": "chỉ tiêu", "pg_gap": "thiếu %s", "pg_met": "đạt chỉ tiêu",
 		"pg_nothing": "chưa có số liệu", "pg_unit": "Đơn vị", "pg_subunits": "gồm %d đơn vị trực thuộc",
 		"pg_total":   "Tổng các đơn vị",
 		"pg_caption": "Tiến độ từng đơn vị; số liệu của một đơn vị gồm cả các đơn vị trực thuộc",
 		"pg_bar_note": "Mỗi thanh thể hiện tỷ lệ trên thang 100%; vạch đen là chỉ tiêu của đơn vị. " +
+			"“Đã quét, kiểm tra” gồm các hồ sơ có bản quét đạt chất lượng nhưng chưa có bản sao điện tử hoặc chữ ký số của đơn vị, và các hồ sơ đã số hóa. " +
 			"Bấm vào số còn thiếu để xem các hồ sơ còn thiếu và lý do.",
 		"pg_legend":     "Chú giải biểu đồ xu hướng:",
 		"pg_own_report": "Báo cáo của đơn vị", "pg_export": "Tải số liệu:", "pg_reports_link": "Xem tình hình gửi báo cáo định kỳ của các đơn vị »",
@@ -49,12 +50,13 @@ var progressStrings = map[sohoa.Lang]map[string]string{
 		"pg_changes":    "Changes since the close (the closed figures are never rewritten)",
 		"pg_no_changes": "No changes since the close.",
 		"pg_change":     "%s: %s at the close → %s now",
-		"pg_digitized":  "Digitized at intake", "pg_results": "Procedure results digitized", "pg_reports": "Reports signed on time",
+		"pg_digitized":  "Digitized at intake", "pg_scanned": "Scanned and checked", "pg_results": "Procedure results digitized", "pg_reports": "Reports signed on time",
 		"pg_trend": "Trend over 8 quarters", "pg_target": "target", "pg_gap": "%s short", "pg_met": "target met",
 		"pg_nothing": "no figures yet", "pg_unit": "Unit", "pg_subunits": "with %d subunits",
 		"pg_total":   "All units together",
 		"pg_caption": "Progress per unit; a unit's figures include its subunits'",
 		"pg_bar_note": "Each bar shows a rate on a scale to 100%; the black mark is the unit's target. " +
+			"\"Scanned and checked\" counts the dossiers whose scans pass inspection but lack the unit's certified copy or signature, and the digitized ones. " +
 			"Follow a shortfall to the dossiers making it up and what each is missing.",
 		"pg_legend":     "Trend chart legend:",
 		"pg_own_report": "The unit's own report", "pg_export": "Download the figures:", "pg_reports_link": "See which units sent their periodic report »",
