@@ -59,6 +59,8 @@ var (
 		{Username: "canbo.motcua", DisplayName: "Nguyễn Thị Lan (cán bộ một cửa)", Roles: []sohoa.Role{sohoa.RoleClerk}, UnitScopes: []string{"000.00.12.G05"}},
 		{Username: "mayquet.01", DisplayName: "Máy quét số 1", Roles: []sohoa.Role{sohoa.RoleScanner}, UnitScopes: []string{"000.00.12.G05"}},
 		{Username: "kiemsoat", DisplayName: "Trần Văn Minh (kiểm soát)", Roles: []sohoa.Role{sohoa.RoleAuditor}, UnitScopes: []string{"000.00.00.G05"}},
+		// The shop's head, whose name signs the quarterly report (demoReportSigner).
+		{Username: "lanhdao", DisplayName: demoReportSigner + " (lãnh đạo đơn vị)", Roles: []sohoa.Role{sohoa.RoleHead}, UnitScopes: []string{"000.00.12.G05"}},
 		{Username: "quantri", DisplayName: "Lê Hoàng (quản trị)", Roles: []sohoa.Role{sohoa.RoleAdmin}},
 	}
 )

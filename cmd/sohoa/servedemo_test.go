@@ -18,7 +18,7 @@ import (
 )
 
 // demoUserRE is a row of serve --demo's users table.
-var demoUserRE = regexp.MustCompile(`(?m)^  (\S+)\s+(\S{20})\s+(clerk|scanner|auditor|admin)\s`)
+var demoUserRE = regexp.MustCompile(`(?m)^  (\S+)\s+(\S{20})\s+(clerk|scanner|auditor|head|admin)\s`)
 
 // serveDemoUsers reads the users table serve --demo printed: username →
 // password, username → role.
@@ -84,7 +84,7 @@ func TestServeDemo(t *testing.T) {
 	assert.NotContains(t, s.logs(), "first start")
 	passwords, roles := serveDemoUsers(t, out)
 	require.Len(t, passwords, len(demoUsers), out)
-	assert.Equal(t, map[string]string{"canbo.motcua": "clerk", "mayquet.01": "scanner", "kiemsoat": "auditor", "quantri": "admin"}, roles)
+	assert.Equal(t, map[string]string{"canbo.motcua": "clerk", "mayquet.01": "scanner", "kiemsoat": "auditor", "lanhdao": "head", "quantri": "admin"}, roles)
 	for _, pw := range passwords {
 		assert.Equal(t, 1, strings.Count(out, pw), "each password printed once")
 	}
@@ -111,6 +111,12 @@ func TestServeDemo(t *testing.T) {
 	// The auditor (scoped to the ministry) sees them too; the admin signs in.
 	assert.Subset(t, dossierCodes(t, signIn(t, s.url, "kiemsoat", passwords["kiemsoat"]), s.url), want)
 	signIn(t, s.url, "quantri", passwords["quantri"])
+	// The shop's head reads its dossiers and its progress figures.
+	head := signIn(t, s.url, "lanhdao", passwords["lanhdao"])
+	assert.Subset(t, dossierCodes(t, head, s.url), want)
+	res, prog := httpGet(t, head, s.url+"api/v1/progress")
+	assert.Equal(t, http.StatusOK, res.StatusCode, prog)
+	assert.Contains(t, prog, `"scanned_checked"`)
 	require.Equal(t, exitOK, s.shutdown(t), s.logs())
 
 	// No administrator "admin": the demo has its own.
