@@ -97,6 +97,10 @@ type IngestRequest struct {
 	// io.Seeker is seeked back; otherwise Ingest fails (EINTERNAL, so
 	// that retrying sources retry) and the file must be sent again.
 	Reopen func() (io.ReadCloser, error)
+
+	// submittedAt is a periodic report's submission time (SubmitReport);
+	// zero means now.
+	submittedAt time.Time
 }
 
 // IngestResult says what Ingest did.

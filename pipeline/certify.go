@@ -311,3 +311,13 @@ func copyFileName(scan string) string {
 	}
 	return strings.TrimSpace(stem) + copyNameSuffix
 }
+
+// Certify makes the certified copy of scan scanID now, in the caller's
+// goroutine, as the certify job does (nothing when it has a copy, is no
+// longer a scan that passes inspection, or its unit has no key), and
+// returns the link (nil when nothing was made). It is for scans whose
+// results were recorded before their unit got its key, for which no job
+// was enqueued.
+func (p *Pipeline) Certify(ctx context.Context, scanID int64) (*sohoa.CertifiedCopy, error) {
+	return p.certify(ctx, scanID, p.log.With("kind", KindCertify, "document", scanID))
+}

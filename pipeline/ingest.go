@@ -322,9 +322,13 @@ func (p *Pipeline) ensureDossier(ctx context.Context, tx sohoa.Catalog, req *Ing
 	})
 }
 
-// recorded appends the ingest's audit entry, then runs then.
+// recorded appends the ingest's audit entry, records a periodic report
+// (report.go), then runs then.
 func (p *Pipeline) recorded(ctx context.Context, tx sohoa.Catalog, req *IngestRequest, action string, doc *sohoa.Document, info sohoa.BlobInfo, jobs []int64, then recordedFunc) error {
-	if err := p.audit(ctx, tx, req, action, doc, info, jobs); err != nil || then == nil {
+	if err := p.audit(ctx, tx, req, action, doc, info, jobs); err != nil {
+		return err
+	}
+	if err := p.recordReport(ctx, tx, req, doc); err != nil || then == nil {
 		return err
 	}
 	return then(ctx, tx, doc)

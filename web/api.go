@@ -106,6 +106,7 @@ func (s *server) apiRouteTable() []apiRoute {
 		{"GET /api/v1/units", s.handleListUnits, anyone},
 		{"GET /api/v1/procedures", s.handleListProcedures, anyone},
 		{"GET /api/v1/trust-anchors", s.handleTrustAnchors, anyone},
+		{"GET /api/v1/progress", s.handleProgress, anyone},
 		{"GET /api/v1/users", s.handleListUsers, admin},
 		{"POST /api/v1/users", s.handleCreateUser, admin},
 		{"GET /api/v1/users/{username}", s.handleGetUser, admin},

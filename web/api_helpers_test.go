@@ -52,6 +52,8 @@ type apiOpts struct {
 	maxVerify int64
 	// start runs the pipeline's workers (inspection, verification).
 	start bool
+	// now is the server's clock; nil is time.Now.
+	now func() time.Time
 }
 
 func samples(name string) string { return filepath.Join("..", "testdata", "samples", name) }
@@ -108,7 +110,7 @@ func setupAPI(t *testing.T, o apiOpts) *apiBundle {
 		return p
 	}
 	s := newServer(Config{
-		Catalog: db, Blobs: blobs, Pipeline: p, Logger: log, Version: "v0.0.0-test",
+		Catalog: db, Blobs: blobs, Pipeline: p, Logger: log, Version: "v0.0.0-test", Now: o.now,
 		API: APIConfig{MaxUploadBytes: o.maxUpload, MaxVerifyBytes: o.maxVerify, TempDir: t.TempDir(),
 			TrustAnchors: TrustAnchorsFrom(samples("trust"), anchors)},
 	})

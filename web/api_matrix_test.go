@@ -153,6 +153,7 @@ func TestAPIMatrix(t *testing.T) {
 		"GET /api/v1/units":         {roles: anyone, inA: get("/api/v1/units")},
 		"GET /api/v1/procedures":    {roles: anyone, inA: get("/api/v1/procedures")},
 		"GET /api/v1/trust-anchors": {roles: anyone, inA: get("/api/v1/trust-anchors")},
+		"GET /api/v1/progress":      {roles: anyone, inA: get("/api/v1/progress?period=2026-Q1&unit=A"), inB: get("/api/v1/progress?period=2026-Q1&unit=B")},
 		"GET /api/v1/users":         {roles: admin, inA: get("/api/v1/users")},
 		"POST /api/v1/users": {roles: admin, inA: func(*testing.T) apiReq {
 			return jsonReq(http.MethodPost, "/api/v1/users", fmt.Sprintf(`{"username":"new%d","roles":["clerk"],"unit_scopes":["A"],"password":"một mật khẩu đủ dài"}`, next()))

@@ -48,6 +48,10 @@ var browserPages = []browserPage{
 	{name: "quan-tri-ma-truy-cap", as: "admin", path: "/quan-tri/ma-truy-cap", want: "Tạo mã truy cập API"},
 	{name: "quan-tri-chung-thu", as: "admin", path: "/quan-tri/chung-thu", want: "Chứng thư số tin cậy"},
 	{name: "khong-co-quyen", as: "clerkA", path: "/quan-tri", want: "Không có quyền"},
+	{name: "tien-do", as: "admin", path: "/tien-do?period=2026-Q1", want: "Số hóa tại tiếp nhận"},
+	{name: "tien-do-can-bo", as: "clerkA", path: "/tien-do", want: "Kết quả giải quyết TTHC đã số hóa"},
+	{name: "tien-do-don-vi", as: "auditorA", path: "/tien-do/A?period=2026-Q1", want: "Hồ sơ chưa số hóa (2)"},
+	{name: "tien-do-bao-cao", as: "admin", path: "/tien-do/bao-cao?period=2026-Q1", want: "Đúng hạn: 1"},
 }
 
 // TestBrowser drives Debian's chromium through the web UI of a real
@@ -401,6 +405,8 @@ func TestBrowser(t *testing.T) {
 		assert.NotContains(t, text, dA.Code)
 	})
 
+	// The progress pages' data: 2026-Q1 and the quarter before.
+	progressFixture(t, b)
 	t.Run("screenshots", func(t *testing.T) {
 		require.NotEmpty(t, signedDoc, "needs the upload")
 		for _, p := range browserPages {

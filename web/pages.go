@@ -25,6 +25,17 @@ var (
 	pages = template.Must(template.New("").Funcs(template.FuncMap{
 		"contains": strings.Contains,
 		"list":     func(v ...string) []string { return v },
+		"join":     strings.Join,
+		// dict passes several values to a sub-template: dict "T" $t "D" .
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				if k, ok := kv[i].(string); ok {
+					m[k] = kv[i+1]
+				}
+			}
+			return m
+		},
 	}).ParseFS(templateFS, "templates/*.html"))
 )
 

@@ -31,6 +31,7 @@ func (s *server) uiRoutes() {
 	s.handle("GET "+verifyPath, s.requirePage(s.handleVerifyPage))
 	s.handle("POST "+verifyPath, s.requirePage(s.handleVerifyForm))
 	s.handle("GET "+auditPath, s.requirePage(s.handleAuditPage))
+	s.progressRoutes()
 }
 
 // requirePage sends an anonymous browser to the sign-in page, coming back
@@ -130,6 +131,8 @@ func navSection(path string) string {
 		return "dossiers"
 	case under(verifyPath):
 		return "verify"
+	case under(progressPath):
+		return "progress"
 	case under(auditPath):
 		return "audit"
 	case under(adminPath):

@@ -52,10 +52,10 @@ func TestUINavigationByRole(t *testing.T) {
 		who  *Principal
 		want []string
 	}{
-		{b.clerkA, []string{"/ho-so", "/kiem-tra-chu-ky"}},
-		{b.scannerA, []string{"/ho-so", "/kiem-tra-chu-ky"}},
-		{b.auditorA, []string{"/ho-so", "/kiem-tra-chu-ky", "/nhat-ky"}},
-		{b.admin, []string{"/ho-so", "/kiem-tra-chu-ky", "/nhat-ky", "/quan-tri"}},
+		{b.clerkA, []string{"/ho-so", "/tien-do", "/kiem-tra-chu-ky"}},
+		{b.scannerA, []string{"/ho-so", "/tien-do", "/kiem-tra-chu-ky"}},
+		{b.auditorA, []string{"/ho-so", "/tien-do", "/kiem-tra-chu-ky", "/nhat-ky"}},
+		{b.admin, []string{"/ho-so", "/tien-do", "/kiem-tra-chu-ky", "/nhat-ky", "/quan-tri"}},
 	} {
 		u := b.browser(t, tc.who)
 		res, body := u.page(t, "/ho-so")
@@ -69,6 +69,12 @@ func TestUINavigationByRole(t *testing.T) {
 		_, body = u.page(t, "/kiem-tra-chu-ky")
 		_, cur = navLinks(t, body)
 		assert.Equal(t, "/kiem-tra-chu-ky", cur)
+		for _, p := range []string{"/tien-do", "/tien-do/A", "/tien-do/bao-cao"} {
+			res, body = u.page(t, p)
+			require.Equal(t, http.StatusOK, res.StatusCode, p)
+			_, cur = navLinks(t, body)
+			assert.Equal(t, "/tien-do", cur, p)
+		}
 		_, body = u.page(t, "/")
 		_, cur = navLinks(t, body)
 		assert.Empty(t, cur, "home is the brand link")
@@ -81,7 +87,7 @@ func TestUINavigationByRole(t *testing.T) {
 	assert.Contains(t, body, ">Nhật ký</a>")
 	assert.Contains(t, body, ">Quản trị</a>")
 	_, body = admin.page(t, "/ho-so?lang=en")
-	for _, s := range []string{">Dossiers</a>", ">Check signatures</a>", ">Audit log</a>", ">Administration</a>"} {
+	for _, s := range []string{">Dossiers</a>", ">Progress</a>", ">Check signatures</a>", ">Audit log</a>", ">Administration</a>"} {
 		assert.Contains(t, body, s)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/internal/demodata"
 	"github.com/sohoa/sohoa/pipeline"
+	"github.com/sohoa/sohoa/report"
 )
 
 func init() {
@@ -126,12 +127,12 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		}
 	}
 
-	state, resumed, trustDir, rootPath, err := demoSetup(*dataDir, time.Now())
+	cfg := &storeConfig{DataDir: *dataDir}
+	state, resumed, trustDir, rootPath, err := demoSetup(ctx, e, cfg, time.Now())
 	if err != nil {
 		return fail(err)
 	}
 
-	cfg := &storeConfig{DataDir: *dataDir}
 	st, p, err := openPipeline(ctx, e, cfg, trustDir, pipeline.Config{})
 	if err != nil {
 		return fail(err)
@@ -154,13 +155,15 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	} else {
 		fmt.Fprintf(w, "sohoa demo: filling %s (embedded default: %s, blobs in %s)\n", *dataDir, cfg.describeCatalog(), cfg.blobDir())
 	}
-	res, err := demoLoad(ctx, st.Catalog, p, state)
+	res, err := demoLoad(ctx, cfg, st.Catalog, p, state)
 	if err != nil {
 		return fail(err)
 	}
 	demoPrintRefData(w, rootPath, "Users (no passwords yet; sohoa serve --demo gives them some):")
 	fmt.Fprintf(w, "\nIngested %d sample files into %d dossiers through the pipeline (%d new, %d already there); inspected and verified.\n",
-		len(res.ids), len(res.codes), res.added, len(res.ids)-res.added)
+		len(res.ids), len(res.codes)+len(res.pastCodes), res.added, len(res.ids)-res.added)
+	demoPrintHistory(w, res)
+	fmt.Fprintf(w, "\nToday's %d dossiers (received %s):\n", len(res.codes), localTime(state.FilledAt))
 	for i, ds := range res.statuses {
 		fmt.Fprintf(w, "\n── %d/%d: %s\n", i+1, len(res.codes), demoDossiers[i].shows)
 		printStatus(w, ds, sohoa.LangEN)
@@ -173,56 +176,89 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(w, "Try: sohoa status%s --json %s\n", dirFlag, res.codes[len(res.codes)-1])
 	fmt.Fprintf(w, " or: sohoa serve%s   (the HTTP server over this data, with the workers; it prints its URL)\n", dirFlag)
 	fmt.Fprintf(w, " or: sohoa serve --demo%s   (the same, and it gives the demo users passwords and prints them)\n", dirFlag)
+	fmt.Fprintf(w, " or: sohoa progress%s --period %s --unit %s   (the figures; the progress dashboard is /tien-do under serve's URL)\n",
+		dirFlag, res.report.period, demoShop)
 	if res.problems > 0 {
 		return fail(fmt.Errorf("%d file(s) were not processed", res.problems))
 	}
 	return exitOK
 }
 
-// demoSetup readies dataDir for the demo (demoPrepare) and installs the
-// sample PKI's root in its trust directory, which it returns with the
-// root's file.
-func demoSetup(dataDir string, now time.Time) (state demoState, resumed bool, trustDir, rootPath string, err error) {
-	state, resumed, err = demoPrepare(dataDir, now)
+// demoSetup readies cfg's data directory for the demo (demoPrepare),
+// installs the sample PKI's root in its trust directory, which it returns
+// with the root's file, and, before any pipeline reads that directory,
+// creates the reference data and the shop's agency key (demoAgencyKey)
+// and installs the key's root beside the sample root.
+func demoSetup(ctx context.Context, e *env, cfg *storeConfig, now time.Time) (state demoState, resumed bool, trustDir, rootPath string, err error) {
+	state, resumed, err = demoPrepare(cfg.DataDir, now)
 	if err != nil {
 		return state, resumed, "", "", err
 	}
-	trustDir = filepath.Join(dataDir, "trust")
-	rootPath, err = demoWriteTrust(trustDir)
-	return state, resumed, trustDir, rootPath, err
+	trustDir = filepath.Join(cfg.DataDir, "trust")
+	if rootPath, err = demoWriteTrust(trustDir); err != nil {
+		return state, resumed, "", "", err
+	}
+	st, err := cfg.openWith(ctx, e, openOptions{AppendsAudit: true})
+	if err != nil {
+		return state, resumed, "", "", err
+	}
+	defer st.Close()
+	if err := demoRefData(ctx, st.Catalog); err != nil {
+		return state, resumed, "", "", fmt.Errorf("reference data: %w", err)
+	}
+	root, err := demoAgencyKey(ctx, st.Catalog, st.AuditKey)
+	if err != nil {
+		return state, resumed, "", "", fmt.Errorf("the demo shop's signing key: %w", err)
+	}
+	return state, resumed, trustDir, rootPath, demoWriteAgencyRoot(trustDir, root)
 }
 
 // demoLoaded is what demoLoad loaded and found.
 type demoLoaded struct {
 	codes    []string // the dossiers, in demoDossiers' order
-	ids      []int64  // their documents, one per sample file
+	ids      []int64  // their documents, one per sample file, then the history's
 	added    int      // documents new in this run
 	statuses []*pipeline.DossierStatus
 	// digitized counts the digitized dossiers; problems the documents
 	// left without an inspection or a verification.
 	digitized, problems int
+	// copies are the certified copies the workers made of the scans.
+	copies []int64
+	// past are the two past quarters' figures (oldest first), closed
+	// says which this run closed; pastCodes are their dossiers.
+	past      [2]demoPastFigures
+	pastCodes []string
+	closed    [2]bool
+	report    *demoReported
 }
 
 // demoLoad is the demo's loading, shared by `sohoa demo` and `sohoa serve
-// --demo`: it creates the reference data that is missing, ingests every
-// sample through p (the duplicates of an earlier run add nothing), waits
-// (at most demoWait) until p's running workers have inspected and
-// verified them all, and reads each dossier's status.
-func demoLoad(ctx context.Context, cat sohoa.Catalog, p *pipeline.Pipeline, state demoState) (*demoLoaded, error) {
-	if err := demoRefData(ctx, cat); err != nil {
-		return nil, fmt.Errorf("reference data: %w", err)
-	}
+// --demo`: it ingests every sample through p, today's dossiers and the two
+// past quarters' (the duplicates of an earlier run add nothing), waits (at
+// most demoWait) until p's running workers have inspected and verified
+// them all and certified the scans, makes and submits the shop's report
+// for the last past quarter, closes both quarters, and reads each of
+// today's dossiers' status. The reference data and the shop's key are
+// demoSetup's.
+func demoLoad(ctx context.Context, cfg *storeConfig, cat sohoa.Catalog, p *pipeline.Pipeline, state demoState) (*demoLoaded, error) {
+	ctx, cancel := context.WithTimeout(ctx, demoWait)
+	defer cancel()
 	res := &demoLoaded{}
 	var err error
 	res.codes, res.ids, res.added, err = demoIngest(ctx, p, state.FilledAt)
 	if err != nil {
 		return nil, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, demoWait)
-	err = p.WaitDocuments(wctx, res.ids)
-	cancel()
+	pastCodes, pastIDs, pastAdded, err := demoIngestHistory(ctx, p, state.FilledAt)
 	if err != nil {
+		return nil, err
+	}
+	res.pastCodes, res.ids, res.added = pastCodes, append(res.ids, pastIDs...), res.added+pastAdded
+	if err := p.WaitDocuments(ctx, res.ids); err != nil {
 		return nil, fmt.Errorf("waiting for the samples' inspection and verification: %w", err)
+	}
+	if res.copies, err = demoCopies(ctx, cat, p, res.ids); err != nil {
+		return nil, err
 	}
 	for _, code := range res.codes {
 		ds, err := p.Status(ctx, code)
@@ -233,13 +269,66 @@ func demoLoad(ctx context.Context, cat sohoa.Catalog, p *pipeline.Pipeline, stat
 		if ds.Digitized {
 			res.digitized++
 		}
-		for _, d := range ds.Documents {
-			if d.Inspection == nil || d.Verification == nil {
-				res.problems++
+		res.problems += demoProblems(ds)
+	}
+	periods := demoPastPeriods(state.FilledAt)
+	for i, d := range demoHistory(state.FilledAt) {
+		ds, err := p.Status(ctx, res.pastCodes[i])
+		if err != nil {
+			return nil, err
+		}
+		f := &res.past[d.period]
+		f.period = periods[d.period]
+		f.received++
+		if ds.Digitized {
+			f.digitized++
+		}
+		if d.nd.Status == sohoa.StatusResolved {
+			f.resolved++
+			if ds.Digitized {
+				f.resultsDigitd++
 			}
 		}
+		res.problems += demoProblems(ds)
+	}
+	if res.report, err = demoReport(ctx, cfg, cat, p, periods[1]); err != nil {
+		return nil, err
+	}
+	if res.closed, err = demoClose(ctx, cat, periods); err != nil {
+		return nil, err
 	}
 	return res, nil
+}
+
+// demoProblems counts ds's documents left without an inspection or a
+// verification.
+func demoProblems(ds *pipeline.DossierStatus) int {
+	n := 0
+	for _, d := range ds.Documents {
+		if d.Inspection == nil || d.Verification == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// demoPrintHistory prints the certified copies, the past quarters and the
+// report.
+func demoPrintHistory(w io.Writer, res *demoLoaded) {
+	fmt.Fprintf(w, "Certified copies (bản sao điện tử): %d scans of %s copied, stamped and signed with its agency key by the certify job.\n",
+		len(res.copies), demoShop)
+	fmt.Fprintln(w, "Two past quarters, closed (their figures frozen in a snapshot):")
+	for i, f := range res.past {
+		closed := "closed before"
+		if res.closed[i] {
+			closed = "closed now"
+		}
+		fmt.Fprintf(w, "  %s; %s\n", f.summary(), closed)
+	}
+	r := res.report
+	fmt.Fprintf(w, "Quarterly report %s of %s: signed and submitted %s (document %d in dossier %s; verification %s): %s.\n",
+		r.period, demoShop, localTime(demoReportTime(r.period)), r.doc.ID, r.doc.DossierCode, r.verdict,
+		report.ReportStatusLabels[r.status].EN)
 }
 
 // demoPrepare decides whether dir may be filled: a new or empty directory
@@ -366,7 +455,9 @@ func demoPrintRefData(w io.Writer, rootPath, usersTitle string) {
 	for _, u := range demoUsers {
 		fmt.Fprintf(w, "  %-13s %-8s %-14s %s\n", u.Username, u.Roles[0], demoScope(u), u.DisplayName)
 	}
-	fmt.Fprintf(w, "Trust anchor: %s (root of the sample PKI that signed the samples)\n", rootPath)
+	fmt.Fprintf(w, "Trust anchors: %s (root of the sample PKI that signed the samples)\n", rootPath)
+	fmt.Fprintf(w, "               %s (root of the demo agency certificate of %s, which certifies its scans and signs its report)\n",
+		filepath.Join(filepath.Dir(rootPath), demoAgencyRootFile), demoShop)
 }
 
 // demoScope is a demo user's unit scope as printed.

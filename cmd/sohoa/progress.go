@@ -24,39 +24,13 @@ func init() {
 // report deadline's countdown); tests fix it.
 var progressNow = time.Now
 
-// progressOutput is what --json prints: the figures, and with --missing a
-// page of the dossiers making up a gap. Once the period is closed the
-// figures are the snapshot's, Snapshot says when it was taken, Live holds
-// today's figures and Changes what differs.
-type progressOutput struct {
-	*sohoa.Progress
-	Snapshot *snapshotOutput `json:"snapshot,omitempty"`
-	Live     *figuresOutput  `json:"live,omitempty"`
-	Changes  []sohoa.Change  `json:"changes,omitempty"`
-	Missing  *missingPage    `json:"missing,omitempty"`
-}
-
-// figuresOutput are a listing's figures at a time.
-type figuresOutput struct {
-	AsOf  time.Time            `json:"as_of"`
-	Total sohoa.Figures        `json:"total"`
-	Units []sohoa.UnitProgress `json:"units"`
-}
-
-type snapshotOutput struct {
-	*sohoa.SnapshotInfo
-	Figures figuresOutput `json:"figures"`
-}
-
-func figuresOf(p *sohoa.Progress) figuresOutput {
-	return figuresOutput{AsOf: p.AsOf, Total: p.Total, Units: p.Units}
-}
-
-type missingPage struct {
-	Gap        sohoa.GapKind      `json:"gap"`
-	Dossiers   []sohoa.GapDossier `json:"dossiers"`
-	NextCursor string             `json:"next_cursor,omitempty"`
-}
+// progressOutput is what --json prints (report.ProgressOutput, which the
+// web API answers too).
+type (
+	progressOutput = report.ProgressOutput
+	snapshotOutput = report.SnapshotOutput
+	missingPage    = report.MissingPage
+)
 
 // runProgress prints a period's figures for every unit (or one unit's
 // subtree) and writes the exports asked for. Exit 0 when it could, 1 for a
@@ -124,23 +98,9 @@ func runProgress(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	f := sohoa.ProgressFilter{Scope: sohoa.AllUnits, UnitCode: *unit, Period: period}
-	counts, err := cat.CountProgress(ctx, f)
+	out, err := report.ReadProgress(ctx, cat, f, now, *target)
 	if err != nil {
 		return fail(err)
-	}
-	out := progressOutput{Progress: sohoa.BuildProgress(sohoa.ProgressInput{
-		Period: period, Unit: *unit, Counts: counts, Now: now, Target: *target,
-	})}
-	rows, err := cat.FindProgressSnapshot(ctx, f)
-	if err != nil {
-		return fail(err)
-	}
-	if official, info, changes := sohoa.ApplySnapshot(out.Progress, rows); official != nil {
-		live := figuresOf(out.Progress)
-		out.Live = &live
-		out.Progress = official
-		out.Snapshot = &snapshotOutput{SnapshotInfo: info, Figures: figuresOf(official)}
-		out.Changes = changes
 	}
 	if *missing != "" {
 		if out.Missing, err = gapPage(ctx, e, cat, f, sohoa.GapKind(*missing), *cursor, *limit); err != nil {
@@ -189,27 +149,17 @@ func runProgress(ctx context.Context, e *env, args []string) int {
 // gapPage reads a page of a gap's dossiers and what each is missing, by
 // the digitization rule the workers apply (pipeline.Status).
 func gapPage(ctx context.Context, e *env, cat pipeline.Catalog, f sohoa.ProgressFilter, kind sohoa.GapKind, cursor string, limit int) (*missingPage, error) {
-	df, err := f.GapFilter(kind, cursor, limit)
-	if err != nil {
-		return nil, err
-	}
-	page, err := cat.FindDossiers(ctx, df)
-	if err != nil {
-		return nil, err
-	}
 	p, err := pipeline.New(pipeline.Config{Catalog: cat, Logger: e.log})
 	if err != nil {
 		return nil, err
 	}
-	out := &missingPage{Gap: kind, Dossiers: []sohoa.GapDossier{}, NextCursor: page.NextCursor}
-	for _, d := range page.Dossiers {
-		ds, err := p.Status(ctx, d.Code)
+	return report.ReadGap(ctx, cat, func(ctx context.Context, code string) (*sohoa.Dossier, []sohoa.Requirement, error) {
+		ds, err := p.Status(ctx, code)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out.Dossiers = append(out.Dossiers, sohoa.GapDossier{Dossier: ds.Dossier, Missing: ds.Missing})
-	}
-	return out, nil
+		return ds.Dossier, ds.Missing, nil
+	}, f, kind, cursor, limit)
 }
 
 // writeFileAtomic writes a file through a temporary file in the same

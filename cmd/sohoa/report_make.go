@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa"
@@ -26,8 +25,10 @@ make  writes the unit's quarterly report (báo cáo định kỳ) as a PDF from 
       with the unit's key (sohoa unit cert set; PAdES B-T with the unit's
       time-stamping service, else B-B), and submits it as the unit's report
       for the period: it is stored as a document (role report) in the
-      dossier <unit>-BC-<period> and verified like any upload, then recorded
-      so the progress figures count it (signed, on time or late).
+      dossier <unit>-BC-<period>, recorded as the unit's report in the same
+      step, and verified like any upload; the progress figures count it as
+      signed (on time or late) once it verifies. A report signed elsewhere
+      and uploaded with role report into that dossier counts the same way.
       --out FILE also writes the signed PDF there; --no-submit only writes it.`
 
 // reportNow is the clock of `sohoa report make` (the report's date, the
@@ -96,27 +97,12 @@ func runReportMake(ctx context.Context, e *env, args []string) int {
 	}
 	defer st.Close()
 	cat := st.Catalog
-
-	q, err := report.BuildQuarterly(ctx, cat, report.QuarterlyOptions{Unit: *unit, Period: period, Now: now, Target: *target,
+	made, err := makeQuarterlyReport(ctx, cat, st.AuditKey, report.QuarterlyOptions{Unit: *unit, Period: period, Now: now, Target: *target,
 		Place: *place, SignerName: *signer, SignerTitle: *signerTitle})
 	if err != nil {
 		return fail(err)
 	}
-	k, err := cat.FindUnitSigningKey(ctx, q.Unit.Code)
-	if sohoa.Code(err) == sohoa.ENOTFOUND {
-		return fail(sohoa.Errorf(sohoa.EINVALID, "unit %s has no signing key: set one with sohoa unit cert set %s FILE.p12", q.Unit.Code, q.Unit.Code))
-	} else if err != nil {
-		return fail(err)
-	}
-	key, err := report.OpenUnitKey(st.AuditKey, k)
-	if err != nil {
-		return fail(err)
-	}
-	pdf, err := report.MakeQuarterly(ctx, q, key, report.SignOptions{Time: now, TSAURL: k.TSAURL,
-		HTTPClient: &http.Client{Timeout: 30 * time.Second}})
-	if err != nil {
-		return fail(err)
-	}
+	q, k, pdf := made.q, made.key, made.pdf
 	level := "PAdES B-B"
 	if k.TSAURL != "" {
 		level = "PAdES B-T"
@@ -132,7 +118,7 @@ func runReportMake(ctx context.Context, e *env, args []string) int {
 	if *noSubmit {
 		return exitOK
 	}
-	res, verdict, err := submitReport(ctx, e, st, pipe, q.Unit.Code, period, pdf, now)
+	res, verdict, err := submitReport(ctx, e, pipe, q.Unit.Code, period, pdf, now)
 	if err != nil {
 		return fail(err)
 	}
@@ -157,39 +143,55 @@ func runReportMake(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// submitReport submits pdf as unit's periodic report for p through the
-// pipeline's ingest (role report, in the dossier sohoa.ReportDossierCode,
-// created with the first report), waits for the workers of this process
-// to inspect and verify it, and records the submission. It returns the
-// ingest result and the verification's indication.
-func submitReport(ctx context.Context, e *env, st *stores, pipe *pipeline.Pipeline, unit string, p sohoa.Period, pdf []byte, now time.Time) (*pipeline.IngestResult, string, error) {
-	cat := st.Catalog
-	if _, err := cat.FindProcedureByCode(ctx, sohoa.ReportProcedureCode); sohoa.Code(err) == sohoa.ENOTFOUND {
-		err := cat.WithTx(ctx, func(tx sohoa.Catalog) error {
-			if err := tx.CreateProcedure(ctx, &sohoa.Procedure{Code: sohoa.ReportProcedureCode, Name: sohoa.ReportProcedureName}); err != nil {
-				return err
-			}
-			return appendCLIAudit(ctx, tx, "procedure.create", "procedure:"+sohoa.ReportProcedureCode, nil)
-		})
-		if err != nil && sohoa.Code(err) != sohoa.ECONFLICT {
-			return nil, "", err
-		}
-	} else if err != nil {
-		return nil, "", err
+// madeReport is a quarterly report made and signed: its figures, the key
+// that signed it and the signed PDF.
+type madeReport struct {
+	q   *report.Quarterly
+	key *sohoa.UnitSigningKey
+	pdf []byte
+}
+
+// makeQuarterlyReport builds the quarterly report o asks for from the
+// catalog's figures and signs it with the unit's key (PAdES B-T with the
+// unit's time-stamping service, else B-B) at o.Now: what `sohoa report
+// make` submits, and the demo too.
+func makeQuarterlyReport(ctx context.Context, cat sohoa.Catalog, ak *sohoa.AuditKey, o report.QuarterlyOptions) (*madeReport, error) {
+	q, err := report.BuildQuarterly(ctx, cat, o)
+	if err != nil {
+		return nil, err
 	}
-	dossier := sohoa.ReportDossierCode(unit, p)
-	res, err := pipe.Ingest(ctx, pipeline.IngestRequest{
-		DossierCode: dossier,
-		NewDossier:  &sohoa.Dossier{UnitCode: unit, ProcedureCode: sohoa.ReportProcedureCode, ReceivedAt: now},
-		Role:        sohoa.RoleReport,
-		FileName:    "bao-cao-" + strings.ToLower(unit) + "-" + p.String() + ".pdf",
-		MediaType:   "application/pdf",
-		Source:      sohoa.SourceAPI,
-		UploadedBy:  cliActor(),
-		Body:        bytes.NewReader(pdf),
-	})
+	k, err := cat.FindUnitSigningKey(ctx, q.Unit.Code)
+	if sohoa.Code(err) == sohoa.ENOTFOUND {
+		return nil, sohoa.Errorf(sohoa.EINVALID, "unit %s has no signing key: set one with sohoa unit cert set %s FILE.p12", q.Unit.Code, q.Unit.Code)
+	} else if err != nil {
+		return nil, err
+	}
+	key, err := report.OpenUnitKey(ak, k)
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := report.MakeQuarterly(ctx, q, key, report.SignOptions{Time: o.Now, TSAURL: k.TSAURL,
+		HTTPClient: &http.Client{Timeout: 30 * time.Second}})
+	if err != nil {
+		return nil, err
+	}
+	return &madeReport{q: q, key: k, pdf: pdf}, nil
+}
+
+// submitReport submits pdf as unit's periodic report for p
+// (pipeline.SubmitReport: role report in the dossier
+// sohoa.ReportDossierCode, recorded as submitted at now), starts the
+// workers of this process, waits for them to inspect and verify it, and
+// stops them. It returns the ingest result and the verification's
+// indication. The very same report submitted again is ECONFLICT.
+func submitReport(ctx context.Context, e *env, pipe *pipeline.Pipeline, unit string, p sohoa.Period, pdf []byte, now time.Time) (*pipeline.IngestResult, string, error) {
+	res, err := pipe.SubmitReport(ctx, pipeline.ReportSubmission{Unit: unit, Period: p, Body: bytes.NewReader(pdf),
+		UploadedBy: cliActor(), SubmittedAt: now})
 	if err != nil {
 		return nil, "", err
+	}
+	if res.Duplicate {
+		return nil, "", sohoa.Errorf(sohoa.ECONFLICT, "this very report (document %d) is already submitted for %s", res.Document.ID, p)
 	}
 	if err := pipe.Start(ctx); err != nil {
 		return nil, "", err
@@ -203,30 +205,21 @@ func submitReport(ctx context.Context, e *env, st *stores, pipe *pipeline.Pipeli
 	if werr != nil {
 		return nil, "", fmt.Errorf("wait for the report's verification: %w", werr)
 	}
-	status, err := pipe.Status(ctx, dossier)
+	verdict, err := documentVerdict(ctx, pipe, res.Document)
+	return res, verdict, err
+}
+
+// documentVerdict is the indication of doc's latest verification, "none"
+// when it has none.
+func documentVerdict(ctx context.Context, pipe *pipeline.Pipeline, doc *sohoa.Document) (string, error) {
+	status, err := pipe.Status(ctx, doc.DossierCode)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
-	verdict := "none"
 	for _, d := range status.Documents {
-		if d.ID == res.Document.ID && d.Verification != nil {
-			verdict = d.Verification.Indication
+		if d.ID == doc.ID && d.Verification != nil {
+			return d.Verification.Indication, nil
 		}
 	}
-	err = cat.WithTx(ctx, func(tx sohoa.Catalog) error {
-		r := &sohoa.PeriodicReport{UnitCode: unit, Period: p.String(), DocumentID: res.Document.ID, SubmittedAt: now}
-		if err := tx.CreatePeriodicReport(ctx, r); err != nil {
-			return err
-		}
-		return appendCLIAudit(ctx, tx, "report.submit", "unit:"+unit, map[string]any{
-			"period": r.Period, "document": res.Document.ID, "sha256": res.Document.BlobKey, "indication": verdict,
-		})
-	})
-	if sohoa.Code(err) == sohoa.ECONFLICT {
-		return nil, "", sohoa.Errorf(sohoa.ECONFLICT, "this very report (document %d) is already submitted for %s", res.Document.ID, p)
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	return res, verdict, nil
+	return "none", nil
 }

@@ -158,7 +158,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		if e.getenv("SOHOA_TRUST_DIR") != "" {
 			fmt.Fprintln(e.stderr, "sohoa serve --demo: ignoring SOHOA_TRUST_DIR: the demo trusts the sample PKI's root in <data dir>/trust")
 		}
-		demoSt, demoResumed, *trustDir, _, err = demoSetup(cfg.DataDir, time.Now())
+		demoSt, demoResumed, *trustDir, _, err = demoSetup(ctx, e, cfg, time.Now())
 		if err != nil {
 			return fail(err)
 		}

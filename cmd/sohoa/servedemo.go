@@ -43,7 +43,7 @@ func serveDemo(ctx context.Context, e *env, cfg *storeConfig, cat sohoa.Catalog,
 	} else {
 		fmt.Fprintf(w, "sohoa serve --demo: loading the demo into %s (embedded default: %s, blobs in %s)…\n", cfg.DataDir, cfg.describeCatalog(), cfg.blobDir())
 	}
-	res, err := demoLoad(ctx, cat, p, state)
+	res, err := demoLoad(ctx, cfg, cat, p, state)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,8 @@ func serveDemo(ctx context.Context, e *env, cfg *storeConfig, cat sohoa.Catalog,
 	if err != nil {
 		return fmt.Errorf("demo: set the users' passwords: %w", err)
 	}
-	fmt.Fprintf(w, "Demo: %d dossiers of unit %s, procedure %s (%d sample files, %d new; %d of %d dossiers digitized):\n",
+	demoPrintHistory(w, res)
+	fmt.Fprintf(w, "Demo: %d dossiers of unit %s, procedure %s, received today (%d sample files in all, %d new; %d of %d dossiers digitized):\n",
 		len(res.codes), demoShop, demoProcedure.Code, len(res.ids), res.added, res.digitized, len(res.codes))
 	for i, ds := range res.statuses {
 		mark := "not digitized"
@@ -69,7 +70,8 @@ func serveDemo(ctx context.Context, e *env, cfg *storeConfig, cat sohoa.Catalog,
 	}
 	fmt.Fprintf(w, "\nOpen %s and sign in (%sdang-nhap) as one of these demo users (DEMO DATA ONLY; new passwords on every serve --demo):\n", url, url)
 	printDemoUsers(w, passwords)
-	fmt.Fprintf(w, "The JSON API: POST %sapi/v1/session with {\"username\":…,\"password\":…}, then GET %sapi/v1/dossiers\n\n", url, url)
+	fmt.Fprintf(w, "The JSON API: POST %sapi/v1/session with {\"username\":…,\"password\":…}, then GET %sapi/v1/dossiers\n", url, url)
+	fmt.Fprintf(w, "The progress dashboard (tiến độ số hóa: the figures, the two closed quarters and the signed report): %s\n\n", demoProgressURL(url))
 	return nil
 }
 
