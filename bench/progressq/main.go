@@ -1,14 +1,17 @@
 // Command progressq times the progress figures' catalog calls against a
-// PostgreSQL catalog, the calls `sohoa progress --json` makes, in the same
-// order (bench/progress.sh drives it, issue 11's measurements):
+// PostgreSQL catalog: the functions `sohoa progress --json`, GET
+// /api/v1/progress and the /tien-do pages call (bench/progress.sh drives
+// it, issue 11's measurements):
 //
 //	progressq -database-url URL -period 2026-Q1 [-unit CODE] [-n 200] [-warmup 20]
-//	    the figures: CountProgress, BuildProgress, FindProgressSnapshot and
-//	    ApplySnapshot for every unit (no -unit) or one unit's subtree.
+//	    the figures, report.ReadProgress (CountProgress, BuildProgress,
+//	    FindProgressSnapshot, ApplySnapshot) for every unit (no -unit) or
+//	    one unit's subtree.
 //	progressq -database-url URL -period 2026-Q1 -unit CODE -missing digitized [-limit 20]
-//	    the gap list's first page as `sohoa progress --missing` reads it:
-//	    FindDossiers on the gap's filter, then the digitization status of
-//	    each dossier on the page (what it is missing).
+//	    the gap list's first page as `sohoa progress --missing` reads it,
+//	    report.ReadGap: FindDossiers on the gap's filter, then the
+//	    digitization status of each dossier on the page (pipeline.Status:
+//	    what it is missing).
 //
 // Results go to stdout as name=value lines (times in milliseconds) for the
 // script to read. Each call runs after the previous one ended, on one
@@ -27,6 +30,7 @@ import (
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/pipeline"
+	"github.com/sohoa/sohoa/report"
 	"github.com/sohoa/sohoa/storage/postgres"
 )
 
@@ -60,36 +64,28 @@ func main() {
 	var call func() (int, error)
 	if *missing == "" {
 		call = func() (int, error) {
-			counts, err := db.CountProgress(ctx, f)
+			out, err := report.ReadProgress(ctx, db, f, time.Now(), 0)
 			if err != nil {
 				return 0, err
 			}
-			p := sohoa.BuildProgress(sohoa.ProgressInput{Period: period, Unit: *unit, Counts: counts, Now: time.Now()})
-			rows, err := db.FindProgressSnapshot(ctx, f)
-			if err != nil {
-				return 0, err
-			}
-			sohoa.ApplySnapshot(p, rows)
-			return len(counts), nil
+			return len(out.Units), nil
 		}
 	} else {
 		pl, err := pipeline.New(pipeline.Config{Catalog: pipeline.OnPostgres(db)})
 		if err != nil {
 			log.Fatal(err)
 		}
+		status := func(ctx context.Context, code string) (*sohoa.Dossier, []sohoa.Requirement, error) {
+			ds, err := pl.Status(ctx, code)
+			if err != nil {
+				return nil, nil, err
+			}
+			return ds.Dossier, ds.Missing, nil
+		}
 		call = func() (int, error) {
-			df, err := f.GapFilter(sohoa.GapKind(*missing), "", *limit)
+			page, err := report.ReadGap(ctx, db, status, f, sohoa.GapKind(*missing), "", *limit)
 			if err != nil {
 				return 0, err
-			}
-			page, err := db.FindDossiers(ctx, df)
-			if err != nil {
-				return 0, err
-			}
-			for _, d := range page.Dossiers {
-				if _, err := pl.Status(ctx, d.Code); err != nil {
-					return 0, err
-				}
 			}
 			return len(page.Dossiers), nil
 		}
