@@ -8,7 +8,10 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/sohoa/sohoa"
 )
 
 // pathCheck says which certificate path to validate and how, and receives
@@ -33,6 +36,7 @@ type pathCheck struct {
 
 	chain      []*x509.Certificate // leaf .. anchor (or a partial chain)
 	trusted    bool
+	reason     *sohoa.Reason // a coded reason for the path's finding
 	revocation []RevocationReport
 }
 
@@ -136,13 +140,15 @@ func ekuName(o asn1.ObjectIdentifier) string {
 // time and the revocation status of every non-anchor certificate.
 func (v *Verifier) checkPath(ctx context.Context, vd *cmsVerdict, p *pathCheck) {
 	p.checkUsage(vd)
-	chain, err := v.buildPath(p.leaf, p.pool, p.at)
+	pool := v.withIntermediates(p.pool)
+	chain, err := v.buildPath(p.leaf, pool, p.at)
 	if err != nil {
-		p.chain = partialChain(p.leaf, p.pool)
+		p.chain = partialChain(p.leaf, pool)
 		var uae x509.UnknownAuthorityError
 		var cie x509.CertificateInvalidError
 		var uce x509.UnhandledCriticalExtension
-		ca := v.unusableIssuerKey(p.leaf, p.pool)
+		ca := v.unusableIssuerKey(p.leaf, pool)
+		vnRoot := unknownVNRoot(p.chain)
 		switch {
 		case len(v.anchors) == 0:
 			vd.fail(Indeterminate, NoCertificateChainFound, "no trust anchors are configured, so the %s (%s) cannot be trusted; add the issuing root with --trust", p.who, certName(p.leaf))
@@ -150,6 +156,10 @@ func (v *Verifier) checkPath(ctx context.Context, vd *cmsVerdict, p *pathCheck) 
 			vd.fail(Indeterminate, CryptoConstraintsFailure, "the certificate path of the %s (%s) goes through %s, whose %s key sohoa cannot verify signatures with: the path is unknown, not disproved", p.who, certName(p.leaf), certName(ca), spkiAlgName(ca))
 		case errors.As(err, &cie) || errors.As(err, &uce):
 			vd.fail(Indeterminate, ChainConstraintsFailure, "the certificate path of the %s (%s) violates a constraint: %v", p.who, certName(p.leaf), err)
+		case vnRoot != "" && (errors.As(err, &uae) || !errors.As(err, &cie) && !errors.As(err, &uce)):
+			r := sohoa.NewReason(ReasonUnknownVNRoot, "issuer", vnRoot)
+			p.reason = &r
+			vd.fail(Indeterminate, NoCertificateChainFound, "the %s (%s) chains to a Vietnamese root sohoa does not know yet (%s): add it with `sohoa trust add`", p.who, certName(p.leaf), vnRoot)
 		case errors.As(err, &uae):
 			vd.fail(Indeterminate, NoCertificateChainFound, "the %s (%s) does not chain to a configured trust anchor (issuer %s)", p.who, certName(p.leaf), rawNameString(p.leaf.RawIssuer))
 		default:
@@ -219,6 +229,21 @@ func (v *Verifier) checkValidity(vd *cmsVerdict, c *x509.Certificate, role strin
 			vd.fail(Indeterminate, NotYetValid, "the %s %s only becomes valid on %s, after the validation time %s", role, certName(c), fmtTime(c.NotBefore), fmtTime(at))
 		}
 	}
+}
+
+// withIntermediates is pool followed by the configured intermediates it
+// does not hold already.
+func (v *Verifier) withIntermediates(pool []*x509.Certificate) []*x509.Certificate {
+	if len(v.extra) == 0 {
+		return pool
+	}
+	out := append(make([]*x509.Certificate, 0, len(pool)+len(v.extra)), pool...)
+	for _, c := range v.extra {
+		if !slices.ContainsFunc(pool, c.Equal) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // buildPath finds a path from leaf to a configured anchor with

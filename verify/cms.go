@@ -125,6 +125,12 @@ func (v *Verifier) checkSignerPath(ctx context.Context, vd *cmsVerdict, pc *path
 		sr.Chain = append(sr.Chain, certInfo(c))
 	}
 	sr.ChainTrusted = pc.trusted
+	if pc.trusted {
+		sr.TrustInfrastructure = v.infrastructureOf(pc.chain)
+	}
+	if pc.reason != nil {
+		sr.Reasons = append(sr.Reasons, *pc.reason)
+	}
 	sr.Revocation = append(pc.revocation, sr.Revocation...)
 }
 

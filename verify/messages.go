@@ -95,6 +95,10 @@ func ReasonCodes() []sohoa.ReasonCode {
 	for _, s := range subIndications {
 		out = append(out, s.Code())
 	}
+	for _, i := range infrastructures {
+		out = append(out, i.Code())
+	}
+	out = append(out, ReasonUnknownVNRoot)
 	return append(out, changes.Codes()...)
 }
 

@@ -136,6 +136,15 @@ type SignatureReport struct {
 	// ChainTrusted is true when a path to a configured trust anchor was
 	// built and validated at ValidationTime.
 	ChainTrusted bool `json:"chain_trusted"`
+	// TrustInfrastructure says which infrastructure the trusted path ends
+	// in, by its anchor's fingerprint: "gov" (the Government CA's root),
+	// "public" (the national root CA, NEAC) or "configured" (another
+	// anchor); empty when no trusted path was built. Its words for people
+	// are the catalogue's text for trust.infrastructure.<value>.
+	TrustInfrastructure TrustInfrastructure `json:"trust_infrastructure,omitempty"`
+	// Reasons are coded reasons beside the sub-indication, such as
+	// trust.unknown_vn_root (param issuer).
+	Reasons []sohoa.Reason `json:"reasons,omitempty"`
 
 	// ClaimedSigningTime is what the signer says (/M or signingTime);
 	// shown, never trusted.

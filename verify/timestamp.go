@@ -224,6 +224,9 @@ func (v *Verifier) checkDocTimestamp(ctx context.Context, sr *SignatureReport, d
 		sr.Chain = append(sr.Chain, certInfo(c))
 	}
 	sr.ChainTrusted = rep.ChainTrusted
+	if sr.ChainTrusted {
+		sr.TrustInfrastructure = v.infrastructureOf(out.chain)
+	}
 	sr.Revocation = out.revocation
 	sr.ValidationTime, sr.ValidationTimeSource = v.defaultValidationTime()
 }

@@ -58,6 +58,16 @@ type Config struct {
 	// TrustAnchors are the only roots a certificate path may end at. The
 	// operating system's TLS roots are never used.
 	TrustAnchors []*x509.Certificate
+	// Intermediates are CA certificates offered for building paths when a
+	// signature does not carry them (the built-in Vietnamese
+	// intermediates); never anchors.
+	Intermediates []*x509.Certificate
+	// Infrastructures maps an anchor's SHA-256 (lower-case hex of its DER)
+	// to the infrastructure a path ending in it belongs to; any other
+	// anchor is InfraConfigured. Nil means the built-in Vietnamese roots'
+	// (the Government CA's and the national root's). Classification is by
+	// fingerprint, never by name.
+	Infrastructures map[string]TrustInfrastructure
 	// HTTPClient, when set, enables online fetching of CRLs and OCSP
 	// responses. Nil means fully offline.
 	HTTPClient *http.Client
@@ -75,6 +85,8 @@ type Verifier struct {
 	anchors    []*x509.Certificate
 	anchorPool *x509.CertPool
 	anchorsSum string
+	extra      []*x509.Certificate // Config.Intermediates
+	infra      map[string]TrustInfrastructure
 	http       *http.Client
 	policy     Policy
 	now        func() time.Time

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sohoa/sohoa/internal/vntrust"
 )
 
 // New builds a Verifier from cfg.
@@ -48,6 +50,27 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	slices.Sort(sums)
 	sums = slices.Compact(sums)
+	// Offered intermediates can change verdicts too, so they count in the
+	// set's identity (marked apart from the anchors; no intermediates
+	// leaves the sum what it was).
+	var inter []string
+	for _, c := range cfg.Intermediates {
+		if c == nil {
+			continue
+		}
+		v.extra = append(v.extra, c)
+		s := sha256.Sum256(c.Raw)
+		inter = append(inter, "intermediate:"+hex.EncodeToString(s[:]))
+	}
+	slices.Sort(inter)
+	sums = append(sums, slices.Compact(inter)...)
+	v.infra = cfg.Infrastructures
+	if v.infra == nil {
+		v.infra = map[string]TrustInfrastructure{}
+		for fp, in := range vntrust.Infrastructures() {
+			v.infra[fp] = TrustInfrastructure(in)
+		}
+	}
 	all := sha256.Sum256([]byte(strings.Join(sums, "\n")))
 	v.anchorsSum = hex.EncodeToString(all[:])
 	return v, nil

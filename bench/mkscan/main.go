@@ -32,14 +32,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/sohoa/sohoa/bench/scanpdf"
 )
 
 // A4 in points, and the pixel size of an A4 page scanned at dpi.
-const a4W, a4H = 595.276, 841.89
+const a4W, a4H = scanpdf.A4W, scanpdf.A4H
 
-func a4(dpi float64) (int, int) {
-	return int(a4W/72*dpi + 0.5), int(a4H/72*dpi + 0.5)
-}
+func a4(dpi float64) (int, int) { return scanpdf.A4(dpi) }
 
 func main() {
 	log.SetFlags(0)
@@ -127,7 +127,7 @@ func Samples() []Sample {
 // Bytes renders the sample's page and wraps it in a PDF.
 func (s Sample) Bytes() []byte {
 	w, h := a4(s.DPI)
-	pix := renderPage(w, h, s.DPI, s.Lines)
+	pix := scanpdf.RenderPage(w, h, s.DPI, s.Lines)
 	var z bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
 	zw.Write(pix)
@@ -163,69 +163,6 @@ func stream(dict string, data []byte) string {
 		dict += " "
 	}
 	return fmt.Sprintf("<< %s/Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
-}
-
-// renderPage draws a w×h greyscale page: off-white paper, the lines in
-// block letters at the top, then grey bars where a letter's paragraphs
-// would be. Sizes are in points, converted at dpi.
-func renderPage(w, h int, dpi float64, lines []string) []byte {
-	pix := bytes.Repeat([]byte{0xF4}, w*h)
-	px := func(pt float64) int { return int(math.Round(pt / 72 * dpi)) }
-	rect := func(x0, y0, x1, y1 int, v byte) {
-		for y := max(y0, 0); y < min(y1, h); y++ {
-			row := pix[y*w : (y+1)*w]
-			for x := max(x0, 0); x < min(x1, w); x++ {
-				row[x] = v
-			}
-		}
-	}
-	margin := px(56)
-	y := px(60)
-	for i, line := range lines {
-		size := 14.0 // point height of a letter
-		if i == 0 {
-			size = 18
-		}
-		cell := max(1, px(size)/7) // one font pixel
-		drawText(line, margin, y, cell, func(x, y int) { rect(x, y, x+cell, y+cell, 0x20) })
-		y += cell*7 + px(size*0.8)
-	}
-	y += px(24)
-	// Paragraphs: bars of varying length, a blank line between paragraphs.
-	rng := rand.New(rand.NewPCG(uint64(w), uint64(h)))
-	lineH, gap := px(7), px(7)
-	for y+lineH < h-px(72) {
-		n := 3 + rng.IntN(6)
-		for i := 0; i < n && y+lineH < h-px(72); i++ {
-			end := w - margin
-			if i == n-1 {
-				end = margin + (w-2*margin)*(30+rng.IntN(60))/100
-			}
-			rect(margin, y, end, y+lineH, 0x70)
-			y += lineH + gap
-		}
-		y += lineH + gap
-	}
-	return pix
-}
-
-// drawText draws s with the 5×7 font, each font pixel cell×cell image
-// pixels, top-left at (x, y).
-func drawText(s string, x, y, cell int, dot func(x, y int)) {
-	for _, r := range s {
-		g, ok := font[r]
-		if !ok {
-			g = font['?']
-		}
-		for row, bits := range g {
-			for col := 0; col < 5; col++ {
-				if bits[col] == '#' {
-					dot(x+col*cell, y+row*cell)
-				}
-			}
-		}
-		x += 6 * cell
-	}
 }
 
 // writeLarge streams a PDF of 300 dpi A4 RGB pages of pseudo-random pixels,
@@ -298,52 +235,3 @@ func (c *countWriter) Write(p []byte) (int, error) {
 }
 
 func (c *countWriter) WriteString(s string) (int, error) { return c.Write([]byte(s)) }
-
-// font is a 5×7 bitmap font for the ASCII the samples use.
-var font = map[rune][7]string{
-	' ': {".....", ".....", ".....", ".....", ".....", ".....", "....."},
-	'A': {".###.", "#...#", "#...#", "#####", "#...#", "#...#", "#...#"},
-	'B': {"####.", "#...#", "#...#", "####.", "#...#", "#...#", "####."},
-	'C': {".###.", "#...#", "#....", "#....", "#....", "#...#", ".###."},
-	'D': {"####.", "#...#", "#...#", "#...#", "#...#", "#...#", "####."},
-	'E': {"#####", "#....", "#....", "####.", "#....", "#....", "#####"},
-	'F': {"#####", "#....", "#....", "####.", "#....", "#....", "#...."},
-	'G': {".###.", "#...#", "#....", "#.###", "#...#", "#...#", ".####"},
-	'H': {"#...#", "#...#", "#...#", "#####", "#...#", "#...#", "#...#"},
-	'I': {".###.", "..#..", "..#..", "..#..", "..#..", "..#..", ".###."},
-	'J': {"..###", "...#.", "...#.", "...#.", "...#.", "#..#.", ".##.."},
-	'K': {"#...#", "#..#.", "#.#..", "##...", "#.#..", "#..#.", "#...#"},
-	'L': {"#....", "#....", "#....", "#....", "#....", "#....", "#####"},
-	'M': {"#...#", "##.##", "#.#.#", "#.#.#", "#...#", "#...#", "#...#"},
-	'N': {"#...#", "#...#", "##..#", "#.#.#", "#..##", "#...#", "#...#"},
-	'O': {".###.", "#...#", "#...#", "#...#", "#...#", "#...#", ".###."},
-	'P': {"####.", "#...#", "#...#", "####.", "#....", "#....", "#...."},
-	'Q': {".###.", "#...#", "#...#", "#...#", "#.#.#", "#..#.", ".##.#"},
-	'R': {"####.", "#...#", "#...#", "####.", "#.#..", "#..#.", "#...#"},
-	'S': {".####", "#....", "#....", ".###.", "....#", "....#", "####."},
-	'T': {"#####", "..#..", "..#..", "..#..", "..#..", "..#..", "..#.."},
-	'U': {"#...#", "#...#", "#...#", "#...#", "#...#", "#...#", ".###."},
-	'V': {"#...#", "#...#", "#...#", "#...#", "#...#", ".#.#.", "..#.."},
-	'W': {"#...#", "#...#", "#...#", "#.#.#", "#.#.#", "#.#.#", ".#.#."},
-	'X': {"#...#", "#...#", ".#.#.", "..#..", ".#.#.", "#...#", "#...#"},
-	'Y': {"#...#", "#...#", ".#.#.", "..#..", "..#..", "..#..", "..#.."},
-	'Z': {"#####", "....#", "...#.", "..#..", ".#...", "#....", "#####"},
-	'0': {".###.", "#...#", "#..##", "#.#.#", "##..#", "#...#", ".###."},
-	'1': {"..#..", ".##..", "..#..", "..#..", "..#..", "..#..", ".###."},
-	'2': {".###.", "#...#", "....#", "...#.", "..#..", ".#...", "#####"},
-	'3': {"#####", "...#.", "..#..", "...#.", "....#", "#...#", ".###."},
-	'4': {"...#.", "..##.", ".#.#.", "#..#.", "#####", "...#.", "...#."},
-	'5': {"#####", "#....", "####.", "....#", "....#", "#...#", ".###."},
-	'6': {"..##.", ".#...", "#....", "####.", "#...#", "#...#", ".###."},
-	'7': {"#####", "....#", "...#.", "..#..", ".#...", ".#...", ".#..."},
-	'8': {".###.", "#...#", "#...#", ".###.", "#...#", "#...#", ".###."},
-	'9': {".###.", "#...#", "#...#", ".####", "....#", "...#.", ".##.."},
-	'.': {".....", ".....", ".....", ".....", ".....", ".##..", ".##.."},
-	',': {".....", ".....", ".....", ".....", ".##..", "..#..", ".#..."},
-	':': {".....", ".##..", ".##..", ".....", ".##..", ".##..", "....."},
-	'-': {".....", ".....", ".....", "#####", ".....", ".....", "....."},
-	'(': {"...#.", "..#..", ".#...", ".#...", ".#...", "..#..", "...#."},
-	')': {".#...", "..#..", "...#.", "...#.", "...#.", "..#..", ".#..."},
-	'/': {".....", "....#", "...#.", "..#..", ".#...", "#....", "....."},
-	'?': {".###.", "#...#", "....#", "...#.", "..#..", ".....", "..#.."},
-}

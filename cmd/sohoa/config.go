@@ -36,6 +36,9 @@ type storeConfig struct {
 	DatabaseURL string
 	// AuditKeyFile is the audit key's file; empty for <data dir>/audit.key.
 	AuditKeyFile string
+	// NoBuiltinTrust is --no-builtin-trust of the commands that verify;
+	// nil (a command without the flag) means SOHOA_NO_BUILTIN_TRUST.
+	NoBuiltinTrust *bool
 
 	S3Endpoint      string
 	S3Bucket        string

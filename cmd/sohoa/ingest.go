@@ -96,6 +96,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	}
 	cfg := addStoreFlags(fs, e)
 	trustDir := fs.String("trust-dir", "", "trust anchor directory (env SOHOA_TRUST_DIR; default <data dir>/trust when it exists)")
+	cfg.NoBuiltinTrust = noBuiltinTrustFlag(fs, e)
 	manifestPath := fs.String("manifest", "", "CSV manifest saying which dossier each file belongs to (columns "+strings.Join(source.ManifestColumns, ",")+"); without PATH, imports every file it lists")
 	allowOutsideEnv := e.getenv("SOHOA_INGEST_ALLOW_OUTSIDE")
 	allowOutside := fs.Bool("allow-outside", false, "accept manifest rows naming files outside the manifest's folder: absolute paths, \"..\", symbolic links leading out (env SOHOA_INGEST_ALLOW_OUTSIDE)")

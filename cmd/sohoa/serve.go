@@ -15,7 +15,6 @@ import (
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/pipeline"
-	"github.com/sohoa/sohoa/verify"
 	"github.com/sohoa/sohoa/web"
 )
 
@@ -72,6 +71,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	noWorkers := fs.Bool("no-workers", false, "serve HTTP only; `sohoa work` processes (or other servers) run the inspection and verification jobs")
 	workers := fs.Int("workers", envInt(e, "SOHOA_WORKERS", 0), "concurrent jobs in this process; 0 means twice the CPUs (env SOHOA_WORKERS)")
 	trustDir := fs.String("trust-dir", "", "trust anchor directory (env SOHOA_TRUST_DIR; default <data dir>/trust when it exists)")
+	cfg.NoBuiltinTrust = noBuiltinTrustFlag(fs, e)
 	sweep := fs.Duration("sweep-every", envDuration(e, "SOHOA_SWEEP_EVERY", pipeline.DefaultReverifyInterval),
 		"how often the workers re-verify verdicts that may change and re-enqueue lost jobs; 0 turns it off (env SOHOA_SWEEP_EVERY)")
 	tlsCert := fs.String("tls-cert", e.getenv("SOHOA_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (env SOHOA_TLS_CERT)")
@@ -219,7 +219,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}()
 	}
 
-	anchors, err := listTrustAnchors(e, *trustDir, cfg.DataDir)
+	anchors, err := listTrustAnchors(e, *trustDir, cfg)
 	if err != nil {
 		return fail(err)
 	}
@@ -340,24 +340,6 @@ func serveURL(a net.Addr, https bool) string {
 		host = "[" + host + "]"
 	}
 	return fmt.Sprintf("%s://%s:%d/", scheme, host, ap.Port())
-}
-
-// listTrustAnchors is every anchor the verifier uses, labelled with the
-// file or directory it came from, for GET /api/v1/trust-anchors.
-func listTrustAnchors(e *env, trustDir, dataDir string) (web.StaticTrustAnchors, error) {
-	paths, err := trustPaths(e, trustDir, dataDir, nil)
-	if err != nil {
-		return nil, sohoa.Wrapf(err, sohoa.EINVALID, "%v", err)
-	}
-	var out web.StaticTrustAnchors
-	for _, p := range paths {
-		certs, err := verify.LoadTrustAnchors(p)
-		if err != nil {
-			return nil, sohoa.Wrapf(err, sohoa.EINVALID, "%v", err)
-		}
-		out = append(out, web.TrustAnchorsFrom(p, certs)...)
-	}
-	return out, nil
 }
 
 // byteSizeFlag is a size flag: a number of bytes, or with a unit

@@ -54,6 +54,7 @@ func runVerify(ctx context.Context, e *env, args []string) int {
 	var trust stringList
 	fs.Var(&trust, "trust", "trust anchors (PEM file or directory), added to --trust-dir; repeatable")
 	trustDir := fs.String("trust-dir", "", "trust anchor directory (env SOHOA_TRUST_DIR; default <data dir>/trust when it exists)")
+	noBuiltin := noBuiltinTrustFlag(fs, e)
 	dataDir := fs.String("data-dir", "", "data directory (env SOHOA_DATA_DIR; default ./sohoa-data)")
 	at := fs.String("at", "", "validation time for signatures without a verified timestamp (RFC 3339 or YYYY-MM-DD)")
 	online := fs.Bool("online", false, "fetch CRLs and OCSP responses over the network when the file lacks them")
@@ -74,17 +75,13 @@ func runVerify(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 
-	anchorPaths, err := trustPaths(e, *trustDir, *dataDir, trust)
+	set, err := loadTrust(e, *trustDir, *dataDir, trust, *noBuiltin)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "sohoa verify:", err)
 		return exitUsage
 	}
-	anchors, err := verify.LoadTrustAnchors(anchorPaths...)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "sohoa verify:", err)
-		return exitUsage
-	}
-	cfg := verify.Config{TrustAnchors: anchors, Policy: verify.DefaultPolicy(), Logger: e.log}
+	cfg := set.verifyConfig()
+	cfg.Policy, cfg.Logger = verify.DefaultPolicy(), e.log
 	cfg.Policy.AllowSHA1 = *allowSHA1
 	cfg.Policy.MinRSABits = *minRSA
 	if *at != "" {
@@ -98,8 +95,8 @@ func runVerify(ctx context.Context, e *env, args []string) int {
 	if *online {
 		cfg.HTTPClient = &http.Client{Timeout: 20 * time.Second}
 	}
-	if len(anchors) == 0 {
-		fmt.Fprintln(e.stderr, "sohoa verify: warning: no trust anchors configured (--trust or SOHOA_TRUST_DIR); no certificate path can be trusted")
+	if len(cfg.TrustAnchors) == 0 {
+		fmt.Fprintln(e.stderr, "sohoa verify: warning: no trust anchors configured (--trust or SOHOA_TRUST_DIR, and the built-in roots are off); no certificate path can be trusted")
 	}
 	v, err := verify.New(cfg)
 	if err != nil {

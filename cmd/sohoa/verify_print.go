@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/verify"
 )
 
@@ -92,6 +93,9 @@ func printSignature(w io.Writer, n int, s *verify.SignatureReport) {
 	trusted := "no"
 	if s.ChainTrusted {
 		trusted = "yes"
+		if s.TrustInfrastructure != "" {
+			trusted += ", " + sohoa.NewReason(s.TrustInfrastructure.Code()).Text(sohoa.LangEN) + " (" + string(s.TrustInfrastructure) + ")"
+		}
 	}
 	if len(s.Chain) > 0 {
 		fmt.Fprintf(w, "    Chain:      %d certificate(s), trusted anchor: %s\n", len(s.Chain), trusted)

@@ -24,6 +24,7 @@ func runWork(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "work", "[--workers N] [--trust-dir DIR] [--sweep-every DURATION] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
 	cfg := addStoreFlags(fs, e)
 	trustDir := fs.String("trust-dir", "", "trust anchor directory (env SOHOA_TRUST_DIR; default <data dir>/trust when it exists)")
+	cfg.NoBuiltinTrust = noBuiltinTrustFlag(fs, e)
 	workers := fs.Int("workers", envInt(e, "SOHOA_WORKERS", 0), "concurrent jobs in this process; 0 means twice the CPUs (env SOHOA_WORKERS)")
 	sweep := fs.Duration("sweep-every", envDuration(e, "SOHOA_SWEEP_EVERY", pipeline.DefaultReverifyInterval),
 		"how often to re-verify verdicts that may change and re-enqueue lost jobs; 0 turns it off (env SOHOA_SWEEP_EVERY)")
@@ -83,18 +84,16 @@ const workerGCPercent = 200
 // SignerFor from the audit key (units' signing keys are sealed under it),
 // so the workers make certified copies.
 func openPipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string, base pipeline.Config) (*stores, *pipeline.Pipeline, error) {
-	paths, err := trustPaths(e, trustDir, cfg.DataDir, nil)
+	set, err := loadTrust(e, trustDir, cfg.DataDir, nil, cfg.noBuiltin(e))
 	if err != nil {
 		return nil, nil, sohoa.Wrapf(err, sohoa.EINVALID, "%v", err)
 	}
-	anchors, err := verify.LoadTrustAnchors(paths...)
-	if err != nil {
-		return nil, nil, sohoa.Wrapf(err, sohoa.EINVALID, "%v", err)
+	vcfg := set.verifyConfig()
+	if len(vcfg.TrustAnchors) == 0 {
+		e.log.Warn("no trust anchors configured (the built-in roots are off, and no --trust-dir, SOHOA_TRUST_DIR or <data dir>/trust): no signature can reach TOTAL_PASSED")
 	}
-	if len(anchors) == 0 {
-		e.log.Warn("no trust anchors configured (--trust-dir, SOHOA_TRUST_DIR or <data dir>/trust): no signature can reach TOTAL_PASSED")
-	}
-	v, err := verify.New(verify.Config{TrustAnchors: anchors, Logger: e.log})
+	vcfg.Logger = e.log
+	v, err := verify.New(vcfg)
 	if err != nil {
 		return nil, nil, err
 	}
