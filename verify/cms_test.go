@@ -33,6 +33,7 @@ type cmsEnv struct {
 	t    *testing.T
 	pki  *testpki.PKI
 	v    *Verifier
+	cfg  Config
 	now  time.Time
 	data []byte
 }
@@ -48,7 +49,15 @@ func newCMSEnv(t *testing.T, mods ...func(*Config)) *cmsEnv {
 	}
 	v, err := New(cfg)
 	require.NoError(t, err)
-	return &cmsEnv{t: t, pki: p, v: v, now: now, data: []byte("%PDF-1.7 the signed bytes of a dossier \x00\x01\x02")}
+	return &cmsEnv{t: t, pki: p, v: v, cfg: cfg, now: now, data: []byte("%PDF-1.7 the signed bytes of a dossier \x00\x01\x02")}
+}
+
+// restart replaces the verifier with a new one of the same configuration
+// (a new process: an empty revocation cache, closed breakers).
+func (e *cmsEnv) restart() {
+	v, err := New(e.cfg)
+	require.NoError(e.t, err)
+	e.v = v
 }
 
 func (e *cmsEnv) content() signedContent {

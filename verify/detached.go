@@ -13,6 +13,7 @@ import (
 // at all is the verdict TOTAL_FAILED/FORMAT_FAILURE with Report.Error (see
 // Unreadable).
 func (v *Verifier) VerifyDetached(ctx context.Context, sig []byte, content io.ReaderAt, size int64) (rep *Report, err error) {
+	ctx = v.withFetchBudget(ctx)
 	defer func() {
 		if p := recover(); p != nil {
 			v.log.Error("panic while verifying a detached signature", "panic", p, "stack", string(debug.Stack()))

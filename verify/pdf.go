@@ -43,6 +43,7 @@ const (
 // whose cross-reference data had to be rebuilt says so (Report.Repaired)
 // and is analysed on the rebuilt revisions.
 func (v *Verifier) Verify(ctx context.Context, r io.ReaderAt, size int64) (rep *Report, err error) {
+	ctx = v.withFetchBudget(ctx)
 	defer func() {
 		if p := recover(); p != nil {
 			v.log.Error("panic while verifying", "panic", p, "stack", string(debug.Stack()))

@@ -230,7 +230,29 @@ type RevocationReport struct {
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 	ThisUpdate  *time.Time `json:"this_update,omitempty"`
 	NextUpdate  *time.Time `json:"next_update,omitempty"`
-	Problems    []string   `json:"problems,omitempty"`
+	// URL, FetchedAt and Cached say, for a status fetched online, where
+	// from and when (Cached: an earlier verification of this process
+	// fetched it, at FetchedAt, and it was still current).
+	URL       string     `json:"url,omitempty"`
+	FetchedAt *time.Time `json:"fetched_at,omitempty"`
+	Cached    bool       `json:"cached,omitempty"`
+	Problems  []string   `json:"problems,omitempty"`
+	// Consulted lists every online request made (or not made) for this
+	// certificate, in order, so an auditor sees what was asked.
+	Consulted []RevocationFetch `json:"consulted,omitempty"`
+}
+
+// RevocationFetch is one OCSP request or CRL download for a certificate.
+type RevocationFetch struct {
+	Kind string    `json:"kind"` // "ocsp", "crl"
+	URL  string    `json:"url"`
+	Time time.Time `json:"time"` // when it was asked (fetched, for "cached")
+	// Outcome is "fetched", "cached" (a current answer an earlier
+	// verification fetched), "failed" (no usable HTTP answer: Error says
+	// why) or "skipped" (not asked: the responder's breaker is open or the
+	// verification's time budget is used up).
+	Outcome string `json:"outcome"`
+	Error   string `json:"error,omitempty"`
 }
 
 // ChangesReport lists what later revisions changed after a signature

@@ -7,8 +7,6 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -16,6 +14,8 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/sohoa/sohoa/verify/internal/revfetch"
 )
 
 // Revocation checking.
@@ -50,15 +50,13 @@ import (
 // A "revoked" status is final and counts whatever its age.
 
 const (
-	maxRevocationBody = 10 << 20
 	// maxRevocationItems bounds the CRLs and OCSP responses looked at for
 	// one signature (each is parsed at most once, OCSP once per
 	// certificate of the path).
 	maxRevocationItems = 512
-	revocationTimeout  = 20 * time.Second
 	// maxFetchURLs bounds the OCSP responders and, separately, the CRL
 	// locations asked per certificate: a hostile certificate may list
-	// many, and each costs up to revocationTimeout.
+	// many, and each costs up to a request timeout.
 	maxFetchURLs = 2
 	clockSkew    = 5 * time.Minute
 )
@@ -81,6 +79,11 @@ type revItem struct {
 	// (adbe-revocationInfoArchival), so the signature's timestamp
 	// proves it existed.
 	signed bool
+
+	// req and resp are set for an item fetched online (resp.Cached when
+	// it came from the Verifier's cache).
+	req  *revfetch.Request
+	resp *revfetch.Response
 
 	parsed bool
 	crl    *x509.RevocationList
@@ -131,6 +134,7 @@ type revResult struct {
 	// algorithm too weak under the policy, covered by a proof of
 	// existence).
 	note string
+	item *revItem
 }
 
 // checkRevocation finds and judges the revocation status of cert (issued
@@ -154,18 +158,23 @@ func (v *Verifier) checkRevocation(ctx context.Context, vd *cmsVerdict, p *pathC
 		label := revLabel(it)
 		if err != nil {
 			rep.Problems = append(rep.Problems, label+": "+err.Error())
+			v.keepFetched(it, nil, false)
 			return
 		}
+		r.item = it
 		if r.note != "" {
 			r.note = label + ": " + r.note
 		}
 		switch r.status {
 		case "revoked":
+			v.keepFetched(it, r, true)
 			if revoked == nil || r.revokedAt.Before(revoked.revokedAt) {
 				revoked = r
 			}
 		case "good":
-			if ok, why := v.revFresh(r, cert, p.at); ok {
+			ok, why := v.revFresh(r, cert, p.at)
+			v.keepFetched(it, r, ok)
+			if ok {
 				if good == nil {
 					good = r
 				}
@@ -173,6 +182,7 @@ func (v *Verifier) checkRevocation(ctx context.Context, vd *cmsVerdict, p *pathC
 				rep.Problems = append(rep.Problems, label+": "+why)
 			}
 		default:
+			v.keepFetched(it, r, false)
 			rep.Problems = append(rep.Problems, label+": the responder does not know this certificate (status unknown)")
 		}
 	}
@@ -181,7 +191,7 @@ func (v *Verifier) checkRevocation(ctx context.Context, vd *cmsVerdict, p *pathC
 			consider(it)
 		}
 	}
-	if revoked == nil && good == nil && p.online && v.http != nil && p.store != nil {
+	if revoked == nil && good == nil && p.online && v.fetch != nil && p.store != nil {
 		for _, it := range v.fetchOCSP(ctx, p.store, cert, issuer, &rep) {
 			consider(it)
 		}
@@ -208,6 +218,10 @@ func (v *Verifier) checkRevocation(ctx context.Context, vd *cmsVerdict, p *pathC
 			ra := r.revokedAt
 			rep.RevokedAt = &ra
 		}
+		if it := r.item; it != nil && it.req != nil {
+			fa := it.resp.FetchedAt.UTC()
+			rep.URL, rep.FetchedAt, rep.Cached = it.req.URL, &fa, it.resp.Cached
+		}
 	}
 	switch {
 	case revoked != nil:
@@ -228,7 +242,7 @@ func (v *Verifier) checkRevocation(ctx context.Context, vd *cmsVerdict, p *pathC
 			vd.warn("the %s %s names no CRL or OCSP location, so its revocation status cannot be checked", who, certName(cert))
 		case v.policy.RequireRevocation:
 			how := "enable --online or embed it (PAdES B-LT)"
-			if v.http != nil {
+			if v.fetch != nil {
 				how = "the issuer's CRL and OCSP services did not give a usable answer; try again later or embed it (PAdES B-LT)"
 			}
 			vd.fail(Indeterminate, TryLater, "no usable revocation information for the %s %s at %s; %s", who, certName(cert), fmtTime(p.at), how)
@@ -586,10 +600,7 @@ func (v *Verifier) fetchOCSP(ctx context.Context, store *revStore, cert, issuer 
 			break
 		}
 		tried++
-		key := "ocsp " + u + " " + string(req)
-		it, err := v.fetchOnce(ctx, store, key, "ocsp", func(ctx context.Context) ([]byte, error) {
-			return v.revHTTP(ctx, http.MethodPost, u, req, "application/ocsp-request")
-		})
+		it, err := v.fetchOnce(ctx, store, rep, revfetch.Request{Kind: "ocsp", URL: u, Body: req})
 		if err != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("OCSP request to %s failed: %v", u, err))
 			continue
@@ -612,9 +623,7 @@ func (v *Verifier) fetchCRLs(ctx context.Context, store *revStore, cert *x509.Ce
 			break
 		}
 		tried++
-		it, err := v.fetchOnce(ctx, store, "crl "+u, "crl", func(ctx context.Context) ([]byte, error) {
-			return v.revHTTP(ctx, http.MethodGet, u, nil, "")
-		})
+		it, err := v.fetchOnce(ctx, store, rep, revfetch.Request{Kind: "crl", URL: u})
 		if err != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("downloading the CRL %s failed: %v", u, err))
 			continue
@@ -624,22 +633,43 @@ func (v *Verifier) fetchCRLs(ctx context.Context, store *revStore, cert *x509.Ce
 	return out
 }
 
-func (v *Verifier) fetchOnce(ctx context.Context, store *revStore, key, kind string, get func(context.Context) ([]byte, error)) (*revItem, error) {
+// fetchOnce asks for r once per signature (through the Verifier's cache
+// and breakers) and records in rep what was consulted.
+func (v *Verifier) fetchOnce(ctx context.Context, store *revStore, rep *RevocationReport, r revfetch.Request) (*revItem, error) {
+	key := r.Kind + " " + r.URL + " " + string(r.Body)
 	if it, ok := store.fetched[key]; ok {
 		return it, nil
 	}
 	if err, ok := store.fetchFailed[key]; ok {
 		return nil, err
 	}
-	der, err := get(ctx)
+	if dl, ok := ctx.Value(fetchBudgetKey{}).(time.Time); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl)
+		defer cancel()
+	}
+	asked := v.now().UTC()
+	resp, err := v.fetch.Get(ctx, r)
+	c := RevocationFetch{Kind: r.Kind, URL: r.URL, Time: asked}
 	if err != nil {
+		c.Outcome, c.Error = "failed", err.Error()
+		var open *revfetch.OpenError
+		if errors.As(err, &open) || errors.Is(err, revfetch.ErrBudget) {
+			c.Outcome = "skipped"
+		}
+		rep.Consulted = append(rep.Consulted, c)
 		if store.fetchFailed == nil {
 			store.fetchFailed = map[string]error{}
 		}
 		store.fetchFailed[key] = err
 		return nil, err
 	}
-	it := &revItem{source: "online", kind: kind, der: der}
+	c.Time, c.Outcome = resp.FetchedAt.UTC(), "fetched"
+	if resp.Cached {
+		c.Outcome = "cached"
+	}
+	rep.Consulted = append(rep.Consulted, c)
+	it := &revItem{source: "online", kind: r.Kind, der: resp.DER, req: &r, resp: resp}
 	if store.fetched == nil {
 		store.fetched = map[string]*revItem{}
 	}
@@ -647,40 +677,35 @@ func (v *Verifier) fetchOnce(ctx context.Context, store *revStore, key, kind str
 	return it, nil
 }
 
+// fetchBudgetKey carries, in the context of one verification, the
+// deadline of all its online fetches.
+type fetchBudgetKey struct{}
+
+func (v *Verifier) withFetchBudget(ctx context.Context) context.Context {
+	if v.fetch == nil || v.fetchBudget <= 0 {
+		return ctx
+	}
+	if _, ok := ctx.Value(fetchBudgetKey{}).(time.Time); ok {
+		return ctx
+	}
+	return context.WithValue(ctx, fetchBudgetKey{}, time.Now().Add(v.fetchBudget))
+}
+
+// keepFetched tells the cache what the verifier made of a fetched item:
+// an answer it relied on is kept until its nextUpdate, a cached one it no
+// longer accepts is dropped.
+func (v *Verifier) keepFetched(it *revItem, r *revResult, accepted bool) {
+	if it.req == nil || v.fetch == nil {
+		return
+	}
+	if accepted {
+		v.fetch.Keep(*it.req, it.resp, r.nextUpdate)
+	} else if it.resp.Cached {
+		v.fetch.Forget(*it.req)
+	}
+}
+
 func webURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-// revHTTP performs one bounded request: 20 s at most, 10 MiB at most.
-func (v *Verifier) revHTTP(ctx context.Context, method, u string, body []byte, ctype string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, revocationTimeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return nil, err
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := v.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP status %s", resp.Status)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxRevocationBody+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxRevocationBody {
-		return nil, fmt.Errorf("the answer is larger than %d MiB", maxRevocationBody>>20)
-	}
-	return b, nil
 }

@@ -255,8 +255,11 @@ func TestRevocationOnlineCRL(t *testing.T) {
 	require.Equal(t, "online", sr.Revocation[0].Source)
 	require.Equal(t, "crl", sr.Revocation[0].Kind)
 
-	// Revoked, without a timestamp, before the claimed signing time.
+	// Revoked, without a timestamp, before the claimed signing time. The
+	// CRL fetched above is cached until its nextUpdate, so only a new
+	// verifier sees the revocation (as a relying party caching CRLs would).
 	e.pki.Revoke(signer, e.now.Add(-2*time.Hour), 1)
+	e.restart()
 	b := cmsBuild{signer: signer, content: e.data, extra: []tAttr{{oidAttrSigningTime, [][]byte{mustDER(t, e.now.Add(-time.Hour))}}}}
 	sr = e.check(b.build(t), evidence{}, "ETSI.CAdES.detached")
 	requireResult(t, sr, TotalFailed, Revoked)

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/sohoa/sohoa/verify/internal/revfetch"
 )
 
 // Version is the verifier's version, recorded with every result so a
@@ -71,7 +73,9 @@ type Config struct {
 	// HTTPClient, when set, enables online fetching of CRLs and OCSP
 	// responses. Nil means fully offline.
 	HTTPClient *http.Client
-	Policy     Policy
+	// Online tunes online fetching (used only with HTTPClient).
+	Online OnlineConfig
+	Policy Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// At, when non-zero, is the validation time to use instead of now for
@@ -80,17 +84,47 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// OnlineConfig bounds online revocation fetching. Zero fields mean the
+// defaults. The cache and the breakers belong to the Verifier: a process
+// that keeps one Verifier (sohoa work, watch, serve) shares them across
+// every verification it runs.
+type OnlineConfig struct {
+	// RequestTimeout bounds one request (default 5 s).
+	RequestTimeout time.Duration
+	// Budget bounds all the requests of one verification (default 20 s);
+	// a request the budget leaves no time for is not made.
+	Budget time.Duration
+	// CacheMaxAge is how long an answer without a nextUpdate is reused
+	// (default 5 min); answers with one are reused until it, for a day at
+	// most.
+	CacheMaxAge time.Duration
+	// BreakerFailures consecutive failures of a responder host (no
+	// connection, no answer in time, a server error) make the Verifier
+	// leave it alone for BreakerCooldown (defaults 5 and 1 min): its
+	// certificates are INDETERMINATE/TRY_LATER at once instead of after a
+	// timeout each.
+	BreakerFailures int
+	BreakerCooldown time.Duration
+	// Now is the clock of the cache and the breakers; nil means the
+	// Verifier's.
+	Now func() time.Time
+}
+
+// DefaultFetchBudget is OnlineConfig.Budget's default.
+const DefaultFetchBudget = 20 * time.Second
+
 // Verifier verifies signatures. It is safe for concurrent use.
 type Verifier struct {
-	anchors    []*x509.Certificate
-	anchorPool *x509.CertPool
-	anchorsSum string
-	extra      []*x509.Certificate // Config.Intermediates
-	infra      map[string]TrustInfrastructure
-	http       *http.Client
-	policy     Policy
-	now        func() time.Time
-	at         time.Time
-	log        *slog.Logger
-	cache      *cryptoCache
+	anchors     []*x509.Certificate
+	anchorPool  *x509.CertPool
+	anchorsSum  string
+	extra       []*x509.Certificate // Config.Intermediates
+	infra       map[string]TrustInfrastructure
+	fetch       *revfetch.Fetcher // nil: offline
+	fetchBudget time.Duration
+	policy      Policy
+	now         func() time.Time
+	at          time.Time
+	log         *slog.Logger
+	cache       *cryptoCache
 }

@@ -15,12 +15,12 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/internal/vntrust"
+	"github.com/sohoa/sohoa/verify/internal/revfetch"
 )
 
 // New builds a Verifier from cfg.
 func New(cfg Config) (*Verifier, error) {
 	v := &Verifier{
-		http:   cfg.HTTPClient,
 		policy: cfg.Policy,
 		now:    cfg.Now,
 		at:     cfg.At.UTC(),
@@ -32,6 +32,25 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	if v.now == nil {
 		v.now = time.Now
+	}
+	if cfg.HTTPClient != nil {
+		o := cfg.Online
+		clock := o.Now
+		if clock == nil {
+			clock = v.now
+		}
+		v.fetch = revfetch.New(revfetch.Config{
+			Client:           cfg.HTTPClient,
+			RequestTimeout:   o.RequestTimeout,
+			MaxAge:           o.CacheMaxAge,
+			FailureThreshold: o.BreakerFailures,
+			Cooldown:         o.BreakerCooldown,
+			Now:              clock,
+		})
+		v.fetchBudget = o.Budget
+		if v.fetchBudget <= 0 {
+			v.fetchBudget = DefaultFetchBudget
+		}
 	}
 	if v.log == nil {
 		v.log = slog.New(slog.DiscardHandler)

@@ -39,6 +39,9 @@ type storeConfig struct {
 	// NoBuiltinTrust is --no-builtin-trust of the commands that verify;
 	// nil (a command without the flag) means SOHOA_NO_BUILTIN_TRUST.
 	NoBuiltinTrust *bool
+	// Offline is --offline of work, watch and serve; nil (a command
+	// without the flag) keeps revocation checks offline.
+	Offline *bool
 
 	S3Endpoint      string
 	S3Bucket        string

@@ -65,13 +65,14 @@ type serverTimeouts struct {
 // or SIGTERM, then stops accepting connections, lets in-flight requests
 // finish within --shutdown-timeout, then stops the workers.
 func runServe(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "serve", "[--demo] [--addr 127.0.0.1:8080] [--no-workers] [--workers N] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]... [--session-idle 30m] [--session-lifetime 12h] [--max-upload 1GiB] [--read-header-timeout 10s] [--read-timeout 5m] [--idle-timeout 2m] [--upload-idle-timeout 1m] [--min-upload-rate 1KiB] [--write-idle-timeout 1m] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
+	fs := newFlagSet(e, "serve", "[--demo] [--addr 127.0.0.1:8080] [--offline] [--no-workers] [--workers N] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]... [--session-idle 30m] [--session-lifetime 12h] [--max-upload 1GiB] [--read-header-timeout 10s] [--read-timeout 5m] [--idle-timeout 2m] [--upload-idle-timeout 1m] [--min-upload-rate 1KiB] [--write-idle-timeout 1m] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
 	cfg := addStoreFlags(fs, e)
 	addr := fs.String("addr", envOr(e, "SOHOA_ADDR", "127.0.0.1:8080"), "address to listen on, host:port; port 0 picks a free one (env SOHOA_ADDR)")
 	noWorkers := fs.Bool("no-workers", false, "serve HTTP only; `sohoa work` processes (or other servers) run the inspection and verification jobs")
 	workers := fs.Int("workers", envInt(e, "SOHOA_WORKERS", 0), "concurrent jobs in this process; 0 means twice the CPUs (env SOHOA_WORKERS)")
 	trustDir := fs.String("trust-dir", "", "trust anchor directory (env SOHOA_TRUST_DIR; default <data dir>/trust when it exists)")
 	cfg.NoBuiltinTrust = noBuiltinTrustFlag(fs, e)
+	cfg.Offline = offlineFlag(fs, e)
 	sweep := fs.Duration("sweep-every", envDuration(e, "SOHOA_SWEEP_EVERY", pipeline.DefaultReverifyInterval),
 		"how often the workers re-verify verdicts that may change and re-enqueue lost jobs; 0 turns it off (env SOHOA_SWEEP_EVERY)")
 	tlsCert := fs.String("tls-cert", e.getenv("SOHOA_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (env SOHOA_TLS_CERT)")

@@ -22,10 +22,11 @@ func init() {
 // same process. It runs until SIGINT or SIGTERM and then exits 0; other
 // exit codes mean it could not start.
 func runWatch(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "watch", "[--poll 2s] [--stable 5s] [--max-wait 10m] [--unit CODE --procedure CODE] DIR")
+	fs := newFlagSet(e, "watch", "[--offline] [--poll 2s] [--stable 5s] [--max-wait 10m] [--unit CODE --procedure CODE] DIR")
 	cfg := addStoreFlags(fs, e)
 	trustDir := fs.String("trust-dir", "", "trust anchor directory (env SOHOA_TRUST_DIR; default <data dir>/trust when it exists)")
 	cfg.NoBuiltinTrust = noBuiltinTrustFlag(fs, e)
+	cfg.Offline = offlineFlag(fs, e)
 	poll := fs.Duration("poll", 0, "scan the folder this often, events or not (env SOHOA_WATCH_POLL; default 2s)")
 	stable := fs.Duration("stable", 0, "take a file once its size and time have not changed for this long (env SOHOA_WATCH_STABLE; default 5s)")
 	maxWait := fs.Duration("max-wait", 0, "a stable file that still looks unfinished (a PDF without its final trailer, a file another program has open for writing) goes to failed/ after this long without a change (env SOHOA_WATCH_MAX_WAIT; default 10m)")

@@ -21,10 +21,11 @@ func init() {
 // machines, may share one PostgreSQL catalog and one S3 store: River hands
 // each job to one of them.
 func runWork(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "work", "[--workers N] [--trust-dir DIR] [--sweep-every DURATION] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
+	fs := newFlagSet(e, "work", "[--workers N] [--offline] [--trust-dir DIR] [--sweep-every DURATION] [--data-dir DIR] [--database-url URL] [--s3-endpoint HOST:PORT]")
 	cfg := addStoreFlags(fs, e)
 	trustDir := fs.String("trust-dir", "", "trust anchor directory (env SOHOA_TRUST_DIR; default <data dir>/trust when it exists)")
 	cfg.NoBuiltinTrust = noBuiltinTrustFlag(fs, e)
+	cfg.Offline = offlineFlag(fs, e)
 	workers := fs.Int("workers", envInt(e, "SOHOA_WORKERS", 0), "concurrent jobs in this process; 0 means twice the CPUs (env SOHOA_WORKERS)")
 	sweep := fs.Duration("sweep-every", envDuration(e, "SOHOA_SWEEP_EVERY", pipeline.DefaultReverifyInterval),
 		"how often to re-verify verdicts that may change and re-enqueue lost jobs; 0 turns it off (env SOHOA_SWEEP_EVERY)")
@@ -93,6 +94,10 @@ func openPipeline(ctx context.Context, e *env, cfg *storeConfig, trustDir string
 		e.log.Warn("no trust anchors configured (the built-in roots are off, and no --trust-dir, SOHOA_TRUST_DIR or <data dir>/trust): no signature can reach TOTAL_PASSED")
 	}
 	vcfg.Logger = e.log
+	if cfg.online() {
+		vcfg.HTTPClient = revocationHTTPClient()
+		e.log.Debug("revocation: CRLs and OCSP responses are fetched online when a file lacks them (--offline or SOHOA_OFFLINE=1 turns it off)")
+	}
 	v, err := verify.New(vcfg)
 	if err != nil {
 		return nil, nil, err
