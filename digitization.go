@@ -27,7 +27,12 @@ import (
 // has a signing key, one of its signatures must be made with that key's
 // certificate (the signer certificate's SHA-256 in the stored
 // verification report); a unit without a key cannot be checked, and any
-// valid signature counts.
+// valid signature counts. A unit whose policy requires the Government CA
+// (Unit.RequireGovCA) also needs one of the result's signatures that
+// passed to chain to the Government CA's root (trust_infrastructure "gov"
+// in the stored verification report): a result signed only under the
+// national public CA or a unit-configured anchor is not digitized
+// (document.not_gov_ca).
 //
 // Scanned and checked (đã quét và kiểm tra; Dossier.ScanState
 // "scanned_checked"), the weaker level kept as its own figure so that a
@@ -46,7 +51,8 @@ import (
 // says so (ScannedChecked) with why it is not digitized: an unsigned scan
 // without a certified copy (document.not_certified), a signature that is
 // not confirmed (document.signature_not_passed), a result not signed by the
-// unit (document.not_signed_by_unit).
+// unit (document.not_signed_by_unit) or, where the unit requires it, not
+// signed under the Government CA (document.not_gov_ca).
 
 // Reason codes of unmet digitization requirements. Params, where a code
 // has them: file (the file name), rules (comma-separated failed inspection
@@ -70,7 +76,13 @@ const (
 	ReasonNotCertified       ReasonCode = "document.not_certified"        // file
 	ReasonSignatureNotPassed ReasonCode = "document.signature_not_passed" // file, verdict, indication, sub_indication
 	ReasonNotSignedByUnit    ReasonCode = "document.not_signed_by_unit"   // file
+	ReasonNotGovCA           ReasonCode = "document.not_gov_ca"           // file
 )
+
+// InfrastructureGov is the trust_infrastructure value, in a stored
+// verification report, of a signature whose chain ends in the Government
+// CA's root (verify.InfraGov).
+const InfrastructureGov = "gov"
 
 func init() {
 	RegisterMessages(map[ReasonCode]Translation{
@@ -105,6 +117,10 @@ func init() {
 		ReasonNotSignedByUnit: {
 			VI: "tệp “{file}” có chữ ký số hợp lệ nhưng không phải chữ ký của đơn vị",
 			EN: "\"{file}\" is validly signed, but not with the unit's key",
+		},
+		ReasonNotGovCA: {
+			VI: "tệp “{file}” có chữ ký số hợp lệ nhưng không phải chữ ký số chuyên dùng Chính phủ, theo quy định của đơn vị",
+			EN: "\"{file}\" is validly signed, but not under the Government CA as the unit requires",
 		},
 	})
 }
@@ -157,8 +173,10 @@ func (r Requirement) IsNoFile() bool { return r.Reason.Code == ReasonNoFile }
 // its documents (in ID order, oldest first) and their latest inspection
 // and verification (nil maps and absent entries mean none yet), and the
 // SHA-256 of the receiving unit's signing key certificate ("" when the
-// unit has none). With a unit key, the verifications of TOTAL_PASSED
-// results must carry their reports (the signers are read from them).
+// unit has none), and whether the unit requires results signed under the
+// Government CA (Unit.RequireGovCA). With a unit key or that policy, the
+// verifications of TOTAL_PASSED results must carry their reports (the
+// signers and their infrastructures are read from them).
 type DigitizationFacts struct {
 	Dossier        *Dossier
 	Procedure      *Procedure
@@ -166,7 +184,12 @@ type DigitizationFacts struct {
 	Inspections    map[int64]*Inspection
 	Verifications  map[int64]*Verification
 	UnitCertSHA256 string
+	RequireGovCA   bool
 }
+
+// NeedsResultReports reports whether the rule reads the reports of
+// TOTAL_PASSED results (who signed them, under which infrastructure).
+func (f DigitizationFacts) NeedsResultReports() bool { return f.UnitCertSHA256 != "" || f.RequireGovCA }
 
 // Digitization is what the rule finds: both levels and every requirement
 // of the digitized level that is not met, in the procedure's order, then
@@ -263,6 +286,9 @@ func (f DigitizationFacts) notDigitized(role DocumentRole, doc *Document, v *Ver
 		if role == RoleResult && f.UnitCertSHA256 != "" && !signedBy(v, f.UnitCertSHA256) {
 			return NewReason(ReasonNotSignedByUnit, "file", file), true
 		}
+		if role == RoleResult && f.RequireGovCA && !SignedUnderGov(v) {
+			return NewReason(ReasonNotGovCA, "file", file), true
+		}
 		return Reason{}, false
 	case v.SubIndication == "NO_SIGNATURE":
 		return NewReason(ReasonNotCertified, "file", file), true
@@ -280,6 +306,31 @@ func (f DigitizationFacts) notDigitized(role DocumentRole, doc *Document, v *Ver
 func signedBy(v *Verification, cert string) bool {
 	for _, s := range SignerCertificates(v) {
 		if strings.EqualFold(s, cert) {
+			return true
+		}
+	}
+	return false
+}
+
+// SignedUnderGov reports whether one of the signatures that passed in v's
+// stored report chains to the Government CA's root (trust_infrastructure
+// "gov"); false without a report.
+func SignedUnderGov(v *Verification) bool {
+	if v == nil || len(v.ReportJSON) == 0 {
+		return false
+	}
+	var rep struct {
+		Signatures []struct {
+			Kind           string `json:"kind"`
+			Indication     string `json:"indication"`
+			Infrastructure string `json:"trust_infrastructure"`
+		} `json:"signatures"`
+	}
+	if json.Unmarshal(v.ReportJSON, &rep) != nil {
+		return false
+	}
+	for _, s := range rep.Signatures {
+		if s.Kind != "document_timestamp" && s.Indication == IndicationTotalPassed && s.Infrastructure == InfrastructureGov {
 			return true
 		}
 	}

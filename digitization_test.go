@@ -232,3 +232,53 @@ func TestDossierLevelsInOrder(t *testing.T) {
 	bad := ScanState("scanned")
 	assert.Error(t, DossierUpdate{ScanState: &bad}.Apply(d))
 }
+
+// The Government CA policy reads each signature's trust_infrastructure
+// in the result's report: one passed signature under gov suffices; a
+// document timestamp or a failed signature under gov does not count.
+func TestDigitizationRequireGovCA(t *testing.T) {
+	ok := &Inspection{Outcome: InspectionOK}
+	born := &Document{ID: 1, Role: RoleComponent, ComponentName: "Đơn", FileName: "don.pdf"}
+	result := &Document{ID: 2, Role: RoleResult, FileName: "kq.pdf"}
+	report := func(sigs ...map[string]any) *Verification {
+		rep, _ := json.Marshal(map[string]any{"indication": IndicationTotalPassed, "signatures": sigs})
+		return &Verification{Indication: IndicationTotalPassed, ReportJSON: rep}
+	}
+	sig := func(kind, indication, infra string) map[string]any {
+		return map[string]any{"kind": kind, "indication": indication, "trust_infrastructure": infra}
+	}
+	eval := func(policy bool, v *Verification) Digitization {
+		return EvaluateDigitization(DigitizationFacts{Dossier: &Dossier{Code: "D", Status: StatusResolved},
+			Procedure: &Procedure{RequiredComponents: []string{"Đơn"}}, Documents: []*Document{born, result},
+			Inspections:   map[int64]*Inspection{1: ok, 2: ok},
+			Verifications: map[int64]*Verification{1: report(sig("approval", IndicationTotalPassed, "public")), 2: v},
+			RequireGovCA:  policy})
+	}
+	for _, tc := range []struct {
+		name      string
+		v         *Verification
+		digitized bool
+	}{
+		{"gov", report(sig("approval", IndicationTotalPassed, "gov")), true},
+		{"public and gov", report(sig("approval", IndicationTotalPassed, "public"), sig("certification", IndicationTotalPassed, "gov")), true},
+		{"public", report(sig("approval", IndicationTotalPassed, "public")), false},
+		{"configured", report(sig("approval", IndicationTotalPassed, "configured")), false},
+		{"gov document timestamp only", report(sig("approval", IndicationTotalPassed, "configured"), sig("document_timestamp", IndicationTotalPassed, "gov")), false},
+		{"no report", &Verification{Indication: IndicationTotalPassed}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := eval(true, tc.v)
+			if tc.digitized {
+				assert.Equal(t, DigitizationDigitized, res.State)
+				return
+			}
+			assert.Equal(t, DigitizationIncomplete, res.State)
+			assert.Equal(t, ScanChecked, res.Scan)
+			require.Len(t, res.Missing, 1)
+			assert.Equal(t, NewReason(ReasonNotGovCA, "file", "kq.pdf"), res.Missing[0].Reason)
+			assert.Equal(t, DigitizationDigitized, eval(false, tc.v).State, "without the policy")
+		})
+	}
+	// Components are not under the policy: a public signature is fine.
+	assert.Equal(t, DigitizationDigitized, eval(true, report(sig("approval", IndicationTotalPassed, "gov"))).State)
+}

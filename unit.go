@@ -9,10 +9,16 @@ import (
 // one-stop shop (Bộ phận Một cửa). Units form a tree through ParentCode; a
 // user's unit scope covers a unit and everything below it.
 type Unit struct {
-	Code       string    `json:"code"`
-	Name       string    `json:"name"`
-	ParentCode string    `json:"parent_code,omitempty"` // "" for a root
-	CreatedAt  time.Time `json:"created_at"`
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	ParentCode string `json:"parent_code,omitempty"` // "" for a root
+	// RequireGovCA is the unit's policy that its results (kết quả giải
+	// quyết TTHC) and periodic reports be signed under the Government CA
+	// (chữ ký số chuyên dùng Chính phủ): a result whose valid signatures
+	// all chain to another infrastructure is then not digitized
+	// (ReasonNotGovCA). `sohoa unit policy set CODE --require-gov-ca`.
+	RequireGovCA bool      `json:"require_gov_ca,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // Validate checks the code, name and parent code, trimming the name.
@@ -39,8 +45,9 @@ func (u *Unit) Validate() error {
 // UnitUpdate changes a unit; nil fields stay as they are. ParentCode set
 // to "" makes the unit a root.
 type UnitUpdate struct {
-	Name       *string
-	ParentCode *string
+	Name         *string
+	ParentCode   *string
+	RequireGovCA *bool
 }
 
 // UnitFilter selects units. Under limits the result to that unit and its

@@ -43,7 +43,7 @@ func (p *Pipeline) saveAndRecord(ctx context.Context, doc *sohoa.Document, write
 // documents' latest results and stores them when they changed (with an
 // audit entry). The workers call it after every result; call it after
 // changing what the rule depends on (the procedure's required components,
-// the dossier's status, the unit's signing key).
+// the dossier's status, the unit's signing key or policy; RecordUnit).
 func (p *Pipeline) Record(ctx context.Context, dossierCode string) (*sohoa.Dossier, error) {
 	var out *sohoa.Dossier
 	err := p.cfg.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
@@ -55,6 +55,33 @@ func (p *Pipeline) Record(ctx context.Context, dossierCode string) (*sohoa.Dossi
 		return err
 	})
 	return out, err
+}
+
+// RecordUnit recomputes the states of a unit's resolved dossiers (the
+// ones whose result the unit's policy is about), as Record does each; call
+// it after changing the unit's policy (Unit.RequireGovCA). It returns how
+// many dossiers' digitization state changed.
+func (p *Pipeline) RecordUnit(ctx context.Context, unitCode string) (changed int, err error) {
+	f := sohoa.DossierFilter{Scope: sohoa.AllUnits, UnitCode: unitCode, Statuses: []sohoa.DossierStatus{sohoa.StatusResolved}, Limit: sohoa.MaxPageSize}
+	for {
+		page, err := p.cfg.Catalog.FindDossiers(ctx, f)
+		if err != nil {
+			return changed, fmt.Errorf("dossiers of unit %s: %w", unitCode, err)
+		}
+		for _, d := range page.Dossiers {
+			after, err := p.Record(ctx, d.Code)
+			if err != nil {
+				return changed, err
+			}
+			if after.DigitizationState != d.DigitizationState {
+				changed++
+			}
+		}
+		if page.NextCursor == "" {
+			return changed, nil
+		}
+		f.Cursor = page.NextCursor
+	}
 }
 
 func (p *Pipeline) recordTx(ctx context.Context, tx sohoa.Catalog, d *sohoa.Dossier) (*sohoa.Dossier, error) {
@@ -108,8 +135,9 @@ type evaluation struct {
 // then holds only that one; and it reads verdicts without their reports,
 // so an unreadable file's requirement says it has a failed signature
 // rather than why it cannot be read. The states are the same either way:
-// a TOTAL_PASSED result's report is read when the unit has a signing key,
-// since whether the unit signed it is in the report.
+// a TOTAL_PASSED result's report is read when the unit has a signing key
+// or requires the Government CA, since whether the unit signed it, and
+// under which infrastructure, is in the report.
 func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, quick bool) (*evaluation, error) {
 	proc, err := c.FindProcedureByCode(ctx, d.ProcedureCode)
 	if err != nil {
@@ -135,6 +163,14 @@ func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, qui
 	case sohoa.Code(err) != sohoa.ENOTFOUND:
 		return nil, fmt.Errorf("signing key of unit %s: %w", d.UnitCode, err)
 	}
+	if d.Status == sohoa.StatusResolved {
+		// The unit's policy on its results' infrastructure.
+		u, err := c.FindUnitByCode(ctx, d.UnitCode)
+		if err != nil {
+			return nil, fmt.Errorf("unit %s: %w", d.UnitCode, err)
+		}
+		facts.RequireGovCA = u.RequireGovCA
+	}
 	ids := make([]int64, len(docs))
 	for i, doc := range docs {
 		ids[i] = doc.ID
@@ -149,8 +185,9 @@ func evaluateDossier(ctx context.Context, c sohoa.Catalog, d *sohoa.Dossier, qui
 	if ev.ver, err = latest(ctx, ids); err != nil {
 		return nil, err
 	}
-	if quick && facts.UnitCertSHA256 != "" {
-		// Who signed a passing result is in its report.
+	if quick && facts.NeedsResultReports() {
+		// Who signed a passing result, and under which infrastructure,
+		// is in its report.
 		var signed []int64
 		for _, doc := range docs {
 			if v := ev.ver[doc.ID]; doc.Role == sohoa.RoleResult && v != nil && v.Indication == sohoa.IndicationTotalPassed {

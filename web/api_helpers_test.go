@@ -54,6 +54,10 @@ type apiOpts struct {
 	start bool
 	// now is the server's clock; nil is time.Now.
 	now func() time.Time
+	// infra is the verifier's anchor-to-infrastructure map
+	// (verify.Config.Infrastructures); nil is the built-in one, under
+	// which the samples' root is a configured anchor.
+	infra map[string]verify.TrustInfrastructure
 }
 
 func samples(name string) string { return filepath.Join("..", "testdata", "samples", name) }
@@ -76,7 +80,7 @@ func setupAPI(t *testing.T, o apiOpts) *apiBundle {
 	require.NoError(t, err)
 	anchors, err := verify.LoadTrustAnchors(samples("trust"))
 	require.NoError(t, err)
-	v, err := verify.New(verify.Config{TrustAnchors: anchors})
+	v, err := verify.New(verify.Config{TrustAnchors: anchors, Infrastructures: o.infra})
 	require.NoError(t, err)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sohoa/sohoa"
 	"github.com/sohoa/sohoa/pipeline"
@@ -501,15 +503,22 @@ func (s *server) uploadFormFiles(r *http.Request, d *sohoa.Dossier, limit int64)
 // sigView is one signature on the report page.
 type sigView struct {
 	Field, Kind, Verdict, VerdictClass, Reason string
-	Signer, Org, IDs                           string
-	Claimed, Timestamp, TSA                    string
-	Chain                                      []string
-	Trusted                                    bool
-	Revocation                                 []string
-	Coverage                                   string
-	Changes                                    []string
-	Level                                      string
-	Problems                                   []string
+	// Reasons are the coded reasons beside the sub-indication (a chain
+	// to a Vietnamese root sohoa does not know), in the page's language.
+	Reasons          []string
+	Signer, Org, IDs string
+	// Infrastructure is which infrastructure the trusted chain ends in,
+	// in a clerk's words ("Chữ ký số chuyên dùng Chính phủ"); "" when
+	// the chain is not trusted.
+	Infrastructure          string
+	Claimed, Timestamp, TSA string
+	Chain                   []string
+	Trusted                 bool
+	Revocation              []string
+	Coverage                string
+	Changes                 []string
+	Level                   string
+	Problems                []string
 }
 
 type reportData struct {
@@ -596,6 +605,10 @@ func fillReport(data *reportData, rep *verify.Report, lang sohoa.Lang) {
 		}
 		v.VerdictClass, v.Verdict = sigBadge(string(sg.Indication), string(sg.SubIndication), 1, t)
 		v.Reason = subText(sg.SubIndication, lang)
+		for _, rs := range sg.Reasons {
+			v.Reasons = append(v.Reasons, reasonText(rs, lang))
+		}
+		v.Infrastructure = infrastructureText(sg.TrustInfrastructure, lang)
 		if c := sg.Signer; c != nil {
 			v.Signer, v.Org, v.IDs = c.CommonName, strings.Join(c.Organization, ", "), strings.Join(c.UIDs, ", ")
 			if v.Signer == "" {
@@ -678,6 +691,26 @@ func revocationPaths(sg verify.SignatureReport) []string {
 		}
 	}
 	return out
+}
+
+// infrastructureText names the infrastructure a trusted chain ends in, in
+// lang: the catalogue's trust.infrastructure.<value>, capitalised as the
+// value of a field ("Chữ ký số công cộng"); "" for none.
+func infrastructureText(in verify.TrustInfrastructure, lang sohoa.Lang) string {
+	c := in.Code()
+	if c == "" {
+		return ""
+	}
+	return upperFirst(sohoa.Reason{Code: c}.Text(lang))
+}
+
+// upperFirst capitalises s's first letter.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // subText is a sub-indication's text from the catalogue ("" for none).

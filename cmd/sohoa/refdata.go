@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register("unit", "add or list units (đơn vị), their targets and signing keys: sohoa unit add CODE NAME [--parent CODE] | list | target set|list|clear | cert set|show|remove CODE", runUnit)
+	register("unit", "add or list units (đơn vị), their targets, signing keys and policy: sohoa unit add CODE NAME [--parent CODE] | list | target set|list|clear | cert set|show|remove CODE | policy set|list", runUnit)
 	register("procedure", "add or list procedures (thủ tục hành chính): sohoa procedure add CODE NAME [--components A;B] | list", runProcedure)
 }
 
@@ -26,7 +26,7 @@ func cliActor() string { return "system:cli" }
 
 func runUnit(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 || isHelp(args[0]) {
-		return subcommandUsage(e, args, "Usage: sohoa unit add CODE NAME [--parent CODE] | sohoa unit list | sohoa unit target set|list|clear … | sohoa unit cert set|show|remove CODE\n\nUnits (đơn vị): ministry → department → one-stop shop (Bộ phận Một cửa).\n  add     add a unit; --parent names the unit above it\n  list    list the units\n  target  a unit's targets (chỉ tiêu) for the progress figures (sohoa unit target -h)\n  cert    the unit's signing key for certified copies (sohoa unit cert -h)")
+		return subcommandUsage(e, args, "Usage: sohoa unit add CODE NAME [--parent CODE] | sohoa unit list | sohoa unit target set|list|clear … | sohoa unit cert set|show|remove CODE | sohoa unit policy set|list …\n\nUnits (đơn vị): ministry → department → one-stop shop (Bộ phận Một cửa).\n  add     add a unit; --parent names the unit above it\n  list    list the units\n  target  a unit's targets (chỉ tiêu) for the progress figures (sohoa unit target -h)\n  cert    the unit's signing key for certified copies (sohoa unit cert -h)\n  policy  whether results and reports must be signed under the Government CA (sohoa unit policy -h)")
 	}
 	var parent *string
 	switch args[0] {
@@ -50,6 +50,8 @@ func runUnit(ctx context.Context, e *env, args []string) int {
 		})
 	case "cert":
 		return runUnitCert(ctx, e, args[1:])
+	case "policy":
+		return runUnitPolicy(ctx, e, args[1:])
 	case "list":
 		return refCommand(ctx, e, "unit list", "", args[1:], nil, func(ctx context.Context, tx sohoa.Catalog, _ []string) (string, error) {
 			units, err := tx.FindUnits(ctx, sohoa.UnitFilter{Scope: sohoa.AllUnits})
@@ -63,7 +65,7 @@ func runUnit(ctx context.Context, e *env, args []string) int {
 			return b.String(), nil
 		})
 	}
-	fmt.Fprintf(e.stderr, "sohoa unit: unknown subcommand %q (add, list, target, cert)\n", args[0])
+	fmt.Fprintf(e.stderr, "sohoa unit: unknown subcommand %q (add, list, target, cert, policy)\n", args[0])
 	return exitUsage
 }
 

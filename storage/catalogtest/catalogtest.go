@@ -208,6 +208,31 @@ func (s *suite) testUnits(t *testing.T) {
 	_, err = c.UpdateUnit(ctx, "NOPE", sohoa.UnitUpdate{Name: &name})
 	requireCode(t, sohoa.ENOTFOUND, err)
 
+	// The Government CA policy: off by default, set and cleared alone.
+	assert.False(t, u.RequireGovCA)
+	yes, no := true, false
+	u, err = c.UpdateUnit(ctx, "OSS1", sohoa.UnitUpdate{RequireGovCA: &yes})
+	require.NoError(t, err)
+	assert.True(t, u.RequireGovCA)
+	assert.Equal(t, name, u.Name)
+	u, err = c.FindUnitByCode(ctx, "OSS1")
+	require.NoError(t, err)
+	assert.True(t, u.RequireGovCA)
+	all, err = c.FindUnits(ctx, sohoa.UnitFilter{Scope: sohoa.AllUnits, Under: "OSS1"})
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	assert.True(t, all[0].RequireGovCA)
+	u, err = c.UpdateUnit(ctx, "OSS1", sohoa.UnitUpdate{Name: &name})
+	require.NoError(t, err)
+	assert.True(t, u.RequireGovCA, "a rename keeps the policy")
+	u, err = c.UpdateUnit(ctx, "OSS1", sohoa.UnitUpdate{RequireGovCA: &no})
+	require.NoError(t, err)
+	assert.False(t, u.RequireGovCA)
+	require.NoError(t, c.CreateUnit(ctx, &sohoa.Unit{Code: "OSS8", Name: "gov", ParentCode: "DEP1", RequireGovCA: true}))
+	u, err = c.FindUnitByCode(ctx, "OSS8")
+	require.NoError(t, err)
+	assert.True(t, u.RequireGovCA, "set at creation")
+
 	// Moving a one-stop shop to the other department moves its subtree
 	// membership with it.
 	dep2 := "DEP2"

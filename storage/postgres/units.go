@@ -10,11 +10,11 @@ import (
 	"github.com/sohoa/sohoa/storage/internal/sqlcat"
 )
 
-const unitCols = `code, name, coalesce(parent_code, ''), created_at`
+const unitCols = `code, name, coalesce(parent_code, ''), require_gov_ca, created_at`
 
 func scanUnit(row pgx.Row) (*sohoa.Unit, error) {
 	var u sohoa.Unit
-	if err := row.Scan(&u.Code, &u.Name, &u.ParentCode, &u.CreatedAt); err != nil {
+	if err := row.Scan(&u.Code, &u.Name, &u.ParentCode, &u.RequireGovCA, &u.CreatedAt); err != nil {
 		return nil, err
 	}
 	u.CreatedAt = u.CreatedAt.UTC()
@@ -39,8 +39,8 @@ func (db *DB) CreateUnit(ctx context.Context, u *sohoa.Unit) error {
 			}
 		}
 		created := tx.nowUTC()
-		tag, err := tx.q.Exec(ctx, `INSERT INTO units (code, name, parent_code, created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (code) DO NOTHING`, u.Code, u.Name, nullIfEmpty(u.ParentCode), created)
+		tag, err := tx.q.Exec(ctx, `INSERT INTO units (code, name, parent_code, require_gov_ca, created_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (code) DO NOTHING`, u.Code, u.Name, nullIfEmpty(u.ParentCode), u.RequireGovCA, created)
 		if err != nil {
 			return wrap(err, "create unit %q", u.Code)
 		}
@@ -88,8 +88,8 @@ func (db *DB) UpdateUnit(ctx context.Context, code string, upd sohoa.UnitUpdate)
 				return sohoa.Errorf(sohoa.EINVALID, "moving unit %q under %q would make a cycle", u.Code, u.ParentCode)
 			}
 		}
-		if _, err := tx.q.Exec(ctx, `UPDATE units SET name = $2, parent_code = $3 WHERE code = $1`,
-			u.Code, u.Name, nullIfEmpty(u.ParentCode)); err != nil {
+		if _, err := tx.q.Exec(ctx, `UPDATE units SET name = $2, parent_code = $3, require_gov_ca = $4 WHERE code = $1`,
+			u.Code, u.Name, nullIfEmpty(u.ParentCode), u.RequireGovCA); err != nil {
 			return wrap(err, "update unit %q", code)
 		}
 		out = u

@@ -12,12 +12,12 @@ import (
 // scanner is what *sql.Row and *sql.Rows share.
 type scanner interface{ Scan(dest ...any) error }
 
-const unitCols = `code, name, coalesce(parent_code, ''), created_at`
+const unitCols = `code, name, coalesce(parent_code, ''), require_gov_ca, created_at`
 
 func scanUnit(row scanner) (*sohoa.Unit, error) {
 	var u sohoa.Unit
 	var created string
-	if err := row.Scan(&u.Code, &u.Name, &u.ParentCode, &created); err != nil {
+	if err := row.Scan(&u.Code, &u.Name, &u.ParentCode, &u.RequireGovCA, &created); err != nil {
 		return nil, err
 	}
 	var err error
@@ -45,8 +45,8 @@ func (db *DB) CreateUnit(ctx context.Context, u *sohoa.Unit) error {
 			}
 		}
 		created, createdTS := tx.nowTS()
-		res, err := tx.w.ExecContext(ctx, `INSERT INTO units (code, name, parent_code, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (code) DO NOTHING`, u.Code, u.Name, nullIfEmpty(u.ParentCode), createdTS)
+		res, err := tx.w.ExecContext(ctx, `INSERT INTO units (code, name, parent_code, require_gov_ca, created_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO NOTHING`, u.Code, u.Name, nullIfEmpty(u.ParentCode), u.RequireGovCA, createdTS)
 		if err != nil {
 			return wrap(err, "create unit %q", u.Code)
 		}
@@ -88,8 +88,8 @@ func (db *DB) UpdateUnit(ctx context.Context, code string, upd sohoa.UnitUpdate)
 				return sohoa.Errorf(sohoa.EINVALID, "moving unit %q under %q would make a cycle", u.Code, u.ParentCode)
 			}
 		}
-		if _, err := tx.w.ExecContext(ctx, `UPDATE units SET name = ?, parent_code = ? WHERE code = ?`,
-			u.Name, nullIfEmpty(u.ParentCode), u.Code); err != nil {
+		if _, err := tx.w.ExecContext(ctx, `UPDATE units SET name = ?, parent_code = ?, require_gov_ca = ? WHERE code = ?`,
+			u.Name, nullIfEmpty(u.ParentCode), u.RequireGovCA, u.Code); err != nil {
 			return wrap(err, "update unit %q", code)
 		}
 		out = u

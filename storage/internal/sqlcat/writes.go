@@ -15,6 +15,9 @@ func ApplyUnitUpdate(u *sohoa.Unit, upd sohoa.UnitUpdate) error {
 	if upd.ParentCode != nil {
 		u.ParentCode = *upd.ParentCode
 	}
+	if upd.RequireGovCA != nil {
+		u.RequireGovCA = *upd.RequireGovCA
+	}
 	return u.Validate()
 }
 
