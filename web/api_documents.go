@@ -57,9 +57,13 @@ func (s *server) handleUploadDocument(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, tooLarge(limit))
 		return
 	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/json" { // attach by reference (api_reuse.go)
+		s.handleReuseDocument(w, r, d)
+		return
+	}
 	s.keepReading(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartSlack)
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var res *pipeline.IngestResult
 	if mt == "multipart/form-data" {
 		res, err = s.uploadMultipart(ctx, r, d, limit)
