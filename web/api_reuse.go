@@ -21,11 +21,16 @@ type reuseRequest struct {
 // a reception decision), with both dossiers in the principal's scope (an
 // original out of scope is not found, as for GET /documents/{id}). It
 // answers 202 like an upload: the copy is inspected and verified again.
-func (s *server) handleReuseDocument(w http.ResponseWriter, r *http.Request, d *sohoa.Dossier) {
+func (s *server) handleReuseDocument(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principalFrom(ctx)
 	if !p.Can(sohoa.RoleClerk, sohoa.RoleAdmin) {
 		s.apiError(w, r, sohoa.Errorf(sohoa.EFORBIDDEN, "reusing a document needs the clerk or admin role"))
+		return
+	}
+	d, err := s.dossierInScope(ctx, r.PathValue("code"))
+	if err != nil {
+		s.apiError(w, r, err)
 		return
 	}
 	var req reuseRequest
