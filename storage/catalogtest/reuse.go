@@ -25,10 +25,10 @@ func (s *suite) testReuse(t *testing.T) {
 		return d
 	}
 	mk("R-E", "OSS1", " 001099012345 ", q1.AddDate(0, -3, 0)) // Q4 2025: the earlier dossier
-	mk("R-D1", "OSS1", "001099012345", q1)                     // reuses one file
-	mk("R-D2", "OSS1", "0100109106-001", q1)                   // reuses two files: counted once
-	mk("R-D3", "OSS2", "", q1)                                 // nothing reused
-	mk("R-D4", "OSS1", "0100109106", q1.AddDate(0, 3, 0))      // Q2: not counted
+	mk("R-D1", "OSS1", "001099012345", q1)                    // reuses one file
+	mk("R-D2", "OSS1", "0100109106-001", q1)                  // reuses two files: counted once
+	mk("R-D3", "OSS2", "", q1)                                // nothing reused
+	mk("R-D4", "OSS1", "0100109106", q1.AddDate(0, 3, 0))     // Q2: not counted
 
 	got, err := c.FindDossierByCode(ctx, "R-E")
 	require.NoError(t, err)
