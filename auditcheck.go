@@ -198,7 +198,7 @@ func (c *AuditCrossChecker) dossier(code string) *dossierFacts {
 // the rows; this compares what they say).
 func (c *AuditCrossChecker) AddEntry(e *AuditEntry) {
 	switch e.Action {
-	case AuditDocumentIngest, AuditDocumentDup:
+	case AuditDocumentIngest, AuditDocumentDup, AuditDocumentReuse:
 		id, ok := objectID(e.Object, "document")
 		var d AuditDocumentDetails
 		if ok && json.Unmarshal(e.Details, &d) == nil {

@@ -53,7 +53,10 @@ type Document struct {
 	ComponentName string         `json:"component_name,omitempty"`
 	Source        DocumentSource `json:"source"`
 	UploadedBy    string         `json:"uploaded_by"`
-	CreatedAt     time.Time      `json:"created_at"`
+	// ReusedFrom is the document of an earlier dossier this one was
+	// attached from by reference (reuse.go); 0 for a file received here.
+	ReusedFrom int64     `json:"reused_from,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // ValidateBlobKey checks a blob key: 64 lowercase hex digits.
@@ -92,6 +95,9 @@ func (d *Document) Validate() error {
 	}
 	if d.UploadedBy, err = validateText("uploaded_by", d.UploadedBy, MaxNameLen, true, false); err != nil {
 		return err
+	}
+	if d.ReusedFrom < 0 {
+		return invalidf("reused_from %d is negative", d.ReusedFrom)
 	}
 	return nil
 }

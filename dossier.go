@@ -85,7 +85,11 @@ type Dossier struct {
 	DigitizationState DigitizationState `json:"digitization_state"`
 	// ScanState is the "scanned and checked" level (ScanState).
 	ScanState ScanState `json:"scan_state"`
-	CreatedAt time.Time `json:"created_at"`
+	// ApplicantID names the applicant (a CCCD or an MST, ValidateApplicantID),
+	// "" when not recorded; documents of the applicant's earlier dossiers
+	// can be reused (reuse.go).
+	ApplicantID string    `json:"applicant_id,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // ValidateDossierCode checks a dossier code's character set and length.
@@ -128,6 +132,11 @@ func (d *Dossier) Validate() error {
 	}
 	d.keepLevels()
 	var err error
+	if d.ApplicantID != "" {
+		if d.ApplicantID, err = ValidateApplicantID(d.ApplicantID); err != nil {
+			return err
+		}
+	}
 	if d.ReceivedAt, err = NormalizeTime("received_at", d.ReceivedAt); err != nil {
 		return err
 	}

@@ -95,6 +95,9 @@ type UnitCounts struct {
 	Resolved               int64
 	ResolvedDigitized      int64
 	ResolvedScannedChecked int64
+	// ReceivedReused counts the received dossiers with a component
+	// document attached by reuse (reuse.go).
+	ReceivedReused int64
 	// Reports submitted for the period; the first submission's time, and
 	// the first whose latest verification is TOTAL_PASSED (nil: none).
 	Reports             int64
@@ -165,6 +168,10 @@ type Figures struct {
 	// ScannedChecked is of received, measured against the digitized
 	// target: the weaker level, which digitized dossiers are part of.
 	ScannedChecked Figure `json:"scanned_checked"`
+	// Reused is of received: the dossiers with at least one component
+	// satisfied by a document reused from an earlier dossier of the same
+	// applicant (reuse.go). It has no target (Target and the gaps 0).
+	Reused Figure `json:"reused"`
 }
 
 // add sums g's counts into f (rates are recomputed by finish).
@@ -172,6 +179,7 @@ func (f *Figures) add(g Figures) {
 	f.Received += g.Received
 	f.Digitized.Count += g.Digitized.Count
 	f.ScannedChecked.Count += g.ScannedChecked.Count
+	f.Reused.Count += g.Reused.Count
 	f.Resolved += g.Resolved
 	f.ResultsDigitized.Count += g.ResultsDigitized.Count
 	f.ReportsDue += g.ReportsDue
@@ -183,6 +191,7 @@ func (f *Figures) add(g Figures) {
 func (f *Figures) finish(t Targets) {
 	f.Digitized = NewFigure(f.Digitized.Count, f.Received, t.Digitized)
 	f.ScannedChecked = NewFigure(f.ScannedChecked.Count, f.Received, t.Digitized)
+	f.Reused = NewFigure(f.Reused.Count, f.Received, 0)
 	f.ResultsDigitized = NewFigure(f.ResultsDigitized.Count, f.Resolved, t.Results)
 	f.ReportsSigned = NewFigure(f.ReportsSigned.Count, f.ReportsDue, t.Reports)
 	f.ReportsOnTime = NewFigure(f.ReportsOnTime.Count, f.ReportsDue, t.Reports)
@@ -357,6 +366,7 @@ func ownFigures(c UnitCounts, p Period) Figures {
 	}
 	f.Digitized.Count = c.ReceivedDigitized
 	f.ScannedChecked.Count = c.ReceivedScannedChecked
+	f.Reused.Count = c.ReceivedReused
 	f.ResultsDigitized.Count = c.ResolvedDigitized
 	if c.FirstSignedReportAt != nil {
 		f.ReportsSigned.Count = 1

@@ -58,6 +58,8 @@ var Columns = []Column{
 	{"scanned_checked", "dossiers scanned and checked", "Số hồ sơ đã quét và kiểm tra"},
 	{"scanned_checked_rate", "scanned and checked rate (%)", "Tỷ lệ hồ sơ đã quét và kiểm tra (%)"},
 	{"scanned_checked_gap", "scanned and checked short of the target", "Số hồ sơ đã quét và kiểm tra còn thiếu so với chỉ tiêu"},
+	{"reused", "dossiers with a reused result", "Số hồ sơ tái sử dụng kết quả số hóa"},
+	{"reused_rate", "reused rate (%)", "Tỷ lệ hồ sơ tái sử dụng kết quả số hóa (%)"},
 }
 
 // What a row's figures cover (the figures_for column).
@@ -103,7 +105,8 @@ func Rows(p *sohoa.Progress) [][]any {
 			f.ReportsOnTime.Count, rate(f.ReportsOnTime), f.ReportsOnTime.Gap,
 			int64(p.Target), status, at,
 			int64(t.Digitized), int64(t.Results), int64(t.Reports),
-			f.ScannedChecked.Count, rate(f.ScannedChecked), f.ScannedChecked.Gap)
+			f.ScannedChecked.Count, rate(f.ScannedChecked), f.ScannedChecked.Gap,
+			f.Reused.Count, rate(f.Reused))
 		return r
 	}
 	var out [][]any

@@ -78,11 +78,11 @@ func keys() []string {
 }
 
 // New columns are only ever added at the end: the scanned-and-checked
-// figure came after the targets.
+// figure came after the targets, the reused one after it.
 func TestColumnsOrder(t *testing.T) {
 	k := keys()
 	assert.Equal(t, []string{"digitized_target", "results_digitized_target", "reports_target",
-		"scanned_checked", "scanned_checked_rate", "scanned_checked_gap"}, k[len(k)-6:])
+		"scanned_checked", "scanned_checked_rate", "scanned_checked_gap", "reused", "reused_rate"}, k[len(k)-8:])
 }
 
 func TestCSVReadBack(t *testing.T) {

@@ -46,6 +46,11 @@ type uploadFields struct {
 // (blobs are named by their SHA-256). Answers 202 with the document's
 // status URL while inspection and verification run in the background.
 func (s *server) handleUploadDocument(w http.ResponseWriter, r *http.Request) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/json" { // attach by reference (api_reuse.go)
+		s.handleReuseDocument(w, r)
+		return
+	}
 	ctx := r.Context()
 	d, err := s.dossierInScope(ctx, r.PathValue("code"))
 	if err != nil {
@@ -59,7 +64,6 @@ func (s *server) handleUploadDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	s.keepReading(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartSlack)
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var res *pipeline.IngestResult
 	if mt == "multipart/form-data" {
 		res, err = s.uploadMultipart(ctx, r, d, limit)

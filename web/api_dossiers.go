@@ -127,6 +127,8 @@ type createDossierRequest struct {
 	ReceivedAt string              `json:"received_at"`
 	DueAt      string              `json:"due_at"`
 	Status     sohoa.DossierStatus `json:"status"`
+	// ApplicantID is the applicant's CCCD or MST, optional (reuse).
+	ApplicantID string `json:"applicant_id"`
 }
 
 // handleCreateDossier records a dossier in a unit of the principal's
@@ -139,7 +141,7 @@ func (s *server) handleCreateDossier(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	p := principalFrom(ctx)
-	d := &sohoa.Dossier{Code: req.Code, UnitCode: req.Unit, ProcedureCode: req.Procedure, Status: req.Status, ReceivedAt: s.now()}
+	d := &sohoa.Dossier{Code: req.Code, UnitCode: req.Unit, ProcedureCode: req.Procedure, Status: req.Status, ReceivedAt: s.now(), ApplicantID: req.ApplicantID}
 	if req.ReceivedAt != "" {
 		t, err := sohoa.ParseTime(req.ReceivedAt)
 		if err != nil {

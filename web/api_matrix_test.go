@@ -201,6 +201,9 @@ func TestAPIMatrix(t *testing.T) {
 		}
 	}
 
+	// The same route with a JSON body reuses a document (clerk, admin).
+	signIn["POST /api/v1/dossiers/{code}/documents (reuse)"] = matrixRow{
+		roles: writers, inA: reuseTarget(t, b, "A", docA), inB: reuseTarget(t, b, "B", docB)}
 	for p, row := range signIn {
 		rows[p] = row
 		routes = append(routes, apiRoute{pattern: p})

@@ -19,6 +19,8 @@ type Pipeline interface {
 	// Documents is the status of documents by ID (latest inspection and
 	// verification, pending jobs, permanent failure).
 	Documents(ctx context.Context, ids []int64) ([]pipeline.DocumentStatus, error)
+	// Reuse attaches a document of an earlier dossier by reference.
+	Reuse(ctx context.Context, req pipeline.ReuseRequest) (*sohoa.Document, error)
 }
 
 var _ Pipeline = (*pipeline.Pipeline)(nil)

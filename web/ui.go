@@ -268,6 +268,7 @@ type fileView struct {
 	Findings      []string
 	Pending       bool
 	Error         string
+	ReusedFrom    string // the original's dossier code, for a reused file (ui_reuse.go)
 }
 
 type groupView struct {
@@ -363,6 +364,7 @@ func (s *server) handleDossierPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data.Groups = append(data.Groups, res)
+	s.markReused(ctx, st.Documents, data.Groups)
 	data.Missing = missingOf(st, lang)
 	pg := s.page(r, "dossier", data)
 	pg.Title += " " + d.Code

@@ -192,6 +192,7 @@ func writeFileAtomic(name string, write func(io.Writer) error) (err error) {
 var progressHeadings = []string{
 	"UNIT (đơn vị)", "received (tiếp nhận)", "digitized (số hóa)", "scanned and checked (đã quét, kiểm tra)", "resolved (giải quyết)",
 	"results digitized (kết quả số hóa)", "reports signed (ký số)", "on time (đúng hạn)", "own report (báo cáo)",
+	"reused (tái sử dụng)",
 }
 
 func printProgress(w io.Writer, p *sohoa.Progress, snap *snapshotOutput, override bool) {
@@ -230,8 +231,8 @@ func printProgress(w io.Writer, p *sohoa.Progress, snap *snapshotOutput, overrid
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(progressHeadings, "\t"))
 	row := func(name string, f sohoa.Figures, status string) {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", name, f.Received, figureText(f.Digitized), figureText(f.ScannedChecked), f.Resolved,
-			figureText(f.ResultsDigitized), figureText(f.ReportsSigned), figureText(f.ReportsOnTime), status)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", name, f.Received, figureText(f.Digitized), figureText(f.ScannedChecked), f.Resolved,
+			figureText(f.ResultsDigitized), figureText(f.ReportsSigned), figureText(f.ReportsOnTime), status, figureText(f.Reused))
 	}
 	tops := 0
 	for _, u := range p.Units {

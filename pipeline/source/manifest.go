@@ -18,8 +18,15 @@ import (
 
 // ManifestColumns are the manifest's required columns (DESIGN.md,
 // "Bulk-import manifest"), in their documented order. Header names are
-// matched case-insensitively; more columns may follow and are ignored.
+// matched case-insensitively; more columns may follow and are ignored,
+// except the optional ones below.
 var ManifestColumns = []string{"file", "dossier", "unit", "procedure", "role", "component", "received_at"}
+
+// ManifestApplicantColumn is an optional column: the applicant's CCCD or
+// MST (sohoa.ValidateApplicantID), recorded on a dossier the import
+// creates, so its documents can be reused by the applicant's later
+// dossiers.
+const ManifestApplicantColumn = "applicant_id"
 
 // Row is one line of a manifest: a file and where it belongs.
 type Row struct {
@@ -35,6 +42,8 @@ type Row struct {
 	Role       sohoa.DocumentRole
 	Component  string    // NFC; may be empty
 	ReceivedAt time.Time // zero when the column is empty
+	// ApplicantID is the optional applicant_id column ("" when absent).
+	ApplicantID string
 }
 
 // DossierInfo is what a manifest says about one dossier, merged over its
@@ -46,6 +55,8 @@ type DossierInfo struct {
 	Procedure  string
 	ReceivedAt time.Time
 	Line       int // the first row naming the dossier
+	// ApplicantID is the applicant_id column, "" when no row gives it.
+	ApplicantID string
 }
 
 // Complete reports whether the manifest gives enough to create the dossier.
@@ -174,8 +185,8 @@ func ParseManifest(r io.Reader, dir string, opt ManifestOptions) (*Manifest, err
 		}
 		line, _ := cr.FieldPos(0)
 		get := func(name string) string {
-			i := col[name]
-			if i >= len(rec) {
+			i, ok := col[name]
+			if !ok || i >= len(rec) { // an optional column may be absent
 				return ""
 			}
 			return strings.TrimSpace(rec[i])
@@ -318,6 +329,13 @@ func parseRow(line int, get func(string) string, dir string, opt ManifestOptions
 		}
 		row.ReceivedAt = t
 	}
+	if s := get(ManifestApplicantColumn); s != "" {
+		id, err := sohoa.ValidateApplicantID(s)
+		if err != nil {
+			return row, sohoa.Message(err)
+		}
+		row.ApplicantID = id
+	}
 	return row, ""
 }
 
@@ -334,7 +352,7 @@ func driveLetter(p string) bool {
 func (m *Manifest) mergeDossier(row Row) (msg string) {
 	d := m.dossiers[row.Dossier]
 	if d == nil {
-		m.dossiers[row.Dossier] = &DossierInfo{Code: row.Dossier, Unit: row.Unit, Procedure: row.Procedure, ReceivedAt: row.ReceivedAt, Line: row.Line}
+		m.dossiers[row.Dossier] = &DossierInfo{Code: row.Dossier, Unit: row.Unit, Procedure: row.Procedure, ReceivedAt: row.ReceivedAt, Line: row.Line, ApplicantID: row.ApplicantID}
 		return ""
 	}
 	conflict := func(field, a, b string) string {
@@ -347,6 +365,11 @@ func (m *Manifest) mergeDossier(row Row) (msg string) {
 		return conflict("procedure", row.Procedure, d.Procedure)
 	case !row.ReceivedAt.IsZero() && !d.ReceivedAt.IsZero() && !row.ReceivedAt.Equal(d.ReceivedAt):
 		return conflict("received_at", row.ReceivedAt.Format(time.RFC3339), d.ReceivedAt.Format(time.RFC3339))
+	case row.ApplicantID != "" && d.ApplicantID != "" && row.ApplicantID != d.ApplicantID:
+		return conflict("applicant_id", row.ApplicantID, d.ApplicantID)
+	}
+	if d.ApplicantID == "" {
+		d.ApplicantID = row.ApplicantID
 	}
 	if d.Unit == "" {
 		d.Unit = row.Unit

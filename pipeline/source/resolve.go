@@ -234,7 +234,7 @@ func (r *Resolver) newDossier(f File, t *Target) (*sohoa.Dossier, error) {
 				"manifest line %d: dossier %s does not exist and the manifest does not give its %s, so it cannot be created",
 				t.Line, t.DossierCode, joinAnd(missing)))
 		}
-		return &sohoa.Dossier{Code: t.DossierCode, UnitCode: unit, ProcedureCode: proc, ReceivedAt: at}, nil
+		return &sohoa.Dossier{Code: t.DossierCode, UnitCode: unit, ProcedureCode: proc, ReceivedAt: at, ApplicantID: info.ApplicantID}, nil
 	}
 	if r.Unit == "" || r.Procedure == "" {
 		return nil, Permanent(sohoa.Errorf(sohoa.EINVALID,

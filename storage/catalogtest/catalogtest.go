@@ -64,6 +64,7 @@ func RunConformance(t *testing.T, newCatalog func(t *testing.T) sohoa.Catalog, t
 		{"Progress", s.testProgress},
 		{"ProgressSnapshot", s.testProgressSnapshot},
 		{"ProgressTargets", s.testProgressTargets},
+		{"Reuse", s.testReuse},
 		{"CloseDueConcurrent", s.testCloseDueConcurrent},
 		{"UnitKeys", s.testUnitKeys},
 		{"CertifiedCopies", s.testCertifiedCopies},

@@ -11,14 +11,16 @@ import (
 )
 
 const documentCols = `doc.id, doc.dossier_code, doc.blob_key, doc.size, doc.file_name, doc.media_type, doc.role,
-	doc.component_name, doc.source, doc.uploaded_by, doc.created_at`
+	doc.component_name, doc.source, doc.uploaded_by, doc.created_at, doc.reused_from`
 
 func scanDocument(row pgx.Row) (*sohoa.Document, error) {
 	var d sohoa.Document
+	var reused *int64
 	if err := row.Scan(&d.ID, &d.DossierCode, &d.BlobKey, &d.Size, &d.FileName, &d.MediaType, &d.Role,
-		&d.ComponentName, &d.Source, &d.UploadedBy, &d.CreatedAt); err != nil {
+		&d.ComponentName, &d.Source, &d.UploadedBy, &d.CreatedAt, &reused); err != nil {
 		return nil, err
 	}
+	d.ReusedFrom = sqlcat.ID(reused)
 	d.CreatedAt = d.CreatedAt.UTC()
 	return &d, nil
 }
@@ -36,9 +38,9 @@ func (db *DB) CreateDocument(ctx context.Context, d *sohoa.Document) error {
 		}
 		var id int64
 		err := tx.q.QueryRow(ctx, `INSERT INTO documents (dossier_code, blob_key, size, file_name, media_type, role,
-				component_name, source, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				component_name, source, uploaded_by, created_at, reused_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT (dossier_code, blob_key) DO NOTHING RETURNING id`,
-			d.DossierCode, d.BlobKey, d.Size, d.FileName, d.MediaType, d.Role, d.ComponentName, d.Source, d.UploadedBy, created).Scan(&id)
+			d.DossierCode, d.BlobKey, d.Size, d.FileName, d.MediaType, d.Role, d.ComponentName, d.Source, d.UploadedBy, created, sqlcat.NullID(d.ReusedFrom)).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return sohoa.Errorf(sohoa.ECONFLICT, "dossier %q already holds a document with SHA-256 %s", d.DossierCode, d.BlobKey)
 		} else if isForeignKeyViolation(err) {

@@ -12,14 +12,16 @@ import (
 )
 
 const dossierCols = `d.code, d.unit_code, d.procedure_code, d.received_at, d.due_at, d.resolved_at,
-	d.status, d.digitization_state, d.scan_state, d.created_at`
+	d.status, d.digitization_state, d.scan_state, d.created_at, d.applicant_id`
 
 func scanDossier(row pgx.Row) (*sohoa.Dossier, error) {
 	var d sohoa.Dossier
+	var applicant *string
 	if err := row.Scan(&d.Code, &d.UnitCode, &d.ProcedureCode, &d.ReceivedAt, &d.DueAt, &d.ResolvedAt,
-		&d.Status, &d.DigitizationState, &d.ScanState, &d.CreatedAt); err != nil {
+		&d.Status, &d.DigitizationState, &d.ScanState, &d.CreatedAt, &applicant); err != nil {
 		return nil, err
 	}
+	d.ApplicantID = sqlcat.Text(applicant)
 	d.ReceivedAt, d.CreatedAt = d.ReceivedAt.UTC(), d.CreatedAt.UTC()
 	d.DueAt, d.ResolvedAt = utcPtr(d.DueAt), utcPtr(d.ResolvedAt)
 	return &d, nil
@@ -42,9 +44,9 @@ func (db *DB) CreateDossier(ctx context.Context, d *sohoa.Dossier) error {
 			func() (string, error) { return tx.nextCode(ctx, d.UnitCode, d.ReceivedAt) },
 			func(code string) (bool, error) {
 				tag, err := tx.q.Exec(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
-					status, digitization_state, scan_state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+					status, digitization_state, scan_state, created_at, applicant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 					ON CONFLICT (code) DO NOTHING`,
-					code, d.UnitCode, d.ProcedureCode, d.ReceivedAt, d.DueAt, d.ResolvedAt, d.Status, d.DigitizationState, d.ScanState, created)
+					code, d.UnitCode, d.ProcedureCode, d.ReceivedAt, d.DueAt, d.ResolvedAt, d.Status, d.DigitizationState, d.ScanState, created, sqlcat.NullText(d.ApplicantID))
 				return tag.RowsAffected() == 1, wrap(err, "create dossier %q", code)
 			})
 		if err != nil {

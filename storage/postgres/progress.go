@@ -67,6 +67,9 @@ func (db *DB) CountProgress(ctx context.Context, f sohoa.ProgressFilter) ([]soho
 	if err != nil {
 		return nil, wrap(err, "count progress reports")
 	}
+	if err := snap.addReused(ctx, f.Period, codes, all, pc); err != nil {
+		return nil, err
+	}
 	err = snap.eachTargets(ctx, codes, func(code string, t sohoa.Targets, _ time.Time) { pc.AddTargets(code, t) })
 	if err != nil {
 		return nil, err

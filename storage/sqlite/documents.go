@@ -10,15 +10,17 @@ import (
 )
 
 const documentCols = `doc.id, doc.dossier_code, doc.blob_key, doc.size, doc.file_name, doc.media_type, doc.role,
-	doc.component_name, doc.source, doc.uploaded_by, doc.created_at`
+	doc.component_name, doc.source, doc.uploaded_by, doc.created_at, doc.reused_from`
 
 func scanDocument(row scanner) (*sohoa.Document, error) {
 	var d sohoa.Document
+	var reused *int64
 	var created string
 	if err := row.Scan(&d.ID, &d.DossierCode, &d.BlobKey, &d.Size, &d.FileName, &d.MediaType, &d.Role,
-		&d.ComponentName, &d.Source, &d.UploadedBy, &created); err != nil {
+		&d.ComponentName, &d.Source, &d.UploadedBy, &created, &reused); err != nil {
 		return nil, err
 	}
+	d.ReusedFrom = sqlcat.ID(reused)
 	var err error
 	d.CreatedAt, err = parseTS(created)
 	return &d, err
@@ -39,9 +41,9 @@ func (db *DB) CreateDocument(ctx context.Context, d *sohoa.Document) error {
 		}
 		var id int64
 		err = tx.w.QueryRowContext(ctx, `INSERT INTO documents (dossier_code, blob_key, size, file_name, media_type, role,
-				component_name, source, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				component_name, source, uploaded_by, created_at, reused_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (dossier_code, blob_key) DO NOTHING RETURNING id`,
-			d.DossierCode, d.BlobKey, d.Size, d.FileName, d.MediaType, d.Role, d.ComponentName, d.Source, d.UploadedBy, createdTS).Scan(&id)
+			d.DossierCode, d.BlobKey, d.Size, d.FileName, d.MediaType, d.Role, d.ComponentName, d.Source, d.UploadedBy, createdTS, sqlcat.NullID(d.ReusedFrom)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return sohoa.Errorf(sohoa.ECONFLICT, "dossier %q already holds a document with SHA-256 %s", d.DossierCode, d.BlobKey)
 		} else if err != nil {

@@ -11,16 +11,18 @@ import (
 )
 
 const dossierCols = `d.code, d.unit_code, d.procedure_code, d.received_at, d.due_at, d.resolved_at,
-	d.status, d.digitization_state, d.scan_state, d.created_at`
+	d.status, d.digitization_state, d.scan_state, d.created_at, d.applicant_id`
 
 func scanDossier(row scanner) (*sohoa.Dossier, error) {
 	var d sohoa.Dossier
 	var received, created string
 	var due, resolved sql.NullString
+	var applicant *string
 	if err := row.Scan(&d.Code, &d.UnitCode, &d.ProcedureCode, &received, &due, &resolved,
-		&d.Status, &d.DigitizationState, &d.ScanState, &created); err != nil {
+		&d.Status, &d.DigitizationState, &d.ScanState, &created, &applicant); err != nil {
 		return nil, err
 	}
+	d.ApplicantID = sqlcat.Text(applicant)
 	var errs [4]error
 	d.ReceivedAt, errs[0] = parseTS(received)
 	d.CreatedAt, errs[1] = parseTS(created)
@@ -46,9 +48,9 @@ func (db *DB) CreateDossier(ctx context.Context, d *sohoa.Dossier) error {
 			func() (string, error) { return tx.nextCode(ctx, d.UnitCode, d.ReceivedAt) },
 			func(code string) (bool, error) {
 				res, err := tx.w.ExecContext(ctx, `INSERT INTO dossiers (code, unit_code, procedure_code, received_at, due_at, resolved_at,
-					status, digitization_state, scan_state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					status, digitization_state, scan_state, created_at, applicant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 					ON CONFLICT (code) DO NOTHING`,
-					code, d.UnitCode, d.ProcedureCode, ts(d.ReceivedAt), tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Status, d.DigitizationState, d.ScanState, createdTS)
+					code, d.UnitCode, d.ProcedureCode, ts(d.ReceivedAt), tsPtr(d.DueAt), tsPtr(d.ResolvedAt), d.Status, d.DigitizationState, d.ScanState, createdTS, sqlcat.NullText(d.ApplicantID))
 				if err != nil {
 					return false, wrap(err, "create dossier %q", code)
 				}

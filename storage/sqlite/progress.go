@@ -79,6 +79,9 @@ func (db *DB) CountProgress(ctx context.Context, f sohoa.ProgressFilter) ([]soho
 	if err != nil {
 		return nil, wrap(err, "count progress reports")
 	}
+	if err := snap.addReused(ctx, f.Period, codes, all, pc); err != nil {
+		return nil, err
+	}
 	targets, err := snap.targets(ctx, codes)
 	if err != nil {
 		return nil, err
