@@ -29,13 +29,15 @@ type FigureCounts struct {
 	ReportsSigned    int64 `json:"reports_signed"`
 	ReportsOnTime    int64 `json:"reports_on_time"`
 	ScannedChecked   int64 `json:"scanned_checked"`
+	// Reused: received dossiers with a component attached by reuse.
+	Reused int64 `json:"reused"`
 }
 
 // Counts are f's counts.
 func (f Figures) Counts() FigureCounts {
 	return FigureCounts{Received: f.Received, Digitized: f.Digitized.Count, Resolved: f.Resolved,
 		ResultsDigitized: f.ResultsDigitized.Count, ReportsDue: f.ReportsDue,
-		ReportsSigned: f.ReportsSigned.Count, ReportsOnTime: f.ReportsOnTime.Count, ScannedChecked: f.ScannedChecked.Count}
+		ReportsSigned: f.ReportsSigned.Count, ReportsOnTime: f.ReportsOnTime.Count, ScannedChecked: f.ScannedChecked.Count, Reused: f.Reused.Count}
 }
 
 // Figures are the counts measured against t.
@@ -43,6 +45,7 @@ func (c FigureCounts) Figures(t Targets) Figures {
 	f := Figures{Received: c.Received, Resolved: c.Resolved, ReportsDue: c.ReportsDue}
 	f.Digitized.Count = c.Digitized
 	f.ScannedChecked.Count = c.ScannedChecked
+	f.Reused.Count = c.Reused
 	f.ResultsDigitized.Count = c.ResultsDigitized
 	f.ReportsSigned.Count = c.ReportsSigned
 	f.ReportsOnTime.Count = c.ReportsOnTime
@@ -59,6 +62,7 @@ func (c *FigureCounts) add(d FigureCounts) {
 	c.ReportsSigned += d.ReportsSigned
 	c.ReportsOnTime += d.ReportsOnTime
 	c.ScannedChecked += d.ScannedChecked
+	c.Reused += d.Reused
 }
 
 // ProgressSnapshotRow is one unit's frozen figures for a period: the unit
@@ -115,7 +119,7 @@ func (r *ProgressSnapshotRow) Validate() error {
 		return invalidf("report status %q unknown", r.Report)
 	}
 	for _, c := range []FigureCounts{r.Own, r.Total} {
-		for _, n := range []int64{c.Received, c.Digitized, c.Resolved, c.ResultsDigitized, c.ReportsDue, c.ReportsSigned, c.ReportsOnTime, c.ScannedChecked} {
+		for _, n := range []int64{c.Received, c.Digitized, c.Resolved, c.ResultsDigitized, c.ReportsDue, c.ReportsSigned, c.ReportsOnTime, c.ScannedChecked, c.Reused} {
 			if n < 0 {
 				return invalidf("snapshot of %s has a negative count", r.UnitCode)
 			}
@@ -249,6 +253,7 @@ func diffCounts(unit string, snap, now FigureCounts) []Change {
 		{"reports_signed", snap.ReportsSigned, now.ReportsSigned},
 		{"reports_on_time", snap.ReportsOnTime, now.ReportsOnTime},
 		{"scanned_checked", snap.ScannedChecked, now.ScannedChecked},
+		{"reused", snap.Reused, now.Reused},
 	} {
 		if f.a != f.b {
 			out = append(out, Change{Unit: unit, Figure: f.name, Snapshot: f.a, Now: f.b})

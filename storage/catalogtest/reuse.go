@@ -86,4 +86,13 @@ func (s *suite) testReuse(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rows, 1)
 	assert.Equal(t, int64(1), rows[0].ReceivedReused)
+
+	// A close freezes the reused figure with the others.
+	_, err = sohoa.CloseProgress(ctx, c, sohoa.CloseRequest{Period: q2, UnitCode: "OSS1", Actor: "test", Now: q2.LastDay().AddDate(0, 0, 1), Early: true})
+	require.NoError(t, err)
+	snap, err := c.FindProgressSnapshot(ctx, sohoa.ProgressFilter{Scope: sohoa.AllUnits, Period: q2, UnitCode: "OSS1"})
+	require.NoError(t, err)
+	require.Len(t, snap, 1)
+	assert.Equal(t, int64(1), snap[0].Own.Reused)
+	assert.Equal(t, int64(1), snap[0].Total.Reused)
 }

@@ -130,7 +130,7 @@ const SnapshotColumns = `period, unit_code, unit_name, parent_code, closed_at, c
 	target_digitized, target_results, target_reports,
 	own_received, own_digitized, own_resolved, own_results_digitized, own_reports_due, own_reports_signed, own_reports_on_time,
 	total_received, total_digitized, total_resolved, total_results_digitized, total_reports_due, total_reports_signed, total_reports_on_time,
-	own_scanned_checked, total_scanned_checked`
+	own_scanned_checked, total_scanned_checked, own_reused, total_reused`
 
 // snapshotSelect is SnapshotColumns as read: rows closed before migration
 // 00013 have no scanned-and-checked counts (NULL) and read as their
@@ -140,7 +140,8 @@ const snapshotSelect = `period, unit_code, unit_name, parent_code, closed_at, cl
 	target_digitized, target_results, target_reports,
 	own_received, own_digitized, own_resolved, own_results_digitized, own_reports_due, own_reports_signed, own_reports_on_time,
 	total_received, total_digitized, total_resolved, total_results_digitized, total_reports_due, total_reports_signed, total_reports_on_time,
-	COALESCE(own_scanned_checked, own_digitized), COALESCE(total_scanned_checked, total_digitized)`
+	COALESCE(own_scanned_checked, own_digitized), COALESCE(total_scanned_checked, total_digitized),
+	COALESCE(own_reused, 0), COALESCE(total_reused, 0)`
 
 // SnapshotInts are pointers to a row's integer columns, in
 // SnapshotColumns' order, for scanning.
@@ -148,7 +149,7 @@ func SnapshotInts(r *sohoa.ProgressSnapshotRow) []any {
 	return []any{&r.Targets.Digitized, &r.Targets.Results, &r.Targets.Reports,
 		&r.Own.Received, &r.Own.Digitized, &r.Own.Resolved, &r.Own.ResultsDigitized, &r.Own.ReportsDue, &r.Own.ReportsSigned, &r.Own.ReportsOnTime,
 		&r.Total.Received, &r.Total.Digitized, &r.Total.Resolved, &r.Total.ResultsDigitized, &r.Total.ReportsDue, &r.Total.ReportsSigned, &r.Total.ReportsOnTime,
-		&r.Own.ScannedChecked, &r.Total.ScannedChecked}
+		&r.Own.ScannedChecked, &r.Total.ScannedChecked, &r.Own.Reused, &r.Total.Reused}
 }
 
 // SnapshotInsert is the INSERT of rows (validated), with their values in a.
@@ -195,7 +196,7 @@ func SnapshotInsert(rows []sohoa.ProgressSnapshotRow, a *Args) string {
 	return b.String()
 }
 
-// SnapshotBatch is how many rows one INSERT writes (28 parameters each,
+// SnapshotBatch is how many rows one INSERT writes (30 parameters each,
 // well under SQLite's limit of 32766).
 const SnapshotBatch = 500
 
