@@ -1,6 +1,7 @@
 package sqlcat
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -251,4 +252,115 @@ func (pc *ProgressCounts) AddTargets(unit string, t sohoa.Targets) {
 	if i, ok := pc.index[unit]; ok {
 		pc.rows[i].Targets = &t
 	}
+}
+
+// ValidateSeries checks CountProgressSeries' periods: at least one, at
+// most sohoa.MaxSeriesPeriods, each valid, oldest first, none overlapping
+// the next (a dossier falls in one bucket).
+func ValidateSeries(periods []sohoa.Period) error {
+	if len(periods) == 0 || len(periods) > sohoa.MaxSeriesPeriods {
+		return sohoa.Errorf(sohoa.EINVALID, "a series counts 1 to %d periods, not %d", sohoa.MaxSeriesPeriods, len(periods))
+	}
+	for i, p := range periods {
+		if _, err := sohoa.ParsePeriod(p.String()); err != nil {
+			return err
+		}
+		if i > 0 && p.Start().Before(periods[i-1].End()) {
+			return sohoa.Errorf(sohoa.EINVALID, "a series' periods go oldest first without overlapping: %s after %s", p, periods[i-1])
+		}
+	}
+	return nil
+}
+
+// ProgressSeriesQuery counts, in one pass over the span of periods
+// (validated by ValidateSeries), what ProgressDossiersQuery counts for each
+// of them: per unit, bucket (the period's index; -1 for a gap between
+// periods), digitization state and scan state. The bucket is a CASE over
+// the period boundaries; the scan is one range of the received (or
+// resolved) index.
+func ProgressSeriesQuery(periods []sohoa.Period, resolved bool, units []string, all bool, a *Args) string {
+	col := "d.received_at"
+	if resolved {
+		col = "d.resolved_at"
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for i, p := range periods {
+		if i > 0 && p.Start().After(periods[i-1].End()) {
+			b.WriteString(" WHEN " + col + " < " + a.Time(p.Start()) + " THEN -1")
+		}
+		b.WriteString(" WHEN " + col + " < " + a.Time(p.End()) + " THEN " + strconv.Itoa(i))
+	}
+	b.WriteString(" END")
+	bucket := b.String()
+	var conds []string
+	if resolved {
+		conds = append(conds, "d.status = 'resolved'")
+	}
+	conds = append(conds, ProgressUnits("d.unit_code", units, all, a),
+		col+" >= "+a.Time(periods[0].Start()), col+" < "+a.Time(periods[len(periods)-1].End()),
+		"d.procedure_code <> "+a.Add(sohoa.ReportProcedureCode))
+	return `SELECT d.unit_code, ` + bucket + `, d.digitization_state, d.scan_state, count(*) FROM dossiers d` + JoinConds(conds) +
+		` GROUP BY 1, 2, 3, 4`
+}
+
+// ProgressSeriesReportsQuery is ProgressReportsQuery for every period of
+// a series at once, with the period first.
+func ProgressSeriesReportsQuery(periods []sohoa.Period, units []string, all bool, a *Args) string {
+	names := make([]string, len(periods))
+	for i, p := range periods {
+		names[i] = p.String()
+	}
+	conds := []string{a.In("r.period", names), ProgressUnits("r.unit_code", units, all, a)}
+	return `SELECT r.period, r.unit_code, count(*), min(r.submitted_at),
+		min(CASE WHEN (SELECT v.indication FROM verifications v WHERE v.document_id = r.document_id
+			ORDER BY v.id DESC LIMIT 1) = 'TOTAL_PASSED' THEN r.submitted_at END)
+		FROM periodic_reports r` + JoinConds(conds) + ` GROUP BY r.period, r.unit_code`
+}
+
+// ProgressSeries gathers CountProgressSeries' rows: one ProgressCounts a
+// period.
+type ProgressSeries struct {
+	Periods []*ProgressCounts
+	index   map[string]int
+}
+
+// NewProgressSeries starts the rows of units for each of periods.
+func NewProgressSeries(units []*sohoa.Unit, periods []sohoa.Period) *ProgressSeries {
+	ps := &ProgressSeries{index: make(map[string]int, len(periods))}
+	for i, p := range periods {
+		ps.Periods = append(ps.Periods, NewProgressCounts(units))
+		ps.index[p.String()] = i
+	}
+	return ps
+}
+
+// AddDossiers adds a row of ProgressSeriesQuery.
+func (ps *ProgressSeries) AddDossiers(resolved bool, unit string, bucket int, state sohoa.DigitizationState, scan sohoa.ScanState, n int64) {
+	if bucket >= 0 && bucket < len(ps.Periods) {
+		ps.Periods[bucket].AddDossiers(resolved, unit, state, scan, n)
+	}
+}
+
+// AddReports adds a row of ProgressSeriesReportsQuery.
+func (ps *ProgressSeries) AddReports(period, unit string, n int64, first, firstSigned *time.Time) {
+	if i, ok := ps.index[period]; ok {
+		ps.Periods[i].AddReports(unit, n, first, firstSigned)
+	}
+}
+
+// AddTargets sets a unit's targets in every period.
+func (ps *ProgressSeries) AddTargets(unit string, t sohoa.Targets) {
+	for _, pc := range ps.Periods {
+		pc.AddTargets(unit, t)
+	}
+}
+
+// Rows returns the rows gathered, a slice a period.
+func (ps *ProgressSeries) Rows() [][]sohoa.UnitCounts {
+	out := make([][]sohoa.UnitCounts, len(ps.Periods))
+	for i, pc := range ps.Periods {
+		out[i] = pc.Rows()
+	}
+	return out
 }
