@@ -113,8 +113,8 @@ type ProgressService interface {
 	// every dossier.
 	CountProgress(ctx context.Context, f ProgressFilter) ([]UnitCounts, error)
 	// CountProgressSeries counts as CountProgress for each of periods
-	// (f.Period is not used) at one moment, in one pass over the dossiers
-	// of their span: the i-th slice is CountProgress' rows for
+	// (f.Period is not used) at one moment, one statement for all the
+	// periods' dossiers: the i-th slice is CountProgress' rows for
 	// periods[i]. The periods go oldest first and do not overlap; at most
 	// MaxSeriesPeriods.
 	CountProgressSeries(ctx context.Context, f ProgressFilter, periods []Period) ([][]UnitCounts, error)

@@ -126,8 +126,8 @@ type TrendCatalog interface {
 // the live figures and changes beside a snapshot. known holds periods
 // already read (the dashboard's own); a period whose snapshot holds
 // every unit known lists is read from the snapshot alone; the others are
-// counted together in one CountProgressSeries, one pass over their span
-// rather than a count each.
+// counted together in one CountProgressSeries (one snapshot, one
+// statement; each period still an index scan of its own dossiers).
 func ReadTrend(ctx context.Context, cat TrendCatalog, f sohoa.ProgressFilter, periods []sohoa.Period, now time.Time, target int, known map[sohoa.Period]*sohoa.Progress) ([]*sohoa.Progress, error) {
 	out := make([]*sohoa.Progress, len(periods))
 	snaps := make([][]sohoa.ProgressSnapshotRow, len(periods))

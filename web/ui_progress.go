@@ -399,8 +399,8 @@ func (s *server) handleProgressPage(w http.ResponseWriter, r *http.Request) {
 		last = last.Previous()
 	}
 	// The period's own figures are out's; the earlier quarters are read
-	// from their snapshots when closed and otherwise counted together in
-	// one pass (report.ReadTrend), not a full count each.
+	// from their snapshots alone when closed (no live count beside them)
+	// and otherwise counted together (report.ReadTrend).
 	series, err := report.ReadTrend(ctx, s.cfg.Catalog, f, periods, s.now(), 0, map[sohoa.Period]*sohoa.Progress{p: out.Progress})
 	if err != nil {
 		s.pageError(w, r, err)

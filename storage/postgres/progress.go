@@ -89,10 +89,10 @@ func (db *DB) snapshot(ctx context.Context) (snap *DB, done func(), err error) {
 }
 
 // CountProgressSeries is CountProgress for each of periods in one read
-// snapshot: the units and targets once, then one aggregate pass for the
-// received dossiers of the whole span (an index-only scan of the
-// received-period index, each row put in its period's bucket), one for
-// the resolved ones and one for the reports.
+// snapshot: the units and targets once, then one statement for the
+// received dossiers of every period (a UNION ALL of CountProgress' index-only
+// scans, each row tagged with its period), one for the resolved ones and
+// one for the reports.
 func (db *DB) CountProgressSeries(ctx context.Context, f sohoa.ProgressFilter, periods []sohoa.Period) ([][]sohoa.UnitCounts, error) {
 	if err := sqlcat.ValidateSeries(periods); err != nil {
 		return nil, err

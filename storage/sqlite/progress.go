@@ -90,9 +90,9 @@ func (db *DB) CountProgress(ctx context.Context, f sohoa.ProgressFilter) ([]soho
 }
 
 // CountProgressSeries is CountProgress for each of periods in one read
-// transaction: the units and targets once, then one aggregate pass over
-// the span's received dossiers (each put in its period's bucket), one over
-// the resolved ones and one over the reports.
+// transaction: the units and targets once, then one statement for the
+// received dossiers of every period, one for the resolved ones and one for
+// the reports.
 func (db *DB) CountProgressSeries(ctx context.Context, f sohoa.ProgressFilter, periods []sohoa.Period) ([][]sohoa.UnitCounts, error) {
 	if err := sqlcat.ValidateSeries(periods); err != nil {
 		return nil, err

@@ -256,7 +256,7 @@ func (pc *ProgressCounts) AddTargets(unit string, t sohoa.Targets) {
 
 // ValidateSeries checks CountProgressSeries' periods: at least one, at
 // most sohoa.MaxSeriesPeriods, each valid, oldest first, none overlapping
-// the next (a dossier falls in one bucket).
+// the next.
 func ValidateSeries(periods []sohoa.Period) error {
 	if len(periods) == 0 || len(periods) > sohoa.MaxSeriesPeriods {
 		return sohoa.Errorf(sohoa.EINVALID, "a series counts 1 to %d periods, not %d", sohoa.MaxSeriesPeriods, len(periods))
