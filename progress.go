@@ -115,7 +115,16 @@ type ProgressService interface {
 	// An unknown f.UnitCode gives no rows. It reads with aggregates, never
 	// every dossier.
 	CountProgress(ctx context.Context, f ProgressFilter) ([]UnitCounts, error)
+	// CountProgressSeries counts as CountProgress for each of periods
+	// (f.Period is not used) at one moment, one statement for all the
+	// periods' dossiers: the i-th slice is CountProgress' rows for
+	// periods[i]. The periods go oldest first and do not overlap; at most
+	// MaxSeriesPeriods.
+	CountProgressSeries(ctx context.Context, f ProgressFilter, periods []Period) ([][]UnitCounts, error)
 }
+
+// MaxSeriesPeriods is how many periods CountProgressSeries counts at most.
+const MaxSeriesPeriods = 24
 
 // Figure is a rate toward a target: Count of Of, in percent.
 type Figure struct {

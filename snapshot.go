@@ -227,17 +227,12 @@ func ApplySnapshot(live *Progress, rows []ProgressSnapshotRow) (*Progress, *Snap
 	out.Total = total.Figures(Targets{Digitized: t, Results: t, Reports: t})
 	out.AsOf = info.ClosedAt
 	// Changes in listing order.
-	sort.SliceStable(changes, func(a, b int) bool { return unitIndex(live, changes[a].Unit) < unitIndex(live, changes[b].Unit) })
-	return &out, info, changes
-}
-
-func unitIndex(p *Progress, code string) int {
-	for i, u := range p.Units {
-		if u.Code == code {
-			return i
-		}
+	at := make(map[string]int, len(live.Units))
+	for i, u := range live.Units {
+		at[u.Code] = i
 	}
-	return len(p.Units)
+	sort.SliceStable(changes, func(a, b int) bool { return at[changes[a].Unit] < at[changes[b].Unit] })
+	return &out, info, changes
 }
 
 func diffCounts(unit string, snap, now FigureCounts) []Change {

@@ -112,3 +112,89 @@ func ReadGap(ctx context.Context, cat DossierFinder, missing DossierMissing, f s
 	}
 	return out, nil
 }
+
+// TrendCatalog is what ReadTrend reads: ReadProgress' catalog and the
+// counts of several periods at once.
+type TrendCatalog interface {
+	ProgressCatalog
+	CountProgressSeries(ctx context.Context, f sohoa.ProgressFilter, periods []sohoa.Period) ([][]sohoa.UnitCounts, error)
+}
+
+// ReadTrend reads the figures of f's units (f.Period is not used) in
+// each of periods, oldest first, as ReadProgress gives them (its
+// Progress: a closed period's snapshot, else the live figures), without
+// the live figures and changes beside a snapshot. known holds periods
+// already read (the dashboard's own); a period whose snapshot holds
+// every unit known lists is read from the snapshot alone; the others are
+// counted together in one CountProgressSeries (one snapshot, one
+// statement; each period still an index scan of its own dossiers).
+func ReadTrend(ctx context.Context, cat TrendCatalog, f sohoa.ProgressFilter, periods []sohoa.Period, now time.Time, target int, known map[sohoa.Period]*sohoa.Progress) ([]*sohoa.Progress, error) {
+	out := make([]*sohoa.Progress, len(periods))
+	snaps := make([][]sohoa.ProgressSnapshotRow, len(periods))
+	// The units listed, from a period already read (the same filter at
+	// nearly the same moment): a closed period's figures need only them.
+	var skeleton []sohoa.UnitCounts
+	for _, p := range known {
+		if p != nil {
+			skeleton = make([]sohoa.UnitCounts, len(p.Units))
+			for i, u := range p.Units {
+				skeleton[i] = sohoa.UnitCounts{UnitCode: u.Code, Name: u.Name, ParentCode: u.ParentCode}
+			}
+			break
+		}
+	}
+	var live []sohoa.Period
+	var liveAt []int
+	for i, p := range periods {
+		if k := known[p]; k != nil {
+			out[i] = k
+			continue
+		}
+		tf := f
+		tf.Period = p
+		rows, err := cat.FindProgressSnapshot(ctx, tf)
+		if err != nil {
+			return nil, err
+		}
+		snaps[i] = rows
+		if skeleton != nil && coversAll(rows, skeleton) {
+			base := sohoa.BuildProgress(sohoa.ProgressInput{Period: p, Unit: f.UnitCode, Counts: skeleton, Now: now, Target: target})
+			if official, _, _ := sohoa.ApplySnapshot(base, rows); official != nil {
+				out[i] = official
+				continue
+			}
+		}
+		live = append(live, p)
+		liveAt = append(liveAt, i)
+	}
+	if len(live) == 0 {
+		return out, nil
+	}
+	series, err := cat.CountProgressSeries(ctx, f, live)
+	if err != nil {
+		return nil, err
+	}
+	for j, counts := range series {
+		i := liveAt[j]
+		pr := sohoa.BuildProgress(sohoa.ProgressInput{Period: live[j], Unit: f.UnitCode, Counts: counts, Now: now, Target: target})
+		if official, _, _ := sohoa.ApplySnapshot(pr, snaps[i]); official != nil {
+			pr = official
+		}
+		out[i] = pr
+	}
+	return out, nil
+}
+
+// coversAll says whether rows hold every unit of units.
+func coversAll(rows []sohoa.ProgressSnapshotRow, units []sohoa.UnitCounts) bool {
+	have := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		have[r.UnitCode] = true
+	}
+	for _, u := range units {
+		if !have[u.UnitCode] {
+			return false
+		}
+	}
+	return len(units) > 0
+}

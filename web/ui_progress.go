@@ -398,17 +398,16 @@ func (s *server) handleProgressPage(w http.ResponseWriter, r *http.Request) {
 		periods[i] = last
 		last = last.Previous()
 	}
+	// The period's own figures are out's; the earlier quarters are read
+	// from their snapshots alone when closed (no live count beside them)
+	// and otherwise counted together (report.ReadTrend).
+	series, err := report.ReadTrend(ctx, s.cfg.Catalog, f, periods, s.now(), 0, map[sohoa.Period]*sohoa.Progress{p: out.Progress})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	trend := map[string][]*sohoa.Figures{}
-	for i, tp := range periods {
-		tf := f
-		tf.Period = tp
-		po := out
-		if tp != p {
-			if po, err = report.ReadProgress(ctx, s.cfg.Catalog, tf, s.now(), 0); err != nil {
-				s.pageError(w, r, err)
-				return
-			}
-		}
+	for i, po := range series {
 		for _, u := range po.Units {
 			if trend[u.Code] == nil {
 				trend[u.Code] = make([]*sohoa.Figures, len(periods))

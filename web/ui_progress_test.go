@@ -448,3 +448,29 @@ func TestUIProgressNoEnglish(t *testing.T) {
 		}
 	}
 }
+
+// TestUIProgressTrendClosed: the trend shows a closed quarter's snapshot,
+// not today's count, and the open quarters' live figures, on the
+// dashboard of the period and of a later one.
+func TestUIProgressTrendClosed(t *testing.T) {
+	b := setupProgress(t)
+	admin := b.browser(t, b.admin)
+	_, err := sohoa.CloseProgress(t.Context(), b.db, sohoa.CloseRequest{Period: mustPeriod(t, "2025-Q4"), Actor: "user:admin", Now: progressNow})
+	require.NoError(t, err)
+	// A-5 (received in 2025-Q4) digitized after the close: A's 2025-Q4
+	// would be 2 of 2 today; the snapshot says 1 of 2.
+	digitized := sohoa.DigitizationDigitized
+	_, err = b.db.UpdateDossier(t.Context(), "A-5", sohoa.DossierUpdate{DigitizationState: &digitized})
+	require.NoError(t, err)
+	_, body := admin.page(t, "/tien-do?period=2026-Q1")
+	assert.Contains(t, body, "Số hóa tại tiếp nhận: Quý II/2024 —, Quý III/2024 —, Quý IV/2024 —, Quý I/2025 —, Quý II/2025 —, Quý III/2025 —, Quý IV/2025 50%, Quý I/2026 66,67%")
+	// 2026-Q2's dashboard: 2026-Q1 open, counted live with the quarters
+	// before it; 2025-Q4 still the snapshot's.
+	_, body = admin.page(t, "/tien-do?period=2026-Q2")
+	assert.Contains(t, body, "Số hóa tại tiếp nhận: Quý III/2024 —, Quý IV/2024 —, Quý I/2025 —, Quý II/2025 —, Quý III/2025 —, Quý IV/2025 50%, Quý I/2026 66,67%, Quý II/2026 —")
+	// A new dossier in 2026-Q1 moves the live quarter.
+	require.NoError(t, b.db.CreateDossier(t.Context(), &sohoa.Dossier{Code: "A-8", UnitCode: "A", ProcedureCode: "P1",
+		ReceivedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, vnZone), DigitizationState: sohoa.DigitizationDigitized}))
+	_, body = admin.page(t, "/tien-do?period=2026-Q2")
+	assert.Contains(t, body, "Quý IV/2025 50%, Quý I/2026 71,43%, Quý II/2026 —")
+}

@@ -63,6 +63,7 @@ func RunConformance(t *testing.T, newCatalog func(t *testing.T) sohoa.Catalog, t
 		{"Reports", s.testReports},
 		{"Progress", s.testProgress},
 		{"ProgressSnapshot", s.testProgressSnapshot},
+		{"ProgressSeries", s.testProgressSeries},
 		{"ProgressTargets", s.testProgressTargets},
 		{"Reuse", s.testReuse},
 		{"CloseDueConcurrent", s.testCloseDueConcurrent},

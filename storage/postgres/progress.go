@@ -90,3 +90,71 @@ func (db *DB) snapshot(ctx context.Context) (snap *DB, done func(), err error) {
 	snap = &DB{pool: db.pool, q: tx, tx: tx, log: db.log, now: db.now, key: db.key}
 	return snap, func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }, nil
 }
+
+// CountProgressSeries is CountProgress for each of periods in one read
+// snapshot: the units and targets once, then one statement for the
+// received dossiers of every period (a UNION ALL of CountProgress' index-only
+// scans, each row tagged with its period), one for the resolved ones and
+// one for the reports.
+func (db *DB) CountProgressSeries(ctx context.Context, f sohoa.ProgressFilter, periods []sohoa.Period) ([][]sohoa.UnitCounts, error) {
+	if err := sqlcat.ValidateSeries(periods); err != nil {
+		return nil, err
+	}
+	f.Period = periods[0]
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	snap, done, err := db.snapshot(ctx)
+	if err != nil {
+		return nil, wrap(err, "count progress")
+	}
+	defer done()
+	units, err := snap.FindUnits(ctx, sohoa.UnitFilter{Scope: f.Scope, Under: f.UnitCode})
+	if err != nil {
+		return nil, err
+	}
+	ps := sqlcat.NewProgressSeries(units, periods)
+	if len(units) == 0 {
+		return ps.Rows(), nil
+	}
+	codes, all := ps.Periods[0].Codes(), f.Scope.All && f.UnitCode == ""
+	for _, resolved := range []bool{false, true} {
+		a := dialect.Args()
+		rows, err := snap.q.Query(ctx, sqlcat.ProgressSeriesQuery(periods, resolved, codes, all, &a), a.Values...)
+		if err != nil {
+			return nil, wrap(err, "count progress")
+		}
+		var unit string
+		var bucket int
+		var state sohoa.DigitizationState
+		var scan sohoa.ScanState
+		var n int64
+		_, err = pgx.ForEachRow(rows, []any{&unit, &bucket, &state, &scan, &n}, func() error {
+			ps.AddDossiers(resolved, unit, bucket, state, scan, n)
+			return nil
+		})
+		if err != nil {
+			return nil, wrap(err, "count progress")
+		}
+	}
+	a := dialect.Args()
+	rows, err := snap.q.Query(ctx, sqlcat.ProgressSeriesReportsQuery(periods, codes, all, &a), a.Values...)
+	if err != nil {
+		return nil, wrap(err, "count progress reports")
+	}
+	var period, unit string
+	var n int64
+	var first, firstSigned *time.Time
+	_, err = pgx.ForEachRow(rows, []any{&period, &unit, &n, &first, &firstSigned}, func() error {
+		ps.AddReports(period, unit, n, first, firstSigned)
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "count progress reports")
+	}
+	err = snap.eachTargets(ctx, codes, func(code string, t sohoa.Targets, _ time.Time) { ps.AddTargets(code, t) })
+	if err != nil {
+		return nil, err
+	}
+	return ps.Rows(), nil
+}
