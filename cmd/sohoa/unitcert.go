@@ -157,46 +157,6 @@ type unitCertCmd struct {
 }
 
 func (c unitCertCmd) run(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, c.name, c.usageLine)
-	if c.setup != nil {
-		c.setup(fs)
-	}
-	cfg := addStoreFlags(fs, e)
-	pos, code, ok := parseInterspersed(fs, args)
-	if !ok {
-		return code
-	}
-	if len(pos) != c.nargs {
-		fmt.Fprintf(e.stderr, "sohoa %s: want %d argument(s), got %d\n", c.name, c.nargs, len(pos))
-		fs.Usage()
-		return exitUsage
-	}
-	fail := func(err error) int {
-		fmt.Fprintf(e.stderr, "sohoa %s: %s\n", c.name, sohoa.Message(err))
-		if sohoa.Code(err) == sohoa.EINTERNAL {
-			e.log.Error(c.name+" failed", "err", err)
-		}
-		return exitCode(err)
-	}
-	if c.prepare != nil {
-		if err := c.prepare(pos); err != nil {
-			return fail(err)
-		}
-	}
-	st, code, ok := cfg.startWith(ctx, e, c.name, openOptions{AppendsAudit: c.audit, Existing: !c.audit})
-	if !ok {
-		return code
-	}
-	defer st.Close()
-	var msg string
-	err := st.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
-		var err error
-		msg, err = c.act(ctx, st, tx, pos)
-		return err
-	})
-	if err != nil {
-		return fail(err)
-	}
-	fmt.Fprint(e.stdout, msg)
-	return exitOK
+	return catalogCmd{name: c.name, usageLine: c.usageLine, nargs: c.nargs, appendsAudit: c.audit, existing: !c.audit,
+		setup: c.setup, prepare: c.prepare, actWith: c.act}.run(ctx, e, args)
 }

@@ -82,6 +82,12 @@ type catalogCmd struct {
 	// opened: checks, and prompts that must not hold a transaction open.
 	prepare func(pos []string) error
 	act     func(ctx context.Context, tx sohoa.Catalog, pos []string) (string, error)
+	// actWith is act for commands that need the opened stores in their
+	// transaction (the audit key, to seal); set act or actWith.
+	actWith func(ctx context.Context, st *stores, tx sohoa.Catalog, pos []string) (string, error)
+	// existing: the catalog must exist already (a command that only reads
+	// or removes has nothing to create).
+	existing bool
 	// after runs once the transaction has committed; its output follows
 	// act's (a generated password is printed only once it is stored).
 	after func()
@@ -114,7 +120,7 @@ func (c catalogCmd) run(ctx context.Context, e *env, args []string) int {
 			return fail(err)
 		}
 	}
-	s, code, ok := cfg.startWith(ctx, e, c.name, openOptions{AppendsAudit: c.appendsAudit})
+	s, code, ok := cfg.startWith(ctx, e, c.name, openOptions{AppendsAudit: c.appendsAudit, Existing: c.existing})
 	if !ok {
 		return code
 	}
@@ -122,7 +128,11 @@ func (c catalogCmd) run(ctx context.Context, e *env, args []string) int {
 	var msg string
 	err := s.Catalog.WithTx(ctx, func(tx sohoa.Catalog) error {
 		var err error
-		msg, err = c.act(ctx, tx, pos)
+		if c.actWith != nil {
+			msg, err = c.actWith(ctx, s, tx, pos)
+		} else {
+			msg, err = c.act(ctx, tx, pos)
+		}
 		return err
 	})
 	if err != nil {
